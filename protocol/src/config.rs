@@ -1,0 +1,167 @@
+//! Widget configuration: what `connectToServer()` fetches for a preset.
+//!
+//! Served at `GET /api/widget/config?company=<guid>&preset=<name>`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the widget needs to draw itself for one preset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    /// Company GUID (canonical lower-case form).
+    pub company: String,
+    /// Preset name actually served (the default preset when none was asked).
+    pub preset: String,
+    /// Language used when the visitor's languages match none of `texts`.
+    pub default_language: String,
+    /// UI texts per language code (`"en"`, `"cs"`, ...).
+    pub texts: BTreeMap<String, Texts>,
+    /// Colours of button and window.
+    pub colors: Colors,
+    /// Corner of the page where the button sits.
+    pub position: Position,
+    /// Which contact forms the preset offers.
+    pub features: Features,
+    /// ISO 3166 country used to normalize phone numbers typed without a
+    /// country code (`"CZ"`).
+    pub phone_country: String,
+    /// Names of the operator groups whose status drives the button.
+    pub groups: Vec<String>,
+}
+
+/// Colours, as CSS hex colours (`#rrggbb`); the server validates them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Colors {
+    /// Button and header background.
+    pub primary: String,
+    /// Text drawn on `primary`.
+    pub on_primary: String,
+}
+
+impl Default for Colors {
+    fn default() -> Self {
+        Colors {
+            primary: "#1f6feb".into(),
+            on_primary: "#ffffff".into(),
+        }
+    }
+}
+
+/// Corner of the page for the button and window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Position {
+    /// Bottom right corner (default).
+    #[default]
+    BottomRight,
+    /// Bottom left corner.
+    BottomLeft,
+}
+
+/// Contact forms a preset offers besides the live chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Features {
+    /// Offer "call me back" when the status is busy (2).
+    pub callback_when_busy: bool,
+    /// Offer "call me back" when the status is offline (0).
+    pub callback_when_offline: bool,
+    /// Offer an offline message (email + text) when the status is offline (0).
+    pub offline_message: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features {
+            callback_when_busy: true,
+            callback_when_offline: false,
+            offline_message: true,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($(#[$doc:meta])* $field:ident = $en:expr;)*) => {
+        /// UI texts of one language. Missing keys in the server's config
+        /// fall back to English. `{n}`, `{name}`, `{phone}` are placeholders.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", default)]
+        pub struct Texts {
+            $($(#[$doc])* pub $field: String,)*
+        }
+
+        impl Default for Texts {
+            fn default() -> Self {
+                Texts { $($field: $en.into(),)* }
+            }
+        }
+    };
+}
+
+texts! {
+    /// Button label while online.
+    button_online = "Chat with us";
+    /// Button label while busy.
+    button_busy = "All operators are busy";
+    /// Button label while offline.
+    button_offline = "We are offline";
+    /// Chat window title.
+    window_title = "Chat";
+    /// Label of the close button of the window.
+    close = "Close chat window";
+    /// Placeholder of the message box.
+    message_placeholder = "Write a message…";
+    /// Send button.
+    send = "Send";
+    /// Shown while waiting in the queue.
+    waiting = "Waiting for an operator…";
+    /// Place in the queue, `{n}` is 1-based.
+    queue_position = "Your place in the queue: {n}";
+    /// An operator accepted the chat.
+    operator_joined = "{name} joined the chat";
+    /// Operator typing indicator.
+    typing = "{name} is typing…";
+    /// The chat is over.
+    chat_ended = "The chat has ended.";
+    /// Button to end the chat.
+    end_chat = "End chat";
+    /// Button to start another chat.
+    new_chat = "Start a new chat";
+    /// Delivered mark of a visitor message.
+    delivered = "Delivered";
+    /// Read mark of a visitor message.
+    read = "Read";
+    /// Label of the transcript e-mail field.
+    transcript_email = "Send me the transcript";
+    /// Confirmation after asking for a transcript.
+    transcript_sent = "The transcript will be sent to your e-mail.";
+    /// Offline form title.
+    offline_title = "Leave us a message";
+    /// E-mail field label.
+    email = "E-mail";
+    /// Message field label.
+    message = "Message";
+    /// Submit button of forms.
+    submit = "Send";
+    /// Confirmation after an offline message.
+    offline_sent = "Thank you, we will get back to you.";
+    /// Callback form title.
+    callback_title = "Call me back";
+    /// Name field label.
+    name = "Name";
+    /// Phone field label.
+    phone = "Phone number";
+    /// Invalid phone number.
+    invalid_phone = "Please enter a valid phone number.";
+    /// Invalid e-mail address.
+    invalid_email = "Please enter a valid e-mail address.";
+    /// Confirmation after a callback request, `{phone}` is the normalized number.
+    callback_sent = "We will call you at {phone}.";
+    /// Connection lost.
+    disconnected = "Connection lost, reconnecting…";
+    /// Generic failure of a send.
+    send_failed = "The message could not be sent.";
+}
