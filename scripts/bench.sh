@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints benchmark figures; never fails on a budget (budgets are in
+# shared design: first paint <= 40 KB gzip). Builds pkg/ first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh
+bash scripts/build-wasm.sh 2>/dev/null
+
+size_row() { # name file
+  local raw gz
+  raw=$(wc -c <"$2"); gz=$(gzip -9 -c "$2" | wc -c)
+  printf '  %-28s %9d B raw %9d B gzip\n' "$1" "$raw" "$gz"
+  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
+}
+
+echo "First-paint payload (loader + glue + core wasm + CSS; the CSS is compiled into the wasm):"
+total_raw=0; total_gz=0
+size_row "www/owidget.js (loader)" www/owidget.js
+size_row "pkg/owidget.js (glue)" pkg/owidget.js
+size_row "pkg/owidget_bg.wasm (core)" pkg/owidget_bg.wasm
+for css in www/*.css; do [ -e "$css" ] && size_row "$css" "$css"; done
+printf '  %-28s %9d B raw %9d B gzip  (budget 40960 B gzip: %s)\n' "TOTAL" "$total_raw" "$total_gz" \
+  "$([ "$total_gz" -le 40960 ] && echo within || echo OVER)"
+
+echo
+echo "Phone module (fetched only when a phone number is first needed):"
+total_raw=0; total_gz=0
+size_row "pkg/owidget_phone.js (glue)" pkg/owidget_phone.js
+size_row "pkg/owidget_phone_bg.wasm" pkg/owidget_phone_bg.wasm
+printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"

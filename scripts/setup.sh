@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping what is already there:
+# the wasm32 target, wasm-bindgen-cli at the exact version Cargo.toml pins,
+# wasm-opt (binaryen), Chromium and ChromeDriver. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "[setup] $*" >&2; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must match the wasm-bindgen crate exactly, or the glue it writes
+# does not fit the wasm.
+want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  log "installing wasm-bindgen-cli $want (have: ${have:-none}); this takes a few minutes"
+  # --locked first (reproducible); the crates.io mirror may lack a locked
+  # transitive version, then resolve afresh within the same semver ranges.
+  cargo install wasm-bindgen-cli --version "$want" --locked --force \
+    || cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+missing=()
+command -v wasm-opt >/dev/null || missing+=(binaryen)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+log "tools ready: $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n1)"
