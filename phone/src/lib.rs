@@ -1,1 +1,198 @@
+//! Phone number normalization for owidget.
+//!
+//! The widget's callback form turns what a visitor typed (`777 666 555`) into the number as it
+//! will be dialled (`+420 777 666 555`), using the preset's default country and the
+//! libphonenumber metadata carried by the [`phonenumber`] crate. The server re-validates the
+//! submitted number with this same crate natively, so both sides agree on what is valid.
+//!
+//! Why a crate of its own: the metadata and the regex engine needed to apply it are most of the
+//! weight of this code. Built as its own wasm module (`pkg/owidget_phone_bg.wasm`), it is
+//! fetched lazily, only when the callback form opens or a page calls
+//! `owidget.normalizeNumber`, so the first paint of the chat button never pays for it.
+//!
+//! ```
+//! assert_eq!(owidget_phone::normalize("777 666 555", "CZ").unwrap(), "+420 777 666 555");
+//! assert!(owidget_phone::normalize("12", "CZ").is_err());
+//! ```
+#![deny(missing_docs)]
 
+use std::str::FromStr;
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, ParseError, PhoneNumber};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+/// Why a typed number was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// Nothing but blanks was typed.
+    #[error("no phone number given")]
+    Empty,
+    /// The default country is not an ISO 3166-1 alpha-2 region known to the metadata.
+    #[error("unknown default country {0:?}")]
+    UnknownCountry(String),
+    /// The input holds something else than digits, a leading `+` and separators
+    /// (spaces, dashes, dots, slashes, brackets). Letters are refused on purpose: a callback
+    /// number is dialled by a person, and vanity numbers or extensions would be surprising.
+    #[error("unexpected character {0:?} in phone number")]
+    InvalidCharacter(char),
+    /// The number has no leading `+`/`00` and no default country was given to read it in.
+    #[error("number without country code and no default country")]
+    MissingCountry,
+    /// The country calling code after `+` or `00` does not exist.
+    #[error("unknown country calling code")]
+    InvalidCountryCode,
+    /// Too few digits for any phone number.
+    #[error("phone number is too short")]
+    TooShort,
+    /// Too many digits for any phone number.
+    #[error("phone number is too long")]
+    TooLong,
+    /// The digits do not form a number valid in the libphonenumber metadata of its country.
+    #[error("not a valid phone number")]
+    Invalid,
+}
+
+/// Normalizes `raw` to the international format as dialled, e.g. `+420 777 666 555`.
+///
+/// `default_country` (ISO 3166-1 alpha-2, any case, e.g. `"CZ"`) is the country a number
+/// without `+` or `00` is read in; it may be empty when only international numbers are expected.
+/// Spaces, dashes, dots, slashes, brackets and a leading `00` or `+` are accepted.
+pub fn normalize(raw: &str, default_country: &str) -> Result<String, PhoneError> {
+    let number = parse_valid(raw, default_country)?;
+    Ok(number.format().mode(Mode::International).to_string())
+}
+
+/// Like [`normalize`], but returns E.164 (`+420777666555`), the form for `tel:` links and
+/// for comparing numbers.
+pub fn to_e164(raw: &str, default_country: &str) -> Result<String, PhoneError> {
+    let number = parse_valid(raw, default_country)?;
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+/// Parses and validates `raw`; shared by both output formats.
+fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneError> {
+    let country = parse_country(default_country)?;
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    check_characters(text)?;
+
+    // The region's own dialling rules come first: they know its international prefix (`00`
+    // in CZ, `011` in US, `0011` in AU) and its national prefix.
+    let first = parse_in(country, text);
+    if matches!(first, Ok(ref n) if n.is_valid()) {
+        return first;
+    }
+    // `00` is the ITU-recommended international prefix and what most visitors type, also when
+    // their page's default country uses another one (or none is set): read it as `+`.
+    if let Some(rest) = text.strip_prefix("00") {
+        if let Ok(n) = parse_in(country, &format!("+{rest}")) {
+            if n.is_valid() {
+                return Ok(n);
+            }
+        }
+    }
+    match first {
+        Ok(_) => Err(PhoneError::Invalid),
+        Err(e) => Err(e),
+    }
+}
+
+/// Resolves the default country; empty means "none".
+fn parse_country(default_country: &str) -> Result<Option<Id>, PhoneError> {
+    let code = default_country.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let upper = code.to_ascii_uppercase();
+    // Only two-letter region codes: strum would also accept longer variant names.
+    if upper.len() != 2 || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(PhoneError::UnknownCountry(code.to_owned()));
+    }
+    Id::from_str(&upper)
+        .map(Some)
+        .map_err(|_| PhoneError::UnknownCountry(code.to_owned()))
+}
+
+/// Refuses anything but digits, one leading `+` and the separators people type.
+fn check_characters(text: &str) -> Result<(), PhoneError> {
+    for (i, c) in text.char_indices() {
+        let ok = c.is_ascii_digit()
+            || (c == '+' && i == 0)
+            || c.is_whitespace()
+            || matches!(c, '-' | '.' | '/' | '(' | ')' | '[' | ']')
+            // Unicode dashes that word processors and phones substitute for `-`.
+            || matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}');
+        if !ok {
+            return Err(PhoneError::InvalidCharacter(c));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the libphonenumber parser and maps its errors.
+fn parse_in(country: Option<Id>, text: &str) -> Result<PhoneNumber, PhoneError> {
+    if country.is_none() && !text.starts_with('+') {
+        return Err(PhoneError::MissingCountry);
+    }
+    phonenumber::parse(country, text).map_err(|e| match e {
+        ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn | ParseError::NoNumber => {
+            PhoneError::TooShort
+        }
+        ParseError::TooLong => PhoneError::TooLong,
+        ParseError::MalformedInteger(_) => PhoneError::TooLong,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brief_example() {
+        assert_eq!(normalize("777 666 555", "CZ").unwrap(), "+420 777 666 555");
+        assert_eq!(to_e164("777 666 555", "cz").unwrap(), "+420777666555");
+    }
+
+    #[test]
+    fn country_errors() {
+        assert_eq!(
+            normalize("777 666 555", "XX"),
+            Err(PhoneError::UnknownCountry("XX".into()))
+        );
+        assert_eq!(
+            normalize("777 666 555", "CZE"),
+            Err(PhoneError::UnknownCountry("CZE".into()))
+        );
+        assert_eq!(
+            normalize("777 666 555", ""),
+            Err(PhoneError::MissingCountry)
+        );
+        assert_eq!(
+            normalize("+420 777 666 555", "").unwrap(),
+            "+420 777 666 555"
+        );
+    }
+
+    #[test]
+    fn character_errors() {
+        assert_eq!(normalize("   ", "CZ"), Err(PhoneError::Empty));
+        assert_eq!(
+            normalize("777 ABC 555", "CZ"),
+            Err(PhoneError::InvalidCharacter('A'))
+        );
+        assert_eq!(
+            normalize("777 666 555 ext 2", "CZ"),
+            Err(PhoneError::InvalidCharacter('e'))
+        );
+        assert_eq!(
+            normalize("420+777666555", "CZ"),
+            Err(PhoneError::InvalidCharacter('+'))
+        );
+    }
+}
