@@ -19,8 +19,10 @@
 use std::str::FromStr;
 
 use phonenumber::country::Id;
+use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, ParseError, PhoneNumber};
 
+mod strict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
@@ -81,25 +83,69 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
     }
     check_characters(text)?;
 
-    // The region's own dialling rules come first: they know its international prefix (`00`
-    // in CZ, `011` in US, `0011` in AU) and its national prefix.
-    let first = parse_in(country, text);
-    if matches!(first, Ok(ref n) if n.is_valid()) {
-        return first;
+    // A number that carries its country code is parsed without the default country: the crate
+    // would otherwise apply the default country's national prefix to it (with US as default,
+    // `+800 1234 5678` lost its leading `1`). So an international prefix is turned into `+` here:
+    // the region's own (`00` in CZ, `011` in US, `0011` in AU) and `00`, the ITU-recommended one
+    // that most visitors type whatever their page's default country.
+    let digits: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if digits.starts_with('+') {
+        return parse_valid_international(&digits);
     }
-    // `00` is the ITU-recommended international prefix and what most visitors type, also when
-    // their page's default country uses another one (or none is set): read it as `+`.
-    if let Some(rest) = text.strip_prefix("00") {
-        if let Ok(n) = parse_in(country, &format!("+{rest}")) {
-            if n.is_valid() {
-                return Ok(n);
+    // The region's own prefix first; then `00`, also where the region's prefix reads `00` plus
+    // more digits (BR: `0055` is `00` with carrier 55, yet `00 55 11...` is what people type).
+    let mut first_error = None;
+    for len in [
+        idd_len(country, &digits),
+        digits.starts_with("00").then_some(2),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        match parse_valid_international(&format!("+{}", &digits[len..])) {
+            Ok(number) => return Ok(number),
+            Err(e) => {
+                first_error.get_or_insert(e);
             }
         }
     }
-    match first {
-        Ok(_) => Err(PhoneError::Invalid),
-        Err(e) => Err(e),
+    if let Some(e) = first_error {
+        return Err(e);
     }
+    let parsed = parse_in(country, text)?;
+    if is_valid(&parsed) {
+        Ok(parsed)
+    } else {
+        Err(PhoneError::Invalid)
+    }
+}
+
+/// Length of the international dialling prefix `digits` starts with, if any.
+fn idd_len(country: Option<Id>, digits: &str) -> Option<usize> {
+    country
+        .and_then(|id| DATABASE.by_id(id.as_ref()))
+        .and_then(|meta| meta.international_prefix())
+        .and_then(|idd| idd.find(digits))
+        .filter(|m| m.start() == 0 && m.end() > 0)
+        .map(|m| m.end())
+}
+
+/// Parses `+<digits>` with no default country (see `parse_valid`) and validates it.
+fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
+    let parsed = parse_in(None, number)?;
+    if is_valid(&parsed) {
+        Ok(parsed)
+    } else {
+        Err(PhoneError::Invalid)
+    }
+}
+
+/// The crate's validity check, tightened to libphonenumber's whole-number matching.
+fn is_valid(number: &PhoneNumber) -> bool {
+    number.is_valid() && strict::is_valid(number)
 }
 
 /// Resolves the default country; empty means "none".
