@@ -9,11 +9,13 @@
 //! - [`status`]: the button status code (0 offline, 1 online, 2 busy).
 //! - [`config`]: widget configuration served at `GET /api/widget/config`.
 //! - [`widget`]: messages on the widget WebSocket `/ws/widget`.
+//! - [`desk`]: operator API bodies and desk socket events.
 //! - [`guid`]: GUID syntax check used by `init` and by the server.
 //! - [`ErrorBody`]: the `{ "message" }` body of every HTTP error.
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod desk;
 pub mod guid;
 pub mod status;
 pub mod widget;

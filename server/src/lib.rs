@@ -1,1 +1,121 @@
+//! `owidget-server`: serves the owidget loader and wasm, widget
+//! configuration, live operator-group status, chat sessions between
+//! visitors and operators, and the operator desk.
+//!
+//! The binary (`main.rs`) only parses flags and calls [`run`] with a bound
+//! listener, a checked [`Config`] and a shutdown future, so tests start the
+//! whole server on port 0 and stop it at will; [`app`] builds the router
+//! alone for `oneshot` tests.
+//!
+//! # Layout
+//! - [`config`]: TOML file → raw structs → checked [`Config`] (two steps).
+//! - [`demo`]: the built-in demo company used without `--config`.
+//! - [`error`]: the one [`Error`] enum and its `{"message"}` HTTP mapping.
+//! - [`status`]: per-preset button status on `watch` channels.
+//! - [`chat`]: the [`chat::Hub`]: queue, assignment, capacity, visitor pushes.
+//! - [`operators`]: `/api/operator/*`: login (argon2), tokens, availability, chats.
+//! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop.
+//! - [`assets`]: static files (loader, wasm package, demo page, desk).
+//! - [`ids`]: random ids, token hashing, the clock.
+#![deny(missing_docs)]
 
+pub mod assets;
+pub mod chat;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod operators;
+pub mod status;
+pub mod widget;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use assets::Dirs;
+pub use config::Config;
+pub use error::{Error, Result};
+
+/// Shared state of all handlers (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// Checked configuration.
+    pub config: Arc<Config>,
+    /// Live chat and status state.
+    pub hub: Arc<chat::Hub>,
+    /// Operator logins.
+    pub auth: Arc<operators::auth::Auth>,
+    /// Hash verified for unknown usernames so that login timing is uniform.
+    pub dummy_hash: Arc<str>,
+    /// Static file directories.
+    pub dirs: Dirs,
+}
+
+impl AppState {
+    /// Fresh state for a configuration.
+    pub fn new(config: Config, dirs: Dirs) -> Self {
+        let config = Arc::new(config);
+        AppState {
+            hub: Arc::new(chat::Hub::new(config.clone())),
+            auth: Arc::new(operators::auth::Auth::new(
+                config.limits.operator_session_ttl,
+            )),
+            dummy_hash: demo::hash_password("not a real password").into(),
+            config,
+            dirs,
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let limits = &state.config.limits;
+    // Desks may be served from anywhere; tokens travel in a header, never in
+    // cookies, so any origin without credentials is safe.
+    let operator_cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let api = Router::new()
+        .route("/widget/config", get(widget::config))
+        .nest("/operator", operators::routes().layer(operator_cors))
+        .fallback(|| async { Error::NotFound("no such endpoint".into()) });
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "UP"})) }),
+        )
+        .route("/ws/widget", get(widget::socket))
+        .nest("/api", api)
+        .merge(assets::routes(&state.dirs))
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let router = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Chat routing: the live state of every waiting and active session, the
+//! queue, operators' availability and load, and fan-out to visitors.
+//!
+//! One [`Hub`] holds it all behind a `std::sync::Mutex`: every operation is
+//! a few map look-ups, never held across an `.await`, so a blocking mutex is
+//! cheaper than an async one. Status changes go out through
+//! [`crate::status::CompanyStatus`]; visitor pushes through the bounded
+//! channel of the visitor's socket (a full channel drops the link; the
+//! widget reconnects and resumes with `afterSeq`, so nothing is lost).
+
+mod routing;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use owidget_protocol::desk::{Availability, ChatSummary, OperatorInfo};
+use owidget_protocol::{ButtonStatus, ServerMessage};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::Config;
+use crate::status::CompanyStatus;
+
+pub use routing::StartChat;
+
+/// An operator of a company: indices into [`Config::companies`] and
+/// [`crate::config::Company::operators`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpRef {
+    /// Company index.
+    pub company: usize,
+    /// Operator index within the company.
+    pub operator: usize,
+}
+
+/// Sender half of a widget socket's push channel.
+pub type VisitorTx = mpsc::Sender<ServerMessage>;
+
+/// The widget socket currently attached to a session.
+#[derive(Debug, Clone)]
+pub struct VisitorLink {
+    /// Socket id, so that a closing socket detaches only itself.
+    pub conn: u64,
+    /// Its push channel.
+    pub tx: VisitorTx,
+}
+
+#[derive(Debug, Default)]
+struct OperatorState {
+    availability: Availability,
+    /// Ids of the active sessions assigned to the operator.
+    chats: Vec<String>,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // `preset` and `token_hash` are read by resume and storage (issue 3).
+struct Live {
+    chat: ChatSummary,
+    preset: usize,
+    groups: Vec<String>,
+    operator: Option<usize>,
+    token_hash: String,
+    visitor: Option<VisitorLink>,
+}
+
+#[derive(Debug, Default)]
+struct CompanyState {
+    operators: Vec<OperatorState>,
+    sessions: HashMap<String, Live>,
+    /// Waiting session ids, oldest first.
+    queue: Vec<String>,
+}
+
+/// Live chat state of all companies.
+#[derive(Debug)]
+pub struct Hub {
+    config: Arc<Config>,
+    status: Vec<CompanyStatus>,
+    state: Mutex<Vec<CompanyState>>,
+}
+
+impl Hub {
+    /// Empty state: everyone offline, no sessions.
+    pub fn new(config: Arc<Config>) -> Self {
+        let status = config.companies.iter().map(CompanyStatus::new).collect();
+        let state = config
+            .companies
+            .iter()
+            .map(|c| CompanyState {
+                operators: c
+                    .operators
+                    .iter()
+                    .map(|_| OperatorState::default())
+                    .collect(),
+                ..Default::default()
+            })
+            .collect();
+        Hub {
+            config,
+            status,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The configuration the hub was built for.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<CompanyState>> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Status channel of a preset.
+    pub fn subscribe_status(&self, company: usize, preset: usize) -> watch::Receiver<ButtonStatus> {
+        self.status[company].subscribe(preset)
+    }
+
+    /// Current status of a preset.
+    pub fn status(&self, company: usize, preset: usize) -> ButtonStatus {
+        self.status[company].get(preset)
+    }
+
+    /// Recomputes the company's preset statuses after a change.
+    fn recompute(&self, company: usize, state: &CompanyState) {
+        let ops = &self.config.companies[company].operators;
+        let available = state
+            .operators
+            .iter()
+            .zip(ops)
+            .filter(|(s, _)| s.availability == Availability::Online)
+            .map(|(s, o)| (o.groups.as_slice(), s.chats.len() as u32, o.capacity));
+        self.status[company].update(available);
+    }
+
+    /// The operator as the desk shows them.
+    pub fn operator_info(&self, op: OpRef) -> OperatorInfo {
+        let state = self.lock();
+        self.info_locked(op, &state[op.company])
+    }
+
+    fn info_locked(&self, op: OpRef, state: &CompanyState) -> OperatorInfo {
+        let company = &self.config.companies[op.company];
+        let o = &company.operators[op.operator];
+        let s = &state.operators[op.operator];
+        OperatorInfo {
+            company: company.id.clone(),
+            company_name: company.name.clone(),
+            username: o.username.clone(),
+            name: o.name.clone(),
+            capacity: o.capacity,
+            groups: o.groups.clone(),
+            availability: s.availability,
+            active_chats: s.chats.len() as u32,
+        }
+    }
+
+    /// Sets an operator's availability and updates the button statuses.
+    pub fn set_availability(&self, op: OpRef, availability: Availability) -> OperatorInfo {
+        let mut state = self.lock();
+        let company = &mut state[op.company];
+        company.operators[op.operator].availability = availability;
+        self.recompute(op.company, company);
+        tracing::info!(
+            operator = %self.config.companies[op.company].operators[op.operator].username,
+            ?availability,
+            "availability changed"
+        );
+        self.info_locked(op, company)
+    }
+}
+
+/// Sends to a visitor's socket without waiting; a full or closed channel
+/// unlinks the visitor (their widget resumes after reconnecting).
+fn push(live: &mut Live, msg: ServerMessage) {
+    if let Some(link) = &live.visitor {
+        if link.tx.try_send(msg).is_err() {
+            tracing::debug!(session = %live.chat.id, "visitor channel full or closed; unlinking");
+            live.visitor = None;
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Server configuration: the TOML file (or the built-in demo) turned into a
+//! checked [`Config`] in two explicit steps, as ripgrep does with its
+//! arguments: [`raw::RawConfig`] is whatever serde could read, [`check`]
+//! validates it and names the offending key (`companies[0].presets[1].colors.primary`)
+//! in its error. Everything else in the server sees only checked values.
+//! Every key is documented in `server/CONFIG.md`.
+
+mod origin;
+pub mod raw;
+mod texts;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use owidget_protocol::{normalize_guid, Colors, Features, Position, WidgetConfig};
+
+pub use origin::OriginRule;
+use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset};
+
+use crate::{Error, Result};
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Companies, in file order.
+    pub companies: Vec<Company>,
+    /// Limits on visitors and requests.
+    pub limits: Limits,
+}
+
+/// Limits applied everywhere.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest chat message, in characters (`message_max_chars`, default 2000).
+    pub message_max_chars: usize,
+    /// Messages one chat side may send per 10 s (`messages_per_10s`, default 20).
+    pub messages_per_10s: u32,
+    /// Largest request body in bytes (`body_limit_bytes`, default 64 KiB).
+    pub body_limit_bytes: usize,
+    /// Timeout of an HTTP request (`request_timeout_secs`, default 15).
+    pub request_timeout: Duration,
+    /// Idle lifetime of an operator login (`operator_session_hours`, default 12).
+    pub operator_session_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            message_max_chars: 2000,
+            messages_per_10s: 20,
+            body_limit_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(15),
+            operator_session_ttl: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// One company (tenant).
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// Canonical GUID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Origins allowed to open widget sockets and read the config.
+    pub origins: Vec<OriginRule>,
+    /// Name of the preset used when the widget names none.
+    pub default_preset: String,
+    /// Presets (at least one).
+    pub presets: Vec<Preset>,
+    /// Operators.
+    pub operators: Vec<Operator>,
+}
+
+/// One widget preset.
+#[derive(Debug, Clone)]
+pub struct Preset {
+    /// Preset name.
+    pub name: String,
+    /// What `GET /api/widget/config` serves for it.
+    pub widget: WidgetConfig,
+}
+
+/// One operator account.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Concurrent chats.
+    pub capacity: u32,
+    /// Groups served.
+    pub groups: Vec<String>,
+}
+
+impl Config {
+    /// Parses and checks a TOML document.
+    pub fn from_toml(text: &str) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        check(raw)
+    }
+
+    /// The company with this GUID (any case, braces allowed).
+    pub fn company(&self, guid: &str) -> Option<&Company> {
+        let id = normalize_guid(guid)?;
+        self.companies.iter().find(|c| c.id == id)
+    }
+}
+
+impl Company {
+    /// The named preset, or the default preset for `None`.
+    pub fn preset(&self, name: Option<&str>) -> Option<&Preset> {
+        let name = name.unwrap_or(&self.default_preset);
+        self.presets.iter().find(|p| p.name == name)
+    }
+
+    /// True when a page of `origin` may embed this company's widget.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|r| r.matches(origin))
+    }
+
+    /// The operator with this login name.
+    pub fn operator(&self, username: &str) -> Option<&Operator> {
+        self.operators.iter().find(|o| o.username == username)
+    }
+}
+
+impl Operator {
+    /// True when the operator serves one of `groups`.
+    pub fn serves(&self, groups: &[String]) -> bool {
+        self.groups.iter().any(|g| groups.contains(g))
+    }
+}
+
+fn bad(key: &str, why: impl std::fmt::Display) -> Error {
+    Error::Config(format!("{key}: {why}"))
+}
+
+/// Step two: raw file → checked [`Config`], or an error naming the key.
+pub fn check(raw: RawConfig) -> Result<Config> {
+    if raw.companies.is_empty() {
+        return Err(bad(
+            "companies",
+            "at least one [[companies]] table is needed",
+        ));
+    }
+    let limits = check_limits(raw.limits)?;
+    let mut seen = HashSet::new();
+    let mut companies = Vec::new();
+    for (i, c) in raw.companies.into_iter().enumerate() {
+        let company = check_company(&format!("companies[{i}]"), c)?;
+        if !seen.insert(company.id.clone()) {
+            return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
+        }
+        companies.push(company);
+    }
+    Ok(Config { companies, limits })
+}
+
+fn check_limits(raw: RawLimits) -> Result<Limits> {
+    let d = Limits::default();
+    let positive = |key: &str, v: Option<u64>, default: u64| match v {
+        Some(0) => Err(bad(&format!("limits.{key}"), "must be greater than 0")),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    };
+    Ok(Limits {
+        message_max_chars: positive(
+            "message_max_chars",
+            raw.message_max_chars.map(|v| v as u64),
+            d.message_max_chars as u64,
+        )? as usize,
+        messages_per_10s: positive(
+            "messages_per_10s",
+            raw.messages_per_10s.map(u64::from),
+            u64::from(d.messages_per_10s),
+        )? as u32,
+        body_limit_bytes: positive(
+            "body_limit_bytes",
+            raw.body_limit_bytes.map(|v| v as u64),
+            d.body_limit_bytes as u64,
+        )? as usize,
+        request_timeout: Duration::from_secs(positive(
+            "request_timeout_secs",
+            raw.request_timeout_secs,
+            d.request_timeout.as_secs(),
+        )?),
+        operator_session_ttl: Duration::from_secs(
+            positive("operator_session_hours", raw.operator_session_hours, 12)? * 3600,
+        ),
+    })
+}
+
+fn check_company(key: &str, raw: RawCompany) -> Result<Company> {
+    let id = normalize_guid(&raw.id)
+        .ok_or_else(|| bad(&format!("{key}.id"), format!("{:?} is not a GUID", raw.id)))?;
+    let mut origins = Vec::new();
+    for (i, o) in raw.allowed_origins.iter().enumerate() {
+        origins.push(
+            OriginRule::parse(o).map_err(|e| bad(&format!("{key}.allowed_origins[{i}]"), e))?,
+        );
+    }
+    if raw.presets.is_empty() {
+        return Err(bad(
+            &format!("{key}.presets"),
+            "at least one preset is needed",
+        ));
+    }
+    let mut presets: Vec<Preset> = Vec::new();
+    for (i, p) in raw.presets.into_iter().enumerate() {
+        let k = format!("{key}.presets[{i}]");
+        let preset = check_preset(&k, &id, p)?;
+        if presets.iter().any(|q| q.name == preset.name) {
+            return Err(bad(&format!("{k}.name"), "duplicate preset name"));
+        }
+        presets.push(preset);
+    }
+    let default_preset = match raw.default_preset {
+        Some(d) if presets.iter().any(|p| p.name == d) => d,
+        Some(d) => {
+            return Err(bad(
+                &format!("{key}.default_preset"),
+                format!("no preset named {d:?}"),
+            ))
+        }
+        None => presets[0].name.clone(),
+    };
+    let mut operators: Vec<Operator> = Vec::new();
+    for (i, o) in raw.operators.into_iter().enumerate() {
+        let k = format!("{key}.operators[{i}]");
+        let op = check_operator(&k, o)?;
+        if operators.iter().any(|q| q.username == op.username) {
+            return Err(bad(&format!("{k}.username"), "duplicate username"));
+        }
+        operators.push(op);
+    }
+    Ok(Company {
+        name: raw.name.unwrap_or_else(|| id.clone()),
+        id,
+        origins,
+        default_preset,
+        presets,
+        operators,
+    })
+}
+
+fn is_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
+    if raw.name.is_empty() || raw.name.len() > 64 {
+        return Err(bad(&format!("{key}.name"), "must be 1 to 64 characters"));
+    }
+    if raw.groups.is_empty() {
+        return Err(bad(
+            &format!("{key}.groups"),
+            "name at least one operator group",
+        ));
+    }
+    let mut texts = BTreeMap::new();
+    for (lang, table) in raw.texts {
+        let k = format!("{key}.texts.{lang}");
+        if lang.is_empty() || !lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(bad(&k, "language code must be like \"en\" or \"pt-BR\""));
+        }
+        texts.insert(lang, texts::merge(&k, table)?);
+    }
+    if texts.is_empty() {
+        texts.insert("en".to_string(), Default::default());
+    }
+    let default_language = match raw.default_language {
+        Some(l) if texts.contains_key(&l) => l,
+        Some(l) => {
+            return Err(bad(
+                &format!("{key}.default_language"),
+                format!("{l:?} has no [texts.{l}] table in this preset"),
+            ))
+        }
+        None if texts.contains_key("en") => "en".to_string(),
+        None => texts.keys().next().cloned().unwrap_or_default(),
+    };
+    let phone_country = raw
+        .phone_country
+        .unwrap_or_else(|| "CZ".into())
+        .to_ascii_uppercase();
+    if phone_country.len() != 2 || !phone_country.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(bad(
+            &format!("{key}.phone_country"),
+            "must be an ISO 3166 alpha-2 code like \"CZ\"",
+        ));
+    }
+    let mut colors = Colors::default();
+    if let Some(c) = raw.colors {
+        for (name, value, slot) in [
+            ("primary", c.primary, &mut colors.primary),
+            ("on_primary", c.on_primary, &mut colors.on_primary),
+        ] {
+            if let Some(v) = value {
+                if !is_color(&v) {
+                    return Err(bad(
+                        &format!("{key}.colors.{name}"),
+                        format!("{v:?} is not #rrggbb"),
+                    ));
+                }
+                *slot = v.to_ascii_lowercase();
+            }
+        }
+    }
+    let position = match raw.position.as_deref() {
+        None | Some("bottomRight") | Some("bottom_right") => Position::BottomRight,
+        Some("bottomLeft") | Some("bottom_left") => Position::BottomLeft,
+        Some(p) => {
+            return Err(bad(
+                &format!("{key}.position"),
+                format!("{p:?} is not \"bottomRight\" or \"bottomLeft\""),
+            ))
+        }
+    };
+    let mut features = Features::default();
+    if let Some(f) = raw.features {
+        features.callback_when_busy = f.callback_when_busy.unwrap_or(features.callback_when_busy);
+        features.callback_when_offline = f
+            .callback_when_offline
+            .unwrap_or(features.callback_when_offline);
+        features.offline_message = f.offline_message.unwrap_or(features.offline_message);
+    }
+    Ok(Preset {
+        widget: WidgetConfig {
+            company: company.to_string(),
+            preset: raw.name.clone(),
+            default_language,
+            texts,
+            colors,
+            position,
+            features,
+            phone_country,
+            groups: raw.groups,
+        },
+        name: raw.name,
+    })
+}
+
+fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
+    if raw.username.is_empty() || raw.username.len() > 64 {
+        return Err(bad(
+            &format!("{key}.username"),
+            "must be 1 to 64 characters",
+        ));
+    }
+    if argon2::PasswordHash::new(&raw.password_hash).is_err() {
+        return Err(bad(
+            &format!("{key}.password_hash"),
+            "is not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)",
+        ));
+    }
+    if raw.groups.is_empty() {
+        return Err(bad(&format!("{key}.groups"), "name at least one group"));
+    }
+    Ok(Operator {
+        name: raw.name.unwrap_or_else(|| raw.username.clone()),
+        username: raw.username,
+        password_hash: raw.password_hash,
+        capacity: raw.capacity.unwrap_or(2),
+        groups: raw.groups,
+    })
+}
+
+#[cfg(test)]
+mod tests;

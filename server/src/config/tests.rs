@@ -1,0 +1,104 @@
+//! Config checking: good files pass, every kind of mistake names its key.
+
+use super::*;
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+
+fn file(company_extra: &str, preset_extra: &str) -> String {
+    format!(
+        r#"
+[limits]
+message_max_chars = 500
+
+[[companies]]
+id = "{{0B8A7B1E-4C1F-4F3E-9A52-5D6F0C2D9E11}}"
+name = "Shop"
+allowed_origins = ["https://shop.example", "http://localhost:*"]
+{company_extra}
+
+[[companies.presets]]
+name = "main"
+groups = ["sales"]
+{preset_extra}
+
+[companies.presets.texts.cs]
+button_online = "Napište nám"
+
+[companies.presets.texts.en]
+
+[[companies.operators]]
+username = "eva"
+name = "Eva"
+password_hash = "{HASH}"
+capacity = 3
+groups = ["sales"]
+"#
+    )
+}
+
+fn err(text: &str) -> String {
+    Config::from_toml(text).unwrap_err().to_string()
+}
+
+#[test]
+fn good_file() {
+    let c = Config::from_toml(&file("", "default_language = \"cs\"")).unwrap();
+    assert_eq!(c.limits.message_max_chars, 500);
+    assert_eq!(c.limits.messages_per_10s, 20);
+    let co = c.company("0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11").unwrap();
+    assert_eq!(co.default_preset, "main");
+    assert!(co.allows_origin("http://localhost:3000"));
+    assert!(!co.allows_origin("https://evil.example"));
+    let p = co.preset(None).unwrap();
+    assert_eq!(p.widget.default_language, "cs");
+    assert_eq!(p.widget.texts["cs"].button_online, "Napište nám");
+    assert_eq!(
+        p.widget.texts["cs"].send, "Send",
+        "missing keys fall back to English"
+    );
+    assert_eq!(p.widget.company, co.id);
+    assert_eq!(co.operator("eva").unwrap().capacity, 3);
+}
+
+#[test]
+fn errors_name_the_key() {
+    assert!(err("").contains("companies"));
+    assert!(err(&file("", "default_language = \"de\""))
+        .contains("companies[0].presets[0].default_language"));
+    assert!(err(&file("default_preset = \"x\"", "")).contains("companies[0].default_preset"));
+    assert!(err(&file("", "colors = { primary = \"red\" }"))
+        .contains("companies[0].presets[0].colors.primary"));
+    assert!(err(&file("", "position = \"top\"")).contains("companies[0].presets[0].position"));
+    assert!(err(&file("", "phone_country = \"CZE\"")).contains("phone_country"));
+    assert!(err(&file("", "").replace("button_online", "buton_online"))
+        .contains("texts.cs.buton_online"));
+    assert!(err(&file("", "").replace("{0B8A", "{XB8A")).contains("companies[0].id"));
+    assert!(err(&file("", "").replace(HASH, "plain"))
+        .contains("companies[0].operators[0].password_hash"));
+    assert!(
+        err(&file("", "").replace("\"http://localhost:*\"", "\"localhost\""))
+            .contains("allowed_origins[1]")
+    );
+    assert!(
+        err(&file("", "").replace("message_max_chars = 500", "message_max_chars = 0"))
+            .contains("limits.message_max_chars")
+    );
+    assert!(err(&file("", "").replace("capacity = 3", "capcity = 3")).contains("capcity"));
+}
+
+#[test]
+fn demo_is_valid() {
+    let c = crate::demo::config();
+    let co = c.company(crate::demo::COMPANY).unwrap();
+    assert!(co.allows_origin("http://localhost:5173"));
+    assert!(co.allows_origin("http://127.0.0.1:9"));
+    assert!(!co.allows_origin("http://example.com"));
+    assert_eq!(
+        co.preset(Some("default")).unwrap().widget.phone_country,
+        "CZ"
+    );
+    assert!(crate::operators::auth::verify_password(
+        "demo",
+        &co.operators[0].password_hash
+    ));
+}

@@ -1,0 +1,114 @@
+//! The built-in demo company, used when no `--config` is given, so that the
+//! first run works with nothing to set up.
+
+use std::collections::BTreeMap;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use owidget_protocol::Texts;
+
+use crate::config::raw::{RawCompany, RawConfig, RawOperator, RawPreset};
+use crate::config::{check, Config};
+
+/// GUID of the demo company.
+pub const COMPANY: &str = "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51";
+/// Demo operator login name.
+pub const USERNAME: &str = "demo";
+/// Demo operator password.
+pub const PASSWORD: &str = "demo";
+
+/// Argon2id PHC hash of `password` with a fresh random salt.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default parameters cannot fail")
+        .to_string()
+}
+
+fn czech() -> toml::Table {
+    let pairs = [
+        ("button_online", "Napište nám"),
+        ("button_busy", "Všichni operátoři jsou vytíženi"),
+        ("button_offline", "Jsme offline"),
+        ("window_title", "Chat"),
+        ("close", "Zavřít okno chatu"),
+        ("message_placeholder", "Napište zprávu…"),
+        ("send", "Odeslat"),
+        ("waiting", "Čekáte na operátora…"),
+        ("queue_position", "Vaše pořadí ve frontě: {n}"),
+        ("operator_joined", "{name} se připojil(a) k chatu"),
+        ("typing", "{name} píše…"),
+        ("chat_ended", "Chat byl ukončen."),
+        ("end_chat", "Ukončit chat"),
+        ("new_chat", "Začít nový chat"),
+        ("delivered", "Doručeno"),
+        ("read", "Přečteno"),
+        ("transcript_email", "Poslat přepis na e-mail"),
+        ("transcript_sent", "Přepis vám pošleme e-mailem."),
+        ("offline_title", "Zanechte nám zprávu"),
+        ("email", "E-mail"),
+        ("message", "Zpráva"),
+        ("submit", "Odeslat"),
+        ("offline_sent", "Děkujeme, ozveme se vám."),
+        ("callback_title", "Zavolejte mi"),
+        ("name", "Jméno"),
+        ("phone", "Telefonní číslo"),
+        ("invalid_phone", "Zadejte platné telefonní číslo."),
+        ("invalid_email", "Zadejte platnou e-mailovou adresu."),
+        ("callback_sent", "Zavoláme vám na číslo {phone}."),
+        ("disconnected", "Spojení ztraceno, připojuji znovu…"),
+        ("send_failed", "Zprávu se nepodařilo odeslat."),
+    ];
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), toml::Value::String(v.to_string())))
+        .collect()
+}
+
+/// The demo configuration: one company, preset `default` (English and
+/// Czech, group `support`, phone country CZ), operator `demo`/`demo`
+/// with capacity 2, widget pages from any localhost / 127.0.0.1 port.
+pub fn config() -> Config {
+    let mut texts = BTreeMap::new();
+    texts.insert("en".to_string(), toml::Table::new());
+    texts.insert("cs".to_string(), czech());
+    let raw = RawConfig {
+        companies: vec![RawCompany {
+            id: COMPANY.into(),
+            name: Some("Demo Company".into()),
+            allowed_origins: [
+                "http://localhost:*",
+                "https://localhost:*",
+                "http://127.0.0.1:*",
+                "https://127.0.0.1:*",
+            ]
+            .map(String::from)
+            .to_vec(),
+            default_preset: Some("default".into()),
+            presets: vec![RawPreset {
+                name: "default".into(),
+                groups: vec!["support".into()],
+                default_language: Some("en".into()),
+                phone_country: Some("CZ".into()),
+                colors: None,
+                position: None,
+                features: None,
+                texts,
+            }],
+            operators: vec![RawOperator {
+                username: USERNAME.into(),
+                name: Some("Demo Operator".into()),
+                password_hash: hash_password(PASSWORD),
+                capacity: Some(2),
+                groups: vec!["support".into()],
+            }],
+        }],
+        limits: Default::default(),
+    };
+    let config = check(raw).expect("the demo configuration is valid");
+    debug_assert_ne!(
+        config.companies[0].presets[0].widget.texts["cs"],
+        Texts::default()
+    );
+    config
+}

@@ -1,0 +1,102 @@
+//! The crate's one error type and its HTTP mapping.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use owidget_protocol::ErrorBody;
+
+/// Everything that can go wrong in the server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file is invalid (startup only).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The request is malformed; the text is safe to show.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing, expired or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller may not do this (foreign origin, other company).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such company, preset, chat, ...
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state (capacity full, chat
+    /// already taken or ended).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request body is over the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many requests.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// File system or socket failure.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// A bug or an unexpected state; the text is logged, never sent.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Config(_) | Error::Storage(_) | Error::Io(_) | Error::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            // Logged once here with the details; the client gets no internals.
+            tracing::error!(error = %self, "request failed");
+            "internal server error".to_string()
+        } else {
+            self.to_string()
+        };
+        (status, Json(ErrorBody { message })).into_response()
+    }
+}
+
+/// JSON body extractor whose rejections are [`Error::BadRequest`] with a
+/// `{"message"}` body, instead of axum's plain-text rejection.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Error> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Error::TooLarge("request body too large".into()))
+            }
+            Err(e) => Err(Error::BadRequest(e.body_text())),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `owidget-server` binary: flags → [`owidget_server::run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use owidget_server::{demo, AppState, Config, Dirs};
+
+/// The owidget chat server.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Flags {
+    /// TOML configuration file (see server/CONFIG.md). Without it the
+    /// built-in demo company runs.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, default_value = "./data")]
+    data_dir: PathBuf,
+    /// Directory with owidget.js, demo/ and desk/.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../www"))]
+    www_dir: PathBuf,
+    /// Directory with the wasm-bindgen output.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../pkg"))]
+    pkg_dir: PathBuf,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "owidget_server=info,tower_http=warn".into()),
+        )
+        .init();
+    let flags = Flags::parse();
+    let (config, is_demo) = match &flags.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let config =
+                Config::from_toml(&text).with_context(|| format!("in {}", path.display()))?;
+            (config, false)
+        }
+        None => (demo::config(), true),
+    };
+    std::fs::create_dir_all(&flags.data_dir)
+        .with_context(|| format!("creating data dir {}", flags.data_dir.display()))?;
+    let dirs = Dirs {
+        www: flags.www_dir.clone(),
+        pkg: flags.pkg_dir.clone(),
+    };
+    let state = AppState::new(config, dirs);
+    let listener = tokio::net::TcpListener::bind(flags.listen)
+        .await
+        .with_context(|| format!("binding {}", flags.listen))?;
+    let addr = listener.local_addr()?;
+    // Scripts parse this exact line.
+    println!("owidget-server listening on http://{addr}");
+    if is_demo {
+        println!("  demo page:  http://{addr}/demo/");
+        println!("  desk:       http://{addr}/desk/");
+        println!("  API:        http://{addr}/api/operator/login (see server/API.md)");
+        println!("  company:    {}", demo::COMPANY);
+        println!("  operator:   {} / {}", demo::USERNAME, demo::PASSWORD);
+    }
+    owidget_server::run(listener, state, shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Operator API: `/api/operator/*` (login, availability, queue, chats).
+//!
+//! Every handler works on the [`auth::CurrentOperator`]'s company only: the
+//! token resolves to a company index, and chats are looked up inside that
+//! company, so a token of company A can never name a chat of company B.
+
+pub mod auth;
+mod chats;
+
+use axum::extract::State;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use owidget_protocol::desk::{
+    Availability, AvailabilityRequest, LoginRequest, LoginResponse, OperatorInfo,
+};
+use owidget_protocol::normalize_guid;
+
+use crate::chat::OpRef;
+use crate::error::JsonBody;
+use crate::{AppState, Error, Result};
+use auth::{verify_password, CurrentOperator};
+
+/// Routes under `/api/operator`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/availability", put(availability))
+        .merge(chats::routes())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Json<LoginResponse>> {
+    let guid = normalize_guid(&req.company)
+        .ok_or_else(|| Error::BadRequest("company must be a GUID".into()))?;
+    let wrong = || Error::Unauthorized("wrong company, username or password".into());
+    let company = state
+        .config
+        .companies
+        .iter()
+        .position(|c| c.id == guid)
+        .ok_or_else(wrong)?;
+    let operators = &state.config.companies[company].operators;
+    let found = operators.iter().position(|o| o.username == req.username);
+    // Verify against some hash even for unknown users so that timing does
+    // not reveal which usernames exist.
+    let phc = match found {
+        Some(i) => operators[i].password_hash.clone(),
+        None => state.dummy_hash.to_string(),
+    };
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| Error::Internal(format!("password check: {e}")))?;
+    let operator = match (ok, found) {
+        (true, Some(i)) => i,
+        _ => return Err(wrong()),
+    };
+    let op = OpRef { company, operator };
+    let token = state.auth.issue(op);
+    tracing::info!(operator = %req.username, "operator logged in");
+    Ok(Json(LoginResponse {
+        token,
+        operator: state.hub.operator_info(op),
+    }))
+}
+
+async fn logout(State(state): State<AppState>, who: CurrentOperator) -> Result<Json<OperatorInfo>> {
+    state.auth.revoke(&who.token);
+    // The last open desk going away means nobody is there to answer chats.
+    let info = if state.auth.sessions_of(who.op) == 0 {
+        state.hub.set_availability(who.op, Availability::Offline)
+    } else {
+        state.hub.operator_info(who.op)
+    };
+    Ok(Json(info))
+}
+
+async fn me(State(state): State<AppState>, who: CurrentOperator) -> Json<OperatorInfo> {
+    Json(state.hub.operator_info(who.op))
+}
+
+async fn availability(
+    State(state): State<AppState>,
+    who: CurrentOperator,
+    JsonBody(req): JsonBody<AvailabilityRequest>,
+) -> Json<OperatorInfo> {
+    Json(state.hub.set_availability(who.op, req.availability))
+}

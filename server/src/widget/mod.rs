@@ -1,0 +1,124 @@
+//! The widget's endpoints: `GET /api/widget/config` and `GET /ws/widget`.
+
+mod socket;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
+use serde::Deserialize;
+
+use crate::{AppState, Error, Result};
+pub use socket::{serve, Conn};
+
+/// Read and write buffers of one widget socket. Small on purpose: 20,000
+/// idle widgets must fit in memory, and widget frames are small JSON.
+pub const SOCKET_BUFFER: usize = 4 * 1024;
+/// Largest frame a widget may send (a 2,000-character message in JSON is
+/// far below this).
+pub const MAX_FRAME: usize = 16 * 1024;
+
+/// Query of both widget endpoints.
+#[derive(Debug, Deserialize)]
+pub struct WidgetQuery {
+    company: Option<String>,
+    preset: Option<String>,
+    v: Option<String>,
+}
+
+/// Company and preset indices named by a [`WidgetQuery`].
+fn resolve(state: &AppState, q: &WidgetQuery) -> Result<(usize, usize)> {
+    let raw = q
+        .company
+        .as_deref()
+        .ok_or_else(|| Error::BadRequest("missing query parameter company".into()))?;
+    let guid =
+        normalize_guid(raw).ok_or_else(|| Error::BadRequest("company must be a GUID".into()))?;
+    let company = state
+        .config
+        .companies
+        .iter()
+        .position(|c| c.id == guid)
+        .ok_or_else(|| Error::NotFound("unknown company".into()))?;
+    let c = &state.config.companies[company];
+    let name = q
+        .preset
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .unwrap_or(&c.default_preset);
+    let preset = c
+        .presets
+        .iter()
+        .position(|p| p.name == name)
+        .ok_or_else(|| Error::NotFound(format!("unknown preset {name:?}")))?;
+    Ok((company, preset))
+}
+
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// `GET /api/widget/config?company=<guid>&preset=<name>`.
+pub async fn config(
+    State(state): State<AppState>,
+    Query(q): Query<WidgetQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (company, preset) = resolve(&state, &q)?;
+    let c = &state.config.companies[company];
+    let mut resp = Json(&c.presets[preset].widget).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Only the company's own sites may read it from a browser.
+    if let Some(o) = origin(&headers).filter(|o| c.allows_origin(o)) {
+        if let Ok(v) = HeaderValue::from_str(o) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// `GET /ws/widget?company=<guid>&preset=<name>&v=1`.
+pub async fn socket(
+    State(state): State<AppState>,
+    Query(q): Query<WidgetQuery>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response> {
+    let (company, preset) = resolve(&state, &q)?;
+    match q.v.as_deref().map(str::parse::<u32>) {
+        Some(Ok(PROTOCOL_VERSION)) => {}
+        Some(_) => {
+            return Err(Error::BadRequest(format!(
+                "unsupported protocol version; this server speaks v={PROTOCOL_VERSION}"
+            )))
+        }
+        None => return Err(Error::BadRequest("missing query parameter v".into())),
+    }
+    let c = &state.config.companies[company];
+    match origin(&headers) {
+        Some(o) if c.allows_origin(o) => {}
+        Some(_) => {
+            return Err(Error::Forbidden(
+                "origin not allowed for this company".into(),
+            ))
+        }
+        None => return Err(Error::Forbidden("missing Origin header".into())),
+    }
+    let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
+    let conn = Conn::new(state, company, preset);
+    Ok(ws
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .max_write_buffer_size(MAX_FRAME * 4)
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| {
+            let (sink, stream) = futures_util::StreamExt::split(socket);
+            serve(sink, stream, conn)
+        }))
+}

@@ -1,0 +1,373 @@
+//! One widget socket: status pushes, chat frames, keep-alive pings.
+//!
+//! [`serve`] is generic over `Sink`/`Stream` of axum WebSocket messages so
+//! that unit tests drive it with in-memory channels; the real socket is just
+//! one more implementation.
+
+use std::fmt::Display;
+use std::future::pending;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
+use tokio::sync::mpsc;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+use crate::chat::{StartChat, VisitorLink};
+use crate::{AppState, Error};
+
+/// How often the server pings an idle widget. A peer that sends nothing
+/// (not even the pong) for a whole period is considered dead.
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+/// Pushes buffered per visitor before the link is dropped (the widget then
+/// resumes with `afterSeq` and misses nothing).
+const PUSH_QUEUE: usize = 64;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// State of one widget connection.
+pub struct Conn {
+    state: AppState,
+    company: usize,
+    preset: usize,
+    id: u64,
+    ping_every: Duration,
+    /// Session this socket is attached to.
+    session: Option<String>,
+    /// Pushes from the hub; created on the first chat, so that idle status
+    /// sockets cost no channel.
+    rx: Option<mpsc::Receiver<ServerMessage>>,
+}
+
+impl Conn {
+    /// A connection to a checked company and preset.
+    pub fn new(state: AppState, company: usize, preset: usize) -> Self {
+        Conn {
+            state,
+            company,
+            preset,
+            id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+            ping_every: PING_EVERY,
+            session: None,
+            rx: None,
+        }
+    }
+
+    /// Overrides the ping period (tests).
+    pub fn with_ping_every(mut self, every: Duration) -> Self {
+        self.ping_every = every;
+        self
+    }
+
+    /// A fresh push channel for attaching to a session. The hub holds the
+    /// only sender, so when it unlinks us our receiver ends.
+    fn link(&mut self) -> VisitorLink {
+        let (tx, rx) = mpsc::channel(PUSH_QUEUE);
+        self.rx = Some(rx);
+        VisitorLink { conn: self.id, tx }
+    }
+
+    /// Handles one text frame; returns the direct replies.
+    async fn handle(&mut self, text: &str) -> Vec<ServerMessage> {
+        let msg: ClientMessage = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => return vec![error(ErrorCode::BadMessage, format!("bad message: {e}"))],
+        };
+        match self.dispatch(msg).await {
+            Ok(replies) => replies,
+            Err(reply) => vec![reply],
+        }
+    }
+
+    async fn dispatch(&mut self, msg: ClientMessage) -> Result<Vec<ServerMessage>, ServerMessage> {
+        match msg {
+            ClientMessage::StartChat {
+                language,
+                page_url,
+                scope,
+                custom_data,
+                text: _,
+            } => {
+                if self.session.is_some() {
+                    return Err(error(ErrorCode::Invalid, "a chat is already open"));
+                }
+                check_len("language", &language, 35)?;
+                check_len("pageUrl", &page_url, 2048)?;
+                if let Some(s) = &scope {
+                    check_len("scope", s, 256)?;
+                }
+                if custom_data.len() > 50
+                    || custom_data
+                        .iter()
+                        .any(|(k, v)| k.len() > 100 || v.len() > 1000)
+                {
+                    return Err(error(ErrorCode::Invalid, "customData is too large"));
+                }
+                let link = self.link();
+                let start = StartChat {
+                    language,
+                    page_url,
+                    scope,
+                    custom_data,
+                };
+                let created = self
+                    .state
+                    .hub
+                    .start_chat(self.company, self.preset, start, link)
+                    .map_err(hub_error)?;
+                self.session = Some(created.id.clone());
+                Ok(vec![ServerMessage::SessionCreated {
+                    session_id: created.id,
+                    token: created.token,
+                    queue_position: created.position,
+                }])
+            }
+            ClientMessage::EndChat => {
+                let id = self.session.take().ok_or_else(no_session)?;
+                // The hub pushes `sessionEnded` through our channel.
+                self.state
+                    .hub
+                    .end(self.company, &id, None)
+                    .map_err(hub_error)?;
+                Ok(vec![])
+            }
+            _ => Err(error(ErrorCode::Invalid, "not supported yet")),
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(id) = self.session.take() {
+            self.state.hub.detach(self.company, &id, self.id);
+        }
+    }
+}
+
+fn check_len(field: &str, value: &str, max: usize) -> Result<(), ServerMessage> {
+    if value.chars().count() > max {
+        return Err(error(ErrorCode::Invalid, format!("{field} is too long")));
+    }
+    Ok(())
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+    ServerMessage::Error {
+        code,
+        message: message.into(),
+    }
+}
+
+fn no_session() -> ServerMessage {
+    error(ErrorCode::NoSession, "no chat is open")
+}
+
+/// Maps a hub error to the widget's error frame.
+fn hub_error(e: Error) -> ServerMessage {
+    match e {
+        Error::Conflict(m) if m.contains("no operator") => error(ErrorCode::Unavailable, m),
+        Error::NotFound(m) => error(ErrorCode::NoSession, m),
+        Error::BadRequest(m) | Error::Conflict(m) | Error::Forbidden(m) => {
+            error(ErrorCode::Invalid, m)
+        }
+        Error::TooManyRequests(m) => error(ErrorCode::RateLimited, m),
+        e => {
+            tracing::error!(error = %e, "widget request failed");
+            error(ErrorCode::Internal, "internal error, try again")
+        }
+    }
+}
+
+async fn next_push(rx: &mut Option<mpsc::Receiver<ServerMessage>>) -> Option<ServerMessage> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => pending().await,
+    }
+}
+
+async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMessage) -> bool {
+    let json = serde_json::to_string(msg).expect("server messages serialize");
+    sink.send(Message::Text(json.into())).await.is_ok()
+}
+
+/// Runs one widget connection until the peer goes away.
+pub async fn serve<S, R, E>(mut sink: S, mut stream: R, mut conn: Conn)
+where
+    S: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+    E: Display,
+{
+    let mut status = conn.state.hub.subscribe_status(conn.company, conn.preset);
+    let first = *status.borrow_and_update();
+    if !send(&mut sink, &ServerMessage::Status { status: first }).await {
+        return;
+    }
+    let mut ping = interval_at(Instant::now() + conn.ping_every, conn.ping_every);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut heard = true;
+    loop {
+        tokio::select! {
+            changed = status.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let status = *status.borrow_and_update();
+                if !send(&mut sink, &ServerMessage::Status { status }).await {
+                    break;
+                }
+            }
+            frame = stream.next() => {
+                heard = true;
+                match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        for reply in conn.handle(text.as_str()).await {
+                            if !send(&mut sink, &reply).await {
+                                break;
+                            }
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        let reply = error(ErrorCode::BadMessage, "binary frames are not supported");
+                        if !send(&mut sink, &reply).await {
+                            break;
+                        }
+                    }
+                    // Pings are answered by the WebSocket layer itself.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "widget socket error");
+                        break;
+                    }
+                }
+            }
+            push = next_push(&mut conn.rx) => match push {
+                Some(msg) => {
+                    if !send(&mut sink, &msg).await {
+                        break;
+                    }
+                }
+                None => {
+                    // The hub unlinked us (another tab resumed, or we were
+                    // too slow); we are no longer the session's socket.
+                    conn.rx = None;
+                    conn.session = None;
+                }
+            },
+            _ = ping.tick() => {
+                if !heard {
+                    tracing::debug!("widget socket silent for a ping period; closing");
+                    break;
+                }
+                heard = false;
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    conn.close();
+    let _ = sink.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    //! The loop driven by in-memory channels instead of a socket.
+
+    use super::*;
+    use futures::channel::mpsc as fmpsc;
+    use owidget_protocol::desk::Availability;
+
+    use crate::chat::OpRef;
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    fn state() -> AppState {
+        let dir = std::env::temp_dir();
+        AppState::new(
+            crate::demo::config(),
+            crate::Dirs {
+                www: dir.clone(),
+                pkg: dir,
+            },
+        )
+    }
+
+    async fn next(rx: &mut fmpsc::UnboundedReceiver<Message>) -> Message {
+        tokio::time::timeout(WAIT, rx.next())
+            .await
+            .expect("a frame within the wait")
+            .expect("loop still running")
+    }
+
+    async fn next_msg(rx: &mut fmpsc::UnboundedReceiver<Message>) -> ServerMessage {
+        loop {
+            match next(rx).await {
+                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                Message::Ping(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn status_and_chat_over_channels() {
+        let state = state();
+        let (out_tx, mut out) = fmpsc::unbounded::<Message>();
+        let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+        let task = tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
+        use owidget_protocol::ButtonStatus::*;
+        assert_eq!(
+            next_msg(&mut out).await,
+            ServerMessage::Status { status: Offline }
+        );
+        let op = OpRef {
+            company: 0,
+            operator: 0,
+        };
+        state.hub.set_availability(op, Availability::Online);
+        assert_eq!(
+            next_msg(&mut out).await,
+            ServerMessage::Status { status: Online }
+        );
+
+        in_tx
+            .unbounded_send(Ok(Message::Text("{oops".into())))
+            .unwrap();
+        assert!(matches!(
+            next_msg(&mut out).await,
+            ServerMessage::Error {
+                code: ErrorCode::BadMessage,
+                ..
+            }
+        ));
+        let start = r#"{"type":"startChat","language":"en","pageUrl":"http://localhost/"}"#;
+        in_tx
+            .unbounded_send(Ok(Message::Text(start.into())))
+            .unwrap();
+        let ServerMessage::SessionCreated { session_id, .. } = next_msg(&mut out).await else {
+            panic!("expected sessionCreated");
+        };
+        state.hub.accept(op, &session_id).unwrap();
+        assert!(matches!(
+            next_msg(&mut out).await,
+            ServerMessage::SessionStarted { .. }
+        ));
+        // Closing the input ends the loop and detaches the visitor.
+        drop(in_tx);
+        tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+        assert!(!state.hub.my_chats(op)[0].visitor_online);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silent_peer_is_dropped_after_a_ping_period() {
+        let (out_tx, mut out) = fmpsc::unbounded::<Message>();
+        let (_in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+        let conn = Conn::new(state(), 0, 0).with_ping_every(Duration::from_secs(1));
+        let task = tokio::spawn(serve(out_tx, in_rx, conn));
+        assert!(matches!(next(&mut out).await, Message::Text(_)));
+        assert!(matches!(next(&mut out).await, Message::Ping(_)));
+        // No pong: the next tick closes the loop.
+        tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    }
+}

@@ -1,0 +1,279 @@
+//! Shared harness of the integration tests: a real server on port 0.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use owidget_server::{demo, AppState, Config, Dirs};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Upper bound of every wait in the tests.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub const DEMO: &str = demo::COMPANY;
+pub const OTHER: &str = "0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11";
+pub const ORIGIN: &str = "http://localhost:5173";
+
+/// A running server.
+pub struct Server {
+    pub base: String,
+    pub ws: String,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    pub data: Option<tempfile::TempDir>,
+}
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Two companies: the demo one with operators `demo` (capacity 2) and
+/// `solo` (capacity 1), and `OTHER` with operator `eva`. Passwords equal
+/// usernames.
+pub fn test_config() -> Config {
+    let hash = |p: &str| demo::hash_password(p);
+    Config::from_toml(&format!(
+        r#"
+[[companies]]
+id = "{DEMO}"
+name = "Demo"
+allowed_origins = ["http://localhost:*", "http://127.0.0.1:*"]
+[[companies.presets]]
+name = "default"
+groups = ["support"]
+[companies.presets.texts.en]
+[companies.presets.texts.cs]
+button_online = "Napište nám"
+[[companies.presets]]
+name = "sales"
+groups = ["sales"]
+[[companies.operators]]
+username = "demo"
+name = "Demo Operator"
+password_hash = "{}"
+capacity = 2
+groups = ["support"]
+[[companies.operators]]
+username = "solo"
+name = "Solo"
+password_hash = "{}"
+capacity = 1
+groups = ["support", "sales"]
+
+[[companies]]
+id = "{OTHER}"
+name = "Other"
+allowed_origins = ["https://other.example"]
+[[companies.presets]]
+name = "main"
+groups = ["support"]
+[[companies.operators]]
+username = "eva"
+password_hash = "{}"
+groups = ["support"]
+"#,
+        hash("demo"),
+        hash("solo"),
+        hash("eva")
+    ))
+    .expect("test config is valid")
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_with(test_config(), None).await
+    }
+
+    pub async fn start_with(config: Config, data: Option<tempfile::TempDir>) -> Server {
+        let www = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/www");
+        let pkg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pkg");
+        let state = AppState::new(config, Dirs { www, pkg });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            owidget_server::run(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        Server {
+            base: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+            data,
+        }
+    }
+
+    /// Graceful stop; returns the data dir for a restart.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(WAIT, task)
+                .await
+                .expect("server stops within the wait")
+                .expect("server task ends cleanly");
+        }
+        self.data.take()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, company: &str, user: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/operator/login"))
+            .json(&json!({"company": company, "username": user, "password": user}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login of {user}");
+        let v: Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Authorized JSON request; returns (status, body).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn set_availability(&self, token: &str, a: &str) {
+        let (s, body) = self
+            .call(
+                reqwest::Method::PUT,
+                "/api/operator/availability",
+                token,
+                Some(json!({ "availability": a })),
+            )
+            .await;
+        assert_eq!(s, 200, "availability {a}: {body}");
+    }
+
+    pub async fn accept(&self, token: &str, id: &str) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{id}/accept"),
+            token,
+            None,
+        )
+        .await
+    }
+
+    pub async fn end(&self, token: &str, id: &str) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{id}/end"),
+            token,
+            None,
+        )
+        .await
+    }
+
+    /// Opens a widget socket of the demo company from an allowed origin.
+    pub async fn widget(&self, preset: &str) -> Ws {
+        self.widget_at(DEMO, preset, ORIGIN)
+            .await
+            .expect("widget socket opens")
+    }
+
+    pub async fn widget_at(
+        &self,
+        company: &str,
+        preset: &str,
+        origin: &str,
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let url = format!(
+            "{}/ws/widget?company={company}&preset={preset}&v=1",
+            self.ws
+        );
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
+            .await
+            .expect("connect within the wait")?;
+        Ok(ws)
+    }
+}
+
+/// The next JSON text frame, skipping pings; panics after [`WAIT`].
+pub async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let frame = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a frame within the wait")
+            .expect("socket still open")
+            .expect("frame reads");
+        match frame {
+            Message::Text(t) => return serde_json::from_str(&t).expect("server sends JSON"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// Frames until one of `type` arrives (others are skipped).
+pub async fn next_of(ws: &mut Ws, ty: &str) -> Value {
+    loop {
+        let v = next_json(ws).await;
+        if v["type"] == ty {
+            return v;
+        }
+    }
+}
+
+/// Waits for a `status` frame with `code` (earlier statuses are skipped).
+pub async fn expect_status(ws: &mut Ws, code: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let v = tokio::time::timeout_at(deadline, next_json(ws))
+            .await
+            .unwrap_or_else(|_| panic!("status {code} not seen within the wait"));
+        if v["type"] == "status" && v["status"] == code {
+            return;
+        }
+    }
+}
+
+pub async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// Starts a chat on a widget socket and returns its `sessionCreated`.
+pub async fn start_chat(ws: &mut Ws) -> Value {
+    send(
+        ws,
+        json!({"type": "startChat", "language": "en", "pageUrl": "http://localhost:5173/shop"}),
+    )
+    .await;
+    next_of(ws, "sessionCreated").await
+}

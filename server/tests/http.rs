@@ -1,0 +1,154 @@
+//! Plain HTTP: health, widget config, static assets, error bodies.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+#[tokio::test]
+async fn healthz() {
+    let s = Server::start().await;
+    let r = s.http.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "UP");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn widget_config_default_and_named_preset() {
+    let s = Server::start().await;
+    let r = s
+        .http
+        .get(s.url(&format!(
+            "/api/widget/config?company={}",
+            DEMO.to_uppercase()
+        )))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["company"], DEMO);
+    assert_eq!(v["preset"], "default");
+    assert_eq!(v["groups"][0], "support");
+    assert_eq!(v["texts"]["cs"]["buttonOnline"], "Napište nám");
+    assert_eq!(v["texts"]["cs"]["send"], "Send");
+
+    let r = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=sales")))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("access-control-allow-origin").is_none(),
+        "no CORS for a foreign origin"
+    );
+    assert_eq!(r.json::<Value>().await.unwrap()["groups"][0], "sales");
+    s.stop().await;
+}
+
+async fn error_of(s: &Server, path: &str) -> (u16, String) {
+    let r = s.http.get(s.url(path)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("errors are JSON");
+    (status, v["message"].as_str().expect("message").to_string())
+}
+
+#[tokio::test]
+async fn widget_config_bad_requests() {
+    let s = Server::start().await;
+    let (st, m) = error_of(&s, "/api/widget/config?company=not-a-guid").await;
+    assert_eq!((st, m.as_str()), (400, "company must be a GUID"));
+    let (st, _) = error_of(&s, "/api/widget/config").await;
+    assert_eq!(st, 400);
+    let (st, m) = error_of(
+        &s,
+        "/api/widget/config?company=00000000-0000-0000-0000-000000000000",
+    )
+    .await;
+    assert_eq!((st, m.as_str()), (404, "unknown company"));
+    let (st, m) = error_of(
+        &s,
+        &format!("/api/widget/config?company={DEMO}&preset=nope"),
+    )
+    .await;
+    assert_eq!(st, 404);
+    assert!(m.contains("nope"));
+    let (st, _) = error_of(&s, "/api/nothing-here").await;
+    assert_eq!(st, 404);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn static_assets_types_cache_and_compression() {
+    let s = Server::start().await;
+    let r = s
+        .http
+        .get(s.url("/widget/owidget.js"))
+        .header("origin", "https://any-site.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/javascript");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+
+    let r = s
+        .http
+        .get(s.url("/widget/pkg/owidget_bg.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/wasm");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let modified = r.headers()["last-modified"].clone();
+    let r = s
+        .http
+        .get(s.url("/widget/pkg/owidget_bg.wasm"))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304, "unchanged package files revalidate");
+
+    for enc in ["gzip", "br"] {
+        let r = s
+            .http
+            .get(s.url("/widget/pkg/owidget.js"))
+            .header("accept-encoding", enc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-encoding"], enc);
+        assert_eq!(r.headers()["content-type"], "text/javascript");
+    }
+
+    let r = s
+        .http
+        .get(s.url("/widget/pkg/missing.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirect.get(s.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(r.headers()["location"], "/demo/");
+    let r = s.http.get(s.url("/demo/")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("demo fixture"));
+    let r = s.http.get(s.url("/desk/")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("desk fixture"));
+    s.stop().await;
+}
