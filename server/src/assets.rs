@@ -10,11 +10,12 @@
 
 use std::path::PathBuf;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use tower::ServiceExt;
 use tower_http::cors::CorsLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -53,14 +54,11 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
         .nest("/widget", widget)
-        .nest(
-            "/demo",
-            Router::new()
-                .route("/", get(demo_page))
-                .route("/{page}", get(demo_page))
-                .fallback_service(ServeDir::new(dirs.www.join("demo")))
-                .layer(cache("no-cache")),
-        )
+        // The demo pages get their snippet origin rewritten (see
+        // `demo_page`); other files of www/demo/ are served as they are.
+        .route("/demo/", get(demo_page))
+        .route("/demo/{*path}", get(demo_page))
+        .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
         .nest_service(
             "/desk",
             Router::new()
@@ -78,20 +76,39 @@ const DEMO_ORIGIN: &str = "http://127.0.0.1:8080";
 /// works whatever `--listen` says (tests use port 0).
 async fn demo_page(
     State(state): State<AppState>,
-    page: Option<Path<String>>,
+    path: Option<Path<String>>,
     headers: HeaderMap,
+    request: Request,
 ) -> Response {
-    let name = page.map(|Path(p)| p).unwrap_or_else(|| "index.html".into());
-    let valid = name.ends_with(".html")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && !name.contains("..");
+    let name = path.map(|Path(p)| p).unwrap_or_else(|| "index.html".into());
+    let not_found = || crate::Error::NotFound("no such demo file".into()).into_response();
+    // Only plain relative names: no `..`, no absolute paths, no backslashes.
+    let valid = !name.is_empty()
+        && name.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
     if !valid {
-        return crate::Error::NotFound("no such demo page".into()).into_response();
+        return not_found();
     }
-    let Ok(text) = tokio::fs::read_to_string(state.dirs.www.join("demo").join(&name)).await else {
-        return crate::Error::NotFound("no such demo page".into()).into_response();
+    let file = state.dirs.www.join("demo").join(&name);
+    if !name.ends_with(".html") {
+        let served = ServeFile::new(file).oneshot(request).await;
+        return match served {
+            Ok(resp) => {
+                let mut resp = resp.into_response();
+                resp.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                resp
+            }
+            Err(never) => match never {},
+        };
+    }
+    let Ok(text) = tokio::fs::read_to_string(file).await else {
+        return not_found();
     };
     let host = headers
         .get(header::HOST)
@@ -100,8 +117,9 @@ async fn demo_page(
             h.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         });
-    match host {
-        Some(host) => Html(text.replace(DEMO_ORIGIN, &format!("http://{host}"))).into_response(),
-        None => Html(text).into_response(),
-    }
+    let text = match host {
+        Some(host) => text.replace(DEMO_ORIGIN, &format!("http://{host}")),
+        None => text,
+    };
+    ([(header::CACHE_CONTROL, "no-cache")], Html(text)).into_response()
 }

@@ -147,7 +147,23 @@ async fn static_assets_types_cache_and_compression() {
     assert_eq!(r.status(), 307);
     assert_eq!(r.headers()["location"], "/demo/");
     let r = s.http.get(s.url("/demo/")).send().await.unwrap();
-    assert!(r.text().await.unwrap().contains("demo fixture"));
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("demo fixture"), "{status} {body}");
+    assert!(
+        body.contains(&format!("{}/widget/owidget.js", s.base)),
+        "the snippet points at this server: {body}"
+    );
+    let r = s.http.get(s.url("/demo/style.css")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/css");
+    let r = s
+        .http
+        .get(s.url("/demo/%2e%2e/owidget.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let r = s.http.get(s.url("/desk/")).send().await.unwrap();
     assert!(r.text().await.unwrap().contains("desk fixture"));
     s.stop().await;
