@@ -14,22 +14,29 @@ use phonenumber::metadata::{Descriptor, DATABASE};
 use phonenumber::{Metadata, PhoneNumber};
 use regex::Regex;
 
-/// Anchored copies of the metadata patterns, compiled on first use (a handful per region).
-fn anchored(pattern: &str) -> Regex {
-    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+/// Whether `pattern`, anchored at both ends, matches all of `text`.
+///
+/// Anchored copies of the metadata patterns are compiled on first use (a handful per region).
+/// They are keyed by the address of the pattern text, which lives as long as the program in
+/// the crate's static `DATABASE`: hashing the text itself (kilobytes for some regions) would
+/// cost more than the match. The match runs under the lock because a cloned `Regex` would not
+/// share its search cache.
+fn full_match(pattern: &str, text: &str) -> bool {
+    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Regex>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     cache
-        .entry(pattern.to_owned())
+        .entry((pattern.as_ptr() as usize, pattern.len()))
         .or_insert_with(|| {
             // The metadata patterns are written with insignificant whitespace, like the crate's.
             regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
                 .ignore_whitespace(true)
                 .build()
-                // A pattern that the crate itself compiled always compiles wrapped.
-                .unwrap_or_else(|_| Regex::new("$^").expect("empty regex"))
+                // A pattern that the crate itself compiled always compiles wrapped; should one
+                // not, it matches nothing, so the number is refused rather than accepted.
+                .unwrap_or_else(|_| Regex::new("[^\\s\\S]").expect("literal regex"))
         })
-        .clone()
+        .is_match(text)
 }
 
 /// Length and whole-pattern check of one descriptor.
@@ -38,7 +45,7 @@ fn matches(desc: &Descriptor, national: &str) -> bool {
     if !lengths.is_empty() && !lengths.contains(&(national.len() as u16)) {
         return false;
     }
-    anchored(desc.national_number().as_str()).is_match(national)
+    full_match(desc.national_number().as_str(), national)
 }
 
 /// Like libphonenumber's `getNumberTypeHelper(...) != UNKNOWN` for one region.
