@@ -128,3 +128,140 @@ pub struct ChatDetail {
     /// All its messages, by `seq`.
     pub messages: Vec<WireMessage>,
 }
+
+/// An offline message left by a visitor (`GET /api/operator/offline-messages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineMessage {
+    /// Id.
+    pub id: i64,
+    /// Preset of the widget.
+    pub preset: String,
+    /// Reply address.
+    pub email: String,
+    /// Message text.
+    pub text: String,
+    /// Widget language.
+    pub language: String,
+    /// Page URL.
+    pub page_url: String,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// State of a callback request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallbackStatus {
+    /// Nobody has called yet.
+    Open,
+    /// An operator marked it done.
+    Done,
+}
+
+/// A "call me back" request (`GET /api/operator/callbacks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackRequest {
+    /// Id.
+    pub id: i64,
+    /// Preset of the widget.
+    pub preset: String,
+    /// Visitor name.
+    pub name: String,
+    /// Phone number, international format.
+    pub phone: String,
+    /// Widget language.
+    pub language: String,
+    /// Page URL.
+    pub page_url: String,
+    /// Open or done.
+    pub status: CallbackStatus,
+    /// Unix ms.
+    pub created_at: i64,
+    /// When it was marked done, Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<i64>,
+    /// Username of the operator who marked it done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_by: Option<String>,
+}
+
+/// Server → desk, on `GET /ws/desk?token=<token>`. One JSON text frame each,
+/// tagged by `type`. The desk never needs to send anything (pings are
+/// answered by the browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum DeskEvent {
+    /// The operator's own state (sent on connect and on every change of
+    /// availability or active chat count).
+    Operator {
+        /// The operator.
+        operator: OperatorInfo,
+    },
+    /// The queue this operator can accept from changed (sent on connect too).
+    Queue {
+        /// Waiting chats, oldest first, with `queuePosition`.
+        queue: Vec<ChatSummary>,
+    },
+    /// A chat became this operator's (accepted here or transferred to them).
+    ChatAssigned {
+        /// The chat, state `active`.
+        chat: ChatSummary,
+    },
+    /// A chat left this operator without ending (transferred away).
+    ChatUnassigned {
+        /// Session id.
+        session_id: String,
+    },
+    /// A new message in one of this operator's chats (their own included).
+    /// May repeat a message already fetched: de-duplicate by `seq`.
+    Message {
+        /// Session id.
+        session_id: String,
+        /// The message.
+        message: WireMessage,
+    },
+    /// The visitor of one of this operator's chats is typing (or stopped).
+    Typing {
+        /// Session id.
+        session_id: String,
+        /// True while typing.
+        typing: bool,
+    },
+    /// The visitor has read the operator's messages up to `seq`.
+    Read {
+        /// Session id.
+        session_id: String,
+        /// Highest read `seq`.
+        seq: u64,
+    },
+    /// The visitor's widget connected or went away.
+    Presence {
+        /// Session id.
+        session_id: String,
+        /// True when connected.
+        online: bool,
+    },
+    /// One of this operator's chats ended.
+    ChatEnded {
+        /// Session id.
+        session_id: String,
+        /// Who ended it.
+        by: Author,
+    },
+    /// A visitor left an offline message.
+    OfflineMessage {
+        /// The message.
+        message: OfflineMessage,
+    },
+    /// A visitor asked for a callback.
+    CallbackRequest {
+        /// The request.
+        request: CallbackRequest,
+    },
+}

@@ -83,3 +83,154 @@ fn login_and_availability() {
 fn chat_summary() {
     golden(chat(), CHAT);
 }
+
+#[test]
+fn contacts() {
+    golden(
+        OfflineMessage {
+            id: 3,
+            preset: "default".into(),
+            email: "a@b.cz".into(),
+            text: "hi".into(),
+            language: "en".into(),
+            page_url: "p".into(),
+            created_at: 9,
+        },
+        r#"{"id":3,"preset":"default","email":"a@b.cz","text":"hi","language":"en","pageUrl":"p","createdAt":9}"#,
+    );
+    golden(
+        CallbackRequest {
+            id: 4,
+            preset: "default".into(),
+            name: "Jan".into(),
+            phone: "+420 777 666 555".into(),
+            language: "cs".into(),
+            page_url: "p".into(),
+            status: CallbackStatus::Done,
+            created_at: 1,
+            done_at: Some(2),
+            done_by: Some("demo".into()),
+        },
+        r#"{"id":4,"preset":"default","name":"Jan","phone":"+420 777 666 555","language":"cs",
+            "pageUrl":"p","status":"done","createdAt":1,"doneAt":2,"doneBy":"demo"}"#,
+    );
+}
+
+#[test]
+fn desk_events() {
+    use owidget_protocol::{Author, WireMessage};
+    golden(
+        DeskEvent::Queue { queue: vec![] },
+        r#"{"type":"queue","queue":[]}"#,
+    );
+    golden(
+        DeskEvent::ChatAssigned { chat: chat() },
+        &format!(r#"{{"type":"chatAssigned","chat":{CHAT}}}"#),
+    );
+    golden(
+        DeskEvent::ChatUnassigned {
+            session_id: "s1".into(),
+        },
+        r#"{"type":"chatUnassigned","sessionId":"s1"}"#,
+    );
+    golden(
+        DeskEvent::Message {
+            session_id: "s1".into(),
+            message: WireMessage {
+                seq: 2,
+                author: Author::Visitor,
+                name: None,
+                text: "<img src=x onerror=alert(1)>".into(),
+                at: 5,
+                client_id: Some("c".into()),
+            },
+        },
+        r#"{"type":"message","sessionId":"s1","message":{"seq":2,"author":"visitor",
+            "text":"<img src=x onerror=alert(1)>","at":5,"clientId":"c"}}"#,
+    );
+    golden(
+        DeskEvent::Typing {
+            session_id: "s1".into(),
+            typing: true,
+        },
+        r#"{"type":"typing","sessionId":"s1","typing":true}"#,
+    );
+    golden(
+        DeskEvent::Read {
+            session_id: "s1".into(),
+            seq: 2,
+        },
+        r#"{"type":"read","sessionId":"s1","seq":2}"#,
+    );
+    golden(
+        DeskEvent::Presence {
+            session_id: "s1".into(),
+            online: false,
+        },
+        r#"{"type":"presence","sessionId":"s1","online":false}"#,
+    );
+    golden(
+        DeskEvent::ChatEnded {
+            session_id: "s1".into(),
+            by: Author::Visitor,
+        },
+        r#"{"type":"chatEnded","sessionId":"s1","by":"visitor"}"#,
+    );
+    let v = serde_json::to_value(DeskEvent::Operator {
+        operator: OperatorInfo {
+            company: "c".into(),
+            company_name: "C".into(),
+            username: "u".into(),
+            name: "U".into(),
+            capacity: 1,
+            groups: vec![],
+            availability: Availability::Away,
+            active_chats: 0,
+        },
+    })
+    .unwrap();
+    assert_eq!(v["type"], "operator");
+    assert_eq!(v["operator"]["availability"], "away");
+    let v = serde_json::to_value(DeskEvent::OfflineMessage {
+        message: OfflineMessage {
+            id: 1,
+            preset: "p".into(),
+            email: "e".into(),
+            text: "t".into(),
+            language: "en".into(),
+            page_url: "u".into(),
+            created_at: 0,
+        },
+    })
+    .unwrap();
+    assert_eq!(v["type"], "offlineMessage");
+    assert_eq!(v["message"]["email"], "e");
+    let v = serde_json::to_value(DeskEvent::CallbackRequest {
+        request: CallbackRequest {
+            id: 1,
+            preset: "p".into(),
+            name: "n".into(),
+            phone: "+1".into(),
+            language: "en".into(),
+            page_url: "u".into(),
+            status: CallbackStatus::Open,
+            created_at: 0,
+            done_at: None,
+            done_by: None,
+        },
+    })
+    .unwrap();
+    assert_eq!(v["type"], "callbackRequest");
+    assert_eq!(v["request"]["status"], "open");
+}
+
+#[test]
+fn chat_detail() {
+    let v = serde_json::to_value(ChatDetail {
+        chat: chat(),
+        messages: vec![],
+    })
+    .unwrap();
+    assert_eq!(v["chat"]["id"], "s1");
+    assert_eq!(v["messages"], serde_json::json!([]));
+}

@@ -12,9 +12,15 @@
 //! - [`demo`]: the built-in demo company used without `--config`.
 //! - [`error`]: the one [`Error`] enum and its `{"message"}` HTTP mapping.
 //! - [`status`]: per-preset button status on `watch` channels.
-//! - [`chat`]: the [`chat::Hub`]: queue, assignment, capacity, visitor pushes.
-//! - [`operators`]: `/api/operator/*`: login (argon2), tokens, availability, chats.
-//! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop.
+//! - [`chat`]: the [`chat::Hub`]: queue, assignment, capacity, message relay,
+//!   resume, restore after restart, pushes to visitors and desks.
+//! - [`storage`]: SQLite (sessions, messages, offline messages, callbacks).
+//! - [`limits`]: message size and rate limits, e-mail syntax.
+//! - [`operators`]: `/api/operator/*`: login (argon2), tokens, availability,
+//!   chats, history, offline messages, callback requests.
+//! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop
+//!   (`widget::callback` holds `validate_phone`).
+//! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
 //! - [`ids`]: random ids, token hashing, the clock.
 #![deny(missing_docs)]
@@ -23,13 +29,17 @@ pub mod assets;
 pub mod chat;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod operators;
 pub mod status;
+pub mod storage;
 pub mod widget;
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
@@ -61,18 +71,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Fresh state for a configuration.
-    pub fn new(config: Config, dirs: Dirs) -> Self {
+    /// State over an open database: sessions left waiting or active by a
+    /// previous run come back (operators start offline and must log in).
+    pub async fn new(config: Config, dirs: Dirs, store: storage::Store) -> Result<Self> {
         let config = Arc::new(config);
-        AppState {
-            hub: Arc::new(chat::Hub::new(config.clone())),
+        let hub = Arc::new(chat::Hub::new(config.clone(), store));
+        let restored = hub.restore().await?;
+        if restored > 0 {
+            tracing::info!(restored, "open chat sessions restored");
+        }
+        Ok(AppState {
+            hub,
             auth: Arc::new(operators::auth::Auth::new(
                 config.limits.operator_session_ttl,
             )),
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
-        }
+        })
+    }
+
+    /// State with the database in `data_dir` (created if missing).
+    pub async fn open(config: Config, dirs: Dirs, data_dir: &Path) -> Result<Self> {
+        let store = storage::Store::open(data_dir)?;
+        Self::new(config, dirs, store).await
     }
 }
 
@@ -95,6 +117,7 @@ pub fn app(state: AppState) -> Router {
             get(|| async { Json(serde_json::json!({"status": "UP"})) }),
         )
         .route("/ws/widget", get(widget::socket))
+        .route("/ws/desk", get(desk::socket))
         .nest("/api", api)
         .merge(assets::routes(&state.dirs))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))

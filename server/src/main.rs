@@ -70,13 +70,13 @@ async fn main() -> anyhow::Result<()> {
         }
         None => (demo::config(), true),
     };
-    std::fs::create_dir_all(&flags.data_dir)
-        .with_context(|| format!("creating data dir {}", flags.data_dir.display()))?;
     let dirs = Dirs {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),
     };
-    let state = AppState::new(config, dirs);
+    let state = AppState::open(config, dirs, &flags.data_dir)
+        .await
+        .with_context(|| format!("opening the database in {}", flags.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(flags.listen)
         .await
         .with_context(|| format!("binding {}", flags.listen))?;

@@ -1,26 +1,40 @@
 //! Chat routing: the live state of every waiting and active session, the
-//! queue, operators' availability and load, and fan-out to visitors.
+//! queue, operators' availability and load, and fan-out to visitors and
+//! desks.
 //!
 //! One [`Hub`] holds it all behind a `std::sync::Mutex`: every operation is
-//! a few map look-ups, never held across an `.await`, so a blocking mutex is
-//! cheaper than an async one. Status changes go out through
-//! [`crate::status::CompanyStatus`]; visitor pushes through the bounded
-//! channel of the visitor's socket (a full channel drops the link; the
-//! widget reconnects and resumes with `afterSeq`, so nothing is lost).
+//! a few map look-ups and never held across an `.await` (the compiler
+//! enforces it: the guard is not `Send`), so a blocking mutex is cheaper
+//! than an async one. The database is written outside the lock; message
+//! delivery runs inside the storage lock so that pushes leave in `seq`
+//! order. Pushes go through bounded channels: a full channel drops that
+//! link (the widget resumes with `afterSeq`, the desk refetches), so one
+//! slow client never stalls the others.
+//!
+//! - `routing`: start, accept, transfer, end, queue.
+//! - `relay`: messages, typing, read.
+//! - `desks`: desk socket registry and events.
+//! - `resume`: visitor resume and restoring open sessions after a restart.
 
+mod desks;
+mod relay;
+mod resume;
 mod routing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use owidget_protocol::desk::{Availability, ChatSummary, OperatorInfo};
+use owidget_protocol::desk::{Availability, ChatSummary, DeskEvent, OperatorInfo};
 use owidget_protocol::{ButtonStatus, ServerMessage};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
+use crate::limits::RateWindow;
 use crate::status::CompanyStatus;
+use crate::storage::Store;
 
-pub use routing::StartChat;
+pub use resume::Resumed;
+pub use routing::{Created, StartChat};
 
 /// An operator of a company: indices into [`Config::companies`] and
 /// [`crate::config::Company::operators`].
@@ -49,17 +63,20 @@ struct OperatorState {
     availability: Availability,
     /// Ids of the active sessions assigned to the operator.
     chats: Vec<String>,
+    /// Open desk sockets: (id, push channel).
+    desks: Vec<(u64, mpsc::Sender<DeskEvent>)>,
 }
 
 #[derive(Debug)]
-#[allow(dead_code)] // `preset` and `token_hash` are read by resume and storage (issue 3).
 struct Live {
     chat: ChatSummary,
-    preset: usize,
     groups: Vec<String>,
     operator: Option<usize>,
     token_hash: String,
-    visitor: Option<VisitorLink>,
+    /// Widget sockets showing this chat (several tabs of one site share it).
+    visitors: Vec<VisitorLink>,
+    visitor_rate: RateWindow,
+    operator_rate: RateWindow,
 }
 
 #[derive(Debug, Default)]
@@ -74,13 +91,14 @@ struct CompanyState {
 #[derive(Debug)]
 pub struct Hub {
     config: Arc<Config>,
+    store: Store,
     status: Vec<CompanyStatus>,
     state: Mutex<Vec<CompanyState>>,
 }
 
 impl Hub {
     /// Empty state: everyone offline, no sessions.
-    pub fn new(config: Arc<Config>) -> Self {
+    pub fn new(config: Arc<Config>, store: Store) -> Self {
         let status = config.companies.iter().map(CompanyStatus::new).collect();
         let state = config
             .companies
@@ -96,6 +114,7 @@ impl Hub {
             .collect();
         Hub {
             config,
+            store,
             status,
             state: Mutex::new(state),
         }
@@ -104,6 +123,11 @@ impl Hub {
     /// The configuration the hub was built for.
     pub fn config(&self) -> &Arc<Config> {
         &self.config
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<CompanyState>> {
@@ -166,17 +190,34 @@ impl Hub {
             ?availability,
             "availability changed"
         );
-        self.info_locked(op, company)
+        let info = self.info_locked(op, company);
+        desks::send(
+            company,
+            op.operator,
+            DeskEvent::Operator {
+                operator: info.clone(),
+            },
+        );
+        info
     }
 }
 
-/// Sends to a visitor's socket without waiting; a full or closed channel
-/// unlinks the visitor (their widget resumes after reconnecting).
+/// Sends to the visitor's sockets without waiting; a full or closed channel
+/// unlinks that socket (it closes, and the widget resumes after
+/// reconnecting, missing nothing).
 fn push(live: &mut Live, msg: ServerMessage) {
-    if let Some(link) = &live.visitor {
-        if link.tx.try_send(msg).is_err() {
-            tracing::debug!(session = %live.chat.id, "visitor channel full or closed; unlinking");
-            live.visitor = None;
+    let id = &live.chat.id;
+    live.visitors.retain(|link| {
+        let ok = link.tx.try_send(msg.clone()).is_ok();
+        if !ok {
+            tracing::debug!(session = %id, "visitor channel full or closed; unlinking");
         }
-    }
+        ok
+    });
+}
+
+fn summary(live: &Live) -> ChatSummary {
+    let mut chat = live.chat.clone();
+    chat.visitor_online = !live.visitors.is_empty();
+    chat
 }

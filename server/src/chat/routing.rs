@@ -1,12 +1,14 @@
-//! Queue and assignment: start, accept, end, detach.
+//! Queue and assignment: start, accept, transfer, end, detach.
 
 use std::collections::BTreeMap;
 
-use owidget_protocol::desk::{Availability, ChatSummary};
+use owidget_protocol::desk::{Availability, ChatSummary, DeskEvent};
 use owidget_protocol::{Author, ButtonStatus, ServerMessage, SessionState};
 
-use super::{push, CompanyState, Hub, Live, OpRef, VisitorLink};
+use super::desks::send;
+use super::{push, summary, CompanyState, Hub, Live, OpRef, VisitorLink};
 use crate::ids::{new_token, now_ms, random_hex, token_hash};
+use crate::storage::NewSession;
 use crate::{Error, Result};
 
 /// What a visitor's `startChat` carries.
@@ -33,10 +35,22 @@ pub struct Created {
     pub position: u32,
 }
 
+fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String) -> Live {
+    Live {
+        chat,
+        groups,
+        operator: None,
+        token_hash,
+        visitors: Vec::new(),
+        visitor_rate: Default::default(),
+        operator_rate: Default::default(),
+    }
+}
+
 impl Hub {
-    /// Enqueues a new waiting session for a visitor. Refused (`Conflict`)
-    /// when no operator of the preset's groups is available.
-    pub fn start_chat(
+    /// Stores and enqueues a new waiting session for a visitor. Refused
+    /// (`Conflict`) when no operator of the preset's groups is available.
+    pub async fn start_chat(
         &self,
         company: usize,
         preset: usize,
@@ -49,38 +63,46 @@ impl Hub {
         let preset_cfg = &self.config.companies[company].presets[preset];
         let id = random_hex(16);
         let token = new_token();
-        let live = Live {
-            chat: ChatSummary {
-                id: id.clone(),
-                preset: preset_cfg.name.clone(),
-                state: SessionState::Waiting,
-                language: start.language,
-                page_url: start.page_url,
-                scope: start.scope,
-                custom_data: start.custom_data,
-                created_at: now_ms(),
-                accepted_at: None,
-                ended_at: None,
-                ended_by: None,
-                operator: None,
-                operator_name: None,
-                queue_position: None,
-                visitor_online: true,
-            },
-            preset,
-            groups: preset_cfg.widget.groups.clone(),
+        let chat = ChatSummary {
+            id: id.clone(),
+            preset: preset_cfg.name.clone(),
+            state: SessionState::Waiting,
+            language: start.language,
+            page_url: start.page_url,
+            scope: start.scope,
+            custom_data: start.custom_data,
+            created_at: now_ms(),
+            accepted_at: None,
+            ended_at: None,
+            ended_by: None,
             operator: None,
-            token_hash: token_hash(&token),
-            visitor: Some(visitor),
+            operator_name: None,
+            queue_position: None,
+            visitor_online: true,
         };
+        let hash = token_hash(&token);
+        self.store
+            .insert_session(NewSession {
+                id: id.clone(),
+                company: self.config.companies[company].id.clone(),
+                preset: chat.preset.clone(),
+                scope: chat.scope.clone(),
+                language: chat.language.clone(),
+                page_url: chat.page_url.clone(),
+                custom_data: chat.custom_data.clone(),
+                token_hash: hash.clone(),
+                created_at: chat.created_at,
+            })
+            .await?;
+        let mut live = live_of(chat, preset_cfg.widget.groups.clone(), hash);
+        live.visitors.push(visitor);
         let mut state = self.lock();
         let c = &mut state[company];
         c.queue.push(id.clone());
-        c.sessions.insert(id.clone(), live);
         let position = c.queue.len() as u32;
-        if let Some(l) = c.sessions.get_mut(&id) {
-            l.chat.queue_position = Some(position);
-        }
+        live.chat.queue_position = Some(position);
+        c.sessions.insert(id.clone(), live);
+        self.queue_changed(company, c);
         tracing::info!(session = %id, position, "chat waiting");
         Ok(Created {
             id,
@@ -89,17 +111,45 @@ impl Hub {
         })
     }
 
+    /// Puts a restored session back (startup): waiting ones at the end of
+    /// the queue, active ones to their operator if they still exist.
+    pub(super) fn restore_one(&self, company: usize, mut chat: ChatSummary, hash: String) {
+        let c_cfg = &self.config.companies[company];
+        let preset = c_cfg
+            .preset(Some(&chat.preset))
+            .or_else(|| c_cfg.preset(None))
+            .expect("a company has presets");
+        let operator = chat
+            .operator
+            .as_deref()
+            .and_then(|u| c_cfg.operators.iter().position(|o| o.username == u));
+        let mut state = self.lock();
+        let c = &mut state[company];
+        chat.visitor_online = false;
+        let id = chat.id.clone();
+        match operator {
+            Some(o) if chat.state == SessionState::Active => {
+                c.operators[o].chats.push(id.clone());
+                let mut live = live_of(chat, preset.widget.groups.clone(), hash);
+                live.operator = Some(o);
+                c.sessions.insert(id, live);
+            }
+            _ => {
+                chat.state = SessionState::Waiting;
+                chat.operator = None;
+                chat.operator_name = None;
+                c.queue.push(id.clone());
+                chat.queue_position = Some(c.queue.len() as u32);
+                c.sessions
+                    .insert(id, live_of(chat, preset.widget.groups.clone(), hash));
+            }
+        }
+    }
+
     /// Waiting sessions the operator could accept, oldest first.
     pub fn queue(&self, op: OpRef) -> Vec<ChatSummary> {
         let state = self.lock();
-        let c = &state[op.company];
-        let me = &self.config.companies[op.company].operators[op.operator];
-        c.queue
-            .iter()
-            .filter_map(|id| c.sessions.get(id))
-            .filter(|l| me.serves(&l.groups))
-            .map(summary)
-            .collect()
+        self.queue_locked(op, &state[op.company])
     }
 
     /// The operator's active sessions.
@@ -114,35 +164,155 @@ impl Hub {
             .collect()
     }
 
-    /// The operator takes a waiting session.
-    pub fn accept(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
+    /// A live (waiting or active) session of the company, if `op` may see
+    /// it: theirs, or waiting for one of their groups.
+    pub fn live_chat(&self, op: OpRef, id: &str) -> Option<ChatSummary> {
         let me = &self.config.companies[op.company].operators[op.operator];
-        let mut state = self.lock();
-        let c = &mut state[op.company];
+        let state = self.lock();
+        let live = state[op.company].sessions.get(id)?;
+        let visible = match live.operator {
+            Some(o) => o == op.operator,
+            None => me.serves(&live.groups),
+        };
+        visible.then(|| summary(live))
+    }
+
+    /// The operator takes a waiting session.
+    pub async fn accept(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
+        let chat = self.assign(op, id, true)?;
+        self.store.set_assignment(&chat).await?;
+        Ok(chat)
+    }
+
+    /// Moves `op`'s active chat to another operator of the company (who must
+    /// be online with free capacity and serve the chat's groups), or back to
+    /// the front of the queue with `to == None`.
+    pub async fn transfer(&self, op: OpRef, id: &str, to: Option<&str>) -> Result<ChatSummary> {
+        let c_cfg = &self.config.companies[op.company];
+        let target = match to {
+            Some(u) => Some(
+                c_cfg
+                    .operators
+                    .iter()
+                    .position(|o| o.username == u)
+                    .ok_or_else(|| Error::NotFound(format!("no operator {u:?}")))?,
+            ),
+            None => None,
+        };
+        if target == Some(op.operator) {
+            return Err(Error::BadRequest("the chat is already yours".into()));
+        }
+        let chat = {
+            let mut state = self.lock();
+            let c = &mut state[op.company];
+            let live = c
+                .sessions
+                .get(id)
+                .ok_or_else(|| Error::NotFound("no such chat".into()))?;
+            if live.operator != Some(op.operator) {
+                return Err(Error::Forbidden("the chat is not yours".into()));
+            }
+            if let Some(t) = target {
+                self.check_can_take(
+                    OpRef {
+                        company: op.company,
+                        operator: t,
+                    },
+                    c,
+                    id,
+                )?;
+            }
+            c.operators[op.operator].chats.retain(|q| q != id);
+            send(
+                c,
+                op.operator,
+                DeskEvent::ChatUnassigned {
+                    session_id: id.to_string(),
+                },
+            );
+            self.operator_changed(op, c);
+            match target {
+                // Checked above under this same lock, so this succeeds.
+                Some(t) => self.assign_in(
+                    OpRef {
+                        company: op.company,
+                        operator: t,
+                    },
+                    c,
+                    id,
+                    false,
+                )?,
+                None => {
+                    let live = c.sessions.get_mut(id).expect("checked above");
+                    live.operator = None;
+                    live.chat.state = SessionState::Waiting;
+                    live.chat.operator = None;
+                    live.chat.operator_name = None;
+                    live.chat.accepted_at = None;
+                    c.queue.insert(0, id.to_string());
+                    self.queue_moved(c);
+                    self.queue_changed(op.company, c);
+                    self.recompute(op.company, c);
+                    summary(c.sessions.get(id).expect("still there"))
+                }
+            }
+        };
+        tracing::info!(session = %id, to = ?to, "chat transferred");
+        self.store.set_assignment(&chat).await?;
+        Ok(chat)
+    }
+
+    /// Why `op` cannot take a chat now, if they cannot.
+    fn check_can_take(&self, op: OpRef, c: &CompanyState, id: &str) -> Result<()> {
+        let me = &self.config.companies[op.company].operators[op.operator];
         let live = c
             .sessions
             .get(id)
             .ok_or_else(|| Error::NotFound("no such chat".into()))?;
-        if live.chat.state != SessionState::Waiting {
-            return Err(Error::Conflict("the chat is not waiting".into()));
-        }
         if !me.serves(&live.groups) {
             return Err(Error::Forbidden("the chat is for another group".into()));
         }
-        let mine = &c.operators[op.operator];
-        if mine.availability != Availability::Online {
-            return Err(Error::Conflict(
-                "set your availability to online first".into(),
-            ));
+        let s = &c.operators[op.operator];
+        if s.availability != Availability::Online {
+            return Err(Error::Conflict(format!("{} is not online", me.username)));
         }
-        if mine.chats.len() as u32 >= me.capacity {
-            return Err(Error::Conflict("you are at your chat capacity".into()));
+        if s.chats.len() as u32 >= me.capacity {
+            return Err(Error::Conflict(format!(
+                "{} is at their chat capacity",
+                me.username
+            )));
         }
+        Ok(())
+    }
+
+    /// Gives a chat to `op`; `from_queue` requires it to be waiting,
+    /// otherwise it must be unassigned-but-active (mid-transfer).
+    fn assign(&self, op: OpRef, id: &str, from_queue: bool) -> Result<ChatSummary> {
+        let mut state = self.lock();
+        self.assign_in(op, &mut state[op.company], id, from_queue)
+    }
+
+    fn assign_in(
+        &self,
+        op: OpRef,
+        c: &mut CompanyState,
+        id: &str,
+        from_queue: bool,
+    ) -> Result<ChatSummary> {
+        let me = &self.config.companies[op.company].operators[op.operator];
+        let live = c
+            .sessions
+            .get(id)
+            .ok_or_else(|| Error::NotFound("no such chat".into()))?;
+        if from_queue && live.chat.state != SessionState::Waiting {
+            return Err(Error::Conflict("the chat is not waiting".into()));
+        }
+        self.check_can_take(op, c, id)?;
         c.queue.retain(|q| q != id);
         c.operators[op.operator].chats.push(id.to_string());
         let live = c.sessions.get_mut(id).expect("checked above");
         live.chat.state = SessionState::Active;
-        live.chat.accepted_at = Some(crate::ids::now_ms());
+        live.chat.accepted_at = Some(now_ms());
         live.chat.operator = Some(me.username.clone());
         live.chat.operator_name = Some(me.name.clone());
         live.chat.queue_position = None;
@@ -153,66 +323,108 @@ impl Hub {
                 operator_name: me.name.clone(),
             },
         );
-        let out = summary(live);
+        let chat = summary(live);
+        send(
+            c,
+            op.operator,
+            DeskEvent::ChatAssigned { chat: chat.clone() },
+        );
+        self.operator_changed(op, c);
         self.queue_moved(c);
+        self.queue_changed(op.company, c);
         self.recompute(op.company, c);
-        tracing::info!(session = %id, operator = %me.username, "chat accepted");
-        Ok(out)
+        tracing::info!(session = %id, operator = %me.username, "chat assigned");
+        Ok(chat)
     }
 
     /// Ends a session. An operator may end their own active chats and
     /// waiting chats of their groups; `op == None` is the visitor.
-    pub fn end(&self, company: usize, id: &str, op: Option<OpRef>) -> Result<ChatSummary> {
-        let mut state = self.lock();
-        let c = &mut state[company];
-        let live = c
-            .sessions
-            .get(id)
-            .ok_or_else(|| Error::NotFound("no such chat".into()))?;
-        if let Some(op) = op {
-            let me = &self.config.companies[company].operators[op.operator];
-            let allowed = match live.operator {
-                Some(o) => o == op.operator,
-                None => me.serves(&live.groups),
-            };
-            if !allowed {
-                return Err(Error::Forbidden("the chat is not yours".into()));
+    pub async fn end(&self, company: usize, id: &str, op: Option<OpRef>) -> Result<ChatSummary> {
+        let chat = {
+            let mut state = self.lock();
+            let c = &mut state[company];
+            let live = c
+                .sessions
+                .get(id)
+                .ok_or_else(|| Error::NotFound("no such chat".into()))?;
+            if let Some(op) = op {
+                let me = &self.config.companies[company].operators[op.operator];
+                let allowed = match live.operator {
+                    Some(o) => o == op.operator,
+                    None => me.serves(&live.groups),
+                };
+                if !allowed {
+                    return Err(Error::Forbidden("the chat is not yours".into()));
+                }
             }
-        }
-        let mut live = c.sessions.remove(id).expect("checked above");
-        c.queue.retain(|q| q != id);
-        if let Some(o) = live.operator {
-            c.operators[o].chats.retain(|q| q != id);
-        }
-        let by = if op.is_some() {
-            Author::Operator
-        } else {
-            Author::Visitor
+            let mut live = c.sessions.remove(id).expect("checked above");
+            let by = if op.is_some() {
+                Author::Operator
+            } else {
+                Author::Visitor
+            };
+            live.chat.state = SessionState::Ended;
+            live.chat.ended_at = Some(now_ms());
+            live.chat.ended_by = Some(by);
+            live.chat.queue_position = None;
+            push(&mut live, ServerMessage::SessionEnded { by });
+            let was_waiting = c.queue.iter().any(|q| q == id);
+            c.queue.retain(|q| q != id);
+            if let Some(o) = live.operator {
+                c.operators[o].chats.retain(|q| q != id);
+                send(
+                    c,
+                    o,
+                    DeskEvent::ChatEnded {
+                        session_id: id.to_string(),
+                        by,
+                    },
+                );
+                self.operator_changed(
+                    OpRef {
+                        company,
+                        operator: o,
+                    },
+                    c,
+                );
+            }
+            if was_waiting {
+                self.queue_moved(c);
+                self.queue_changed(company, c);
+            }
+            self.recompute(company, c);
+            tracing::info!(session = %id, ?by, "chat ended");
+            summary(&live)
         };
-        live.chat.state = SessionState::Ended;
-        live.chat.ended_at = Some(now_ms());
-        live.chat.ended_by = Some(by);
-        live.chat.queue_position = None;
-        push(&mut live, ServerMessage::SessionEnded { by });
-        self.queue_moved(c);
-        self.recompute(company, c);
-        tracing::info!(session = %id, ?by, "chat ended");
-        Ok(summary(&live))
+        let by = chat.ended_by.unwrap_or(Author::System);
+        self.store
+            .end_session(id, chat.ended_at.unwrap_or_else(now_ms), by)
+            .await?;
+        Ok(chat)
     }
 
     /// A widget socket closed: unlink it if it is still the session's.
     pub fn detach(&self, company: usize, id: &str, conn: u64) {
         let mut state = self.lock();
-        if let Some(live) = state[company].sessions.get_mut(id) {
-            if live.visitor.as_ref().is_some_and(|v| v.conn == conn) {
-                live.visitor = None;
-                live.chat.visitor_online = false;
+        let c = &mut state[company];
+        let Some(live) = c.sessions.get_mut(id) else {
+            return;
+        };
+        let before = live.visitors.len();
+        live.visitors.retain(|v| v.conn != conn);
+        if before > 0 && live.visitors.is_empty() {
+            if let Some(o) = live.operator {
+                let event = DeskEvent::Presence {
+                    session_id: id.to_string(),
+                    online: false,
+                };
+                send(c, o, event);
             }
         }
     }
 
     /// Renumbers the queue and tells waiting visitors whose place changed.
-    fn queue_moved(&self, c: &mut CompanyState) {
+    pub(super) fn queue_moved(&self, c: &mut CompanyState) {
         for (i, id) in c.queue.iter().enumerate() {
             let position = i as u32 + 1;
             if let Some(live) = c.sessions.get_mut(id) {
@@ -223,10 +435,4 @@ impl Hub {
             }
         }
     }
-}
-
-fn summary(live: &Live) -> ChatSummary {
-    let mut chat = live.chat.clone();
-    chat.visitor_online = live.visitor.is_some();
-    chat
 }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 mod chats;
+mod contacts;
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .route("/availability", put(availability))
         .merge(chats::routes())
+        .merge(contacts::routes())
 }
 
 async fn login(

@@ -1,5 +1,6 @@
 //! The widget's endpoints: `GET /api/widget/config` and `GET /ws/widget`.
 
+mod callback;
 mod socket;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -12,7 +13,8 @@ use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 use crate::{AppState, Error, Result};
-pub use socket::{serve, Conn};
+pub use callback::validate_phone;
+pub use socket::{serve, Conn, PING_EVERY};
 
 /// Read and write buffers of one widget socket. Small on purpose: 20,000
 /// idle widgets must fit in memory, and widget frames are small JSON.

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::chat::{StartChat, VisitorLink};
+use crate::limits::{check_text, RateWindow, TextError};
 use crate::{AppState, Error};
 
 /// How often the server pings an idle widget. A peer that sends nothing
@@ -29,13 +30,20 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 /// State of one widget connection.
 pub struct Conn {
-    state: AppState,
-    company: usize,
+    pub(super) state: AppState,
+    pub(super) company: usize,
     preset: usize,
     id: u64,
     ping_every: Duration,
     /// Session this socket is attached to.
-    session: Option<String>,
+    pub(super) session: Option<String>,
+    /// The session that ended last on this socket (for a transcript).
+    pub(super) ended: Option<String>,
+    /// Highest message `seq` sent to the widget: pushes at or below it are
+    /// repeats (after a resume) and are dropped.
+    last_seq: u64,
+    /// Limits offline messages, callbacks, transcripts and chat starts.
+    rate: RateWindow,
     /// Pushes from the hub; created on the first chat, so that idle status
     /// sockets cost no channel.
     rx: Option<mpsc::Receiver<ServerMessage>>,
@@ -51,6 +59,9 @@ impl Conn {
             id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
             ping_every: PING_EVERY,
             session: None,
+            ended: None,
+            last_seq: 0,
+            rate: RateWindow::default(),
             rx: None,
         }
     }
@@ -81,18 +92,45 @@ impl Conn {
         }
     }
 
+    pub(super) fn company_cfg(&self) -> &crate::config::Company {
+        &self.state.config.companies[self.company]
+    }
+
+    pub(super) fn preset_cfg(&self) -> &crate::config::Preset {
+        &self.company_cfg().presets[self.preset]
+    }
+
+    /// Per-socket rate limit of requests that store something.
+    pub(super) fn admit(&mut self) -> Result<(), ServerMessage> {
+        let max = self.state.config.limits.messages_per_10s;
+        if self.rate.admit(Instant::now(), max) {
+            Ok(())
+        } else {
+            Err(error(
+                ErrorCode::RateLimited,
+                "too many requests, wait a few seconds",
+            ))
+        }
+    }
+
+    fn current(&self) -> Result<String, ServerMessage> {
+        self.session.clone().ok_or_else(no_session)
+    }
+
     async fn dispatch(&mut self, msg: ClientMessage) -> Result<Vec<ServerMessage>, ServerMessage> {
+        let hub = self.state.hub.clone();
         match msg {
             ClientMessage::StartChat {
                 language,
                 page_url,
                 scope,
                 custom_data,
-                text: _,
+                text,
             } => {
                 if self.session.is_some() {
                     return Err(error(ErrorCode::Invalid, "a chat is already open"));
                 }
+                self.admit()?;
                 check_len("language", &language, 35)?;
                 check_len("pageUrl", &page_url, 2048)?;
                 if let Some(s) = &scope {
@@ -105,6 +143,11 @@ impl Conn {
                 {
                     return Err(error(ErrorCode::Invalid, "customData is too large"));
                 }
+                let text = text.filter(|t| !t.trim().is_empty());
+                if let Some(t) = &text {
+                    check_text(t, self.state.config.limits.message_max_chars)
+                        .map_err(text_error)?;
+                }
                 let link = self.link();
                 let start = StartChat {
                     language,
@@ -112,29 +155,132 @@ impl Conn {
                     scope,
                     custom_data,
                 };
-                let created = self
-                    .state
-                    .hub
+                let created = hub
                     .start_chat(self.company, self.preset, start, link)
+                    .await
                     .map_err(hub_error)?;
                 self.session = Some(created.id.clone());
+                self.last_seq = 0;
+                if let Some(text) = text {
+                    // Stored after the session; it reaches the widget as
+                    // `message` seq 1 right after `sessionCreated`.
+                    let client_id = format!("start-{}", created.id);
+                    hub.visitor_message(self.company, &created.id, client_id, text)
+                        .await
+                        .map_err(hub_error)?;
+                }
                 Ok(vec![ServerMessage::SessionCreated {
                     session_id: created.id,
                     token: created.token,
                     queue_position: created.position,
                 }])
             }
-            ClientMessage::EndChat => {
-                let id = self.session.take().ok_or_else(no_session)?;
-                // The hub pushes `sessionEnded` through our channel.
-                self.state
-                    .hub
-                    .end(self.company, &id, None)
+            ClientMessage::Resume {
+                session_id,
+                token,
+                after_seq,
+            } => {
+                if let Some(old) = self.session.take() {
+                    hub.detach(self.company, &old, self.id);
+                }
+                let link = self.link();
+                let r = hub
+                    .resume(self.company, &session_id, &token, after_seq, link)
+                    .await
+                    .map_err(|e| match e {
+                        Error::NotFound(m) => error(ErrorCode::BadSession, m),
+                        e => hub_error(e),
+                    })?;
+                if r.attached {
+                    self.session = Some(session_id.clone());
+                } else {
+                    self.rx = None;
+                    self.ended = Some(session_id.clone());
+                }
+                self.last_seq = r.missed.last().map_or(after_seq, |m| m.seq);
+                let mut out = vec![ServerMessage::Resumed {
+                    session_id,
+                    state: r.state,
+                    operator_name: r.operator_name,
+                    queue_position: r.queue_position,
+                }];
+                out.extend(
+                    r.missed
+                        .into_iter()
+                        .map(|message| ServerMessage::Message { message }),
+                );
+                Ok(out)
+            }
+            ClientMessage::Send { client_id, text } => {
+                let id = self.current()?;
+                if client_id.is_empty() || client_id.len() > 64 {
+                    return Err(error(
+                        ErrorCode::Invalid,
+                        "clientId must be 1 to 64 characters",
+                    ));
+                }
+                check_text(&text, self.state.config.limits.message_max_chars)
+                    .map_err(text_error)?;
+                let stored = hub
+                    .visitor_message(self.company, &id, client_id.clone(), text)
+                    .await
+                    .map_err(hub_error)?;
+                // The `message` itself arrives through the push channel.
+                Ok(vec![ServerMessage::Ack {
+                    client_id,
+                    seq: stored.message.seq,
+                    at: stored.message.at,
+                }])
+            }
+            ClientMessage::Typing { typing } => {
+                let id = self.current()?;
+                hub.visitor_typing(self.company, &id, typing)
                     .map_err(hub_error)?;
                 Ok(vec![])
             }
-            _ => Err(error(ErrorCode::Invalid, "not supported yet")),
+            ClientMessage::Read { seq } => {
+                let id = self.current()?;
+                hub.visitor_read(self.company, &id, seq)
+                    .map_err(hub_error)?;
+                Ok(vec![])
+            }
+            ClientMessage::EndChat => {
+                let id = self.current()?;
+                // The hub pushes `sessionEnded` through our channel.
+                hub.end(self.company, &id, None).await.map_err(hub_error)?;
+                Ok(vec![])
+            }
+            ClientMessage::OfflineMessage {
+                email,
+                text,
+                language,
+                page_url,
+            } => self.offline_message(email, text, language, page_url).await,
+            ClientMessage::CallbackRequest {
+                name,
+                phone,
+                language,
+                page_url,
+            } => self.callback_request(name, phone, language, page_url).await,
+            ClientMessage::Transcript { email } => self.transcript(email).await,
         }
+    }
+
+    /// Filters a push from the hub; `None` drops it.
+    fn on_push(&mut self, msg: ServerMessage) -> Option<ServerMessage> {
+        match &msg {
+            ServerMessage::Message { message } => {
+                if message.seq <= self.last_seq {
+                    return None;
+                }
+                self.last_seq = message.seq;
+            }
+            ServerMessage::SessionEnded { .. } => {
+                self.ended = self.session.take();
+            }
+            _ => {}
+        }
+        Some(msg)
     }
 
     fn close(&mut self) {
@@ -151,7 +297,7 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), ServerMessage> 
     Ok(())
 }
 
-fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+pub(super) fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
     ServerMessage::Error {
         code,
         message: message.into(),
@@ -162,8 +308,16 @@ fn no_session() -> ServerMessage {
     error(ErrorCode::NoSession, "no chat is open")
 }
 
+/// Maps a refused text to the widget's error frame.
+pub(super) fn text_error(e: TextError) -> ServerMessage {
+    match e {
+        TextError::Empty => error(ErrorCode::Invalid, e.to_string()),
+        TextError::TooLong(_) => error(ErrorCode::TooLong, e.to_string()),
+    }
+}
+
 /// Maps a hub error to the widget's error frame.
-fn hub_error(e: Error) -> ServerMessage {
+pub(super) fn hub_error(e: Error) -> ServerMessage {
     match e {
         Error::Conflict(m) if m.contains("no operator") => error(ErrorCode::Unavailable, m),
         Error::NotFound(m) => error(ErrorCode::NoSession, m),
@@ -243,15 +397,21 @@ where
             }
             push = next_push(&mut conn.rx) => match push {
                 Some(msg) => {
-                    if !send(&mut sink, &msg).await {
-                        break;
+                    if let Some(msg) = conn.on_push(msg) {
+                        if !send(&mut sink, &msg).await {
+                            break;
+                        }
                     }
                 }
                 None => {
-                    // The hub unlinked us (another tab resumed, or we were
-                    // too slow); we are no longer the session's socket.
                     conn.rx = None;
-                    conn.session = None;
+                    if conn.session.is_some() {
+                        // The hub dropped us for being too slow while the
+                        // chat goes on: close, so that the widget
+                        // reconnects and resumes without losing anything.
+                        tracing::debug!("visitor link dropped; closing for a resume");
+                        break;
+                    }
                 }
             },
             _ = ping.tick() => {
@@ -282,15 +442,16 @@ mod tests {
 
     const WAIT: Duration = Duration::from_secs(5);
 
-    fn state() -> AppState {
+    async fn state() -> AppState {
         let dir = std::env::temp_dir();
-        AppState::new(
-            crate::demo::config(),
-            crate::Dirs {
-                www: dir.clone(),
-                pkg: dir,
-            },
-        )
+        let dirs = crate::Dirs {
+            www: dir.clone(),
+            pkg: dir,
+        };
+        let store = crate::storage::Store::in_memory().unwrap();
+        AppState::new(crate::demo::config(), dirs, store)
+            .await
+            .unwrap()
     }
 
     async fn next(rx: &mut fmpsc::UnboundedReceiver<Message>) -> Message {
@@ -312,7 +473,7 @@ mod tests {
 
     #[tokio::test]
     async fn status_and_chat_over_channels() {
-        let state = state();
+        let state = state().await;
         let (out_tx, mut out) = fmpsc::unbounded::<Message>();
         let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
         let task = tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
@@ -348,7 +509,7 @@ mod tests {
         let ServerMessage::SessionCreated { session_id, .. } = next_msg(&mut out).await else {
             panic!("expected sessionCreated");
         };
-        state.hub.accept(op, &session_id).unwrap();
+        state.hub.accept(op, &session_id).await.unwrap();
         assert!(matches!(
             next_msg(&mut out).await,
             ServerMessage::SessionStarted { .. }
@@ -363,7 +524,7 @@ mod tests {
     async fn silent_peer_is_dropped_after_a_ping_period() {
         let (out_tx, mut out) = fmpsc::unbounded::<Message>();
         let (_in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
-        let conn = Conn::new(state(), 0, 0).with_ping_every(Duration::from_secs(1));
+        let conn = Conn::new(state().await, 0, 0).with_ping_every(Duration::from_secs(1));
         let task = tokio::spawn(serve(out_tx, in_rx, conn));
         assert!(matches!(next(&mut out).await, Message::Text(_)));
         assert!(matches!(next(&mut out).await, Message::Ping(_)));

@@ -93,7 +93,10 @@ impl Server {
     pub async fn start_with(config: Config, data: Option<tempfile::TempDir>) -> Server {
         let www = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/www");
         let pkg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pkg");
-        let state = AppState::new(config, Dirs { www, pkg });
+        let data = data.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+        let state = AppState::open(config, Dirs { www, pkg }, data.path())
+            .await
+            .expect("state opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -110,7 +113,7 @@ impl Server {
             http: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),
-            data,
+            data: Some(data),
         }
     }
 

@@ -1,0 +1,88 @@
+//! Desk sockets: registration and the events they receive.
+
+use owidget_protocol::desk::DeskEvent;
+use tokio::sync::mpsc;
+
+use super::{summary, CompanyState, Hub, OpRef};
+
+/// Events buffered per desk before it is dropped (it reconnects and
+/// refetches).
+const DESK_QUEUE: usize = 256;
+
+/// Sends to every desk of one operator; drops desks that cannot keep up.
+pub(super) fn send(c: &mut CompanyState, operator: usize, event: DeskEvent) {
+    c.operators[operator]
+        .desks
+        .retain(|(_, tx)| tx.try_send(event.clone()).is_ok());
+}
+
+impl Hub {
+    /// Registers a desk socket of `op`: returns its id and event stream,
+    /// which starts with the operator's state and queue.
+    pub fn attach_desk(&self, op: OpRef, id: u64) -> mpsc::Receiver<DeskEvent> {
+        let (tx, rx) = mpsc::channel(DESK_QUEUE);
+        let mut state = self.lock();
+        let c = &mut state[op.company];
+        let info = self.info_locked(op, c);
+        let queue = self.queue_locked(op, c);
+        // Fresh channel with room for both: these cannot fail.
+        let _ = tx.try_send(DeskEvent::Operator { operator: info });
+        let _ = tx.try_send(DeskEvent::Queue { queue });
+        c.operators[op.operator].desks.push((id, tx));
+        rx
+    }
+
+    /// Unregisters a desk socket.
+    pub fn detach_desk(&self, op: OpRef, id: u64) {
+        let mut state = self.lock();
+        state[op.company].operators[op.operator]
+            .desks
+            .retain(|(d, _)| *d != id);
+    }
+
+    /// Sends every operator with an open desk their current queue.
+    pub(super) fn queue_changed(&self, company: usize, c: &mut CompanyState) {
+        for operator in 0..c.operators.len() {
+            if c.operators[operator].desks.is_empty() {
+                continue;
+            }
+            let queue = self.queue_locked(OpRef { company, operator }, c);
+            send(c, operator, DeskEvent::Queue { queue });
+        }
+    }
+
+    /// Waiting chats `op` could take, oldest first, with queue positions.
+    pub(super) fn queue_locked(
+        &self,
+        op: OpRef,
+        c: &CompanyState,
+    ) -> Vec<owidget_protocol::desk::ChatSummary> {
+        let me = &self.config.companies[op.company].operators[op.operator];
+        c.queue
+            .iter()
+            .filter_map(|id| c.sessions.get(id))
+            .filter(|l| me.serves(&l.groups))
+            .map(summary)
+            .collect()
+    }
+
+    /// Tells operators serving a preset's groups about something new
+    /// (offline message, callback request).
+    pub fn notify_groups(&self, company: usize, groups: &[String], event: DeskEvent) {
+        let ops = &self.config.companies[company].operators;
+        let mut state = self.lock();
+        let c = &mut state[company];
+        for (i, o) in ops.iter().enumerate() {
+            if o.serves(groups) && !c.operators[i].desks.is_empty() {
+                send(c, i, event.clone());
+            }
+        }
+    }
+
+    /// Sends the operator's own state to their desks (after their chat
+    /// count changed).
+    pub(super) fn operator_changed(&self, op: OpRef, c: &mut CompanyState) {
+        let operator = self.info_locked(op, c);
+        send(c, op.operator, DeskEvent::Operator { operator });
+    }
+}

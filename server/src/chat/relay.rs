@@ -1,0 +1,164 @@
+//! Messages, typing and read marks between a visitor and their operator.
+
+use std::sync::Arc;
+
+use owidget_protocol::desk::DeskEvent;
+use owidget_protocol::{Author, ServerMessage, WireMessage};
+use tokio::time::Instant;
+
+use super::desks::send;
+use super::{push, CompanyState, Hub, Live, OpRef};
+use crate::storage::{Appended, NewMessage};
+use crate::{Error, Result};
+
+/// The visitor's display name from the reserved custom data key.
+fn visitor_name(live: &Live) -> Option<String> {
+    live.chat
+        .custom_data
+        .get("oo1_guest_ident")
+        .cloned()
+        .filter(|n| !n.is_empty())
+}
+
+fn live_mut<'a>(c: &'a mut CompanyState, id: &str) -> Result<&'a mut Live> {
+    c.sessions
+        .get_mut(id)
+        .ok_or_else(|| Error::NotFound("no such chat, or it has ended".into()))
+}
+
+impl Hub {
+    /// Pushes a stored message to both sides, in `seq` order (runs inside
+    /// the storage lock, see [`crate::storage::Store::append`]).
+    fn deliver(&self, company: usize, id: &str, message: &WireMessage) {
+        let mut state = self.lock();
+        let c = &mut state[company];
+        let Some(live) = c.sessions.get_mut(id) else {
+            return;
+        };
+        push(
+            live,
+            ServerMessage::Message {
+                message: message.clone(),
+            },
+        );
+        if let Some(o) = live.operator {
+            let event = DeskEvent::Message {
+                session_id: id.to_string(),
+                message: message.clone(),
+            };
+            send(c, o, event);
+        }
+    }
+
+    async fn append(self: &Arc<Self>, company: usize, m: NewMessage) -> Result<Appended> {
+        let hub = self.clone();
+        let id = m.session.clone();
+        self.store
+            .append(m, move |msg| hub.deliver(company, &id, msg))
+            .await
+    }
+
+    /// A visitor message: rate-checked, stored, then pushed. The text was
+    /// checked by the caller. A repeated `client_id` returns the stored copy.
+    pub async fn visitor_message(
+        self: &Arc<Self>,
+        company: usize,
+        id: &str,
+        client_id: String,
+        text: String,
+    ) -> Result<Appended> {
+        let max = self.config.limits.messages_per_10s;
+        let name = {
+            let mut state = self.lock();
+            let live = live_mut(&mut state[company], id)?;
+            if !live.visitor_rate.admit(Instant::now(), max) {
+                return Err(Error::TooManyRequests(format!(
+                    "at most {max} messages per 10 seconds"
+                )));
+            }
+            visitor_name(live)
+        };
+        let m = NewMessage {
+            session: id.to_string(),
+            author: Author::Visitor,
+            name,
+            text,
+            client_id: Some(client_id),
+        };
+        self.append(company, m).await
+    }
+
+    /// An operator message in their active chat.
+    pub async fn operator_message(
+        self: &Arc<Self>,
+        op: OpRef,
+        id: &str,
+        client_id: Option<String>,
+        text: String,
+    ) -> Result<Appended> {
+        let max = self.config.limits.messages_per_10s;
+        let me = &self.config.companies[op.company].operators[op.operator];
+        {
+            let mut state = self.lock();
+            let live = live_mut(&mut state[op.company], id)?;
+            if live.operator != Some(op.operator) {
+                return Err(Error::Forbidden("the chat is not yours".into()));
+            }
+            if !live.operator_rate.admit(Instant::now(), max) {
+                return Err(Error::TooManyRequests(format!(
+                    "at most {max} messages per 10 seconds"
+                )));
+            }
+        }
+        let m = NewMessage {
+            session: id.to_string(),
+            author: Author::Operator,
+            name: Some(me.name.clone()),
+            text,
+            client_id,
+        };
+        self.append(op.company, m).await
+    }
+
+    /// The visitor is typing: tell the operator.
+    pub fn visitor_typing(&self, company: usize, id: &str, typing: bool) -> Result<()> {
+        self.visitor_event(company, id, |session_id| DeskEvent::Typing {
+            session_id,
+            typing,
+        })
+    }
+
+    /// The visitor has read up to `seq`: tell the operator.
+    pub fn visitor_read(&self, company: usize, id: &str, seq: u64) -> Result<()> {
+        self.visitor_event(company, id, |session_id| DeskEvent::Read {
+            session_id,
+            seq,
+        })
+    }
+
+    fn visitor_event(
+        &self,
+        company: usize,
+        id: &str,
+        event: impl FnOnce(String) -> DeskEvent,
+    ) -> Result<()> {
+        let mut state = self.lock();
+        let c = &mut state[company];
+        let live = live_mut(c, id)?;
+        if let Some(o) = live.operator {
+            send(c, o, event(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The operator is typing or has read up to a `seq`: tell the visitor.
+    pub fn operator_event(&self, op: OpRef, id: &str, msg: ServerMessage) -> Result<()> {
+        let mut state = self.lock();
+        let live = live_mut(&mut state[op.company], id)?;
+        if live.operator != Some(op.operator) {
+            return Err(Error::Forbidden("the chat is not yours".into()));
+        }
+        push(live, msg);
+        Ok(())
+    }
+}

@@ -1,0 +1,113 @@
+//! Visitor resume after a reload or reconnect, and restoring open sessions
+//! when the server starts.
+
+use owidget_protocol::desk::DeskEvent;
+use owidget_protocol::{SessionState, WireMessage};
+
+use super::desks::send;
+use super::{Hub, VisitorLink};
+use crate::ids::{hashes_equal, token_hash};
+use crate::{Error, Result};
+
+/// What a resuming widget learns.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    /// Session state now.
+    pub state: SessionState,
+    /// Operator display name when assigned.
+    pub operator_name: Option<String>,
+    /// Queue place while waiting.
+    pub queue_position: Option<u32>,
+    /// Messages after the widget's `afterSeq`, in order.
+    pub missed: Vec<WireMessage>,
+    /// True when the session is live and this socket is now its visitor.
+    pub attached: bool,
+}
+
+impl Hub {
+    /// Reattaches a widget socket to its session. The socket is linked
+    /// *before* the missed messages are read, so a message stored meanwhile
+    /// is either in `missed` or pushed afterwards (the socket drops pushes
+    /// at or below the last `seq` it sent): none is lost or doubled.
+    pub async fn resume(
+        &self,
+        company: usize,
+        id: &str,
+        token: &str,
+        after_seq: u64,
+        link: VisitorLink,
+    ) -> Result<Resumed> {
+        let bad = || Error::NotFound("unknown session or wrong token".into());
+        let hash = token_hash(token);
+        let live = {
+            let mut state = self.lock();
+            let c = &mut state[company];
+            match c.sessions.get_mut(id) {
+                Some(live) => {
+                    if !hashes_equal(&live.token_hash, &hash) {
+                        return Err(bad());
+                    }
+                    let was_away = live.visitors.is_empty();
+                    live.visitors.retain(|v| v.conn != link.conn);
+                    live.visitors.push(link);
+                    let r = (
+                        live.chat.state,
+                        live.chat.operator_name.clone(),
+                        live.chat.queue_position,
+                    );
+                    if let (Some(o), true) = (live.operator, was_away) {
+                        send(
+                            c,
+                            o,
+                            DeskEvent::Presence {
+                                session_id: id.to_string(),
+                                online: true,
+                            },
+                        );
+                    }
+                    Some(r)
+                }
+                None => None,
+            }
+        };
+        let (state, operator_name, queue_position, attached) = match live {
+            Some((s, name, pos)) => (s, name, pos, true),
+            None => {
+                let company_id = &self.config.companies[company].id;
+                let stored = self.store.session(company_id, id).await?.ok_or_else(bad)?;
+                if !hashes_equal(&stored.token_hash, &hash) {
+                    return Err(bad());
+                }
+                (SessionState::Ended, stored.chat.operator_name, None, false)
+            }
+        };
+        let missed = self.store.messages_after(id, after_seq).await?;
+        Ok(Resumed {
+            state,
+            operator_name,
+            queue_position,
+            missed,
+            attached,
+        })
+    }
+
+    /// Loads waiting and active sessions from the database into a fresh
+    /// hub. Sessions of companies no longer configured stay in the database
+    /// untouched. Returns how many were restored.
+    pub async fn restore(&self) -> Result<usize> {
+        let open = self.store.open_sessions().await?;
+        let mut n = 0;
+        for s in open {
+            let Some(company) = self.config.companies.iter().position(|c| c.id == s.company) else {
+                continue;
+            };
+            self.restore_one(company, s.chat, s.token_hash);
+            n += 1;
+        }
+        let mut state = self.lock();
+        for (i, c) in state.iter_mut().enumerate() {
+            self.recompute(i, c);
+        }
+        Ok(n)
+    }
+}

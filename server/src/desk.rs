@@ -1,0 +1,83 @@
+//! `GET /ws/desk?token=<token>`: live events for the operator desk.
+//!
+//! Browsers cannot set an `Authorization` header on a WebSocket, hence the
+//! token in the query. Events are [`owidget_protocol::desk::DeskEvent`]s;
+//! the first two are the operator's state and their queue. Frames from the
+//! desk are ignored. A desk that cannot keep up is disconnected; it should
+//! reconnect and refetch its chats.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::ws::{
+    rejection::WebSocketUpgradeRejection, Message, WebSocket, WebSocketUpgrade,
+};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+
+use crate::chat::OpRef;
+use crate::{AppState, Error, Result};
+
+static NEXT_DESK: AtomicU64 = AtomicU64::new(1);
+
+/// Query of the desk socket.
+#[derive(Debug, Deserialize)]
+pub struct DeskQuery {
+    token: Option<String>,
+}
+
+/// The upgrade handler.
+pub async fn socket(
+    State(state): State<AppState>,
+    Query(q): Query<DeskQuery>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response> {
+    let token = q
+        .token
+        .ok_or_else(|| Error::Unauthorized("missing query parameter token".into()))?;
+    let op = state
+        .auth
+        .check(&token)
+        .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
+    let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .on_upgrade(move |socket| serve(socket, state, op, token)))
+}
+
+async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
+    let id = NEXT_DESK.fetch_add(1, Ordering::Relaxed);
+    let mut events = state.hub.attach_desk(op, id);
+    let (mut sink, mut stream) = socket.split();
+    let mut ping = tokio::time::interval(crate::widget::PING_EVERY);
+    ping.tick().await;
+    let mut heard = true;
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                let json = serde_json::to_string(&event).expect("desk events serialize");
+                if sink.send(Message::Text(json.into())).await.is_err() {
+                    break;
+                }
+            }
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => heard = true,
+            },
+            _ = ping.tick() => {
+                // A logged-out token ends the desk's live feed too.
+                if !heard || state.auth.check(&token).is_none() {
+                    break;
+                }
+                heard = false;
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    state.hub.detach_desk(op, id);
+    let _ = sink.close().await;
+}

@@ -1,0 +1,203 @@
+//! Offline messages, callback requests, transcript requests.
+
+use owidget_protocol::desk::{CallbackRequest, CallbackStatus, OfflineMessage};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::Store;
+use crate::ids::now_ms;
+use crate::Result;
+
+/// An offline message to store.
+#[derive(Debug, Clone)]
+pub struct NewOffline {
+    /// Company GUID.
+    pub company: String,
+    /// Preset name.
+    pub preset: String,
+    /// Reply address (validated).
+    pub email: String,
+    /// Text.
+    pub text: String,
+    /// Widget language.
+    pub language: String,
+    /// Page URL.
+    pub page_url: String,
+}
+
+/// A callback request to store.
+#[derive(Debug, Clone)]
+pub struct NewCallback {
+    /// Company GUID.
+    pub company: String,
+    /// Preset name.
+    pub preset: String,
+    /// Visitor name.
+    pub name: String,
+    /// Validated phone number.
+    pub phone: String,
+    /// Widget language.
+    pub language: String,
+    /// Page URL.
+    pub page_url: String,
+}
+
+fn callback(r: &Row<'_>) -> rusqlite::Result<CallbackRequest> {
+    Ok(CallbackRequest {
+        id: r.get(0)?,
+        preset: r.get(1)?,
+        name: r.get(2)?,
+        phone: r.get(3)?,
+        language: r.get(4)?,
+        page_url: r.get(5)?,
+        status: if r.get::<_, String>(6)? == "done" {
+            CallbackStatus::Done
+        } else {
+            CallbackStatus::Open
+        },
+        created_at: r.get(7)?,
+        done_at: r.get(8)?,
+        done_by: r.get(9)?,
+    })
+}
+
+const CALLBACK_COLUMNS: &str =
+    "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by";
+
+impl Store {
+    /// Stores an offline message.
+    pub async fn insert_offline(&self, m: NewOffline) -> Result<OfflineMessage> {
+        self.call(move |c| {
+            let at = now_ms();
+            c.execute(
+                "INSERT INTO offline_messages (company, preset, email, text, language, page_url, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![m.company, m.preset, m.email, m.text, m.language, m.page_url, at],
+            )?;
+            Ok(OfflineMessage {
+                id: c.last_insert_rowid(),
+                preset: m.preset,
+                email: m.email,
+                text: m.text,
+                language: m.language,
+                page_url: m.page_url,
+                created_at: at,
+            })
+        })
+        .await
+    }
+
+    /// Offline messages of a company, newest first.
+    pub async fn offline_messages(
+        &self,
+        company: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<OfflineMessage>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, preset, email, text, language, page_url, created_at FROM offline_messages \
+                 WHERE company = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = st
+                .query_map(params![company, limit, offset], |r| {
+                    Ok(OfflineMessage {
+                        id: r.get(0)?,
+                        preset: r.get(1)?,
+                        email: r.get(2)?,
+                        text: r.get(3)?,
+                        language: r.get(4)?,
+                        page_url: r.get(5)?,
+                        created_at: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Stores a callback request (status `open`).
+    pub async fn insert_callback(&self, m: NewCallback) -> Result<CallbackRequest> {
+        self.call(move |c| {
+            let at = now_ms();
+            c.execute(
+                "INSERT INTO callback_requests (company, preset, name, phone, language, page_url, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![m.company, m.preset, m.name, m.phone, m.language, m.page_url, at],
+            )?;
+            Ok(CallbackRequest {
+                id: c.last_insert_rowid(),
+                preset: m.preset,
+                name: m.name,
+                phone: m.phone,
+                language: m.language,
+                page_url: m.page_url,
+                status: CallbackStatus::Open,
+                created_at: at,
+                done_at: None,
+                done_by: None,
+            })
+        })
+        .await
+    }
+
+    /// Callback requests of a company, newest first; `open_only` hides done ones.
+    pub async fn callbacks(
+        &self,
+        company: &str,
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<CallbackRequest>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE company = ?1 \
+                 AND (?2 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = st
+                .query_map(params![company, open_only, limit, offset], callback)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Marks a callback request of the company done; `None` when it does not exist.
+    pub async fn callback_done(
+        &self,
+        company: &str,
+        id: i64,
+        by: &str,
+    ) -> Result<Option<CallbackRequest>> {
+        let (company, by) = (company.to_string(), by.to_string());
+        self.call(move |c| {
+            c.execute(
+                "UPDATE callback_requests SET status = 'done', done_at = ?3, done_by = ?4 \
+                 WHERE id = ?1 AND company = ?2 AND status = 'open'",
+                params![id, company, now_ms(), by],
+            )?;
+            Ok(c.query_row(
+                &format!("SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"),
+                params![id, company],
+                callback,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Stores a transcript request for a session (sent by a mailer later).
+    pub async fn insert_transcript(&self, session: &str, email: &str) -> Result<()> {
+        let (session, email) = (session.to_string(), email.to_string());
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO transcript_requests (session, email, created_at) VALUES (?1, ?2, ?3)",
+                params![session, email, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

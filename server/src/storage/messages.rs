@@ -1,0 +1,184 @@
+//! The `messages` table: gapless `seq` per session, idempotent `client_id`.
+
+use owidget_protocol::{Author, WireMessage};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::sessions::{author_str, parse_author};
+use super::Store;
+use crate::ids::now_ms;
+use crate::Result;
+
+/// A message to append.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Session id.
+    pub session: String,
+    /// Author.
+    pub author: Author,
+    /// Author's display name.
+    pub name: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// Idempotency key of the sender.
+    pub client_id: Option<String>,
+}
+
+/// Result of an append.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The stored message (the earlier one for a repeated `client_id`).
+    pub message: WireMessage,
+    /// True when `client_id` was already stored: nothing new was written.
+    pub duplicate: bool,
+}
+
+fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
+    Ok(WireMessage {
+        seq: r.get::<_, i64>(0)? as u64,
+        author: parse_author(&r.get::<_, String>(1)?),
+        name: r.get(2)?,
+        text: r.get(3)?,
+        at: r.get(4)?,
+        client_id: r.get(5)?,
+    })
+}
+
+impl Store {
+    /// Stores a message with the next `seq` of its session, then runs
+    /// `deliver` while still holding the database: deliveries therefore
+    /// happen in `seq` order, which lets receivers drop anything at or below
+    /// the last `seq` they saw. A repeated `client_id` stores nothing and
+    /// returns the first copy (`deliver` is not run).
+    pub async fn append<F>(&self, m: NewMessage, deliver: F) -> Result<Appended>
+    where
+        F: FnOnce(&WireMessage) + Send + 'static,
+    {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            if let Some(id) = &m.client_id {
+                let old = tx
+                    .query_row(
+                        "SELECT seq, author, name, text, at, client_id FROM messages \
+                         WHERE session = ?1 AND client_id = ?2",
+                        params![m.session, id],
+                        wire,
+                    )
+                    .optional()?;
+                if let Some(message) = old {
+                    return Ok(Appended {
+                        message,
+                        duplicate: true,
+                    });
+                }
+            }
+            let seq: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session = ?1",
+                params![m.session],
+                |r| r.get(0),
+            )?;
+            let at = now_ms();
+            tx.execute(
+                "INSERT INTO messages (session, seq, author, name, text, at, client_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    m.session,
+                    seq,
+                    author_str(m.author),
+                    m.name,
+                    m.text,
+                    at,
+                    m.client_id
+                ],
+            )?;
+            tx.commit()?;
+            let message = WireMessage {
+                seq: seq as u64,
+                author: m.author,
+                name: m.name,
+                text: m.text,
+                at,
+                client_id: m.client_id,
+            };
+            deliver(&message);
+            Ok(Appended {
+                message,
+                duplicate: false,
+            })
+        })
+        .await
+    }
+
+    /// Messages of a session with `seq > after`, in order.
+    pub async fn messages_after(&self, session: &str, after: u64) -> Result<Vec<WireMessage>> {
+        let session = session.to_string();
+        self.call(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, author, name, text, at, client_id FROM messages \
+                 WHERE session = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            let rows = st
+                .query_map(params![session, after as i64], wire)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::NewSession;
+
+    #[tokio::test]
+    async fn seq_is_gapless_and_client_id_idempotent() {
+        let store = Store::in_memory().unwrap();
+        store
+            .insert_session(NewSession {
+                id: "s".into(),
+                company: "c".into(),
+                preset: "p".into(),
+                scope: None,
+                language: "en".into(),
+                page_url: "u".into(),
+                custom_data: Default::default(),
+                token_hash: "h".into(),
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+        let msg = |cid: Option<&str>, text: &str| NewMessage {
+            session: "s".into(),
+            author: Author::Visitor,
+            name: None,
+            text: text.into(),
+            client_id: cid.map(str::to_string),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        for (cid, text) in [
+            (Some("a"), "one"),
+            (None, "two"),
+            (Some("a"), "again"),
+            (Some("b"), "three"),
+        ] {
+            let tx = tx.clone();
+            store
+                .append(msg(cid, text), move |m| tx.send(m.seq).unwrap())
+                .await
+                .unwrap();
+        }
+        drop(tx);
+        assert_eq!(
+            rx.iter().collect::<Vec<_>>(),
+            vec![1, 2, 3],
+            "duplicate not delivered"
+        );
+        let all = store.messages_after("s", 0).await.unwrap();
+        let texts: Vec<_> = all.iter().map(|m| (m.seq, m.text.as_str())).collect();
+        assert_eq!(texts, vec![(1, "one"), (2, "two"), (3, "three")]);
+        let again = store.append(msg(Some("a"), "x"), |_| {}).await.unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.message.seq, 1);
+        assert_eq!(store.messages_after("s", 2).await.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,84 @@
+//! Tables, created on first start; `user_version` tracks the schema.
+
+use rusqlite::Connection;
+
+use crate::Result;
+
+const V1: &str = r#"
+CREATE TABLE sessions (
+    id            TEXT PRIMARY KEY,
+    company       TEXT NOT NULL,
+    preset        TEXT NOT NULL,
+    scope         TEXT,
+    state         TEXT NOT NULL CHECK (state IN ('waiting', 'active', 'ended')),
+    operator      TEXT,
+    operator_name TEXT,
+    language      TEXT NOT NULL,
+    page_url      TEXT NOT NULL,
+    custom_data   TEXT NOT NULL DEFAULT '{}',
+    token_hash    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    accepted_at   INTEGER,
+    ended_at      INTEGER,
+    ended_by      TEXT,
+    closing_notes TEXT
+);
+CREATE INDEX sessions_open ON sessions (state) WHERE state != 'ended';
+CREATE INDEX sessions_history ON sessions (company, ended_at);
+
+CREATE TABLE messages (
+    session   TEXT NOT NULL REFERENCES sessions (id),
+    seq       INTEGER NOT NULL,
+    author    TEXT NOT NULL CHECK (author IN ('visitor', 'operator', 'system')),
+    name      TEXT,
+    text      TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    client_id TEXT,
+    PRIMARY KEY (session, seq),
+    UNIQUE (session, client_id)
+);
+
+CREATE TABLE offline_messages (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    company    TEXT NOT NULL,
+    preset     TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    page_url   TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX offline_by_company ON offline_messages (company, id);
+
+CREATE TABLE callback_requests (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    company    TEXT NOT NULL,
+    preset     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    page_url   TEXT NOT NULL,
+    status     TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+    created_at INTEGER NOT NULL,
+    done_at    INTEGER,
+    done_by    TEXT
+);
+CREATE INDEX callbacks_by_company ON callback_requests (company, id);
+
+CREATE TABLE transcript_requests (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    session    TEXT NOT NULL REFERENCES sessions (id),
+    email      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    sent_at    INTEGER
+);
+"#;
+
+/// Brings the schema up to the current version.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version < 1 {
+        conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
+    }
+    Ok(())
+}

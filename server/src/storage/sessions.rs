@@ -1,0 +1,202 @@
+//! The `sessions` table.
+
+use std::collections::BTreeMap;
+
+use owidget_protocol::desk::ChatSummary;
+use owidget_protocol::{Author, SessionState};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::Store;
+use crate::Result;
+
+/// A session to insert (state `waiting`).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Session id.
+    pub id: String,
+    /// Company GUID.
+    pub company: String,
+    /// Preset name.
+    pub preset: String,
+    /// `init` scope.
+    pub scope: Option<String>,
+    /// Widget language.
+    pub language: String,
+    /// Page URL.
+    pub page_url: String,
+    /// `addCustomData` values.
+    pub custom_data: BTreeMap<String, String>,
+    /// SHA-256 of the visitor's resume token.
+    pub token_hash: String,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// A stored session with what the summary does not show.
+#[derive(Debug, Clone)]
+pub struct OpenSession {
+    /// As the desk shows it (`visitor_online` false, `queue_position` none).
+    pub chat: ChatSummary,
+    /// Company GUID.
+    pub company: String,
+    /// SHA-256 of the resume token.
+    pub token_hash: String,
+}
+
+const COLUMNS: &str = "id, company, preset, scope, state, operator, operator_name, language, \
+     page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by";
+
+fn state_str(s: SessionState) -> &'static str {
+    match s {
+        SessionState::Waiting => "waiting",
+        SessionState::Active => "active",
+        SessionState::Ended => "ended",
+    }
+}
+
+pub(super) fn author_str(a: Author) -> &'static str {
+    match a {
+        Author::Visitor => "visitor",
+        Author::Operator => "operator",
+        Author::System => "system",
+    }
+}
+
+pub(super) fn parse_author(s: &str) -> Author {
+    match s {
+        "visitor" => Author::Visitor,
+        "operator" => Author::Operator,
+        _ => Author::System,
+    }
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<OpenSession> {
+    let state = match r.get::<_, String>(4)?.as_str() {
+        "waiting" => SessionState::Waiting,
+        "active" => SessionState::Active,
+        _ => SessionState::Ended,
+    };
+    let custom: String = r.get(9)?;
+    Ok(OpenSession {
+        chat: ChatSummary {
+            id: r.get(0)?,
+            preset: r.get(2)?,
+            scope: r.get(3)?,
+            state,
+            operator: r.get(5)?,
+            operator_name: r.get(6)?,
+            language: r.get(7)?,
+            page_url: r.get(8)?,
+            custom_data: serde_json::from_str(&custom).unwrap_or_default(),
+            created_at: r.get(11)?,
+            accepted_at: r.get(12)?,
+            ended_at: r.get(13)?,
+            ended_by: r.get::<_, Option<String>>(14)?.map(|a| parse_author(&a)),
+            queue_position: None,
+            visitor_online: false,
+        },
+        company: r.get(1)?,
+        token_hash: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// Inserts a waiting session.
+    pub async fn insert_session(&self, s: NewSession) -> Result<()> {
+        self.call(move |c| {
+            let custom = serde_json::to_string(&s.custom_data).expect("map serializes");
+            c.execute(
+                "INSERT INTO sessions (id, company, preset, scope, state, language, page_url, \
+                 custom_data, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9)",
+                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records the session's assignment: `Some` operator = active with that
+    /// operator (accept or transfer), `None` = back to waiting.
+    pub async fn set_assignment(&self, chat: &ChatSummary) -> Result<()> {
+        let (id, op, name, at) = (
+            chat.id.clone(),
+            chat.operator.clone(),
+            chat.operator_name.clone(),
+            chat.accepted_at,
+        );
+        let state = state_str(chat.state);
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5 \
+                 WHERE id = ?1 AND state != 'ended'",
+                params![id, state, op, name, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks a session ended.
+    pub async fn end_session(&self, id: &str, at: i64, by: Author) -> Result<()> {
+        let id = id.to_string();
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 WHERE id = ?1",
+                params![id, at, author_str(by)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Waiting and active sessions, oldest first (restored at start).
+    pub async fn open_sessions(&self) -> Result<Vec<OpenSession>> {
+        self.call(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM sessions WHERE state != 'ended' ORDER BY created_at, rowid"
+            ))?;
+            let rows = st
+                .query_map([], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// One session of a company, in any state.
+    pub async fn session(&self, company: &str, id: &str) -> Result<Option<OpenSession>> {
+        let (company, id) = (company.to_string(), id.to_string());
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1 AND company = ?2"),
+                params![id, company],
+                row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Ended sessions of a company, newest first; `operator` narrows to one
+    /// operator's conversations.
+    pub async fn history(
+        &self,
+        company: &str,
+        operator: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ChatSummary>> {
+        let (company, operator) = (company.to_string(), operator.map(str::to_string));
+        self.call(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM sessions WHERE company = ?1 AND state = 'ended' \
+                 AND (?2 IS NULL OR operator = ?2) ORDER BY ended_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = st
+                .query_map(params![company, operator, limit, offset], |r| row(r).map(|s| s.chat))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
