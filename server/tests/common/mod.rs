@@ -40,6 +40,10 @@ pub fn test_config() -> Config {
     let hash = |p: &str| demo::hash_password(p);
     Config::from_toml(&format!(
         r#"
+[limits]
+message_max_chars = 200
+messages_per_10s = 8
+
 [[companies]]
 id = "{DEMO}"
 name = "Demo"
@@ -279,4 +283,53 @@ pub async fn start_chat(ws: &mut Ws) -> Value {
     )
     .await;
     next_of(ws, "sessionCreated").await
+}
+
+/// Opens the desk socket of a token.
+pub async fn desk(s: &Server, token: &str) -> Ws {
+    let url = format!("{}/ws/desk?token={token}", s.ws);
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("desk connects within the wait")
+        .expect("desk socket opens");
+    ws
+}
+
+/// Sends a visitor message and returns its ack.
+pub async fn visitor_says(ws: &mut Ws, client_id: &str, text: &str) -> Value {
+    send(
+        ws,
+        json!({"type": "send", "clientId": client_id, "text": text}),
+    )
+    .await;
+    let v = next_of(ws, "ack").await;
+    assert_eq!(v["clientId"], client_id);
+    v
+}
+
+/// An operator message; returns the stored message.
+pub async fn operator_says(s: &Server, token: &str, id: &str, text: &str) -> Value {
+    let (st, v) = s
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{id}/messages"),
+            token,
+            Some(json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    v
+}
+
+/// A demo-company visitor with an active chat accepted by `token`'s
+/// operator (who is set online). Returns (socket, session id, resume token).
+pub async fn active_chat(s: &Server, token: &str) -> (Ws, String, String) {
+    s.set_availability(token, "online").await;
+    let mut w = s.widget("default").await;
+    let created = start_chat(&mut w).await;
+    let id = created["sessionId"].as_str().unwrap().to_string();
+    let (st, v) = s.accept(token, &id).await;
+    assert_eq!(st, 200, "{v}");
+    next_of(&mut w, "sessionStarted").await;
+    (w, id, created["token"].as_str().unwrap().to_string())
 }
