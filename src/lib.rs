@@ -1,1 +1,33 @@
-//! placeholder, replaced by the SDK
+//! The owidget SDK: a WebAssembly reimplementation of the mluvii `owidget`
+//! JavaScript object. The loader (`www/owidget.js`) builds one [`Owidget`]
+//! per snippet and passes it to the snippet's `$owidgetOnLoad`.
+//!
+//! # Layout
+//! - `api`: the `#[wasm_bindgen]` facade, the only place touching untyped JS
+//!   values; TypeScript types in `api.d.ts`.
+//! - `widget`: one widget's state, callbacks and effects (re-entrancy safe).
+//! - `connection`: configuration fetch, status socket, reconnect, grace.
+//! - `settings`: `init` arguments → validated settings; server URLs.
+//! - `lang`: the language rule (pure). `backoff`: reconnect delays (pure).
+//! - `net`: owned browser resources: the fetch and the WebSocket.
+//! - `ui`: shadow-root DOM: button, window, CSS, stacking of several widgets.
+//! - `dom`: listener that detaches on drop, element helpers (no innerHTML).
+//! - `wire`: protocol JSON decoded from the browser's `JSON.parse` without
+//!   serde's deserializer (size), checked against serde in native tests.
+//! - `console`, `error`: `[owidget]` console output, the one error enum.
+#![deny(missing_docs)]
+
+mod api;
+mod backoff;
+mod connection;
+mod console;
+mod dom;
+mod error;
+mod lang;
+mod net;
+mod settings;
+mod ui;
+mod widget;
+mod wire;
+
+pub use api::Owidget;

@@ -98,7 +98,38 @@ macro_rules! texts {
                 Texts { $($field: $en.into(),)* }
             }
         }
+
+        impl Texts {
+            /// Sets the text whose JSON name (camelCase) is `key`; false for
+            /// an unknown key. Lets the wasm widget read texts without
+            /// serde's deserializer, which would cost most of its size budget.
+            pub fn set(&mut self, key: &str, value: String) -> bool {
+                $(if snake_matches_camel(stringify!($field), key) {
+                    self.$field = value;
+                    return true;
+                })*
+                false
+            }
+        }
     };
+}
+
+/// `button_online` matches `buttonOnline`.
+fn snake_matches_camel(snake: &str, camel: &str) -> bool {
+    let mut camel = camel.bytes();
+    let mut upper = false;
+    for b in snake.bytes() {
+        if b == b'_' {
+            upper = true;
+            continue;
+        }
+        let want = if upper { b.to_ascii_uppercase() } else { b };
+        upper = false;
+        if camel.next() != Some(want) {
+            return false;
+        }
+    }
+    camel.next().is_none()
 }
 
 texts! {

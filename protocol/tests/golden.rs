@@ -234,3 +234,21 @@ fn widget_config() {
     assert_eq!(t.button_online, "Napište nám");
     assert_eq!(t.send, "Send");
 }
+
+#[test]
+fn texts_set_knows_every_json_key() {
+    let json = serde_json::to_value(Texts::default()).unwrap();
+    let keys = json.as_object().unwrap();
+    assert!(keys.len() > 20);
+    for key in keys.keys() {
+        let mut texts = Texts::default();
+        assert!(texts.set(key, "X".into()), "{key}");
+        let back = serde_json::to_value(&texts).unwrap();
+        assert_eq!(back[key.as_str()], "X", "{key}");
+    }
+    let mut texts = Texts::default();
+    assert!(!texts.set("button_online", "X".into()));
+    assert!(!texts.set("buttonOnlin", "X".into()));
+    assert!(!texts.set("buttonOnlineX", "X".into()));
+    assert_eq!(texts, Texts::default());
+}

@@ -1,0 +1,45 @@
+/** Button status: 0 offline, 1 online, 2 busy. */
+export type OwidgetStatus = 0 | 1 | 2;
+
+/** Event passed to the app event callback. */
+export interface OwidgetAppEvent {
+  type:
+    | "chatWindowOpen"
+    | "chatWindowClosed"
+    | "chatSessionCreated"
+    | "chatSessionStarted"
+    | "chatSessionEnded";
+}
+
+/**
+ * One chat widget, as passed to the snippet's `scr.$owidgetOnLoad(owidget)`.
+ * No method throws: misuse is reported with an `[owidget]` console error.
+ */
+export class Owidget {
+  /** The loader calls this with the absolute URL of its own directory. */
+  constructor(baseUrl: string);
+  /** `true`; an unsupported browser gets `{isSupported: false, ...}` instead. */
+  readonly isSupported: boolean;
+  /** Last known status, `undefined` before the first one. */
+  readonly status: OwidgetStatus | undefined;
+  /** Language in use: the preset's choice once configured, else the first wish. */
+  readonly language: string | undefined;
+  /**
+   * Sets company (GUID), preset (omit for the company's default), language
+   * (else `<html lang>`, else the browser's, narrowed to the preset's
+   * languages, else the preset's default) and restore scope.
+   */
+  init(companyId: string, widgetPreset?: string | null, language?: string | null, scope?: string | null): void;
+  /** Loads the configuration, shows the button and tracks the status. Idempotent. */
+  connectToServer(): void;
+  /** Called with every app event. */
+  setAppEventCallback(callback: (e: OwidgetAppEvent) => void): void;
+  /** Called on every status change, and at once with a status already known. */
+  setStatusUpdateCallback(callback: (code: OwidgetStatus) => void): void;
+  /** Replaces the default phone normalization: return `null` for an invalid number, else the international form. */
+  setCustomNumberNormalization(callback: (phoneNumber: string) => string | null): void;
+  /** Removes the DOM, closes the socket, stops timers; later calls only warn. */
+  destroy(): void;
+  /** Frees the Rust side of the object (wasm-bindgen). Prefer `destroy()`. */
+  free(): void;
+}

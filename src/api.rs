@@ -1,0 +1,224 @@
+//! The `#[wasm_bindgen]` facade: the JS class `Owidget`.
+//!
+//! The only module that touches untyped JS values: arguments become Rust
+//! types (or an [`Error`]) here, page callbacks become Rust closures here,
+//! and every error ends as one `[owidget]` console message. No method
+//! throws into the host page.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::console;
+use crate::error::{Error, Result};
+use crate::settings::InitArgs;
+use crate::widget::{AppCallback, NormalizeCallback, StatusCallback, Widget};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = include_str!("api.d.ts");
+
+/// One chat widget, as passed to the snippet's `$owidgetOnLoad`.
+#[wasm_bindgen(js_name = Owidget, skip_typescript)]
+pub struct Owidget {
+    widget: Rc<Widget>,
+}
+
+#[wasm_bindgen(js_class = Owidget)]
+impl Owidget {
+    /// `new Owidget(baseUrl)`: `baseUrl` is the absolute URL of the
+    /// loader's directory (`http://host/widget/`); the server's API is its
+    /// parent. The loader calls this; pages normally do not.
+    #[wasm_bindgen(constructor)]
+    pub fn new(base_url: JsValue) -> Owidget {
+        let base = base_url.as_string().unwrap_or_default();
+        let widget = Widget::new(&base);
+        if let Err(e) = &widget.endpoints {
+            console::error(&e.message());
+        }
+        Owidget { widget }
+    }
+
+    /// Always `true`: an unsupported browser gets a plain object from the
+    /// loader instead.
+    #[wasm_bindgen(getter, js_name = isSupported)]
+    pub fn is_supported(&self) -> bool {
+        true
+    }
+
+    /// `init(companyId, [widgetPreset], [language], [scope])`.
+    pub fn init(
+        &self,
+        company_id: JsValue,
+        widget_preset: JsValue,
+        language: JsValue,
+        scope: JsValue,
+    ) {
+        let args = (|| {
+            Ok(InitArgs {
+                company: company_id.as_string().ok_or(Error::BadCompanyId)?,
+                preset: optional_string(widget_preset, "init", "widgetPreset must be a string")?,
+                language: optional_string(language, "init", "language must be a string like 'en'")?,
+                scope: optional_string(scope, "init", "scope must be a string")?,
+            })
+        })();
+        report(args.and_then(|args| self.widget.init(args, html_lang(), browser_languages())));
+    }
+
+    /// `connectToServer()`: fetches the configuration and starts tracking
+    /// the status. Idempotent.
+    #[wasm_bindgen(js_name = connectToServer)]
+    pub fn connect_to_server(&self) {
+        report(self.widget.connect());
+    }
+
+    /// `setAppEventCallback(function (e) {})`: `e.type` is one of
+    /// `chatWindowOpen`, `chatWindowClosed`, `chatSessionCreated`,
+    /// `chatSessionStarted`, `chatSessionEnded`.
+    #[wasm_bindgen(js_name = setAppEventCallback)]
+    pub fn set_app_event_callback(&self, callback: JsValue) {
+        let result = function(callback, "setAppEventCallback")
+            .and_then(|f| self.widget.set_app_callback(app_callback(f)));
+        report(result);
+    }
+
+    /// `setStatusUpdateCallback(function (code) {})`: 0 offline, 1 online,
+    /// 2 busy; called on every change, and at once when already known.
+    #[wasm_bindgen(js_name = setStatusUpdateCallback)]
+    pub fn set_status_update_callback(&self, callback: JsValue) {
+        let result = function(callback, "setStatusUpdateCallback")
+            .and_then(|f| self.widget.set_status_callback(status_callback(f)));
+        report(result);
+    }
+
+    /// `setCustomNumberNormalization(function (phoneNumber) {})`: returns
+    /// `null` for an invalid number, else the international form.
+    #[wasm_bindgen(js_name = setCustomNumberNormalization)]
+    pub fn set_custom_number_normalization(&self, callback: JsValue) {
+        let result = function(callback, "setCustomNumberNormalization")
+            .and_then(|f| self.widget.set_normalizer(normalize_callback(f)));
+        report(result);
+    }
+
+    /// `destroy()`: removes the widget's DOM, closes its socket and stops
+    /// its timers. Later calls on this object only warn.
+    pub fn destroy(&self) {
+        report(self.widget.destroy());
+    }
+
+    /// The last known status code (0, 1, 2), `undefined` before the first.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> Option<u8> {
+        self.widget.read(|st| st.status.map(|s| s.code())).flatten()
+    }
+
+    /// The widget's language: the preset's language chosen by the language
+    /// rule once the configuration is known, before that the first wish.
+    #[wasm_bindgen(getter)]
+    pub fn language(&self) -> Option<String> {
+        self.widget
+            .read(|st| {
+                st.language.clone().or_else(|| {
+                    st.settings
+                        .as_ref()
+                        .and_then(|s| s.wishes.first().map(str::to_string))
+                })
+            })
+            .flatten()
+    }
+}
+
+fn report(result: Result<()>) {
+    if let Err(e) = result {
+        match e {
+            Error::Destroyed(_) => console::warn(&e.message()),
+            e => console::error(&e.message()),
+        }
+    }
+}
+
+/// `undefined`/`null` → `None`; a string → `Some`; anything else → error.
+fn optional_string(
+    value: JsValue,
+    method: &'static str,
+    what: &'static str,
+) -> Result<Option<String>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or(Error::BadArgument(method, what))
+}
+
+fn function(value: JsValue, method: &'static str) -> Result<Function> {
+    value
+        .dyn_into::<Function>()
+        .map_err(|_| Error::BadArgument(method, "callback must be a function"))
+}
+
+fn status_callback(f: Function) -> StatusCallback {
+    Rc::new(move |code: u8| {
+        if let Err(thrown) = f.call1(&JsValue::UNDEFINED, &JsValue::from(code)) {
+            console::error_with("the status update callback threw:", &thrown);
+        }
+    })
+}
+
+fn app_callback(f: Function) -> AppCallback {
+    Rc::new(move |event| {
+        let e = Object::new();
+        let _ = Reflect::set(
+            &e,
+            &JsValue::from_str("type"),
+            &JsValue::from_str(event.name()),
+        );
+        if let Err(thrown) = f.call1(&JsValue::UNDEFINED, &e) {
+            console::error_with("the app event callback threw:", &thrown);
+        }
+    })
+}
+
+fn normalize_callback(f: Function) -> NormalizeCallback {
+    Rc::new(
+        move |number: &str| {
+            match f.call1(&JsValue::UNDEFINED, &JsValue::from_str(number)) {
+            Ok(v) if v.is_null() || v.is_undefined() => Ok(None),
+            Ok(v) => v.as_string().map(Some).ok_or_else(|| {
+                console::error(
+                    "the custom number normalization must return a string or null; using the default",
+                );
+            }),
+            Err(thrown) => {
+                console::error_with("the custom number normalization threw:", &thrown);
+                Err(())
+            }
+        }
+        },
+    )
+}
+
+fn html_lang() -> Option<String> {
+    let lang = web_sys::window()?
+        .document()?
+        .document_element()?
+        .get_attribute("lang")?;
+    Some(lang)
+}
+
+fn browser_languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let list: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|l| l.as_string())
+        .collect();
+    if list.is_empty() {
+        navigator.language().into_iter().collect()
+    } else {
+        list
+    }
+}

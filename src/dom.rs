@@ -1,0 +1,88 @@
+//! Small DOM helpers: an event listener that detaches itself on drop, and
+//! element construction without `innerHTML`.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, EventTarget};
+
+/// An event listener, removed from its target when dropped (the gloo-events
+/// pattern): the widget never leaves handlers behind in the host page.
+#[must_use = "the listener is removed when dropped"]
+pub(crate) struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    /// Adds `handler` for events of `kind` on `target`.
+    pub(crate) fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        handler: impl FnMut(Event) + 'static,
+    ) -> Listener {
+        let closure = Closure::<dyn FnMut(Event)>::new(handler);
+        // Cannot fail for a function argument; ignoring keeps the widget alive.
+        let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+        Listener {
+            target: target.clone(),
+            kind,
+            closure,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
+    }
+}
+
+/// The page's document (the widget only runs in a window).
+pub(crate) fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+/// Creates `<tag class=class>`.
+pub(crate) fn el(doc: &Document, tag: &str, class: &str) -> Element {
+    // `create_element` fails only for invalid tag names and ours are
+    // literals; aborting avoids pulling panic formatting into the wasm.
+    let e = doc
+        .create_element(tag)
+        .unwrap_or_else(|_| std::process::abort());
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    e
+}
+
+/// Creates an element in `parent`'s document and appends it to `parent`.
+pub(crate) fn child(parent: &Element, tag: &str, class: &str) -> Element {
+    let doc = parent
+        .owner_document()
+        .unwrap_or_else(|| std::process::abort());
+    let e = el(&doc, tag, class);
+    let _ = parent.append_child(&e);
+    e
+}
+
+/// Sets an attribute, ignoring the (impossible for literal names) error.
+pub(crate) fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+/// Sets the element's text (rendered as text, never parsed as HTML).
+pub(crate) fn text(e: &Element, value: &str) {
+    e.set_text_content(Some(value));
+}
+
+/// Shows or hides an element with the `hidden` attribute.
+pub(crate) fn show(e: &Element, visible: bool) {
+    if visible {
+        let _ = e.remove_attribute("hidden");
+    } else {
+        attr(e, "hidden", "");
+    }
+}

@@ -1,0 +1,119 @@
+//! The one error type of the SDK.
+//!
+//! Every failure becomes an [`Error`] inside the crate; the facade
+//! (`api.rs`) turns it into one `[owidget] ...` console message. Messages are
+//! built by concatenation rather than `format!` to keep `core::fmt` out of the
+//! hot size path: the wasm is part of the first-paint budget.
+
+/// What went wrong, with enough detail to tell the page author what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Error {
+    /// A method that needs `init` was called before a successful `init`.
+    NotInitialized(&'static str),
+    /// `init` was called a second time.
+    AlreadyInitialized,
+    /// `companyId` is not a GUID.
+    BadCompanyId,
+    /// An argument has the wrong type or value: (method, what it must be).
+    BadArgument(&'static str, &'static str),
+    /// The object was destroyed; the method does nothing.
+    Destroyed(&'static str),
+    /// The server refused the configuration request.
+    Config(u16, String),
+    /// The network failed (server down, CORS refused, aborted).
+    Network,
+    /// The server's answer could not be read.
+    BadResponse,
+    /// The loader passed a base URL that is not absolute http(s).
+    BadBaseUrl,
+    /// A browser API failed unexpectedly.
+    Browser(&'static str),
+}
+
+/// Result alias of the SDK.
+pub(crate) type Result<T> = core::result::Result<T, Error>;
+
+impl Error {
+    /// The console text, without the `[owidget]` prefix.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Error::NotInitialized(method) => {
+                cat(&[method, "() needs a successful owidget.init(companyId) first"])
+            }
+            Error::AlreadyInitialized => {
+                "init() was already called; create a second widget with a second snippet".into()
+            }
+            Error::BadCompanyId => {
+                "init(companyId): companyId must be a GUID like '5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51'"
+                    .into()
+            }
+            Error::BadArgument(method, what) => cat(&[method, ": ", what]),
+            Error::Destroyed(method) => cat(&[method, "() ignored: this widget was destroyed"]),
+            Error::Config(status, message) => cat(&[
+                "the server refused the widget configuration (HTTP ",
+                &decimal(u64::from(*status)),
+                "): ",
+                message,
+            ]),
+            Error::Network => "cannot reach the owidget server; retrying".into(),
+            Error::BadResponse => "the owidget server sent an unreadable answer".into(),
+            Error::BadBaseUrl => {
+                "new Owidget(baseUrl): baseUrl must be an absolute http(s) URL of the loader's directory"
+                    .into()
+            }
+            Error::Browser(what) => cat(&["the browser refused: ", what]),
+        }
+    }
+}
+
+/// Concatenates string slices (a `format!` without the formatting machinery).
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| d as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(404), "404");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn messages_name_the_method_and_the_fix() {
+        assert_eq!(
+            Error::NotInitialized("connectToServer").message(),
+            "connectToServer() needs a successful owidget.init(companyId) first"
+        );
+        assert_eq!(
+            Error::BadArgument("setAppEventCallback", "callback must be a function").message(),
+            "setAppEventCallback: callback must be a function"
+        );
+        assert_eq!(
+            Error::Config(404, "unknown company".into()).message(),
+            "the server refused the widget configuration (HTTP 404): unknown company"
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! From the loader's and `init`'s raw arguments to validated settings.
+//!
+//! Two steps, as in ripgrep's `lowargs` → `hiargs`: the facade turns
+//! `JsValue`s into [`InitArgs`] (plain Rust types, or a type error), and
+//! [`Settings::new`] checks their values. Also the URL arithmetic that turns
+//! the loader's base URL into the server's API and socket URLs.
+
+use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
+
+use crate::error::{cat, decimal, Error, Result};
+use crate::lang::Wishes;
+
+/// `init`'s arguments, typed but not yet checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InitArgs {
+    /// `companyId`.
+    pub company: String,
+    /// `widgetPreset`; `None` for the company's default preset.
+    pub preset: Option<String>,
+    /// `language`.
+    pub language: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+}
+
+/// Checked settings of one widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Company GUID, canonical form.
+    pub company: String,
+    /// Preset asked for; `None` → the company's default preset.
+    pub preset: Option<String>,
+    /// Scope of conversation restore (empty scope counts as none).
+    pub scope: Option<String>,
+    /// The language wishes (argument, page, browser).
+    pub wishes: Wishes,
+}
+
+impl Settings {
+    /// Validates `args`; `html_lang` and `browser` come from the page.
+    pub(crate) fn new(
+        args: InitArgs,
+        html_lang: Option<String>,
+        browser: Vec<String>,
+    ) -> Result<Settings> {
+        let company = normalize_guid(args.company.trim()).ok_or(Error::BadCompanyId)?;
+        let preset = args.preset.filter(|p| !p.trim().is_empty());
+        if preset.as_ref().is_some_and(|p| p.len() > 100) {
+            return Err(Error::BadArgument(
+                "init",
+                "widgetPreset must be a preset name of at most 100 characters",
+            ));
+        }
+        Ok(Settings {
+            company,
+            preset,
+            scope: args.scope.filter(|s| !s.is_empty()),
+            wishes: Wishes {
+                argument: args.language,
+                html_lang,
+                browser,
+            },
+        })
+    }
+}
+
+/// Where the server is, derived from the loader's base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoints {
+    /// `http(s)://host[:port]/prefix/` (ends with `/`).
+    pub api: String,
+    /// Same with `ws(s)://`.
+    pub ws: String,
+}
+
+impl Endpoints {
+    /// The loader lives in `<root>widget/`; the API is at `<root>`.
+    /// `base` is the loader's directory, e.g. `http://127.0.0.1:8080/widget/`.
+    pub(crate) fn from_base(base: &str) -> Result<Endpoints> {
+        let base = base.trim();
+        let (scheme, ws_scheme, rest) = if let Some(rest) = base.strip_prefix("https://") {
+            ("https://", "wss://", rest)
+        } else if let Some(rest) = base.strip_prefix("http://") {
+            ("http://", "ws://", rest)
+        } else {
+            return Err(Error::BadBaseUrl);
+        };
+        // Drop query/fragment, then the last directory of the path.
+        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if host.is_empty() {
+            return Err(Error::BadBaseUrl);
+        }
+        let path = path.trim_end_matches('/');
+        let parent = match path.rfind('/') {
+            Some(i) => &path[..=i],
+            None => "",
+        };
+        Ok(Endpoints {
+            api: cat(&[scheme, host, "/", parent]),
+            ws: cat(&[ws_scheme, host, "/", parent]),
+        })
+    }
+
+    /// `GET` URL of the widget configuration.
+    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>) -> String {
+        let mut url = cat(&[&self.api, "api/widget/config?company=", company]);
+        if let Some(preset) = preset {
+            url.push_str("&preset=");
+            url.push_str(&encode(preset));
+        }
+        url
+    }
+
+    /// URL of the widget WebSocket.
+    pub(crate) fn socket_url(&self, company: &str, preset: &str) -> String {
+        cat(&[
+            &self.ws,
+            "ws/widget?company=",
+            company,
+            "&preset=",
+            &encode(preset),
+            "&v=",
+            &decimal(u64::from(PROTOCOL_VERSION)),
+        ])
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUID: &str = "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51";
+
+    fn args(company: &str) -> InitArgs {
+        InitArgs {
+            company: company.into(),
+            ..InitArgs::default()
+        }
+    }
+
+    #[test]
+    fn company_must_be_a_guid() {
+        assert_eq!(
+            Settings::new(args("nope"), None, vec![]),
+            Err(Error::BadCompanyId)
+        );
+        let s =
+            Settings::new(args("{5E1D3C9A-7B2F-4E8D-A6C1-0F9B8D7E6A51}"), None, vec![]).unwrap();
+        assert_eq!(s.company, GUID);
+        assert_eq!(s.preset, None);
+    }
+
+    #[test]
+    fn empty_preset_and_scope_mean_none() {
+        let s = Settings::new(
+            InitArgs {
+                company: GUID.into(),
+                preset: Some(" ".into()),
+                language: Some("cs".into()),
+                scope: Some(String::new()),
+            },
+            Some("en".into()),
+            vec!["de".into()],
+        )
+        .unwrap();
+        assert_eq!(s.preset, None);
+        assert_eq!(s.scope, None);
+        assert_eq!(s.wishes.first(), Some("cs"));
+    }
+
+    #[test]
+    fn endpoints_from_the_loader_directory() {
+        let e = Endpoints::from_base("http://127.0.0.1:8080/widget/").unwrap();
+        assert_eq!(e.api, "http://127.0.0.1:8080/");
+        assert_eq!(e.ws, "ws://127.0.0.1:8080/");
+        let e = Endpoints::from_base("https://chat.example.com/owidget/widget?x#y").unwrap();
+        assert_eq!(e.api, "https://chat.example.com/owidget/");
+        assert_eq!(e.ws, "wss://chat.example.com/owidget/");
+        let e = Endpoints::from_base("https://h").unwrap();
+        assert_eq!(e.api, "https://h/");
+        assert_eq!(Endpoints::from_base("//h/widget/"), Err(Error::BadBaseUrl));
+        assert_eq!(Endpoints::from_base("file:///x/"), Err(Error::BadBaseUrl));
+        assert_eq!(Endpoints::from_base("http:///x/"), Err(Error::BadBaseUrl));
+    }
+
+    #[test]
+    fn request_urls() {
+        let e = Endpoints::from_base("http://h:1/widget/").unwrap();
+        assert_eq!(
+            e.config_url(GUID, None),
+            "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51"
+        );
+        assert_eq!(
+            e.config_url("c", Some("a b&č")),
+            "http://h:1/api/widget/config?company=c&preset=a%20b%26%C4%8D"
+        );
+        assert_eq!(
+            e.socket_url("c", "default"),
+            "ws://h:1/ws/widget?company=c&preset=default&v=1"
+        );
+    }
+}

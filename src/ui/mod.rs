@@ -1,0 +1,163 @@
+//! The widget's DOM: a host element with a shadow root holding the chat
+//! button and the chat window. [`Ui`] owns all of it; dropping it removes
+//! the DOM and every listener.
+
+mod slots;
+pub(crate) mod style;
+
+use std::rc::Rc;
+
+use owidget_protocol::{ButtonStatus, Position, Texts, WidgetConfig};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
+
+use crate::dom::{attr, child, document, el, show, text, Listener};
+use crate::error::{Error, Result};
+
+/// What the visitor did in the widget's DOM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UiAction {
+    /// Clicked the chat button.
+    Toggle,
+    /// Closed the window (close button or Escape).
+    Close,
+}
+
+/// Handler of [`UiAction`]s, set by the widget.
+pub(crate) type OnAction = Rc<dyn Fn(UiAction)>;
+
+/// The widget's DOM.
+pub(crate) struct Ui {
+    host: Element,
+    button: Element,
+    label: Element,
+    window: Element,
+    title: Element,
+    close: Element,
+    /// Where the chat window's content goes (filled by the chat view).
+    #[allow(dead_code)]
+    pub body: Element,
+    slot: slots::Slot,
+    _listeners: Vec<Listener>,
+}
+
+impl Ui {
+    /// Builds the DOM for `config` and appends it to the page's body.
+    pub(crate) fn new(config: &WidgetConfig, on_action: OnAction) -> Result<Ui> {
+        let doc = document().ok_or(Error::Browser("no document"))?;
+        let body = doc.body().ok_or(Error::Browser("no document.body"))?;
+        // A custom element name: page rules such as `body > div` do not
+        // match it, and it may carry a shadow root.
+        let host = el(&doc, "owidget-root", "");
+        attr(&host, "data-preset", &config.preset);
+        let shadow = host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .map_err(|_| Error::Browser("attachShadow"))?;
+        let slot = slots::Slot::take();
+        if let Some(h) = host.dyn_ref::<HtmlElement>() {
+            let style = h.style();
+            let _ = style.set_property("--ow-bg", &config.colors.primary);
+            let _ = style.set_property("--ow-fg", &config.colors.on_primary);
+            let _ = style.set_property("--ow-b", &slot.bottom_css());
+        }
+        let css = el(&doc, "style", "");
+        text(&css, style::CSS);
+        let _ = shadow.append_child(&css);
+        let root = el(&doc, "div", "ow");
+        if config.position == Position::BottomLeft {
+            root.set_class_name("ow left");
+        }
+        let _ = shadow.append_child(&root);
+
+        let button = child(&root, "button", "btn");
+        attr(&button, "type", "button");
+        attr(&button, "part", "button");
+        attr(&button, "aria-haspopup", "dialog");
+        attr(&button, "aria-expanded", "false");
+        // Hidden until the first status is known, so it does not flash
+        // "offline" before the server answered.
+        show(&button, false);
+        let dot = child(&button, "span", "dot");
+        attr(&dot, "aria-hidden", "true");
+        let label = child(&button, "span", "");
+
+        let window = child(&root, "div", "win");
+        attr(&window, "part", "window");
+        attr(&window, "role", "dialog");
+        show(&window, false);
+        let head = child(&window, "div", "head");
+        let title = child(&head, "span", "");
+        attr(&title, "id", "ow-title");
+        attr(&window, "aria-labelledby", "ow-title");
+        let close = child(&head, "button", "x");
+        attr(&close, "type", "button");
+        attr(&close, "part", "close");
+        text(&close, "×");
+        let body_el = child(&window, "div", "body");
+
+        let mut listeners = Vec::with_capacity(3);
+        let f = on_action.clone();
+        listeners.push(Listener::new(&button, "click", move |_| {
+            f(UiAction::Toggle)
+        }));
+        let f = on_action.clone();
+        listeners.push(Listener::new(&close, "click", move |_| f(UiAction::Close)));
+        listeners.push(Listener::new(&window, "keydown", move |e: Event| {
+            if e.dyn_ref::<KeyboardEvent>()
+                .is_some_and(|k| k.key() == "Escape")
+            {
+                on_action(UiAction::Close);
+            }
+        }));
+        let _ = body.append_child(&host);
+        Ok(Ui {
+            host,
+            button,
+            label,
+            window,
+            title,
+            close,
+            body: body_el,
+            slot,
+            _listeners: listeners,
+        })
+    }
+
+    /// Redraws texts and the status of the button.
+    pub(crate) fn render(&self, status: Option<ButtonStatus>, texts: &Texts) {
+        let (class, label) = match status {
+            Some(ButtonStatus::Online) => ("btn s1", &texts.button_online),
+            Some(ButtonStatus::Busy) => ("btn s2", &texts.button_busy),
+            _ => ("btn s0", &texts.button_offline),
+        };
+        self.button.set_class_name(class);
+        text(&self.label, label);
+        attr(&self.button, "aria-label", label);
+        show(&self.button, status.is_some());
+        text(&self.title, &texts.window_title);
+        attr(&self.close, "aria-label", &texts.close);
+        attr(&self.close, "title", &texts.close);
+    }
+
+    /// Opens or closes the chat window; focus follows so keyboard users
+    /// land in the window and back on the button.
+    pub(crate) fn set_open(&self, open: bool) {
+        show(&self.window, open);
+        attr(
+            &self.button,
+            "aria-expanded",
+            if open { "true" } else { "false" },
+        );
+        let target = if open { &self.close } else { &self.button };
+        if let Some(h) = target.dyn_ref::<HtmlElement>() {
+            let _ = h.focus();
+        }
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        self.host.remove();
+        self.slot.release();
+    }
+}

@@ -1,0 +1,149 @@
+//! Browser tests of live status and the button, against a real
+//! owidget-server (`OWIDGET_TEST_SERVER`) and its demo operator.
+//!
+//! The tests of this file share the demo operator; each one first puts the
+//! operator in a known state and waits for the status it caused.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn last(codes: &std::cell::RefCell<Vec<u8>>) -> Option<u8> {
+    codes.borrow().last().copied()
+}
+
+#[wasm_bindgen_test]
+async fn status_follows_the_operator() {
+    let token = operator_login().await;
+    set_availability(&token, "offline").await;
+    let w = widget();
+    call_ok(&w, "init", &[DEMO.into()]);
+    let (f, codes) = status_recorder();
+    call_ok(&w, "setStatusUpdateCallback", &[f]);
+    assert!(codes.borrow().is_empty(), "no status before connecting");
+    call_ok(&w, "connectToServer", &[]);
+    call_ok(&w, "connectToServer", &[]); // idempotent: still one socket
+    wait_for("status 0", || last(&codes) == Some(0)).await;
+
+    set_availability(&token, "online").await;
+    wait_for("status 1", || last(&codes) == Some(1)).await;
+    assert_eq!(prop(&w, "status").as_f64(), Some(1.0));
+
+    set_availability(&token, "away").await;
+    wait_for("status 0 again", || codes.borrow().len() == 3).await;
+    assert_eq!(*codes.borrow(), vec![0, 1, 0], "each change exactly once");
+
+    // A callback set when the status is known is called once, at once.
+    let (g, later) = status_recorder();
+    call_ok(&w, "setStatusUpdateCallback", &[g]);
+    assert_eq!(*later.borrow(), vec![0]);
+    call_ok(&w, "destroy", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn a_throwing_callback_does_not_break_later_callbacks() {
+    let token = operator_login().await;
+    set_availability(&token, "offline").await;
+    let console = Console::capture();
+    let w = widget();
+    call_ok(&w, "init", &[DEMO.into()]);
+    let (record, codes) = status_recorder();
+    let record: js_sys::Function = record.into();
+    let throwing = Closure::<dyn FnMut(JsValue) -> Result<(), JsValue>>::new(move |code| {
+        record.call1(&JsValue::NULL, &code)?;
+        Err(js_sys::Error::new("page bug").into())
+    });
+    call_ok(&w, "setStatusUpdateCallback", &[throwing.as_ref().clone()]);
+    call_ok(&w, "connectToServer", &[]);
+    wait_for("status 0", || last(&codes) == Some(0)).await;
+    set_availability(&token, "online").await;
+    wait_for("status 1 despite the throw", || last(&codes) == Some(1)).await;
+    let reported = console.matching("[owidget] the status update callback threw:");
+    assert_eq!(reported.len(), 2, "{:?}", console.lines());
+    assert!(reported[0].contains("page bug"), "{reported:?}");
+    set_availability(&token, "offline").await;
+    wait_for("status 0 after", || codes.borrow().len() == 3).await;
+    call_ok(&w, "destroy", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn button_toggles_the_window_with_app_events() {
+    let token = operator_login().await;
+    set_availability(&token, "offline").await;
+    let w = widget();
+    call_ok(&w, "init", &[DEMO.into(), JsValue::NULL, "en".into()]);
+    let (f, events) = event_recorder();
+    call_ok(&w, "setAppEventCallback", &[f]);
+    call_ok(&w, "connectToServer", &[]);
+    wait_for("status 0", || prop(&w, "status").as_f64() == Some(0.0)).await;
+    let roots = widget_roots();
+    assert_eq!(roots.len(), 1);
+    let root = &roots[0];
+    let button = find(root, "[part=button]");
+    assert_eq!(button.text_content().unwrap(), "We are offline");
+    assert_eq!(
+        button.get_attribute("aria-label").unwrap(),
+        "We are offline"
+    );
+    assert!(!button.hidden());
+    let window = find(root, "[part=window]");
+    assert!(window.hidden());
+
+    button.click();
+    assert!(!window.hidden());
+    assert_eq!(button.get_attribute("aria-expanded").unwrap(), "true");
+    find(root, "[part=close]").click();
+    assert!(window.hidden());
+    button.click();
+    button.click();
+    assert_eq!(
+        *events.borrow(),
+        vec![
+            "chatWindowOpen",
+            "chatWindowClosed",
+            "chatWindowOpen",
+            "chatWindowClosed"
+        ]
+    );
+
+    set_availability(&token, "online").await;
+    wait_for("the online label", || {
+        button.text_content().as_deref() == Some("Chat with us")
+    })
+    .await;
+    set_availability(&token, "offline").await;
+    wait_for("status 0", || prop(&w, "status").as_f64() == Some(0.0)).await;
+    call_ok(&w, "destroy", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn two_widgets_get_two_visible_buttons() {
+    let a = widget();
+    let b = widget();
+    for w in [&a, &b] {
+        call_ok(w, "init", &[DEMO.into()]);
+        call_ok(w, "connectToServer", &[]);
+    }
+    wait_for("two buttons", || {
+        widget_roots().len() == 2
+            && widget_roots()
+                .iter()
+                .all(|r| !find(r, "[part=button]").hidden())
+    })
+    .await;
+    let tops: Vec<f64> = widget_roots()
+        .iter()
+        .map(|r| find(r, "[part=button]").get_bounding_client_rect().top())
+        .collect();
+    assert!(
+        (tops[0] - tops[1]).abs() >= 40.0,
+        "stacked, not overlapping: {tops:?}"
+    );
+    call_ok(&a, "destroy", &[]);
+    call_ok(&b, "destroy", &[]);
+}

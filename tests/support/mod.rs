@@ -1,0 +1,224 @@
+//! Helpers of the browser tests: the test server, calls through the real JS
+//! surface of `Owidget`, console capture, the operator API, bounded waits.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Function, Object, Reflect};
+use owidget::Owidget;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, RequestInit, Response, ShadowRoot};
+
+/// Company of the server's built-in demo.
+pub const DEMO: &str = "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51";
+
+/// Origin of the server under test (`OWIDGET_TEST_SERVER` at compile time).
+pub fn server() -> &'static str {
+    match option_env!("OWIDGET_TEST_SERVER") {
+        Some(url) => url.trim_end_matches('/'),
+        None => panic!("set OWIDGET_TEST_SERVER=http://127.0.0.1:PORT of a running owidget-server"),
+    }
+}
+
+/// A new widget as the page sees it: the JS object of class `Owidget`.
+pub fn widget() -> JsValue {
+    JsValue::from(Owidget::new(JsValue::from_str(&format!(
+        "{}/widget/",
+        server()
+    ))))
+}
+
+/// Calls `obj[method](...args)` through JS, as a page would; `Err` is what
+/// it threw.
+pub fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(method))?.dyn_into()?;
+    let args: Array = args.iter().collect();
+    f.apply(obj, &args)
+}
+
+/// `call` that must not throw.
+pub fn call_ok(obj: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    match call(obj, method, args) {
+        Ok(v) => v,
+        Err(e) => panic!("{method} threw {e:?}"),
+    }
+}
+
+/// A property of the widget (`status`, `language`, ...).
+pub fn prop(obj: &JsValue, name: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(name)).expect("property")
+}
+
+/// Records console.error and console.warn while alive.
+pub struct Console {
+    lines: Rc<RefCell<Vec<String>>>,
+    originals: Vec<(&'static str, JsValue)>,
+    _closures: Vec<Closure<dyn FnMut(JsValue, JsValue)>>,
+}
+
+impl Console {
+    pub fn capture() -> Console {
+        let console = console_object();
+        let lines = Rc::new(RefCell::new(Vec::new()));
+        let mut originals = Vec::new();
+        let mut closures = Vec::new();
+        for name in ["error", "warn"] {
+            let original = Reflect::get(&console, &name.into()).unwrap();
+            originals.push((name, original.clone()));
+            let original: Function = original.dyn_into().unwrap();
+            let l = lines.clone();
+            let c = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |a: JsValue, b: JsValue| {
+                let mut line = a.as_string().unwrap_or_default();
+                if !b.is_undefined() {
+                    line.push(' ');
+                    match b.dyn_ref::<Object>() {
+                        Some(o) => line.push_str(&String::from(o.to_string())),
+                        None => line.push_str(&format!("{b:?}")),
+                    }
+                }
+                l.borrow_mut().push(line);
+                // Still shown (panic messages of the test itself go here too).
+                let _ = original.call2(&JsValue::NULL, &a, &b);
+            });
+            Reflect::set(&console, &name.into(), c.as_ref()).unwrap();
+            closures.push(c);
+        }
+        Console {
+            lines,
+            originals,
+            _closures: closures,
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.borrow().clone()
+    }
+
+    /// Lines that contain `needle`.
+    pub fn matching(&self, needle: &str) -> Vec<String> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l.contains(needle))
+            .collect()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let console = console_object();
+        for (name, f) in &self.originals {
+            let _ = Reflect::set(&console, &(*name).into(), f);
+        }
+    }
+}
+
+fn console_object() -> JsValue {
+    Reflect::get(&js_sys::global(), &"console".into()).unwrap()
+}
+
+/// A JS function recording the numbers it is called with.
+pub fn status_recorder() -> (JsValue, Rc<RefCell<Vec<u8>>>) {
+    let codes = Rc::new(RefCell::new(Vec::new()));
+    let c = codes.clone();
+    let f = Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| {
+        c.borrow_mut()
+            .push(v.as_f64().expect("status is a number") as u8);
+    });
+    (f.into_js_value(), codes)
+}
+
+/// A JS function recording the `type` of the events it is called with.
+pub fn event_recorder() -> (JsValue, Rc<RefCell<Vec<String>>>) {
+    let types = Rc::new(RefCell::new(Vec::new()));
+    let t = types.clone();
+    let f = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let ty = Reflect::get(&e, &"type".into()).unwrap();
+        t.borrow_mut()
+            .push(ty.as_string().expect("type is a string"));
+    });
+    (f.into_js_value(), types)
+}
+
+/// Waits until `cond` holds, at most 10 s (polling every 20 ms).
+pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if cond() {
+            return;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    panic!("timed out after 10 s waiting for {what}");
+}
+
+async fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> JsValue {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_body(&JsValue::from_str(body));
+    let headers = Object::new();
+    Reflect::set(&headers, &"content-type".into(), &"application/json".into()).unwrap();
+    if let Some(token) = token {
+        Reflect::set(
+            &headers,
+            &"authorization".into(),
+            &format!("Bearer {token}").into(),
+        )
+        .unwrap();
+    }
+    init.set_headers(&headers);
+    let window = web_sys::window().unwrap();
+    let url = format!("{}{path}", server());
+    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .expect("operator API reachable")
+        .dyn_into()
+        .unwrap();
+    let status = resp.status();
+    let json = JsFuture::from(resp.json().unwrap())
+        .await
+        .unwrap_or(JsValue::NULL);
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path} → {status} {:?}",
+        js_sys::JSON::stringify(&json)
+    );
+    json
+}
+
+/// Logs the demo operator in; returns the bearer token.
+pub async fn operator_login() -> String {
+    let body = format!(r#"{{"company":"{DEMO}","username":"demo","password":"demo"}}"#);
+    let json = request("POST", "/api/operator/login", None, &body).await;
+    Reflect::get(&json, &"token".into())
+        .unwrap()
+        .as_string()
+        .expect("token")
+}
+
+/// Sets the demo operator's availability (`online`, `away`, `offline`).
+pub async fn set_availability(token: &str, availability: &str) {
+    let body = format!(r#"{{"availability":"{availability}"}}"#);
+    request("PUT", "/api/operator/availability", Some(token), &body).await;
+}
+
+/// Shadow roots of all widgets on the page, oldest first.
+pub fn widget_roots() -> Vec<ShadowRoot> {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let hosts = doc.query_selector_all("owidget-root").unwrap();
+    (0..hosts.length())
+        .filter_map(|i| hosts.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok()?.shadow_root())
+        .collect()
+}
+
+/// The element matching `selector` in `root`.
+pub fn find(root: &ShadowRoot, selector: &str) -> web_sys::HtmlElement {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in the widget"))
+        .dyn_into()
+        .unwrap()
+}

@@ -1,0 +1,61 @@
+/*! owidget loader. Finds its own <script>, loads the wasm SDK from its own
+ * directory (pkg/owidget.js + pkg/owidget_bg.wasm, streaming compilation) and
+ * calls that element's $owidgetOnLoad(owidget) exactly once.
+ * Defines one global, window.$owidgetLoader: {[baseUrl]: Promise<module>},
+ * so that several snippets on a page initialise the wasm only once. */
+(function (w, d) {
+  'use strict';
+  var DONE = '$owidgetHandled';
+  function report(msg, e) {
+    if (w.console) w.console.error('[owidget] ' + msg, e);
+  }
+  function isLoader(s) {
+    return /owidget\.js([?#]|$)/i.test(s.getAttribute('src') || '');
+  }
+  // document.currentScript, else (old browsers) every loader script whose
+  // $owidgetOnLoad was not handled yet.
+  function mine() {
+    var own = d.currentScript, all = d.getElementsByTagName('script'), out = [], i;
+    if (own && isLoader(own)) return own[DONE] ? [] : [own];
+    for (i = 0; i < all.length; i++) {
+      if (isLoader(all[i]) && !all[i][DONE] && typeof all[i].$owidgetOnLoad === 'function') out.push(all[i]);
+    }
+    return out;
+  }
+  function call(el, owidget) {
+    var cb = el.$owidgetOnLoad;
+    if (typeof cb !== 'function') return;
+    try { cb.call(el, owidget); } catch (e) { report('$owidgetOnLoad threw:', e); }
+  }
+  function noop() {}
+  function unsupported() {
+    return {
+      isSupported: false, init: noop, connectToServer: noop, setAppEventCallback: noop,
+      setStatusUpdateCallback: noop, setCustomNumberNormalization: noop, openChat: noop,
+      closeChat: noop, addCustomData: noop, destroy: noop
+    };
+  }
+  function load(base) {
+    var reg = w.$owidgetLoader || (w.$owidgetLoader = {});
+    if (!reg[base]) {
+      reg[base] = import(base + 'pkg/owidget.js').then(function (m) {
+        return m.default({ module_or_path: base + 'pkg/owidget_bg.wasm' }).then(function () { return m; });
+      });
+      // A failed load may be retried by a later snippet.
+      reg[base]['catch'](function () { delete reg[base]; });
+    }
+    return reg[base];
+  }
+  var els = mine(), ok = typeof w.WebAssembly === 'object' && typeof w.fetch === 'function' &&
+    typeof w.WebSocket === 'function' && typeof w.Promise === 'function' && typeof w.URL === 'function';
+  els.forEach(function (el) {
+    el[DONE] = true;
+    if (!ok) return call(el, unsupported());
+    var base = new URL('.', el.src).href;
+    load(base).then(function (m) {
+      var o;
+      try { o = new m.Owidget(base); } catch (e) { return report('cannot create the widget:', e); }
+      call(el, o);
+    }, function (e) { report('cannot load the SDK from ' + base + ':', e); });
+  });
+})(window, document);
