@@ -53,6 +53,7 @@ async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
     let mut ping = tokio::time::interval(crate::widget::PING_EVERY);
     ping.tick().await;
     let mut heard = true;
+    let mut closing = state.closing.subscribe();
     loop {
         tokio::select! {
             event = events.recv() => {
@@ -66,6 +67,7 @@ async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => heard = true,
             },
+            _ = closing.changed() => break,
             _ = ping.tick() => {
                 // A logged-out token ends the desk's live feed too.
                 if !heard || state.auth.check(&token).is_none() {

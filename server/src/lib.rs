@@ -68,6 +68,9 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Static file directories.
     pub dirs: Dirs,
+    /// Flips to `true` when the server shuts down, so that WebSocket loops
+    /// (which graceful HTTP shutdown does not wait for) close cleanly.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 
@@ -136,7 +140,13 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    let closing = state.closing.clone();
     let router = app(state);
+    let shutdown = async move {
+        shutdown.await;
+        // Sockets send a Close frame; widgets reconnect to the next instance.
+        closing.send_replace(true);
+    };
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;

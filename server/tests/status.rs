@@ -191,3 +191,23 @@ async fn socket_rejections() {
     assert_eq!(r.status(), 400);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_open_sockets() {
+    use futures::StreamExt;
+    let s = Server::start().await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    s.stop().await;
+    loop {
+        let frame = tokio::time::timeout(WAIT, w.next())
+            .await
+            .expect("the socket closes within the wait after shutdown");
+        match frame {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => {
+                break
+            }
+            Some(Ok(_)) => continue,
+        }
+    }
+}

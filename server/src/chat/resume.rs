@@ -4,7 +4,10 @@
 use owidget_protocol::desk::DeskEvent;
 use owidget_protocol::{SessionState, WireMessage};
 
+use owidget_protocol::desk::ChatSummary;
+
 use super::desks::send;
+use super::routing::live_of;
 use super::{Hub, VisitorLink};
 use crate::ids::{hashes_equal, token_hash};
 use crate::{Error, Result};
@@ -109,5 +112,40 @@ impl Hub {
             self.recompute(i, c);
         }
         Ok(n)
+    }
+
+    /// Puts a restored session back (startup): waiting ones at the end of
+    /// the queue, active ones to their operator if they still exist.
+    pub(super) fn restore_one(&self, company: usize, mut chat: ChatSummary, hash: String) {
+        let c_cfg = &self.config.companies[company];
+        let preset = c_cfg
+            .preset(Some(&chat.preset))
+            .or_else(|| c_cfg.preset(None))
+            .expect("a company has presets");
+        let operator = chat
+            .operator
+            .as_deref()
+            .and_then(|u| c_cfg.operators.iter().position(|o| o.username == u));
+        let mut state = self.lock();
+        let c = &mut state[company];
+        chat.visitor_online = false;
+        let id = chat.id.clone();
+        match operator {
+            Some(o) if chat.state == SessionState::Active => {
+                c.operators[o].chats.push(id.clone());
+                let mut live = live_of(chat, preset.widget.groups.clone(), hash);
+                live.operator = Some(o);
+                c.sessions.insert(id, live);
+            }
+            _ => {
+                chat.state = SessionState::Waiting;
+                chat.operator = None;
+                chat.operator_name = None;
+                c.queue.push(id.clone());
+                chat.queue_position = Some(c.queue.len() as u32);
+                c.sessions
+                    .insert(id, live_of(chat, preset.widget.groups.clone(), hash));
+            }
+        }
     }
 }

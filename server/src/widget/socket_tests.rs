@@ -1,0 +1,99 @@
+//! [`super::serve`] driven by in-memory channels instead of a socket.
+
+use super::*;
+use futures::channel::mpsc as fmpsc;
+use owidget_protocol::desk::Availability;
+
+use crate::chat::OpRef;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn state() -> AppState {
+    let dir = std::env::temp_dir();
+    let dirs = crate::Dirs {
+        www: dir.clone(),
+        pkg: dir,
+    };
+    let store = crate::storage::Store::in_memory().unwrap();
+    AppState::new(crate::demo::config(), dirs, store)
+        .await
+        .unwrap()
+}
+
+async fn next(rx: &mut fmpsc::UnboundedReceiver<Message>) -> Message {
+    tokio::time::timeout(WAIT, rx.next())
+        .await
+        .expect("a frame within the wait")
+        .expect("loop still running")
+}
+
+async fn next_msg(rx: &mut fmpsc::UnboundedReceiver<Message>) -> ServerMessage {
+    loop {
+        match next(rx).await {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Message::Ping(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn status_and_chat_over_channels() {
+    let state = state().await;
+    let (out_tx, mut out) = fmpsc::unbounded::<Message>();
+    let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+    let task = tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
+    use owidget_protocol::ButtonStatus::*;
+    assert_eq!(
+        next_msg(&mut out).await,
+        ServerMessage::Status { status: Offline }
+    );
+    let op = OpRef {
+        company: 0,
+        operator: 0,
+    };
+    state.hub.set_availability(op, Availability::Online);
+    assert_eq!(
+        next_msg(&mut out).await,
+        ServerMessage::Status { status: Online }
+    );
+
+    in_tx
+        .unbounded_send(Ok(Message::Text("{oops".into())))
+        .unwrap();
+    assert!(matches!(
+        next_msg(&mut out).await,
+        ServerMessage::Error {
+            code: ErrorCode::BadMessage,
+            ..
+        }
+    ));
+    let start = r#"{"type":"startChat","language":"en","pageUrl":"http://localhost/"}"#;
+    in_tx
+        .unbounded_send(Ok(Message::Text(start.into())))
+        .unwrap();
+    let ServerMessage::SessionCreated { session_id, .. } = next_msg(&mut out).await else {
+        panic!("expected sessionCreated");
+    };
+    state.hub.accept(op, &session_id).await.unwrap();
+    assert!(matches!(
+        next_msg(&mut out).await,
+        ServerMessage::SessionStarted { .. }
+    ));
+    // Closing the input ends the loop and detaches the visitor.
+    drop(in_tx);
+    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    assert!(!state.hub.my_chats(op)[0].visitor_online);
+}
+
+#[tokio::test(start_paused = true)]
+async fn silent_peer_is_dropped_after_a_ping_period() {
+    let (out_tx, mut out) = fmpsc::unbounded::<Message>();
+    let (_in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+    let conn = Conn::new(state().await, 0, 0).with_ping_every(Duration::from_secs(1));
+    let task = tokio::spawn(serve(out_tx, in_rx, conn));
+    assert!(matches!(next(&mut out).await, Message::Text(_)));
+    assert!(matches!(next(&mut out).await, Message::Ping(_)));
+    // No pong: the next tick closes the loop.
+    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+}
