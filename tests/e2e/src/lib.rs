@@ -1,1 +1,150 @@
+//! End-to-end test harness: the real `owidget-server` (in-process, on port 0,
+//! with a fresh data directory and the built `pkg/`), a real headless
+//! Chromium driven through ChromeDriver, and an operator client speaking the
+//! operator HTTP API like the desk does.
+//!
+//! # Layout
+//! - [`browser`]: ChromeDriver process + WebDriver session, bounded waits.
+//! - [`TestServer`]: the server with the built-in demo company.
+//! - [`Operator`]: a logged-in operator (HTTP API).
+#![deny(missing_docs)]
 
+pub mod browser;
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub use browser::{Browser, WAIT};
+
+/// GUID of the built-in demo company.
+pub const DEMO_COMPANY: &str = "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51";
+
+/// The server under test; stops when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    _data: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts the demo server on port 0. Panics with a hint when `pkg/` has
+    /// not been built (`bash scripts/build-wasm.sh`).
+    pub async fn start() -> TestServer {
+        let root = workspace_root();
+        let pkg = root.join("pkg");
+        assert!(
+            pkg.join("owidget_bg.wasm").exists(),
+            "{} is missing: run `bash scripts/build-wasm.sh` first",
+            pkg.join("owidget_bg.wasm").display()
+        );
+        let data = tempfile::tempdir().expect("temp data dir");
+        let dirs = owidget_server::Dirs {
+            www: root.join("www"),
+            pkg,
+        };
+        let state =
+            owidget_server::AppState::open(owidget_server::demo::config(), dirs, data.path())
+                .await
+                .expect("server state over a fresh data dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = owidget_server::run(listener, state, shutdown).await {
+                eprintln!("test server failed: {e}");
+            }
+        });
+        TestServer {
+            url,
+            stop: Some(stop),
+            _data: data,
+        }
+    }
+
+    /// Logs in the demo operator.
+    pub async fn demo_operator(&self) -> Operator {
+        Operator::login(&self.url, DEMO_COMPANY, "demo", "demo").await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// An operator logged in through `POST /api/operator/login`.
+pub struct Operator {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Operator {
+    /// Logs in; panics with the server's message on failure.
+    pub async fn login(base: &str, company: &str, username: &str, password: &str) -> Operator {
+        let http = reqwest::Client::new();
+        let res = http
+            .post(format!("{base}/api/operator/login"))
+            .json(&json!({ "company": company, "username": username, "password": password }))
+            .send()
+            .await
+            .expect("login request");
+        let status = res.status();
+        let body: Value = res.json().await.expect("login answer is JSON");
+        assert!(status.is_success(), "login failed: {status} {body}");
+        let token = body["token"]
+            .as_str()
+            .expect("token in login answer")
+            .to_string();
+        Operator {
+            base: base.to_string(),
+            token,
+            http,
+        }
+    }
+
+    /// Calls the operator API; panics unless it succeeds. Returns the JSON body.
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert!(status.is_success(), "{method} {path} → {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Sets availability: `online`, `away` or `offline`.
+    pub async fn set_availability(&self, availability: &str) {
+        self.call(
+            reqwest::Method::PUT,
+            "/api/operator/availability",
+            Some(json!({ "availability": availability })),
+        )
+        .await;
+    }
+}
+
+/// The workspace root (this crate lives in `tests/e2e`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}

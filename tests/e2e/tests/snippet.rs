@@ -1,0 +1,65 @@
+//! The demo page carries the snippet of the mluvii documentation verbatim,
+//! with only `src` changed (issue 2). The body of `$owidgetOnLoad` is the
+//! page's own (the documentation leaves it as comments).
+
+use owidget_e2e::workspace_root;
+
+/// Lines of the documented snippet, trimmed, with the `$owidgetOnLoad`
+/// body (the documentation's comments) left out.
+fn documented_snippet() -> Vec<String> {
+    // A copy of the project's seed document (the mluvii widget API page).
+    let seed = std::fs::read_to_string(
+        workspace_root().join("tests/e2e/tests/fixtures/mluvii-widget-api.txt"),
+    )
+    .expect("seed snippet");
+    let start = seed
+        .find("<script type=\"text/javascript\">")
+        .expect("snippet start");
+    let end = seed[start..].find("</script>").expect("snippet end") + start + "</script>".len();
+    let mut lines = Vec::new();
+    let mut in_body = false;
+    for line in seed[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        if in_body {
+            if line == "};" {
+                in_body = false;
+                lines.push(line.to_string());
+            }
+            continue;
+        }
+        if line.starts_with("scr.$owidgetOnLoad") {
+            in_body = true;
+        }
+        lines.push(line.to_string());
+    }
+    lines
+}
+
+#[test]
+fn demo_page_has_the_documented_snippet_with_only_src_changed() {
+    let expected: Vec<String> = documented_snippet()
+        .into_iter()
+        .map(|l| {
+            if l.starts_with("scr.src =") {
+                "scr.src = 'http://127.0.0.1:8080/widget/owidget.js';".to_string()
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert!(expected.len() >= 12, "snippet parsed: {expected:?}");
+    let page =
+        std::fs::read_to_string(workspace_root().join("www/demo/index.html")).expect("demo page");
+    let page_lines: Vec<&str> = page.lines().map(str::trim).collect();
+    // Every documented line appears, in order.
+    let mut at = 0;
+    for want in &expected {
+        match page_lines[at..].iter().position(|l| l == want) {
+            Some(i) => at += i + 1,
+            None => panic!("demo page lacks the snippet line `{want}` (after line {at})"),
+        }
+    }
+}
