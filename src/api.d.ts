@@ -38,6 +38,15 @@ export class Owidget {
   setStatusUpdateCallback(callback: (code: OwidgetStatus) => void): void;
   /** Replaces the default phone normalization: return `null` for an invalid number, else the international form. */
   setCustomNumberNormalization(callback: (phoneNumber: string) => string | null): void;
+  /** Opens the chat window; `enqueue` puts the visitor in the queue at once. */
+  openChat(enqueue?: boolean): void;
+  /** Closes the chat window (a running chat goes on). */
+  closeChat(): void;
+  /**
+   * Data sent with the chat start; call before the chat starts. Reserved names:
+   * `oo1_guest_ident` (name), `oo1_guest_phone`, `oo1_guest_email`.
+   */
+  addCustomData(name: string, value: string): void;
   /** Removes the DOM, closes the socket, stops timers; later calls only warn. */
   destroy(): void;
   /** Frees the Rust side of the object (wasm-bindgen). Prefer `destroy()`. */

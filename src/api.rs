@@ -100,6 +100,33 @@ impl Owidget {
         report(result);
     }
 
+    /// `openChat([enqueue])`: opens the chat window; with `enqueue` true
+    /// the visitor is put in the queue at once (without a first message).
+    #[wasm_bindgen(js_name = openChat)]
+    pub fn open_chat(&self, enqueue: JsValue) {
+        report(self.widget.open_chat(enqueue.is_truthy()));
+    }
+
+    /// `closeChat()`: closes the chat window; a running chat goes on.
+    #[wasm_bindgen(js_name = closeChat)]
+    pub fn close_chat(&self) {
+        report(self.widget.close_chat());
+    }
+
+    /// `addCustomData(name, value)`: data sent with the next chat start.
+    /// Reserved names `oo1_guest_ident`, `oo1_guest_phone`,
+    /// `oo1_guest_email` fill the visitor's name, phone and e-mail. Must be
+    /// called before the chat starts.
+    #[wasm_bindgen(js_name = addCustomData)]
+    pub fn add_custom_data(&self, name: JsValue, value: JsValue) {
+        const WHAT: &str = "name and value must be strings";
+        let result = match (name.as_string(), value.as_string()) {
+            (Some(name), Some(value)) => self.widget.add_custom_data(name, value),
+            _ => Err(Error::BadArgument("addCustomData", WHAT)),
+        };
+        report(result);
+    }
+
     /// `destroy()`: removes the widget's DOM, closes its socket and stops
     /// its timers. Later calls on this object only warn.
     pub fn destroy(&self) {

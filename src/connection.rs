@@ -5,7 +5,8 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use owidget_protocol::{ButtonStatus, ServerMessage, WidgetConfig};
+use owidget_protocol::{ButtonStatus, ServerMessage};
+use wasm_bindgen::JsValue;
 
 use crate::backoff;
 use crate::console;
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::net::config::fetch_config;
 use crate::net::socket::{Socket, SocketEvent};
 use crate::widget::{report, State, Widget};
+use crate::wire::decode::{self, Preset};
 
 /// How long a lost connection keeps the last status before it shows as
 /// offline (0): a quick reconnect should not blink the button.
@@ -58,7 +60,7 @@ impl Widget {
         }
     }
 
-    fn on_config(&self, result: Result<WidgetConfig>) {
+    fn on_config(&self, result: Result<Preset<JsValue>>) {
         let result = self.update(|w, st| {
             if st.destroyed || st.config_req.take().is_none() {
                 return Ok(());
@@ -79,26 +81,35 @@ impl Widget {
         report(result);
     }
 
-    fn configured(&self, st: &mut State, config: WidgetConfig) -> Result<()> {
-        let available: Vec<&str> = config.texts.keys().map(String::as_str).collect();
-        if let Some(settings) = &st.settings {
-            let language = settings.wishes.choose(&available, &config.default_language);
-            st.language = Some(language.to_string());
-            st.texts = Rc::new(config.texts.get(language).cloned().unwrap_or_default());
-        }
+    fn configured(&self, st: &mut State, config: Preset<JsValue>) -> Result<()> {
+        let Some(settings) = &st.settings else {
+            return Ok(());
+        };
+        let available: Vec<&str> = config.texts.iter().map(|(l, _)| l.as_str()).collect();
+        let language = settings.wishes.choose(&available, &config.default_language);
+        let texts = config
+            .texts
+            .iter()
+            .find(|(l, _)| l == language)
+            .map(|(_, t)| decode::texts(t))
+            .unwrap_or_default();
+        st.language = Some(language.to_string());
+        st.texts = Rc::new(texts);
+        st.features = config.features;
+        st.preset = Some(config.name.clone());
+        self.restore(st, &config.name);
         self.build_ui(st, &config)?;
-        st.config = Some(Rc::new(config));
         self.open_socket(st);
         Ok(())
     }
 
     fn open_socket(&self, st: &mut State) {
-        let (Ok(endpoints), Some(settings), Some(config)) =
-            (&self.endpoints, &st.settings, &st.config)
+        let (Ok(endpoints), Some(settings), Some(preset)) =
+            (&self.endpoints, &st.settings, &st.preset)
         else {
             return;
         };
-        let url = endpoints.socket_url(&settings.company, &config.preset);
+        let url = endpoints.socket_url(&settings.company, preset);
         let me = self.me.clone();
         match Socket::open(&url, move |event| {
             if let Some(w) = me.upgrade() {
@@ -119,7 +130,10 @@ impl Widget {
                 return Ok(());
             }
             match event {
-                SocketEvent::Open => st.socket_open = true,
+                SocketEvent::Open => {
+                    st.socket_open = true;
+                    w.on_connected(st);
+                }
                 SocketEvent::Text(text) => {
                     let message = parse(&text).ok_or(Error::BadResponse)?;
                     w.on_message(st, message);
@@ -127,8 +141,10 @@ impl Widget {
                 SocketEvent::Closed => {
                     st.socket = None;
                     st.socket_open = false;
+                    st.typing_timer = None;
                     w.start_grace(st);
                     w.schedule_retry(st);
+                    w.render(st);
                 }
             }
             Ok(())
@@ -138,8 +154,6 @@ impl Widget {
 
     /// A message of the socket.
     fn on_message(&self, st: &mut State, message: ServerMessage) {
-        // Chat messages only follow a `startChat`, which this version of the
-        // widget does not send yet.
         if let ServerMessage::Status { status } = message {
             // A status proves the connection works: the next outage starts
             // the backoff from scratch.
@@ -147,6 +161,8 @@ impl Widget {
             st.grace = None;
             st.outage_reported = false;
             self.set_status(st, status);
+        } else {
+            self.on_chat_message(st, message);
         }
     }
 
@@ -167,7 +183,7 @@ impl Widget {
             if st.destroyed {
                 return Ok(());
             }
-            if st.config.is_none() {
+            if st.preset.is_none() {
                 w.request_config(st);
             } else {
                 w.open_socket(st);
@@ -206,4 +222,15 @@ impl Widget {
 
 fn parse(text: &str) -> Option<ServerMessage> {
     crate::wire::server_message_text(text)
+}
+
+impl Widget {
+    /// Sends a message on the socket; false when it is not connected.
+    pub(crate) fn send(&self, st: &State, message: &owidget_protocol::ClientMessage) -> bool {
+        st.socket_open
+            && st
+                .socket
+                .as_ref()
+                .is_some_and(|s| s.send(&crate::wire::encode::client_message(message)))
+    }
 }

@@ -7,6 +7,8 @@
 //!   values; TypeScript types in `api.d.ts`.
 //! - `widget`: one widget's state, callbacks and effects (re-entrancy safe).
 //! - `connection`: configuration fetch, status socket, reconnect, grace.
+//! - `chat`: the conversation state machine (pure), links, `localStorage`.
+//! - `chat_flow`: chat I/O: actions → messages, messages → state/events.
 //! - `settings`: `init` arguments → validated settings; server URLs.
 //! - `lang`: the language rule (pure). `backoff`: reconnect delays (pure).
 //! - `net`: owned browser resources: the fetch and the WebSocket.
@@ -19,6 +21,8 @@
 
 mod api;
 mod backoff;
+mod chat;
+mod chat_flow;
 mod connection;
 mod console;
 mod dom;

@@ -6,22 +6,23 @@
 //! runs them after the borrow is released.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use owidget_protocol::{ButtonStatus, Texts, WidgetConfig};
+use owidget_protocol::{ButtonStatus, Features, Texts};
 
+use crate::chat::Chat;
 use crate::console;
 use crate::error::{Error, Result};
 use crate::net::config::ConfigRequest;
 use crate::net::socket::Socket;
 use crate::settings::{Endpoints, InitArgs, Settings};
+use crate::ui::chat_view::{Extra, Panel};
 use crate::ui::{Ui, UiAction};
+use crate::wire::decode::Preset;
 
 /// Events for the app event callback (`{type: ...}` in JS).
-// The session events are emitted by the chat, which lands after the button.
-#[allow(dead_code)]
 // The names mirror the mluvii event types (`chatWindowOpen`, ...).
 #[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,9 @@ pub(crate) struct State {
     pub(crate) settings: Option<Settings>,
     pub(crate) connecting: bool,
     pub(crate) destroyed: bool,
-    pub(crate) config: Option<Rc<WidgetConfig>>,
+    /// Name of the preset served (known once configured).
+    pub(crate) preset: Option<String>,
+    pub(crate) features: Features,
     pub(crate) language: Option<String>,
     pub(crate) texts: Rc<Texts>,
     pub(crate) status: Option<ButtonStatus>,
@@ -92,6 +95,22 @@ pub(crate) struct State {
     pub(crate) outage_reported: bool,
     pub(crate) ui: Option<Ui>,
     pub(crate) open: bool,
+    /// The conversation.
+    pub(crate) chat: Chat,
+    /// `addCustomData` values for the next `startChat`.
+    pub(crate) custom_data: BTreeMap<String, String>,
+    /// Confirmation or error shown in the window.
+    pub(crate) notice: Option<String>,
+    /// The offline form was stored.
+    pub(crate) offline_sent: bool,
+    /// `localStorage` key of this company, preset and scope.
+    pub(crate) store_key: Option<String>,
+    /// Sends `typing: false` after a pause in typing.
+    pub(crate) typing_timer: Option<Timeout>,
+    /// Highest operator `seq` reported as read.
+    pub(crate) read_sent: u64,
+    /// Counter of the widget's message ids.
+    pub(crate) next_client_id: u32,
 }
 
 /// One `owidget` object's implementation.
@@ -252,16 +271,44 @@ impl Widget {
         if let Some(ui) = &st.ui {
             ui.render(st.status, &st.texts);
         }
+        self.render(st);
+    }
+
+    /// The panel the window shows in the current state.
+    pub(crate) fn panel(st: &State) -> Panel {
+        let idle = !st.chat.is_open() && st.chat.items.is_empty();
+        if idle && st.status == Some(ButtonStatus::Offline) && st.features.offline_message {
+            Panel::Offline
+        } else {
+            Panel::Chat
+        }
+    }
+
+    /// Redraws the window's content.
+    pub(crate) fn render(&self, st: &mut State) {
+        let panel = Widget::panel(st);
+        let extra = Extra {
+            panel,
+            disconnected: !st.socket_open,
+            notice: st.notice.as_deref(),
+            offline_sent: st.offline_sent,
+        };
+        if let Some(ui) = &mut st.ui {
+            ui.render_chat(&st.chat, &st.texts, &extra);
+        }
     }
 
     /// Handles a click or key in the widget's DOM.
     pub(crate) fn on_ui(&self, action: UiAction) {
         let result = self.update(|w, st| {
-            let open = match action {
-                UiAction::Toggle => !st.open,
-                UiAction::Close => false,
-            };
-            w.set_open(st, open);
+            if st.destroyed {
+                return Ok(());
+            }
+            match action {
+                UiAction::Toggle => w.set_open(st, !st.open),
+                UiAction::Close => w.set_open(st, false),
+                action => w.on_chat_action(st, action),
+            }
             Ok(())
         });
         report(result);
@@ -273,8 +320,13 @@ impl Widget {
             return;
         }
         st.open = open;
+        self.render(st);
         if let Some(ui) = &st.ui {
-            ui.set_open(open);
+            ui.set_open(open, Widget::panel(st));
+        }
+        self.remember(st);
+        if open {
+            self.report_read(st);
         }
         self.emit_app(if open {
             AppEvent::ChatWindowOpen
@@ -284,7 +336,7 @@ impl Widget {
     }
 
     /// Builds the DOM once the configuration is known.
-    pub(crate) fn build_ui(&self, st: &mut State, config: &WidgetConfig) -> Result<()> {
+    pub(crate) fn build_ui<J>(&self, st: &mut State, config: &Preset<J>) -> Result<()> {
         let me = self.me.clone();
         let ui = Ui::new(
             config,
@@ -295,10 +347,16 @@ impl Widget {
             }),
         )?;
         ui.render(st.status, &st.texts);
-        if st.open {
-            ui.set_open(true);
+        if let Some(email) = st.custom_data.get("oo1_guest_email") {
+            ui.view().prefill_email(email);
         }
         st.ui = Some(ui);
+        self.render(st);
+        if st.open {
+            if let Some(ui) = &st.ui {
+                ui.set_open(true, Widget::panel(st));
+            }
+        }
         Ok(())
     }
 

@@ -8,13 +8,12 @@
 
 use std::rc::Rc;
 
-use owidget_protocol::WidgetConfig;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{XmlHttpRequest, XmlHttpRequestResponseType};
 
 use crate::error::{Error, Result};
-use crate::wire::decode;
+use crate::wire::decode::{self, Preset};
 
 /// Upper bound of one configuration request.
 const TIMEOUT_MS: u32 = 15_000;
@@ -29,7 +28,7 @@ pub(crate) struct ConfigRequest {
 /// Starts `GET url`; `done` gets the result once (unless dropped first).
 pub(crate) fn fetch_config(
     url: &str,
-    done: impl Fn(Result<WidgetConfig>) + 'static,
+    done: impl Fn(Result<Preset<JsValue>>) + 'static,
 ) -> Result<ConfigRequest> {
     let xhr = XmlHttpRequest::new().map_err(|_| Error::Browser("XMLHttpRequest"))?;
     xhr.open("GET", url)
@@ -52,12 +51,12 @@ pub(crate) fn fetch_config(
     })
 }
 
-fn result(xhr: &XmlHttpRequest) -> Result<WidgetConfig> {
+fn result(xhr: &XmlHttpRequest) -> Result<Preset<JsValue>> {
     let status = xhr.status().unwrap_or(0);
     // `null` when the body was not JSON (e.g. a proxy's HTML error page).
-    let body = xhr.response().unwrap_or(wasm_bindgen::JsValue::NULL);
+    let body = xhr.response().unwrap_or(JsValue::NULL);
     if (200..300).contains(&status) {
-        decode::config(&body).ok_or(Error::BadResponse)
+        decode::preset(&body).ok_or(Error::BadResponse)
     } else {
         Err(Error::Config(
             status,

@@ -56,6 +56,13 @@ impl Socket {
     }
 }
 
+impl Socket {
+    /// Sends one text frame; false when the socket is not open.
+    pub(crate) fn send(&self, text: &str) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+    }
+}
+
 impl Drop for Socket {
     fn drop(&mut self) {
         self.ws.set_onopen(None);

@@ -2,25 +2,41 @@
 //! button and the chat window. [`Ui`] owns all of it; dropping it removes
 //! the DOM and every listener.
 
+pub(crate) mod chat_view;
 mod slots;
 pub(crate) mod style;
 
 use std::rc::Rc;
 
-use owidget_protocol::{ButtonStatus, Position, Texts, WidgetConfig};
+use owidget_protocol::{ButtonStatus, Position, Texts};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
 
+use crate::chat::Chat;
 use crate::dom::{attr, child, document, el, show, text, Listener};
 use crate::error::{Error, Result};
+use crate::wire::decode::Preset;
+use chat_view::{ChatView, Extra, Panel};
 
 /// What the visitor did in the widget's DOM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum UiAction {
     /// Clicked the chat button.
     Toggle,
     /// Closed the window (close button or Escape).
     Close,
+    /// Sent a message.
+    Send(String),
+    /// Typed in the message box.
+    Typing,
+    /// Clicked "End chat".
+    EndChat,
+    /// Clicked "Start a new chat".
+    NewChat,
+    /// Asked for the transcript to this e-mail.
+    Transcript(String),
+    /// Sent the offline form: e-mail, text.
+    Offline(String, String),
 }
 
 /// Handler of [`UiAction`]s, set by the widget.
@@ -34,22 +50,20 @@ pub(crate) struct Ui {
     window: Element,
     title: Element,
     close: Element,
-    /// Where the chat window's content goes (filled by the chat view).
-    #[allow(dead_code)]
-    pub body: Element,
+    view: ChatView,
     slot: slots::Slot,
     _listeners: Vec<Listener>,
 }
 
 impl Ui {
     /// Builds the DOM for `config` and appends it to the page's body.
-    pub(crate) fn new(config: &WidgetConfig, on_action: OnAction) -> Result<Ui> {
+    pub(crate) fn new<J>(config: &Preset<J>, on_action: OnAction) -> Result<Ui> {
         let doc = document().ok_or(Error::Browser("no document"))?;
         let body = doc.body().ok_or(Error::Browser("no document.body"))?;
         // A custom element name: page rules such as `body > div` do not
         // match it, and it may carry a shadow root.
         let host = el(&doc, "owidget-root", "");
-        attr(&host, "data-preset", &config.preset);
+        attr(&host, "data-preset", &config.name);
         let shadow = host
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .map_err(|_| Error::Browser("attachShadow"))?;
@@ -94,6 +108,7 @@ impl Ui {
         attr(&close, "part", "close");
         text(&close, "×");
         let body_el = child(&window, "div", "body");
+        let view = ChatView::new(&body_el, &on_action);
 
         let mut listeners = Vec::with_capacity(3);
         let f = on_action.clone();
@@ -117,7 +132,7 @@ impl Ui {
             window,
             title,
             close,
-            body: body_el,
+            view,
             slot,
             _listeners: listeners,
         })
@@ -139,17 +154,33 @@ impl Ui {
         attr(&self.close, "title", &texts.close);
     }
 
+    /// Redraws the window's content.
+    pub(crate) fn render_chat(&mut self, chat: &Chat, texts: &Texts, extra: &Extra) {
+        self.view.render(chat, texts, extra);
+    }
+
+    /// The window's content.
+    pub(crate) fn view(&self) -> &ChatView {
+        &self.view
+    }
+
     /// Opens or closes the chat window; focus follows so keyboard users
-    /// land in the window and back on the button.
-    pub(crate) fn set_open(&self, open: bool) {
+    /// land in the window (its first field) and back on the button.
+    pub(crate) fn set_open(&self, open: bool, panel: Panel) {
         show(&self.window, open);
         attr(
             &self.button,
             "aria-expanded",
             if open { "true" } else { "false" },
         );
-        let target = if open { &self.close } else { &self.button };
-        if let Some(h) = target.dyn_ref::<HtmlElement>() {
+        let target = if open {
+            self.view
+                .focus_target(panel)
+                .or_else(|| self.close.dyn_ref::<HtmlElement>().cloned())
+        } else {
+            self.button.dyn_ref::<HtmlElement>().cloned()
+        };
+        if let Some(h) = target {
             let _ = h.focus();
         }
     }

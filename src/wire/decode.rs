@@ -5,8 +5,7 @@
 
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{
-    Author, ButtonStatus, Colors, ErrorCode, Features, Position, ServerMessage, Texts,
-    WidgetConfig, WireMessage,
+    Author, ButtonStatus, Colors, ErrorCode, Features, Position, ServerMessage, Texts, WireMessage,
 };
 
 use super::Json;
@@ -126,19 +125,38 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
     })
 }
 
-fn texts<J: Json>(v: &J) -> Texts {
+/// Texts of one language; unknown keys (a newer server) are ignored and
+/// missing ones keep the English defaults, as serde's `default` does.
+pub(crate) fn texts<J: Json>(v: &J) -> Texts {
     let mut texts = Texts::default();
     for (key, value) in v.entries() {
         if let Some(value) = value.string() {
-            // Keys of a newer server are ignored.
             texts.set(&key, value);
         }
     }
     texts
 }
 
+/// The parts of a [`owidget_protocol::WidgetConfig`] the widget keeps; the
+/// texts stay undecoded per language until the language is chosen (one
+/// language is decoded instead of all, and no map is built).
+pub(crate) struct Preset<J> {
+    /// Preset name actually served.
+    pub name: String,
+    /// Language when no wish matches.
+    pub default_language: String,
+    /// Texts per language, undecoded.
+    pub texts: Vec<(String, J)>,
+    /// Button and header colours.
+    pub colors: Colors,
+    /// Corner of the page.
+    pub position: Position,
+    /// Offered contact forms.
+    pub features: Features,
+}
+
 /// Decodes the widget configuration.
-pub(crate) fn config<J: Json>(v: &J) -> Option<WidgetConfig> {
+pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
     let colors = v.get("colors");
     let features = v.get("features");
     let defaults = Features::default();
@@ -150,16 +168,10 @@ pub(crate) fn config<J: Json>(v: &J) -> Option<WidgetConfig> {
     };
     let color = |key: &str| colors.as_ref().and_then(|c| string(c, key));
     let default_colors = Colors::default();
-    Some(WidgetConfig {
-        company: string(v, "company")?,
-        preset: string(v, "preset")?,
+    Some(Preset {
+        name: string(v, "preset")?,
         default_language: string(v, "defaultLanguage")?,
-        texts: v
-            .get("texts")?
-            .entries()
-            .into_iter()
-            .map(|(lang, t)| (lang, texts(&t)))
-            .collect(),
+        texts: v.get("texts")?.entries(),
         colors: Colors {
             primary: color("primary").unwrap_or(default_colors.primary),
             on_primary: color("onPrimary").unwrap_or(default_colors.on_primary),
@@ -173,11 +185,6 @@ pub(crate) fn config<J: Json>(v: &J) -> Option<WidgetConfig> {
             callback_when_offline: flag("callbackWhenOffline", defaults.callback_when_offline),
             offline_message: flag("offlineMessage", defaults.offline_message),
         },
-        phone_country: string(v, "phoneCountry").unwrap_or_default(),
-        groups: v
-            .get("groups")
-            .map(|g| g.items().iter().filter_map(Json::string).collect())
-            .unwrap_or_default(),
     })
 }
 
@@ -190,6 +197,7 @@ pub(crate) fn error_message<J: Json>(v: &J) -> Option<String> {
 mod tests {
     use std::collections::BTreeMap;
 
+    use owidget_protocol::WidgetConfig;
     use serde_json::{json, Value};
 
     use super::*;
@@ -296,7 +304,7 @@ mod tests {
             button_online: "Napište nám".into(),
             ..Texts::default()
         };
-        texts.insert("cs".to_string(), cs);
+        texts.insert("cs".to_string(), cs.clone());
         texts.insert("en".to_string(), Texts::default());
         let config = WidgetConfig {
             company: "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51".into(),
@@ -317,7 +325,16 @@ mod tests {
             groups: vec!["support".into()],
         };
         let v = serde_json::to_value(&config).unwrap();
-        assert_eq!(super::config(&v), Some(config));
+        let p = preset(&v).unwrap();
+        assert_eq!(p.name, "default");
+        assert_eq!(p.default_language, "en");
+        assert_eq!(p.colors, config.colors);
+        assert_eq!(p.position, config.position);
+        assert_eq!(p.features, config.features);
+        let langs: Vec<&str> = p.texts.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(langs, ["cs", "en"]);
+        assert_eq!(super::texts(&p.texts[0].1), cs);
+        assert_eq!(super::texts(&p.texts[1].1), Texts::default());
     }
 
     #[test]
@@ -327,13 +344,14 @@ mod tests {
             "texts": {"en": {"buttonOnline": "Hi", "unknownKey": "x"}},
             "colors": {}, "features": {}
         });
-        let c = super::config(&v).unwrap();
-        assert_eq!(c.texts["en"].button_online, "Hi");
-        assert_eq!(c.texts["en"].button_busy, Texts::default().button_busy);
-        assert_eq!(c.colors, Colors::default());
-        assert_eq!(c.features, Features::default());
-        assert_eq!(c.position, Position::BottomRight);
-        assert_eq!(super::config(&json!({"company": "c"})), None);
+        let p = preset(&v).unwrap();
+        let en = super::texts(&p.texts[0].1);
+        assert_eq!(en.button_online, "Hi");
+        assert_eq!(en.button_busy, Texts::default().button_busy);
+        assert_eq!(p.colors, Colors::default());
+        assert_eq!(p.features, Features::default());
+        assert_eq!(p.position, Position::BottomRight);
+        assert!(preset(&json!({"preset": "p"})).is_none());
         assert_eq!(
             error_message(&json!({"message": "no"})).as_deref(),
             Some("no")

@@ -34,11 +34,4 @@ impl Json for JsValue {
             })
             .collect()
     }
-    fn items(&self) -> Vec<Self> {
-        if Array::is_array(self) {
-            Array::from(self).iter().collect()
-        } else {
-            Vec::new()
-        }
-    }
 }

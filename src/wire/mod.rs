@@ -9,6 +9,7 @@
 //! directions against serde_json on the golden shapes.
 
 pub(crate) mod decode;
+pub(crate) mod encode;
 mod js;
 
 /// Read access to a parsed JSON value (a `JsValue` in the browser,
@@ -24,8 +25,6 @@ pub(crate) trait Json: Sized {
     fn boolean(&self) -> Option<bool>;
     /// Members of an object, in order (empty for other values).
     fn entries(&self) -> Vec<(String, Self)>;
-    /// Items of an array (empty for other values).
-    fn items(&self) -> Vec<Self>;
 }
 
 /// Parses JSON text with the browser's `JSON.parse`.
@@ -56,8 +55,5 @@ impl Json for serde_json::Value {
         self.as_object()
             .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
-    }
-    fn items(&self) -> Vec<Self> {
-        self.as_array().cloned().unwrap_or_default()
     }
 }

@@ -154,10 +154,14 @@ pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     panic!("timed out after 10 s waiting for {what}");
 }
 
-async fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> JsValue {
+/// Calls the server's API; panics on a non-2xx answer. An empty `body`
+/// sends none.
+pub async fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> JsValue {
     let init = RequestInit::new();
     init.set_method(method);
-    init.set_body(&JsValue::from_str(body));
+    if !body.is_empty() {
+        init.set_body(&JsValue::from_str(body));
+    }
     let headers = Object::new();
     Reflect::set(&headers, &"content-type".into(), &"application/json".into()).unwrap();
     if let Some(token) = token {
@@ -221,4 +225,55 @@ pub fn find(root: &ShadowRoot, selector: &str) -> web_sys::HtmlElement {
         .unwrap_or_else(|| panic!("no {selector} in the widget"))
         .dyn_into()
         .unwrap()
+}
+
+/// Operator API call with the demo operator's token.
+pub async fn operator(token: &str, method: &str, path: &str, body: &str) -> JsValue {
+    request(method, &format!("/api/operator{path}"), Some(token), body).await
+}
+
+/// `obj[key]` as a string.
+pub fn string_at(obj: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(obj, &key.into()).ok()?.as_string()
+}
+
+/// Id of the waiting chat started with `scope`, once it is in the queue.
+pub async fn waiting_chat(token: &str, scope: &str) -> String {
+    for _ in 0..250 {
+        let queue = operator(token, "GET", "/queue", "").await;
+        let found = Array::from(&queue)
+            .iter()
+            .find(|c| string_at(c, "scope").as_deref() == Some(scope));
+        if let Some(chat) = found {
+            return string_at(&chat, "id").expect("chat id");
+        }
+        TimeoutFuture::new(40).await;
+    }
+    panic!("no waiting chat with scope {scope}");
+}
+
+/// Text of the element matching `selector` (empty when absent).
+pub fn text_of(root: &ShadowRoot, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+/// Types `text` into the message box and sends it like a visitor.
+pub fn type_and_send(root: &ShadowRoot, text: &str) {
+    let input: web_sys::HtmlTextAreaElement = root
+        .query_selector("[part=composer] textarea")
+        .unwrap()
+        .expect("message box")
+        .dyn_into()
+        .unwrap();
+    input.set_value(text);
+    let _ = input.dispatch_event(&web_sys::Event::new("input").unwrap());
+    find(root, "[part=composer] button").click();
+}
+
+/// A unique scope for one test run.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", (js_sys::Math::random() * 1e9) as u64)
 }

@@ -1,0 +1,316 @@
+//! The chat session as seen by the visitor: a pure state machine fed with
+//! server messages and the visitor's actions, unit-tested natively. The
+//! widget (`chat_flow.rs`) does the I/O; the view (`ui/chat_view.rs`) draws
+//! this state.
+
+pub(crate) mod linkify;
+pub(crate) mod store;
+
+use owidget_protocol::widget::{SessionState, StoredKind};
+use owidget_protocol::{Author, ServerMessage};
+
+/// Where the conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Phase {
+    /// No chat yet (or a new one may start).
+    #[default]
+    Idle,
+    /// `startChat` sent, no answer yet.
+    Starting,
+    /// Resuming a stored session after a reload.
+    Resuming,
+    /// In the queue.
+    Waiting,
+    /// An operator is in the chat.
+    Active,
+    /// Over.
+    Ended,
+}
+
+/// One message of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Item {
+    /// Server sequence number; `None` while a visitor message is unsent.
+    pub seq: Option<u64>,
+    /// Who wrote it.
+    pub author: Author,
+    /// Author's display name, if known.
+    pub name: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// Server time, Unix ms.
+    pub at: Option<i64>,
+    /// The widget's idempotency key of a visitor message.
+    pub client_id: Option<String>,
+}
+
+/// State of a visitor message, shown next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mark {
+    /// Not stored yet.
+    Sending,
+    /// Stored by the server.
+    Delivered,
+    /// Read by the operator.
+    Read,
+}
+
+/// What a server message changed, for events and storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// The session exists (waiting).
+    Created,
+    /// An operator accepted.
+    Started,
+    /// The session is over.
+    Ended,
+    /// A stored session was reattached (or found over/unknown).
+    Resumed(SessionState),
+    /// A new message (stored `seq` advanced).
+    Message,
+    /// An offline message, callback or transcript request was stored.
+    Stored(StoredKind),
+    /// A request failed; the text is the server's reason.
+    Failed(String),
+    /// Nothing the widget must act on beyond redrawing.
+    Redraw,
+}
+
+/// The visitor's side of one conversation.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chat {
+    /// Where it stands.
+    pub phase: Phase,
+    /// Session id and resume token.
+    pub session: Option<(String, String)>,
+    /// 1-based place in the queue while waiting.
+    pub queue: Option<u32>,
+    /// Name of the operator in the chat.
+    pub operator: Option<String>,
+    /// The conversation, in order; unsent visitor messages last.
+    pub items: Vec<Item>,
+    /// Highest stored `seq` seen.
+    pub last_seq: u64,
+    /// Highest visitor `seq` the operator has read.
+    pub read_seq: u64,
+    /// The operator is typing.
+    pub typing: bool,
+}
+
+impl Chat {
+    /// True while a session is open (waiting or active).
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Starting | Phase::Resuming | Phase::Waiting | Phase::Active
+        )
+    }
+
+    /// The visitor starts a chat, optionally with a first message.
+    pub(crate) fn start(&mut self, text: Option<String>) {
+        *self = Chat {
+            phase: Phase::Starting,
+            ..Chat::default()
+        };
+        if let Some(text) = text {
+            self.push_pending(text, None);
+        }
+    }
+
+    /// The visitor sends `text` with idempotency key `client_id`.
+    pub(crate) fn send(&mut self, client_id: String, text: String) {
+        self.push_pending(text, Some(client_id));
+    }
+
+    fn push_pending(&mut self, text: String, client_id: Option<String>) {
+        self.items.push(Item {
+            seq: None,
+            author: Author::Visitor,
+            name: None,
+            text,
+            at: None,
+            client_id,
+        });
+    }
+
+    /// Visitor messages still waiting for the server, `(client_id, text)`.
+    pub(crate) fn unsent(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.items
+            .iter()
+            .filter(|i| i.seq.is_none())
+            .filter_map(|i| Some((i.client_id.as_deref()?, i.text.as_str())))
+    }
+
+    /// Highest `seq` of an operator or system message.
+    pub(crate) fn last_incoming(&self) -> u64 {
+        self.items
+            .iter()
+            .filter(|i| i.author != Author::Visitor)
+            .filter_map(|i| i.seq)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The mark of a visitor message.
+    pub(crate) fn mark(&self, item: &Item) -> Mark {
+        match item.seq {
+            None => Mark::Sending,
+            Some(seq) if seq <= self.read_seq => Mark::Read,
+            Some(_) => Mark::Delivered,
+        }
+    }
+
+    /// Applies a server message (not `status`).
+    pub(crate) fn apply(&mut self, message: ServerMessage) -> Change {
+        match message {
+            ServerMessage::SessionCreated {
+                session_id,
+                token,
+                queue_position,
+            } => {
+                self.session = Some((session_id, token));
+                self.phase = Phase::Waiting;
+                self.queue = Some(queue_position);
+                Change::Created
+            }
+            ServerMessage::Queue { position } => {
+                self.queue = Some(position);
+                Change::Redraw
+            }
+            ServerMessage::SessionStarted { operator_name } => {
+                self.phase = Phase::Active;
+                self.operator = Some(operator_name);
+                self.queue = None;
+                Change::Started
+            }
+            ServerMessage::Resumed {
+                state,
+                operator_name,
+                queue_position,
+                ..
+            } => {
+                self.phase = match state {
+                    SessionState::Waiting => Phase::Waiting,
+                    SessionState::Active => Phase::Active,
+                    SessionState::Ended => Phase::Ended,
+                };
+                self.operator = operator_name.or(self.operator.take());
+                self.queue = queue_position;
+                Change::Resumed(state)
+            }
+            ServerMessage::Message { message } => {
+                self.last_seq = self.last_seq.max(message.seq);
+                if self.items.iter().any(|i| i.seq == Some(message.seq)) {
+                    return Change::Redraw;
+                }
+                if message.author == Author::Operator {
+                    // A message means the typing is over.
+                    self.typing = false;
+                }
+                let pending = self.items.iter_mut().find(|i| {
+                    i.seq.is_none()
+                        && message.author == Author::Visitor
+                        && match (&i.client_id, &message.client_id) {
+                            (Some(a), Some(b)) => a == b,
+                            // The first message travels inside `startChat`
+                            // and comes back with a server-chosen id.
+                            (None, _) => i.text == message.text,
+                            _ => false,
+                        }
+                });
+                match pending {
+                    Some(item) => {
+                        item.seq = Some(message.seq);
+                        item.at = Some(message.at);
+                        item.name = message.name;
+                    }
+                    None => self.insert(Item {
+                        seq: Some(message.seq),
+                        author: message.author,
+                        name: message.name,
+                        text: message.text,
+                        at: Some(message.at),
+                        client_id: message.client_id,
+                    }),
+                }
+                Change::Message
+            }
+            ServerMessage::Ack { client_id, seq, at } => {
+                if let Some(item) = self
+                    .items
+                    .iter_mut()
+                    .find(|i| i.client_id.as_deref() == Some(&client_id))
+                {
+                    item.seq = Some(seq);
+                    item.at = Some(at);
+                }
+                self.last_seq = self.last_seq.max(seq);
+                Change::Message
+            }
+            ServerMessage::Typing { typing } => {
+                self.typing = typing;
+                Change::Redraw
+            }
+            ServerMessage::Read { seq } => {
+                self.read_seq = self.read_seq.max(seq);
+                Change::Redraw
+            }
+            ServerMessage::SessionEnded { .. } => {
+                self.phase = Phase::Ended;
+                self.typing = false;
+                self.queue = None;
+                Change::Ended
+            }
+            ServerMessage::Stored { kind, .. } => Change::Stored(kind),
+            ServerMessage::Error { code, message } => {
+                use owidget_protocol::ErrorCode;
+                match code {
+                    // The stored session is gone or not ours: start afresh.
+                    ErrorCode::BadSession => *self = Chat::default(),
+                    _ if self.phase == Phase::Starting && self.session.is_none() => {
+                        self.phase = Phase::Idle;
+                    }
+                    _ => {}
+                }
+                Change::Failed(message)
+            }
+            ServerMessage::Status { .. } => Change::Redraw,
+        }
+    }
+
+    /// Stored messages go before unsent ones, in `seq` order (a resume
+    /// after a reconnect may deliver older ones late).
+    fn insert(&mut self, item: Item) {
+        let seq = item.seq.unwrap_or(u64::MAX);
+        let at = self
+            .items
+            .iter()
+            .position(|i| !matches!(i.seq, Some(s) if s <= seq))
+            .unwrap_or(self.items.len());
+        self.items.insert(at, item);
+    }
+}
+
+/// A plausible e-mail address (the server validates it again).
+pub(crate) fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && s.len() <= 254
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|p| !p.is_empty())
+}
+
+/// Replaces `{key}` in `template` by `value`.
+pub(crate) fn fill(template: &str, key: &str, value: &str) -> String {
+    let mut pattern = String::from("{");
+    pattern.push_str(key);
+    pattern.push('}');
+    template.replace(&pattern, value)
+}
+
+#[cfg(test)]
+mod tests;

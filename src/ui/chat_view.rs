@@ -1,0 +1,388 @@
+//! The content of the chat window: conversation, composer, ended view and
+//! offline form. Built once with DOM calls; [`ChatView::render`] updates it
+//! from the [`Chat`] state. Messages are appended (never re-rendered) so the
+//! live region announces only new ones.
+
+use owidget_protocol::{Author, Texts};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
+
+use super::{OnAction, UiAction};
+use crate::chat::linkify::{pieces, Piece};
+use crate::chat::{fill, Chat, Mark, Phase};
+use crate::dom::{attr, child, show, text, Listener};
+use crate::error::{cat, decimal};
+
+/// Which panel the window shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Panel {
+    /// The conversation (also before the first message).
+    Chat,
+    /// The offline message form (status 0, no chat).
+    Offline,
+}
+
+/// What else the view shows besides the chat state.
+pub(crate) struct Extra<'a> {
+    /// The panel to show.
+    pub panel: Panel,
+    /// The socket is down.
+    pub disconnected: bool,
+    /// A confirmation or error to show.
+    pub notice: Option<&'a str>,
+    /// The offline message was stored.
+    pub offline_sent: bool,
+}
+
+struct Row {
+    time: Element,
+    mark: Element,
+}
+
+/// DOM of the window's content.
+pub(crate) struct ChatView {
+    info: Element,
+    log: Element,
+    typing: Element,
+    compose: Element,
+    input: HtmlTextAreaElement,
+    send: Element,
+    end: Element,
+    ended: Element,
+    ended_text: Element,
+    t_label: Element,
+    t_email: HtmlInputElement,
+    t_submit: Element,
+    new_chat: Element,
+    offline: Element,
+    o_title: Element,
+    o_email_label: Element,
+    o_email: HtmlInputElement,
+    o_text_label: Element,
+    o_text: HtmlTextAreaElement,
+    o_submit: Element,
+    rows: Vec<Row>,
+    _listeners: Vec<Listener>,
+}
+
+fn input_in(parent: &Element, tag: &str, class: &str) -> Element {
+    let e = child(parent, tag, class);
+    attr(&e, "autocomplete", "off");
+    e
+}
+
+fn labelled<T: JsCast>(form: &Element, tag: &str, kind: &str, id: &str) -> (Element, T) {
+    let label = child(form, "label", "lbl");
+    attr(&label, "for", id);
+    let field = input_in(form, tag, "fld");
+    attr(&field, "id", id);
+    if !kind.is_empty() {
+        attr(&field, "type", kind);
+    }
+    (label, field.unchecked_into())
+}
+
+fn submit_button(form: &Element) -> Element {
+    let b = child(form, "button", "go");
+    attr(&b, "type", "submit");
+    b
+}
+
+impl ChatView {
+    /// Builds the content into `body`; actions go to `on_action`.
+    pub(crate) fn new(body: &Element, on_action: &OnAction) -> ChatView {
+        let info = child(body, "p", "info");
+        attr(&info, "role", "status");
+        let log = child(body, "ol", "log");
+        attr(&log, "part", "messages");
+        attr(&log, "role", "log");
+        attr(&log, "aria-live", "polite");
+        // Mark changes ("Read") must not be announced again and again.
+        attr(&log, "aria-relevant", "additions");
+        attr(&log, "tabindex", "0");
+        let typing = child(body, "p", "typing");
+        attr(&typing, "aria-live", "polite");
+
+        let compose = child(body, "form", "compose");
+        attr(&compose, "part", "composer");
+        let input: HtmlTextAreaElement = input_in(&compose, "textarea", "fld").unchecked_into();
+        attr(&input, "rows", "2");
+        attr(&input, "maxlength", "4000");
+        let send = submit_button(&compose);
+
+        let ended = child(body, "div", "ended");
+        attr(&ended, "part", "ended");
+        let ended_text = child(&ended, "p", "");
+        let tform = child(&ended, "form", "form");
+        // Our own check shows the preset's text in the preset's language.
+        attr(&tform, "novalidate", "");
+        let (t_label, t_email) = labelled::<HtmlInputElement>(&tform, "input", "email", "ow-te");
+        let t_submit = submit_button(&tform);
+        let new_chat = child(&ended, "button", "go");
+        attr(&new_chat, "type", "button");
+
+        let offline = child(body, "form", "form offline");
+        attr(&offline, "part", "offline");
+        attr(&offline, "novalidate", "");
+        let o_title = child(&offline, "h2", "");
+        let (o_email_label, o_email) =
+            labelled::<HtmlInputElement>(&offline, "input", "email", "ow-oe");
+        let (o_text_label, o_text) =
+            labelled::<HtmlTextAreaElement>(&offline, "textarea", "", "ow-ot");
+        attr(&o_text, "rows", "4");
+        let o_submit = submit_button(&offline);
+
+        let end = child(body, "button", "end");
+        attr(&end, "type", "button");
+        attr(&end, "part", "end");
+
+        let mut listeners = Vec::with_capacity(8);
+        let on = |target: &Element, kind: &'static str, f: Box<dyn Fn(&Event)>| {
+            Listener::new(target, kind, move |e: Event| f(&e))
+        };
+        let (a, i) = (on_action.clone(), input.clone());
+        listeners.push(on(
+            &compose,
+            "submit",
+            Box::new(move |e| {
+                e.prevent_default();
+                let value = i.value();
+                if !value.trim().is_empty() {
+                    i.set_value("");
+                    a(UiAction::Send(value));
+                }
+            }),
+        ));
+        // Enter sends, Shift+Enter makes a new line.
+        let c = compose.clone();
+        listeners.push(on(
+            &input,
+            "keydown",
+            Box::new(move |e| {
+                if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+                    if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
+                        e.prevent_default();
+                        if let Some(f) = c.dyn_ref::<web_sys::HtmlFormElement>() {
+                            let _ = f.request_submit();
+                        }
+                    }
+                }
+            }),
+        ));
+        let a = on_action.clone();
+        listeners.push(on(&input, "input", Box::new(move |_| a(UiAction::Typing))));
+        let a = on_action.clone();
+        listeners.push(on(&end, "click", Box::new(move |_| a(UiAction::EndChat))));
+        let a = on_action.clone();
+        listeners.push(on(
+            &new_chat,
+            "click",
+            Box::new(move |_| a(UiAction::NewChat)),
+        ));
+        let (a, t) = (on_action.clone(), t_email.clone());
+        listeners.push(on(
+            &tform,
+            "submit",
+            Box::new(move |e| {
+                e.prevent_default();
+                a(UiAction::Transcript(t.value()));
+            }),
+        ));
+        let (a, oe, ot) = (on_action.clone(), o_email.clone(), o_text.clone());
+        listeners.push(on(
+            &offline,
+            "submit",
+            Box::new(move |e| {
+                e.prevent_default();
+                a(UiAction::Offline(oe.value(), ot.value()));
+            }),
+        ));
+        ChatView {
+            info,
+            log,
+            typing,
+            compose,
+            input,
+            send,
+            end,
+            ended,
+            ended_text,
+            t_label,
+            t_email,
+            t_submit,
+            new_chat,
+            offline,
+            o_title,
+            o_email_label,
+            o_email,
+            o_text_label,
+            o_text,
+            o_submit,
+            rows: Vec::new(),
+            _listeners: listeners,
+        }
+    }
+
+    /// Draws `chat` with `texts`.
+    pub(crate) fn render(&mut self, chat: &Chat, texts: &Texts, extra: &Extra) {
+        let in_chat = extra.panel == Panel::Chat;
+        let info = if let Some(notice) = extra.notice {
+            notice.to_string()
+        } else if extra.disconnected && chat.is_open() {
+            texts.disconnected.clone()
+        } else {
+            match chat.phase {
+                Phase::Starting | Phase::Resuming => texts.waiting.clone(),
+                Phase::Waiting => match chat.queue {
+                    Some(n) => cat(&[
+                        &texts.waiting,
+                        " ",
+                        &fill(&texts.queue_position, "n", &decimal(u64::from(n))),
+                    ]),
+                    None => texts.waiting.clone(),
+                },
+                Phase::Active => chat
+                    .operator
+                    .as_deref()
+                    .map(|name| fill(&texts.operator_joined, "name", name))
+                    .unwrap_or_default(),
+                Phase::Idle | Phase::Ended => String::new(),
+            }
+        };
+        text(&self.info, &info);
+        show(&self.info, !info.is_empty());
+        show(&self.log, in_chat);
+        let typing = match (&chat.operator, chat.typing && chat.phase == Phase::Active) {
+            (Some(name), true) => fill(&texts.typing, "name", name),
+            _ => String::new(),
+        };
+        text(&self.typing, &typing);
+        show(&self.typing, in_chat && !typing.is_empty());
+
+        let composing = in_chat && chat.phase != Phase::Ended;
+        show(&self.compose, composing);
+        attr(&self.input, "placeholder", &texts.message_placeholder);
+        attr(&self.input, "aria-label", &texts.message_placeholder);
+        text(&self.send, &texts.send);
+        show(
+            &self.end,
+            in_chat && chat.is_open() && chat.session.is_some(),
+        );
+        text(&self.end, &texts.end_chat);
+
+        show(&self.ended, in_chat && chat.phase == Phase::Ended);
+        text(&self.ended_text, &texts.chat_ended);
+        text(&self.t_label, &texts.transcript_email);
+        text(&self.t_submit, &texts.submit);
+        text(&self.new_chat, &texts.new_chat);
+
+        show(&self.offline, !in_chat);
+        text(&self.o_title, &texts.offline_title);
+        text(&self.o_email_label, &texts.email);
+        text(&self.o_text_label, &texts.message);
+        text(&self.o_submit, &texts.submit);
+        for e in [&self.o_email_label, &self.o_text_label, &self.o_submit] {
+            show(e, !extra.offline_sent);
+        }
+        self.o_email.set_hidden(extra.offline_sent);
+        self.o_text.set_hidden(extra.offline_sent);
+
+        self.sync_messages(chat, texts);
+    }
+
+    fn sync_messages(&mut self, chat: &Chat, texts: &Texts) {
+        if chat.items.len() < self.rows.len() {
+            // A new chat: start from an empty list.
+            self.log.set_text_content(None);
+            self.rows.clear();
+        }
+        for item in chat.items.iter().skip(self.rows.len()) {
+            let class = match item.author {
+                Author::Visitor => "m v",
+                Author::Operator => "m o",
+                Author::System => "m s",
+            };
+            let li = child(&self.log, "li", class);
+            let meta = child(&li, "div", "meta");
+            let who = item.name.as_deref().or(match item.author {
+                Author::Operator => chat.operator.as_deref(),
+                _ => None,
+            });
+            if let Some(who) = who {
+                text(&child(&meta, "span", "who"), who);
+            }
+            let time = child(&meta, "time", "");
+            let body = child(&li, "div", "txt");
+            for piece in pieces(&item.text) {
+                match piece {
+                    Piece::Text(t) => {
+                        let _ = body.append_with_str_1(t);
+                    }
+                    Piece::Link(url) => {
+                        let a = child(&body, "a", "");
+                        attr(&a, "href", url);
+                        attr(&a, "rel", "noopener noreferrer");
+                        attr(&a, "target", "_blank");
+                        text(&a, url);
+                    }
+                }
+            }
+            let mark = child(&li, "div", "mark");
+            self.rows.push(Row { time, mark });
+        }
+        // Times and marks change after the fact (ack, read).
+        for (item, row) in chat.items.iter().zip(&self.rows) {
+            text(&row.time, &item.at.map(clock).unwrap_or_default());
+            if item.author == Author::Visitor {
+                let mark = match chat.mark(item) {
+                    Mark::Sending => "…",
+                    Mark::Delivered => texts.delivered.as_str(),
+                    Mark::Read => texts.read.as_str(),
+                };
+                text(&row.mark, mark);
+            }
+        }
+        if let Some(h) = self.log.dyn_ref::<HtmlElement>() {
+            h.set_scroll_top(h.scroll_height());
+        }
+    }
+
+    /// The field to focus when the window opens.
+    pub(crate) fn focus_target(&self, panel: Panel) -> Option<HtmlElement> {
+        let e: &Element = match panel {
+            Panel::Chat if !self.compose.has_attribute("hidden") => &self.input,
+            Panel::Offline => &self.o_email,
+            _ => return None,
+        };
+        e.dyn_ref::<HtmlElement>().cloned()
+    }
+
+    /// Clears the offline form after it was stored.
+    pub(crate) fn clear_offline(&self) {
+        self.o_text.set_value("");
+    }
+
+    /// Pre-fills the e-mail fields (from `oo1_guest_email`).
+    pub(crate) fn prefill_email(&self, email: &str) {
+        if self.o_email.value().is_empty() {
+            self.o_email.set_value(email);
+        }
+        if self.t_email.value().is_empty() {
+            self.t_email.set_value(email);
+        }
+    }
+}
+
+/// `HH:MM` in the visitor's time zone.
+fn clock(at: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    let two = |n: u32| {
+        let s = decimal(u64::from(n));
+        if s.len() < 2 {
+            cat(&["0", &s])
+        } else {
+            s
+        }
+    };
+    cat(&[&two(d.get_hours()), ":", &two(d.get_minutes())])
+}

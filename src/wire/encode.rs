@@ -1,0 +1,250 @@
+//! Widget → server: [`ClientMessage`] as JSON text, written directly (no
+//! serializer in the wasm). Native tests compare with serde_json's output.
+
+use owidget_protocol::ClientMessage;
+
+use crate::error::decimal;
+
+/// A JSON object being written.
+pub(crate) struct Obj(String);
+
+impl Obj {
+    /// `{"type":"<ty>"` (or `{` for an empty `ty`).
+    pub(crate) fn new(ty: &str) -> Obj {
+        let mut o = Obj(String::from("{"));
+        if !ty.is_empty() {
+            o.str("type", ty);
+        }
+        o
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        quote(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    /// A string member.
+    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Obj {
+        self.key(key);
+        quote(&mut self.0, value);
+        self
+    }
+
+    /// A string member when `Some`.
+    pub(crate) fn opt(&mut self, key: &str, value: Option<&str>) -> &mut Obj {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+        self
+    }
+
+    /// A number member.
+    pub(crate) fn num(&mut self, key: &str, value: u64) -> &mut Obj {
+        self.key(key);
+        self.0.push_str(&decimal(value));
+        self
+    }
+
+    /// A boolean member.
+    pub(crate) fn bool(&mut self, key: &str, value: bool) -> &mut Obj {
+        self.key(key);
+        self.0.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// An object member of string values.
+    pub(crate) fn map<'a>(
+        &mut self,
+        key: &str,
+        entries: impl Iterator<Item = (&'a String, &'a String)>,
+    ) -> &mut Obj {
+        let mut inner = Obj::new("");
+        for (k, v) in entries {
+            inner.str(k, v);
+        }
+        self.key(key);
+        self.0.push_str(&inner.end());
+        self
+    }
+
+    /// The finished text.
+    pub(crate) fn end(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn quote(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The JSON text of `m`.
+pub(crate) fn client_message(m: &ClientMessage) -> String {
+    let o = match m {
+        ClientMessage::StartChat {
+            language,
+            page_url,
+            scope,
+            custom_data,
+            text,
+        } => {
+            let mut o = Obj::new("startChat");
+            o.str("language", language)
+                .str("pageUrl", page_url)
+                .opt("scope", scope.as_deref())
+                .map("customData", custom_data.iter())
+                .opt("text", text.as_deref());
+            o
+        }
+        ClientMessage::Resume {
+            session_id,
+            token,
+            after_seq,
+        } => {
+            let mut o = Obj::new("resume");
+            o.str("sessionId", session_id)
+                .str("token", token)
+                .num("afterSeq", *after_seq);
+            o
+        }
+        ClientMessage::Send { client_id, text } => {
+            let mut o = Obj::new("send");
+            o.str("clientId", client_id).str("text", text);
+            o
+        }
+        ClientMessage::Typing { typing } => {
+            let mut o = Obj::new("typing");
+            o.bool("typing", *typing);
+            o
+        }
+        ClientMessage::Read { seq } => {
+            let mut o = Obj::new("read");
+            o.num("seq", *seq);
+            o
+        }
+        ClientMessage::EndChat => Obj::new("endChat"),
+        ClientMessage::OfflineMessage {
+            email,
+            text,
+            language,
+            page_url,
+        } => {
+            let mut o = Obj::new("offlineMessage");
+            o.str("email", email)
+                .str("text", text)
+                .str("language", language)
+                .str("pageUrl", page_url);
+            o
+        }
+        ClientMessage::CallbackRequest {
+            name,
+            phone,
+            language,
+            page_url,
+        } => {
+            let mut o = Obj::new("callbackRequest");
+            o.str("name", name)
+                .str("phone", phone)
+                .str("language", language)
+                .str("pageUrl", page_url);
+            o
+        }
+        ClientMessage::Transcript { email } => {
+            let mut o = Obj::new("transcript");
+            o.str("email", email);
+            o
+        }
+    };
+    o.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn same_as_serde(m: ClientMessage) {
+        let ours: serde_json::Value = serde_json::from_str(&client_message(&m))
+            .unwrap_or_else(|e| panic!("{e}: {}", client_message(&m)));
+        assert_eq!(ours, serde_json::to_value(&m).unwrap());
+        let back: ClientMessage = serde_json::from_value(ours).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn every_client_message_matches_serde() {
+        let mut data = BTreeMap::new();
+        data.insert(
+            "oo1_guest_ident".to_string(),
+            "Jana \"J\" Nováková".to_string(),
+        );
+        data.insert("k\\".to_string(), "line\nbreak\u{1}\t".to_string());
+        for m in [
+            ClientMessage::StartChat {
+                language: "cs".into(),
+                page_url: "http://localhost/?a=1&b=<x>".into(),
+                scope: Some("shop".into()),
+                custom_data: data,
+                text: Some("Hello 👋".into()),
+            },
+            ClientMessage::StartChat {
+                language: "en".into(),
+                page_url: "p".into(),
+                scope: None,
+                custom_data: BTreeMap::new(),
+                text: None,
+            },
+            ClientMessage::Resume {
+                session_id: "s1".into(),
+                token: "t".into(),
+                after_seq: 9_007_199_254_740_991,
+            },
+            ClientMessage::Send {
+                client_id: "c1".into(),
+                text: "<img src=x onerror=alert(1)>".into(),
+            },
+            ClientMessage::Typing { typing: false },
+            ClientMessage::Read { seq: 3 },
+            ClientMessage::EndChat,
+            ClientMessage::OfflineMessage {
+                email: "a@b.cz".into(),
+                text: "x".into(),
+                language: "en".into(),
+                page_url: "u".into(),
+            },
+            ClientMessage::CallbackRequest {
+                name: "N".into(),
+                phone: "+420 777 666 555".into(),
+                language: "cs".into(),
+                page_url: "u".into(),
+            },
+            ClientMessage::Transcript {
+                email: "a@b.cz".into(),
+            },
+        ] {
+            same_as_serde(m);
+        }
+    }
+}
