@@ -11,6 +11,7 @@ use crate::chat::{is_email, Change, Chat, Phase};
 use crate::error::{cat, decimal, Error, Result};
 use crate::ui::UiAction;
 use crate::widget::{AppEvent, State, Widget};
+use crate::wire::encode::{start_chat, StartChat};
 
 /// Pause after which the operator sees the visitor stop typing.
 const TYPING_IDLE_MS: u32 = 3_000;
@@ -172,14 +173,15 @@ impl Widget {
     }
 
     fn start_chat(&self, st: &mut State, text: Option<String>) {
-        let m = ClientMessage::StartChat {
-            language: st.language.clone().unwrap_or_default(),
-            page_url: page_url(),
-            scope: st.settings.as_ref().and_then(|s| s.scope.clone()),
-            custom_data: st.custom_data.clone(),
-            text: text.clone(),
-        };
-        if self.send(st, &m) {
+        let url = page_url();
+        let m = start_chat(&StartChat {
+            language: st.language.as_deref().unwrap_or_default(),
+            page_url: &url,
+            scope: st.settings.as_ref().and_then(|s| s.scope.as_deref()),
+            custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
+            text: text.as_deref(),
+        });
+        if self.send_text(st, &m) {
             st.chat.start(text);
             st.read_sent = 0;
         } else {
@@ -280,18 +282,22 @@ impl Widget {
                     "name must be 1-100 characters and value at most 1000",
                 ));
             }
-            if st.custom_data.len() >= MAX_CUSTOM_DATA && !st.custom_data.contains_key(&name) {
-                return Err(Error::BadArgument(
-                    "addCustomData",
-                    "at most 50 entries are kept",
-                ));
-            }
             if name == "oo1_guest_email" {
                 if let Some(ui) = &st.ui {
                     ui.view().prefill_email(&value);
                 }
             }
-            st.custom_data.insert(name, value);
+            let full = st.custom_data.len() >= MAX_CUSTOM_DATA;
+            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value,
+                None if full => {
+                    return Err(Error::BadArgument(
+                        "addCustomData",
+                        "at most 50 entries are kept",
+                    ));
+                }
+                None => st.custom_data.push((name, value)),
+            }
             Ok(())
         })
     }

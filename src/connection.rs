@@ -227,10 +227,11 @@ fn parse(text: &str) -> Option<ServerMessage> {
 impl Widget {
     /// Sends a message on the socket; false when it is not connected.
     pub(crate) fn send(&self, st: &State, message: &owidget_protocol::ClientMessage) -> bool {
-        st.socket_open
-            && st
-                .socket
-                .as_ref()
-                .is_some_and(|s| s.send(&crate::wire::encode::client_message(message)))
+        self.send_text(st, &crate::wire::encode::client_message(message))
+    }
+
+    /// Sends an encoded message; false when the socket is not connected.
+    pub(crate) fn send_text(&self, st: &State, text: &str) -> bool {
+        st.socket_open && st.socket.as_ref().is_some_and(|s| s.send(text))
     }
 }

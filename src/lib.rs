@@ -35,3 +35,10 @@ mod widget;
 mod wire;
 
 pub use api::Owidget;
+
+// Size: see Cargo.toml. `LockedAllocator` (a spin lock that is never
+// contended in single-threaded wasm) because `unsafe` is forbidden here.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

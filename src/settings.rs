@@ -92,13 +92,13 @@ impl Endpoints {
             return Err(Error::BadBaseUrl);
         }
         let path = path.trim_end_matches('/');
-        let parent = match path.rfind('/') {
-            Some(i) => &path[..=i],
-            None => "",
+        let parent = match path.rsplit_once('/') {
+            Some((dir, _)) => cat(&[dir, "/"]),
+            None => String::new(),
         };
         Ok(Endpoints {
-            api: cat(&[scheme, host, "/", parent]),
-            ws: cat(&[ws_scheme, host, "/", parent]),
+            api: cat(&[scheme, host, "/", &parent]),
+            ws: cat(&[ws_scheme, host, "/", &parent]),
         })
     }
 

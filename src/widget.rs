@@ -6,7 +6,7 @@
 //! runs them after the borrow is released.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -97,8 +97,8 @@ pub(crate) struct State {
     pub(crate) open: bool,
     /// The conversation.
     pub(crate) chat: Chat,
-    /// `addCustomData` values for the next `startChat`.
-    pub(crate) custom_data: BTreeMap<String, String>,
+    /// `addCustomData` values for the next `startChat`, in call order.
+    pub(crate) custom_data: Vec<(String, String)>,
     /// Confirmation or error shown in the window.
     pub(crate) notice: Option<String>,
     /// The offline form was stored.
@@ -347,7 +347,7 @@ impl Widget {
             }),
         )?;
         ui.render(st.status, &st.texts);
-        if let Some(email) = st.custom_data.get("oo1_guest_email") {
+        if let Some((_, email)) = st.custom_data.iter().find(|(k, _)| k == "oo1_guest_email") {
             ui.view().prefill_email(email);
         }
         st.ui = Some(ui);

@@ -160,4 +160,5 @@ fn placeholders() {
     assert_eq!(fill("Your place: {n}", "n", "3"), "Your place: 3");
     assert_eq!(fill("{name} joined", "name", "Op"), "Op joined");
     assert_eq!(fill("no placeholder", "n", "3"), "no placeholder");
+    assert_eq!(fill("{n}{n} {x} {", "n", "1"), "11 {x} {");
 }

@@ -99,6 +99,30 @@ fn quote(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The fields of [`ClientMessage::StartChat`], borrowed: the widget keeps
+/// its custom data in a `Vec` (a `BTreeMap` costs ~5 KB of wasm).
+pub(crate) struct StartChat<'a, I> {
+    pub language: &'a str,
+    pub page_url: &'a str,
+    pub scope: Option<&'a str>,
+    pub custom_data: I,
+    pub text: Option<&'a str>,
+}
+
+/// The JSON text of a `startChat`.
+pub(crate) fn start_chat<'a, I>(m: &StartChat<'a, I>) -> String
+where
+    I: Iterator<Item = (&'a String, &'a String)> + Clone,
+{
+    let mut o = Obj::new("startChat");
+    o.str("language", m.language)
+        .str("pageUrl", m.page_url)
+        .opt("scope", m.scope)
+        .map("customData", m.custom_data.clone())
+        .opt("text", m.text);
+    o.end()
+}
+
 /// The JSON text of `m`.
 pub(crate) fn client_message(m: &ClientMessage) -> String {
     let o = match m {
@@ -109,13 +133,13 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             custom_data,
             text,
         } => {
-            let mut o = Obj::new("startChat");
-            o.str("language", language)
-                .str("pageUrl", page_url)
-                .opt("scope", scope.as_deref())
-                .map("customData", custom_data.iter())
-                .opt("text", text.as_deref());
-            o
+            return start_chat(&StartChat {
+                language,
+                page_url,
+                scope: scope.as_deref(),
+                custom_data: custom_data.iter(),
+                text: text.as_deref(),
+            })
         }
         ClientMessage::Resume {
             session_id,
