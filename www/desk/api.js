@@ -1,0 +1,132 @@
+// HTTP client of the operator API (`/api/operator/*`). The bearer token lives
+// in sessionStorage: a reload keeps the session, closing the tab ends it, and
+// it never goes into a cookie (the API is CORS-open without credentials).
+
+const TOKEN_KEY = 'owidget.desk.token';
+
+/** The server root, derived from where this module is served (`<root>/desk/api.js`). */
+export const ROOT = new URL('../', import.meta.url);
+
+const API = new URL('api/operator', ROOT).href;
+
+/** A failed call: `status` is the HTTP status (0 when the server was unreachable). */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+let token = sessionStorage.getItem(TOKEN_KEY);
+let onExpired = () => {};
+
+/** The current token, or null when logged out. */
+export function currentToken() {
+  return token;
+}
+
+/** Called once when the server rejects the token (expired or revoked). */
+export function setExpiredHandler(fn) {
+  onExpired = fn;
+}
+
+function storeToken(value) {
+  token = value;
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Forgets the token locally (no server call). */
+export function forget() {
+  storeToken(null);
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(API + path, init);
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const message = typeof data?.message === 'string' && data.message
+      ? data.message
+      : `The request failed (HTTP ${res.status}).`;
+    if (res.status === 401 && token && path !== '/login') {
+      storeToken(null);
+      onExpired(message);
+    }
+    throw new ApiError(res.status, message);
+  }
+  return data;
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== false) q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const chatPath = (id) => `/chats/${encodeURIComponent(id)}`;
+
+/** Logs in and keeps the token; returns the operator. */
+export async function login(company, username, password) {
+  const res = await call('POST', '/login', { company, username, password });
+  storeToken(res.token);
+  return res.operator;
+}
+
+/** Ends the session on the server (best effort) and forgets the token. */
+export async function logout() {
+  try {
+    if (token) await call('POST', '/logout');
+  } finally {
+    storeToken(null);
+  }
+}
+
+export const me = () => call('GET', '/me');
+export const setAvailability = (availability) => call('PUT', '/availability', { availability });
+export const queue = () => call('GET', '/queue');
+export const myChats = () => call('GET', '/chats');
+export const chat = (id) => call('GET', chatPath(id));
+export const accept = (id) => call('POST', `${chatPath(id)}/accept`);
+export const sendMessage = (id, text, clientId) =>
+  call('POST', `${chatPath(id)}/messages`, { text, clientId });
+export const typing = (id, on) => call('POST', `${chatPath(id)}/typing`, { typing: on });
+export const read = (id, seq) => call('POST', `${chatPath(id)}/read`, { seq });
+export const transfer = (id, to) => call('POST', `${chatPath(id)}/transfer`, { to: to || null });
+export const end = (id) => call('POST', `${chatPath(id)}/end`);
+export const history = ({ limit = 50, offset = 0, mine = false } = {}) =>
+  call('GET', `/history${query({ limit, offset, mine })}`);
+export const offlineMessages = ({ limit = 50, offset = 0 } = {}) =>
+  call('GET', `/offline-messages${query({ limit, offset })}`);
+export const callbacks = ({ status = 'open', limit = 50, offset = 0 } = {}) =>
+  call('GET', `/callbacks${query({ status, limit, offset })}`);
+export const callbackDone = (id) => call('POST', `/callbacks/${encodeURIComponent(id)}/done`);
+
+/** A random idempotency key for a message (works outside secure contexts too). */
+export function newClientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
