@@ -42,6 +42,9 @@ impl Widget {
     /// The socket is (re)connected: reattach the session and resend what
     /// the server has not stored (ids make resends idempotent).
     pub(crate) fn on_connected(&self, st: &mut State) {
+        if std::mem::take(&mut st.enqueue_pending) && !st.chat.is_open() {
+            self.start_chat(st, None);
+        }
         if let Some((session_id, token)) = st.chat.session.clone() {
             if st.chat.phase != Phase::Ended {
                 let resume = ClientMessage::Resume {
@@ -248,9 +251,14 @@ impl Widget {
                 return Err(Error::NotInitialized("openChat"));
             }
             w.set_open(st, true);
-            if enqueue && !st.chat.is_open() && st.ui.is_some() {
-                w.start_chat(st, None);
-                w.render(st);
+            if enqueue && !st.chat.is_open() {
+                if st.socket_open {
+                    w.start_chat(st, None);
+                    w.render(st);
+                } else {
+                    // Started as soon as the socket is up.
+                    st.enqueue_pending = true;
+                }
             }
             Ok(())
         })

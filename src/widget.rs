@@ -111,6 +111,8 @@ pub(crate) struct State {
     pub(crate) read_sent: u64,
     /// Counter of the widget's message ids.
     pub(crate) next_client_id: u32,
+    /// `openChat(true)` came before the socket was connected.
+    pub(crate) enqueue_pending: bool,
 }
 
 /// One `owidget` object's implementation.

@@ -339,3 +339,54 @@ fn add_custom_data_validates_its_arguments() {
         2
     );
 }
+
+#[wasm_bindgen_test]
+async fn open_chat_with_enqueue_before_connecting_starts_a_chat() {
+    let token = operator_login().await;
+    operator(
+        &token,
+        "PUT",
+        "/availability",
+        r#"{"availability":"online"}"#,
+    )
+    .await;
+    let scope = unique("enqueue");
+    let w = widget();
+    call_ok(
+        &w,
+        "init",
+        &[
+            DEMO.into(),
+            JsValue::NULL,
+            "en".into(),
+            scope.as_str().into(),
+        ],
+    );
+    let (f, events) = event_recorder();
+    call_ok(&w, "setAppEventCallback", &[f]);
+    call_ok(&w, "openChat", &[JsValue::TRUE]);
+    call_ok(&w, "connectToServer", &[]);
+    wait_for("chatSessionCreated", || {
+        events.borrow().iter().any(|e| e == "chatSessionCreated")
+    })
+    .await;
+    assert_eq!(*events.borrow(), ["chatWindowOpen", "chatSessionCreated"]);
+    let root = widget_roots().pop().unwrap();
+    assert!(!find(&root, "[part=window]").hidden());
+    let id = waiting_chat(&token, &scope).await;
+    operator(&token, "POST", &format!("/chats/{id}/end"), "").await;
+    wait_for("chatSessionEnded", || {
+        events.borrow().iter().any(|e| e == "chatSessionEnded")
+    })
+    .await;
+    call_ok(&w, "closeChat", &[]);
+    assert!(find(&root, "[part=window]").hidden());
+    call_ok(&w, "destroy", &[]);
+    operator(
+        &token,
+        "PUT",
+        "/availability",
+        r#"{"availability":"offline"}"#,
+    )
+    .await;
+}

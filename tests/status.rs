@@ -147,3 +147,64 @@ async fn two_widgets_get_two_visible_buttons() {
     call_ok(&a, "destroy", &[]);
     call_ok(&b, "destroy", &[]);
 }
+
+/// Ends the demo operator's active chats left over by an earlier run, so
+/// that their capacity is free.
+async fn end_active_chats(token: &str) {
+    let chats = operator(token, "GET", "/chats", "").await;
+    for chat in js_sys::Array::from(&chats).iter() {
+        let id = string_at(&chat, "id").unwrap();
+        operator(token, "POST", &format!("/chats/{id}/end"), "").await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn status_goes_busy_at_capacity_and_back() {
+    let token = operator_login().await;
+    set_availability(&token, "online").await;
+    end_active_chats(&token).await;
+    let observer = widget();
+    call_ok(&observer, "init", &[DEMO.into()]);
+    let (f, codes) = status_recorder();
+    call_ok(&observer, "setStatusUpdateCallback", &[f]);
+    call_ok(&observer, "connectToServer", &[]);
+    wait_for("status 1", || last(&codes) == Some(1)).await;
+
+    // The demo operator's capacity is 2: two accepted chats make it busy.
+    let mut visitors = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let scope = unique("busy");
+        let v = widget();
+        call_ok(
+            &v,
+            "init",
+            &[
+                DEMO.into(),
+                JsValue::NULL,
+                "en".into(),
+                scope.as_str().into(),
+            ],
+        );
+        call_ok(&v, "openChat", &[JsValue::TRUE]);
+        call_ok(&v, "connectToServer", &[]);
+        let id = waiting_chat(&token, &scope).await;
+        operator(&token, "POST", &format!("/chats/{id}/accept"), "").await;
+        visitors.push(v);
+        ids.push(id);
+    }
+    wait_for("status 2", || last(&codes) == Some(2)).await;
+    operator(&token, "POST", &format!("/chats/{}/end", ids[0]), "").await;
+    wait_for("status 1 again", || last(&codes) == Some(1)).await;
+    operator(&token, "POST", &format!("/chats/{}/end", ids[1]), "").await;
+    set_availability(&token, "offline").await;
+    wait_for("status 0", || last(&codes) == Some(0)).await;
+    assert_eq!(
+        *codes.borrow(),
+        vec![1, 2, 1, 0],
+        "1 → 2 → 1 → 0 as seen by a page"
+    );
+    for v in visitors.iter().chain([&observer]) {
+        call_ok(v, "destroy", &[]);
+    }
+}
