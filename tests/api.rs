@@ -182,3 +182,42 @@ async fn destroy_removes_everything_and_later_calls_only_warn() {
     let warnings = console.matching("ignored: this widget was destroyed");
     assert_eq!(warnings.len(), 3, "{:?}", console.lines());
 }
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_shows_offline_after_the_grace_period() {
+    let console = Console::capture();
+    // Port 9 (discard) on loopback: nothing listens there in the test setup.
+    let w = widget_at("http://127.0.0.1:9/widget/");
+    call_ok(&w, "init", &[DEMO.into()]);
+    let (f, codes) = status_recorder();
+    call_ok(&w, "setStatusUpdateCallback", &[f]);
+    let started = js_sys::Date::now();
+    call_ok(&w, "connectToServer", &[]);
+    wait_for("status 0", || !codes.borrow().is_empty()).await;
+    let waited = js_sys::Date::now() - started;
+    assert_eq!(*codes.borrow(), vec![0]);
+    assert!(
+        waited >= 2_900.0,
+        "not before the 3 s grace period: {waited} ms"
+    );
+    // Retries go on with backoff, reported once rather than per attempt.
+    assert_eq!(
+        console
+            .matching("[owidget] cannot reach the owidget server; retrying")
+            .len(),
+        1,
+        "{:?}",
+        console.lines()
+    );
+    call_ok(&w, "destroy", &[]);
+}
+
+#[wasm_bindgen_test]
+fn a_bad_base_url_is_reported() {
+    let console = Console::capture();
+    let w = widget_at("file:///tmp/");
+    call_ok(&w, "init", &[DEMO.into()]);
+    call_ok(&w, "connectToServer", &[]);
+    let expected = "[owidget] new Owidget(baseUrl): baseUrl must be an absolute http(s) URL";
+    assert_eq!(console.matching(expected).len(), 2, "{:?}", console.lines());
+}

@@ -32,6 +32,11 @@ pub fn widget() -> JsValue {
     ))))
 }
 
+/// A widget whose loader directory is `base` (any URL, for failure tests).
+pub fn widget_at(base: &str) -> JsValue {
+    JsValue::from(Owidget::new(JsValue::from_str(base)))
+}
+
 /// Calls `obj[method](...args)` through JS, as a page would; `Err` is what
 /// it threw.
 pub fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
