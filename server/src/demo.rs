@@ -104,6 +104,7 @@ pub fn config() -> Config {
             }],
         }],
         limits: Default::default(),
+        storage: Default::default(),
     };
     let config = check(raw).expect("the demo configuration is valid");
     debug_assert_ne!(

@@ -97,7 +97,7 @@ impl AppState {
 
     /// State with the database in `data_dir` (created if missing).
     pub async fn open(config: Config, dirs: Dirs, data_dir: &Path) -> Result<Self> {
-        let store = storage::Store::open(data_dir)?;
+        let store = storage::Store::open(data_dir, config.storage)?;
         Self::new(config, dirs, store).await
     }
 }

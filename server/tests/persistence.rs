@@ -86,3 +86,37 @@ async fn ended_chat_can_be_resumed_read_only() {
     assert_eq!(next_of(&mut w, "error").await["code"], "noSession");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn chat_of_a_removed_operator_goes_back_to_the_queue() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await;
+    let (w, id, _) = active_chat(&s, &demo).await;
+    drop(w);
+    let data = s.stop().await;
+
+    // The same file without operator "demo" (renamed).
+    let toml = test_toml().replace("username = \"demo\"", "username = \"demo2\"");
+    let config = owidget_server::Config::from_toml(&toml).unwrap();
+    let s = Server::start_with(config, data).await;
+    let solo = s.login(DEMO, "solo").await;
+    let (_, q) = s
+        .call(Method::GET, "/api/operator/queue", &solo, None)
+        .await;
+    assert_eq!(q[0]["id"], id.as_str());
+    assert_eq!(q[0]["state"], "waiting");
+    let data = s.stop().await;
+
+    // And it stays there after one more restart: the database was updated.
+    let s = Server::start_with(test_config(), data).await;
+    let demo = s.login(DEMO, "demo").await;
+    let (_, mine) = s
+        .call(Method::GET, "/api/operator/chats", &demo, None)
+        .await;
+    assert_eq!(mine, json!([]));
+    let (_, q) = s
+        .call(Method::GET, "/api/operator/queue", &demo, None)
+        .await;
+    assert_eq!(q[0]["id"], id.as_str());
+    s.stop().await;
+}

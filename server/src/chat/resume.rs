@@ -104,7 +104,9 @@ impl Hub {
             let Some(company) = self.config.companies.iter().position(|c| c.id == s.company) else {
                 continue;
             };
-            self.restore_one(company, s.chat, s.token_hash);
+            if let Some(requeued) = self.restore_one(company, s.chat, s.token_hash) {
+                self.store.set_assignment(&requeued).await?;
+            }
             n += 1;
         }
         let mut state = self.lock();
@@ -115,8 +117,15 @@ impl Hub {
     }
 
     /// Puts a restored session back (startup): waiting ones at the end of
-    /// the queue, active ones to their operator if they still exist.
-    pub(super) fn restore_one(&self, company: usize, mut chat: ChatSummary, hash: String) {
+    /// the queue, active ones to their operator if they still exist. Returns
+    /// the session when it had to go back to the queue (its operator was
+    /// removed from the configuration), so that the caller stores that.
+    pub(super) fn restore_one(
+        &self,
+        company: usize,
+        mut chat: ChatSummary,
+        hash: String,
+    ) -> Option<ChatSummary> {
         let c_cfg = &self.config.companies[company];
         let preset = c_cfg
             .preset(Some(&chat.preset))
@@ -136,15 +145,20 @@ impl Hub {
                 let mut live = live_of(chat, preset.widget.groups.clone(), hash);
                 live.operator = Some(o);
                 c.sessions.insert(id, live);
+                None
             }
             _ => {
+                let requeued = chat.state != SessionState::Waiting;
                 chat.state = SessionState::Waiting;
                 chat.operator = None;
                 chat.operator_name = None;
                 c.queue.push(id.clone());
                 chat.queue_position = Some(c.queue.len() as u32);
+                chat.accepted_at = None;
+                let out = requeued.then(|| chat.clone());
                 c.sessions
                     .insert(id, live_of(chat, preset.widget.groups.clone(), hash));
+                out
             }
         }
     }

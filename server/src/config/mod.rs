@@ -15,7 +15,7 @@ use std::time::Duration;
 use owidget_protocol::{normalize_guid, Colors, Features, Position, WidgetConfig};
 
 pub use origin::OriginRule;
-use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset};
+use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset, RawStorage};
 
 use crate::{Error, Result};
 
@@ -26,6 +26,19 @@ pub struct Config {
     pub companies: Vec<Company>,
     /// Limits on visitors and requests.
     pub limits: Limits,
+    /// Durability of the database.
+    pub storage: StorageOptions,
+}
+
+/// `[storage]`: how hard SQLite works to keep a commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageOptions {
+    /// `synchronous = "full"`: fsync on every commit, so an acknowledged
+    /// message survives even a power failure, at the cost of one disk flush
+    /// per message (milliseconds on ordinary disks). The default `"normal"`
+    /// (WAL mode) survives any crash or kill of the server process; only an
+    /// operating-system crash or power loss can roll back the last commits.
+    pub full_sync: bool,
 }
 
 /// Limits applied everywhere.
@@ -148,6 +161,7 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         ));
     }
     let limits = check_limits(raw.limits)?;
+    let storage = check_storage(raw.storage)?;
     let mut seen = HashSet::new();
     let mut companies = Vec::new();
     for (i, c) in raw.companies.into_iter().enumerate() {
@@ -157,7 +171,25 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         }
         companies.push(company);
     }
-    Ok(Config { companies, limits })
+    Ok(Config {
+        companies,
+        limits,
+        storage,
+    })
+}
+
+fn check_storage(raw: RawStorage) -> Result<StorageOptions> {
+    let full_sync = match raw.synchronous.as_deref() {
+        None | Some("normal") => false,
+        Some("full") => true,
+        Some(other) => {
+            return Err(bad(
+                "storage.synchronous",
+                format!("{other:?} is not \"normal\" or \"full\""),
+            ))
+        }
+    };
+    Ok(StorageOptions { full_sync })
 }
 
 fn check_limits(raw: RawLimits) -> Result<Limits> {

@@ -16,6 +16,17 @@ pub struct RawConfig {
     /// `[limits]` table.
     #[serde(default)]
     pub limits: RawLimits,
+    /// `[storage]` table.
+    #[serde(default)]
+    pub storage: RawStorage,
+}
+
+/// `[storage]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    /// `"normal"` (default) or `"full"`.
+    pub synchronous: Option<String>,
 }
 
 /// `[limits]`.

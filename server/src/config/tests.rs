@@ -84,6 +84,10 @@ fn errors_name_the_key() {
             .contains("limits.message_max_chars")
     );
     assert!(err(&file("", "").replace("capacity = 3", "capcity = 3")).contains("capcity"));
+    let sync = |v: &str| format!("[storage]\nsynchronous = \"{v}\"\n{}", file("", ""));
+    assert!(err(&sync("sometimes")).contains("storage.synchronous"));
+    assert!(Config::from_toml(&sync("full")).unwrap().storage.full_sync);
+    assert!(!Config::from_toml(&file("", "")).unwrap().storage.full_sync);
 }
 
 #[test]

@@ -4,9 +4,12 @@
 //! One connection behind a mutex, used from `spawn_blocking`: SQLite takes
 //! one writer at a time anyway, and a single connection makes "assign the
 //! next `seq` and insert" atomic without retry loops. WAL mode keeps readers
-//! of other processes (backups, `sqlite3` shell) from blocking us, and
-//! `synchronous = FULL` makes every commit durable before we acknowledge it:
-//! an acknowledged message is never lost, even on power failure.
+//! of other processes (backups, `sqlite3` shell) from blocking us. Every
+//! message is committed before it is acknowledged; how durable a commit is
+//! depends on [`crate::config::StorageOptions`]: by default (`NORMAL` in WAL
+//! mode) it survives any crash of the server process, with `full_sync` also
+//! power loss (one fsync per message: on this project's test VM p50 0.26 ms,
+//! p99 12 ms per append, against 0.05 ms / 0.4 ms with `NORMAL`).
 
 mod contacts;
 mod messages;
@@ -22,6 +25,7 @@ pub use contacts::{NewCallback, NewOffline};
 pub use messages::{Appended, NewMessage};
 pub use sessions::{NewSession, OpenSession};
 
+use crate::config::StorageOptions;
 use crate::{Error, Result};
 
 /// File name of the database inside the data directory.
@@ -41,20 +45,21 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir`.
-    pub fn open(data_dir: &Path) -> Result<Store> {
+    pub fn open(data_dir: &Path, options: StorageOptions) -> Result<Store> {
         std::fs::create_dir_all(data_dir)?;
         let conn = Connection::open(data_dir.join(DB_FILE))?;
-        Self::setup(conn)
+        Self::setup(conn, options)
     }
 
     /// A private in-memory database (unit tests).
     pub fn in_memory() -> Result<Store> {
-        Self::setup(Connection::open_in_memory()?)
+        Self::setup(Connection::open_in_memory()?, StorageOptions::default())
     }
 
-    fn setup(conn: Connection) -> Result<Store> {
+    fn setup(conn: Connection, options: StorageOptions) -> Result<Store> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let sync = if options.full_sync { "FULL" } else { "NORMAL" };
+        conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&conn)?;

@@ -37,8 +37,13 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// `solo` (capacity 1), and `OTHER` with operator `eva`. Passwords equal
 /// usernames.
 pub fn test_config() -> Config {
+    Config::from_toml(&test_toml()).expect("test config is valid")
+}
+
+/// The TOML of [`test_config`] (tests derive variants from it).
+pub fn test_toml() -> String {
     let hash = |p: &str| demo::hash_password(p);
-    Config::from_toml(&format!(
+    format!(
         r#"
 [limits]
 message_max_chars = 200
@@ -85,8 +90,7 @@ groups = ["support"]
         hash("demo"),
         hash("solo"),
         hash("eva")
-    ))
-    .expect("test config is valid")
+    )
 }
 
 impl Server {
