@@ -151,6 +151,7 @@ export class ChatView {
   setChat(chat) {
     this.chat = chat;
     this.heading.textContent = visitorName(chat);
+    this.typingEl.textContent = `${visitorName(chat)} is typing…`;
     this.infoBox.replaceChildren(chatInfo(chat));
     if (chat.state === 'ended') this.ended = true;
     this.renderState();

@@ -23,7 +23,8 @@ export class QueueView {
     Object.assign(this, { list, count, empty, note, onAccept, announce });
     this.queue = [];
     this.known = new Set();
-    this.first = new Map(); // id → { text, tries, next }
+    this.first = new Map(); // id → { text, tries, next, pending }
+    this.primed = false;
     this.blocked = 'Set yourself online to accept chats.';
   }
 
@@ -33,6 +34,10 @@ export class QueueView {
     this.queue = queue;
     this.known = new Set(queue.map((c) => c.id));
     for (const id of this.first.keys()) if (!this.known.has(id)) this.first.delete(id);
+    // The queue found at login is not news; later arrivals are.
+    const primed = this.primed;
+    this.primed = true;
+    if (!primed) fresh.length = 0;
     if (fresh.length === 1) this.announce(`${visitorName(fresh[0])} is waiting in the queue.`);
     else if (fresh.length > 1) this.announce(`${fresh.length} new visitors are waiting in the queue.`);
     this.render();
