@@ -575,6 +575,30 @@ async fn several_chats_up_to_capacity() {
             ),
         )
         .await;
+
+    // Transfer back to the queue: Bob leaves the desk and waits first in line.
+    click(&browser, &format!("{} .transfer summary", chat_css(&id_b))).await;
+    click(
+        &browser,
+        &format!("{} .transfer-form button", chat_css(&id_b)),
+    )
+    .await;
+    b.expect("back in the queue", |v| {
+        v["type"] == "queue" && v["position"] == 1
+    })
+    .await;
+    browser
+        .wait_js(
+            "Bob back in the queue, no chat left",
+            &format!(
+                "document.querySelectorAll('#chat-tabs .tab').length === 0 && \
+                 !document.querySelector('{}') && \
+                 document.querySelector('#queue-list li').dataset.id === '{id_b}' && \
+                 document.getElementById('load').textContent === '0 / 2 chats'",
+                chat_css(&id_b)
+            ),
+        )
+        .await;
     browser.close().await;
 }
 
