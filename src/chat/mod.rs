@@ -267,8 +267,10 @@ impl Chat {
                 match code {
                     // The stored session is gone or not ours: start afresh.
                     ErrorCode::BadSession => *self = Chat::default(),
+                    // A refused start (e.g. nobody available): back to
+                    // idle, so the offline form can take over.
                     _ if self.phase == Phase::Starting && self.session.is_none() => {
-                        self.phase = Phase::Idle;
+                        *self = Chat::default();
                     }
                     _ => {}
                 }

@@ -142,6 +142,7 @@ fn a_refused_start_returns_to_idle() {
         message: "nobody".into(),
     });
     assert_eq!(chat.phase, Phase::Idle);
+    assert!(chat.items.is_empty());
 }
 
 #[test]
