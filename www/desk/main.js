@@ -174,12 +174,15 @@ function onState(state) {
   if (state === 'closed') api.me().then(renderOperator).catch(() => {});
 }
 
+let connections = 0;
+
 /** After (re)connecting: refetch whatever events may have been missed. */
 async function resync() {
+  connections += 1;
   try {
     const mine = await api.myChats();
     const ids = new Set(mine.map((c) => c.id));
-    for (const chat of mine) openChat(chat);
+    for (const chat of mine) openChat(chat, true);
     for (const [id, view] of chats) {
       if (!ids.has(id) && !view.ended) {
         // Ended or transferred while the socket was down.
@@ -196,9 +199,12 @@ async function resync() {
   } catch (e) {
     notice(`Could not load your chats: ${e.message}`);
   }
-  offline.load();
-  callbacks.load();
-  historyView.invalidate(current === 'history');
+  // The first connection follows the loads of `enterDesk`.
+  if (connections > 1) {
+    offline.load();
+    callbacks.load();
+    historyView.invalidate(current === 'history');
+  }
 }
 
 function onEvent(ev) {
@@ -228,9 +234,14 @@ function onEvent(ev) {
 
 // ---- chats ------------------------------------------------------------------------
 
-/** Shows a chat of this operator (new or known), loading its messages. */
-function openChat(chat) {
+/**
+ * Shows a chat of this operator (new or known). Messages are loaded for a
+ * new view, and again with `reload` (after a reconnect, when live messages
+ * may have been missed).
+ */
+function openChat(chat, reload = false) {
   let view = chats.get(chat.id);
+  const known = Boolean(view);
   if (view) {
     view.setChat(chat);
   } else {
@@ -249,8 +260,10 @@ function openChat(chat) {
     if (!current.startsWith('chat:')) select(`chat:${chat.id}`);
   }
   updateTab(chat.id);
-  api.chat(chat.id).then((d) => view.setMessages(d.messages))
-    .catch((e) => notice(`Could not load the messages: ${e.message}`));
+  if (!known || reload) {
+    api.chat(chat.id).then((d) => view.setMessages(d.messages))
+      .catch((e) => notice(`Could not load the messages: ${e.message}`));
+  }
   return view;
 }
 

@@ -419,6 +419,39 @@ async fn visitor_and_operator_chat_live_through_the_desk() {
         )
         .await;
 
+    // A reload keeps the session and brings the chat back with its messages.
+    browser.client().refresh().await.expect("reload");
+    browser
+        .wait_js(
+            "the chat restored after a reload",
+            &format!(
+                "document.getElementById('conn').dataset.state === 'open' && \
+                 !document.querySelector('{chat}')?.hidden && \
+                 document.querySelectorAll('{chat} .msg.visitor').length === 3 && \
+                 document.querySelectorAll('{chat} .msg.operator').length === 1"
+            ),
+        )
+        .await;
+
+    // A phone-sized window: nothing sticks out sideways.
+    browser
+        .client()
+        .set_window_size(360, 740)
+        .await
+        .expect("resize");
+    browser
+        .wait_js(
+            "the desk fits 360 px",
+            "window.innerWidth <= 400 && \
+             document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+        )
+        .await;
+    browser
+        .client()
+        .set_window_size(1200, 900)
+        .await
+        .expect("resize");
+
     // Visitor typing and read state reach the desk live.
     visitor
         .send(json!({ "type": "typing", "typing": true }))
