@@ -390,3 +390,73 @@ async fn open_chat_with_enqueue_before_connecting_starts_a_chat() {
     )
     .await;
 }
+
+fn key(target: &web_sys::Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let e = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&e).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn keyboard_only_visitor() {
+    let token = operator_login().await;
+    operator(
+        &token,
+        "PUT",
+        "/availability",
+        r#"{"availability":"online"}"#,
+    )
+    .await;
+    let scope = unique("keys");
+    let (w, root, events) = open_widget(&scope, 1.0).await;
+    let button = find(&root, "[part=button]");
+    button.focus().unwrap();
+    button.click(); // what Enter/Space on a focused <button> does
+    let input = find(&root, "[part=composer] textarea");
+    assert_eq!(
+        root.active_element().as_ref(),
+        Some(input.as_ref()),
+        "focus in the message box"
+    );
+    assert_eq!(
+        input.get_attribute("aria-label").unwrap(),
+        "Write a message…"
+    );
+    input
+        .clone()
+        .dyn_into::<web_sys::HtmlTextAreaElement>()
+        .unwrap()
+        .set_value("Typed and sent with Enter");
+    key(&input, "Enter");
+    wait_for("chatSessionCreated", || {
+        events.borrow().iter().any(|e| e == "chatSessionCreated")
+    })
+    .await;
+    key(&input, "Escape");
+    assert!(
+        find(&root, "[part=window]").hidden(),
+        "Escape closes the window"
+    );
+    assert_eq!(
+        root.active_element().as_ref(),
+        Some(button.as_ref()),
+        "focus back on the button"
+    );
+    let id = waiting_chat(&token, &scope).await;
+    operator(&token, "POST", &format!("/chats/{id}/end"), "").await;
+    wait_for("chatSessionEnded", || {
+        events.borrow().iter().any(|e| e == "chatSessionEnded")
+    })
+    .await;
+    call_ok(&w, "destroy", &[]);
+    operator(
+        &token,
+        "PUT",
+        "/availability",
+        r#"{"availability":"offline"}"#,
+    )
+    .await;
+}
