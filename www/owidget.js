@@ -16,7 +16,7 @@
   // $owidgetOnLoad was not handled yet.
   function mine() {
     var own = d.currentScript, all = d.getElementsByTagName('script'), out = [], i;
-    if (own && isLoader(own)) return own[DONE] ? [] : [own];
+    if (own && (isLoader(own) || '$owidgetOnLoad' in own)) return own[DONE] ? [] : [own];
     for (i = 0; i < all.length; i++) {
       if (isLoader(all[i]) && !all[i][DONE] && typeof all[i].$owidgetOnLoad === 'function') out.push(all[i]);
     }
