@@ -11,8 +11,11 @@
 //! - `chat_flow`: chat I/O: actions → messages, messages → state/events.
 //! - `settings`: `init` arguments → validated settings; server URLs.
 //! - `lang`: the language rule (pure). `backoff`: reconnect delays (pure).
-//! - `net`: owned browser resources: the fetch and the WebSocket.
-//! - `ui`: shadow-root DOM: button, window, CSS, stacking of several widgets.
+//! - `net`: owned browser resources: the config request (XHR) and the
+//!   WebSocket; dropping them detaches every handler.
+//! - `ui`: shadow-root DOM: button, window, CSS, stacking of several widgets;
+//!   `ui::chat_view` draws the conversation, composer, ended view and
+//!   offline form.
 //! - `dom`: listener that detaches on drop, element helpers (no innerHTML).
 //! - `wire`: protocol JSON decoded from the browser's `JSON.parse` without
 //!   serde's deserializer (size), checked against serde in native tests.
