@@ -9,9 +9,11 @@
 //! - `chat`: one conversation end to end, markup as text, links, history.
 //! - `capacity`: several chats up to capacity, tabs, visitor end, transfer.
 //! - `contacts`: offline messages and callback requests arriving live.
+//! - `text`: the safe text rendering on awkward inputs.
 
 mod capacity;
 mod chat;
 mod contacts;
 mod login;
 mod support;
+mod text;
