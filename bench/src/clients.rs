@@ -1,0 +1,230 @@
+//! The benchmark's server (in-process, port 0) and its raw clients: widget
+//! sockets as visitors and desk sockets as operators.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use owidget_server::{demo, AppState, Config, Dirs};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const COMPANY: &str = "0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11";
+/// No single wait of the benchmark may take longer.
+const WAIT: Duration = Duration::from_secs(60);
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A running server and an HTTP client for its operator API.
+pub struct Setup {
+    base: String,
+    ws: String,
+    http: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl Setup {
+    /// Starts a server with `operators` operators (`op0`…, password `pw`)
+    /// of `capacity` chats each, in one group of one preset.
+    pub async fn start(operators: usize, capacity: u32) -> Setup {
+        let hash = demo::hash_password("pw");
+        let mut toml = format!(
+            "[limits]\nmessages_per_10s = 1000\n\n[[companies]]\nid = \"{COMPANY}\"\n\
+             allowed_origins = [\"http://localhost:*\"]\n[[companies.presets]]\nname = \"default\"\ngroups = [\"support\"]\n"
+        );
+        for i in 0..operators {
+            toml.push_str(&format!(
+                "[[companies.operators]]\nusername = \"op{i}\"\npassword_hash = \"{hash}\"\ncapacity = {capacity}\ngroups = [\"support\"]\n"
+            ));
+        }
+        let config = Config::from_toml(&toml).expect("benchmark config");
+        let data = tempfile::tempdir().expect("temp dir");
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dirs = Dirs {
+            www: root.join("www"),
+            pkg: root.join("pkg"),
+        };
+        let state = AppState::open(config, dirs, data.path())
+            .await
+            .expect("server state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(owidget_server::run(listener, state, std::future::pending()));
+        Setup {
+            base: format!("http://{addr}"),
+            ws: format!("ws://{addr}"),
+            http: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
+    /// Logs operator `op{i}` in; returns the token.
+    pub async fn login(&self, i: usize) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/api/operator/login",
+                None,
+                json!({"company": COMPANY, "username": format!("op{i}"), "password": "pw"}),
+            )
+            .await;
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    /// Sets an operator's availability.
+    pub async fn availability(&self, token: &str, a: &str) {
+        self.call(
+            reqwest::Method::PUT,
+            "/api/operator/availability",
+            Some(token),
+            json!({"availability": a}),
+        )
+        .await;
+    }
+
+    /// Accepts a waiting chat.
+    pub async fn accept(&self, token: &str, session: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{session}/accept"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Value {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v
+    }
+
+    async fn socket(&self, path: &str) -> Ws {
+        let mut req = format!("{}{path}", self.ws)
+            .into_client_request()
+            .expect("ws request");
+        req.headers_mut()
+            .insert("origin", "http://localhost".parse().expect("header"));
+        let (ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("ws connect");
+        ws
+    }
+}
+
+/// Reads JSON frames until `pick` returns something.
+async fn read_until<T>(ws: &mut Ws, what: &str, mut pick: impl FnMut(&Value) -> Option<T>) -> T {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(frame) = ws.next().await {
+            if let Message::Text(t) = frame.expect("socket frame") {
+                let v: Value = serde_json::from_str(&t).expect("JSON frame");
+                if let Some(x) = pick(&v) {
+                    return x;
+                }
+            }
+        }
+        panic!("socket closed while waiting for {what}");
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
+}
+
+/// A visitor's widget socket.
+pub struct Visitor {
+    ws: Ws,
+    /// Session id once a chat was started.
+    pub session: String,
+}
+
+impl Visitor {
+    /// Opens a widget socket on the preset.
+    pub async fn connect(setup: &Setup) -> Visitor {
+        let ws = setup
+            .socket(&format!("/ws/widget?company={COMPANY}&preset=default&v=1"))
+            .await;
+        Visitor {
+            ws,
+            session: String::new(),
+        }
+    }
+
+    /// Sends one message.
+    pub async fn send(&mut self, v: Value) {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    /// Starts a chat and waits until it is created.
+    pub async fn start_chat(&mut self, i: usize) {
+        self.send(json!({"type": "startChat", "language": "en", "pageUrl": format!("http://localhost/bench/{i}")}))
+            .await;
+        self.session = read_until(&mut self.ws, "sessionCreated", |v| {
+            (v["type"] == "sessionCreated")
+                .then(|| v["sessionId"].as_str().unwrap_or_default().to_string())
+        })
+        .await;
+    }
+
+    /// Waits for a frame of type `t`.
+    pub async fn await_type(&mut self, t: &str) {
+        read_until(&mut self.ws, t, |v| (v["type"] == t).then_some(())).await
+    }
+
+    /// Waits for the status `code`; returns when it arrived.
+    pub async fn await_status(&mut self, code: u64) -> Instant {
+        read_until(&mut self.ws, "status", |v| {
+            (v["type"] == "status" && v["status"] == code).then(Instant::now)
+        })
+        .await
+    }
+
+    /// Waits for the ack of `client_id`; returns when it arrived.
+    pub async fn await_ack(&mut self, client_id: &str) -> Instant {
+        read_until(&mut self.ws, "ack", |v| {
+            (v["type"] == "ack" && v["clientId"] == client_id).then(Instant::now)
+        })
+        .await
+    }
+}
+
+/// An operator's desk socket.
+pub struct Desk {
+    ws: Ws,
+}
+
+impl Desk {
+    /// Opens the desk socket of a logged-in operator.
+    pub async fn connect(setup: &Setup, token: &str) -> Desk {
+        let ws = setup.socket(&format!("/ws/desk?token={token}")).await;
+        Desk { ws }
+    }
+
+    /// Waits for the desk event carrying the visitor message `client_id`.
+    pub async fn await_message(&mut self, client_id: &str) -> Instant {
+        read_until(&mut self.ws, "desk message", |v| {
+            (v["type"] == "message" && v["message"]["clientId"] == client_id).then(Instant::now)
+        })
+        .await
+    }
+}

@@ -1,0 +1,155 @@
+//! `owidget-bench`: prints figures, never fails on a budget.
+//!
+//! - `latency [chats]` (default 1,000): that many visitors hold active
+//!   chats with 10 operators; then visitor messages are sent one after
+//!   another across the chats and timed from the visitor's send to the
+//!   operator's desk socket receiving it (and to the visitor's ack, which
+//!   comes after the message is stored). Budget: p99 < 5 ms.
+//! - `fanout [sockets]` (default 5,000): that many idle widget sockets watch
+//!   one preset; an operator toggles availability and each toggle is timed
+//!   until every socket has the new status. Budget: p99 < 250 ms at 20,000.
+//!
+//! The server runs in this process (release build, real sockets on
+//! loopback, a real SQLite file in a temp dir), so clients and server share
+//! the machine's cores.
+
+mod clients;
+
+use std::time::{Duration, Instant};
+
+use clients::{Desk, Setup, Visitor};
+use serde_json::json;
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "latency".into());
+    let n: Option<usize> = args.next().map(|a| a.parse().expect("a number"));
+    match what.as_str() {
+        "latency" => latency(n.unwrap_or(1000)).await,
+        "fanout" => fanout(n.unwrap_or(5000)).await,
+        other => {
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets]  (got {other})");
+            std::process::exit(2);
+        }
+    }
+}
+
+const OPERATORS: usize = 10;
+
+async fn latency(chats: usize) {
+    let capacity = chats.div_ceil(OPERATORS) as u32 + 1;
+    let setup = Setup::start(OPERATORS, capacity).await;
+    let mut tokens = Vec::new();
+    for i in 0..OPERATORS {
+        let token = setup.login(i).await;
+        setup.availability(&token, "online").await;
+        tokens.push(token);
+    }
+    // Each chat is accepted as soon as it is created, so the queue stays
+    // short (the desk's queue events carry the whole queue).
+    let t = Instant::now();
+    let mut visitors = Vec::with_capacity(chats);
+    for i in 0..chats {
+        let mut v = Visitor::connect(&setup).await;
+        v.start_chat(i).await;
+        setup.accept(&tokens[i % OPERATORS], &v.session).await;
+        v.await_type("sessionStarted").await;
+        visitors.push(v);
+    }
+    let mut desks = Vec::new();
+    for token in &tokens {
+        desks.push(Desk::connect(&setup, token).await);
+    }
+    println!(
+        "setup: {chats} active chats with {OPERATORS} operators in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let samples = (chats * 2).clamp(500, 4000);
+    let mut to_desk = Vec::with_capacity(samples);
+    let mut to_ack = Vec::with_capacity(samples);
+    for s in 0..samples {
+        let k = s % chats;
+        let client_id = format!("b{s}");
+        let sent = Instant::now();
+        visitors[k]
+            .send(json!({"type": "send", "clientId": client_id, "text": format!("ping {s}")}))
+            .await;
+        // The ack (after storage) and the desk event race; time both.
+        let (ack, desk) = tokio::join!(
+            visitors[k].await_ack(&client_id),
+            desks[k % OPERATORS].await_message(&client_id)
+        );
+        to_ack.push(ack.duration_since(sent));
+        to_desk.push(desk.duration_since(sent));
+    }
+    report("visitor → operator desk", &mut to_desk);
+    report("visitor → stored + ack", &mut to_ack);
+}
+
+async fn fanout(sockets: usize) {
+    let setup = Setup::start(1, 2).await;
+    let token = setup.login(0).await;
+    let t = Instant::now();
+    let mut watchers = Vec::with_capacity(sockets);
+    for _ in 0..sockets {
+        let mut v = Visitor::connect(&setup).await;
+        v.await_status(0).await;
+        watchers.push(v);
+    }
+    println!(
+        "setup: {sockets} idle widget sockets in {:.1} s; process RSS {} MiB",
+        t.elapsed().as_secs_f64(),
+        rss_mib()
+    );
+    let mut last_socket = Vec::new();
+    let mut every = Vec::new();
+    for round in 0..10 {
+        let (avail, code) = if round % 2 == 0 {
+            ("online", 1)
+        } else {
+            ("away", 0)
+        };
+        let sent = Instant::now();
+        setup.availability(&token, avail).await;
+        let mut times = Vec::with_capacity(sockets);
+        for w in watchers.iter_mut() {
+            times.push(w.await_status(code).await.duration_since(sent));
+        }
+        last_socket.push(*times.iter().max().expect("sockets"));
+        every.extend(times);
+    }
+    report("status change → each socket", &mut every);
+    report("status change → last socket", &mut last_socket);
+}
+
+fn report(what: &str, d: &mut [Duration]) {
+    d.sort();
+    let pct = |p: f64| d[((d.len() as f64 * p).ceil() as usize).clamp(1, d.len()) - 1];
+    println!(
+        "{what}: n={} p50={:.2} ms p99={:.2} ms max={:.2} ms",
+        d.len(),
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(d[d.len() - 1])
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024)
+        .unwrap_or(0)
+}
