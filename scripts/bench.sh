@@ -29,3 +29,12 @@ total_raw=0; total_gz=0
 size_row "pkg/owidget_phone.js (glue)" pkg/owidget_phone.js
 size_row "pkg/owidget_phone_bg.wasm" pkg/owidget_phone_bg.wasm
 printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
+
+echo
+echo "Chat and status on loopback (server in this process, release build, SQLite in a temp dir):"
+cargo build -q --release -p owidget-bench
+bench_bin="${CARGO_TARGET_DIR:-target}/release/owidget-bench"
+"$bench_bin" latency "${OWIDGET_BENCH_CHATS:-1000}"
+# Clients and server share this process, so every socket costs two file
+# descriptors; the sandbox's hard limit is 20,000 per process.
+"$bench_bin" fanout "${OWIDGET_BENCH_SOCKETS:-5000}"
