@@ -79,6 +79,16 @@ async fn widget_config_bad_requests() {
     .await;
     assert_eq!(st, 404);
     assert!(m.contains("nope"));
+    // A widget on any page can read why its configuration failed.
+    let r = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=nope")))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let (st, _) = error_of(&s, "/api/nothing-here").await;
     assert_eq!(st, 404);
     s.stop().await;

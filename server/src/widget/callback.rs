@@ -9,30 +9,33 @@ use super::socket::{error, Conn};
 use crate::limits::{check_text, is_email};
 use crate::storage::{NewCallback, NewOffline};
 
+/// Longest input handed to the phone parser. The longest valid
+/// international number is 15 digits; this leaves room for separators and
+/// keeps the metadata regexes away from kilobytes of digits.
+const PHONE_MAX_CHARS: usize = 64;
+
 /// Re-validates a phone number the widget already normalized, for the
-/// preset's default `country` (ISO 3166 alpha-2). Returns the number as
-/// stored, or a reason.
+/// preset's default `country` (ISO 3166 alpha-2), with the same
+/// `owidget-phone` crate the widget runs as wasm, so both sides agree on
+/// what is valid. Returns the number in international format as stored
+/// (`777 666 555` in CZ → `+420 777 666 555`), or the reason it was refused.
 ///
-/// Current rule: non-empty, at most 32 characters, only `+`, digits and
-/// spaces, at least 6 digits. The phone engineer replaces this body with
-/// `owidget_phone::normalize(raw, country)`.
+/// The widget's custom normalization (`setCustomNumberNormalization`) may
+/// send any format; the server still stores only what the default
+/// normalization accepts, in its canonical form, so the desk and every
+/// `tel:` link get one format.
 pub fn validate_phone(raw: &str, country: &str) -> Result<String, String> {
-    let _ = country;
-    let phone = raw.trim();
-    if phone.is_empty() {
-        return Err("the phone number is empty".into());
+    if raw.chars().count() > PHONE_MAX_CHARS {
+        return Err("phone number is too long".into());
     }
-    if phone.len() > 32
-        || !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '+' || c == ' ')
-    {
-        return Err("the phone number may contain only +, digits and spaces".into());
-    }
-    if phone.chars().filter(char::is_ascii_digit).count() < 6 {
-        return Err("the phone number is too short".into());
-    }
-    Ok(phone.to_string())
+    owidget_phone::normalize(raw, country).map_err(|e| {
+        if let owidget_phone::PhoneError::UnknownCountry(_) = e {
+            // A configuration problem, not the visitor's: every callback of
+            // the preset fails until the preset's phone_country is fixed.
+            tracing::warn!(country, "preset phone_country is unknown to the phone metadata");
+        }
+        e.to_string()
+    })
 }
 
 fn field(name: &str, value: &str, max: usize) -> Result<(), ServerMessage> {
@@ -170,9 +173,25 @@ mod tests {
             validate_phone(" +420 777 666 555 ", "CZ").unwrap(),
             "+420 777 666 555"
         );
-        assert!(validate_phone("", "CZ").is_err());
+        assert_eq!(
+            validate_phone("777-666-555", "CZ").unwrap(),
+            "+420 777 666 555"
+        );
+        assert_eq!(validate_phone("", "CZ").unwrap_err(), "no phone number given");
+        assert_eq!(
+            validate_phone("12345", "CZ").unwrap_err(),
+            "not a valid phone number"
+        );
         assert!(validate_phone("+420-777", "CZ").is_err());
-        assert!(validate_phone("12345", "CZ").is_err());
-        assert!(validate_phone("<script>", "CZ").is_err());
+        assert!(validate_phone("<script>", "CZ")
+            .unwrap_err()
+            .contains("unexpected character"));
+        assert_eq!(
+            validate_phone(&"7".repeat(65), "CZ").unwrap_err(),
+            "phone number is too long"
+        );
+        assert!(validate_phone("777 666 555", "XX")
+            .unwrap_err()
+            .contains("unknown default country"));
     }
 }

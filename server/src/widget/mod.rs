@@ -69,7 +69,20 @@ pub async fn config(
     Query(q): Query<WidgetQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (company, preset) = resolve(&state, &q)?;
+    let (company, preset) = match resolve(&state, &q) {
+        Ok(found) => found,
+        Err(e) => {
+            // The widget must be able to read *why* (unknown company or
+            // preset) to report it in the console; the message holds
+            // nothing secret, so any page may read it.
+            let mut resp = e.into_response();
+            resp.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            return Ok(resp);
+        }
+    };
     let c = &state.config.companies[company];
     let mut resp = Json(&c.presets[preset].widget).into_response();
     let h = resp.headers_mut();

@@ -9,9 +9,9 @@ use std::future::pending;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::ws::Message;
+use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
+use owidget_protocol::{ButtonStatus, ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
@@ -339,6 +339,18 @@ async fn next_push(rx: &mut Option<mpsc::Receiver<ServerMessage>>) -> Option<Ser
     }
 }
 
+/// The `status` frame, from static text: a status change is sent to every
+/// widget socket of a preset at once (tens of thousands), so it costs no
+/// serialization and no allocation per socket. `socket_tests` checks these
+/// against serde.
+fn status_frame(status: ButtonStatus) -> Message {
+    Message::Text(Utf8Bytes::from_static(match status {
+        ButtonStatus::Offline => r#"{"type":"status","status":0}"#,
+        ButtonStatus::Online => r#"{"type":"status","status":1}"#,
+        ButtonStatus::Busy => r#"{"type":"status","status":2}"#,
+    }))
+}
+
 async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMessage) -> bool {
     let json = serde_json::to_string(msg).expect("server messages serialize");
     sink.send(Message::Text(json.into())).await.is_ok()
@@ -354,7 +366,7 @@ where
     let mut status = conn.state.hub.subscribe_status(conn.company, conn.preset);
     let mut closing = conn.state.closing.subscribe();
     let first = *status.borrow_and_update();
-    if !send(&mut sink, &ServerMessage::Status { status: first }).await {
+    if sink.send(status_frame(first)).await.is_err() {
         return;
     }
     let mut ping = interval_at(Instant::now() + conn.ping_every, conn.ping_every);
@@ -367,7 +379,7 @@ where
                     break;
                 }
                 let status = *status.borrow_and_update();
-                if !send(&mut sink, &ServerMessage::Status { status }).await {
+                if sink.send(status_frame(status)).await.is_err() {
                     break;
                 }
             }

@@ -97,3 +97,16 @@ async fn silent_peer_is_dropped_after_a_ping_period() {
     // No pong: the next tick closes the loop.
     tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
 }
+
+#[test]
+fn static_status_frames_match_serde() {
+    use owidget_protocol::ButtonStatus::*;
+    for status in [Offline, Online, Busy] {
+        let Message::Text(text) = status_frame(status) else {
+            panic!("text frame");
+        };
+        let expected = serde_json::to_value(ServerMessage::Status { status }).unwrap();
+        let actual: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+        assert_eq!(actual, expected);
+    }
+}

@@ -1,0 +1,162 @@
+//! Callback numbers are re-validated by the server with owidget-phone and
+//! stored, pushed and listed in international format.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn callback(phone: &str) -> Value {
+    json!({"type": "callbackRequest", "name": "Jana", "phone": phone,
+           "language": "cs", "pageUrl": "http://localhost:5173/contact"})
+}
+
+/// All callback requests of the demo company, open and done.
+async fn all_callbacks(s: &Server, token: &str) -> Vec<Value> {
+    let (st, list) = s
+        .call(Method::GET, "/api/operator/callbacks?status=all", token, None)
+        .await;
+    assert_eq!(st, 200, "{list}");
+    list.as_array().expect("a JSON array").clone()
+}
+
+/// Sends a callback request that must be stored; returns the stored phone
+/// after checking that the desk event and the operator API carry the same.
+async fn stored_phone(s: &Server, token: &str, d: &mut Ws, w: &mut Ws, raw: &str) -> String {
+    send(w, callback(raw)).await;
+    let frame = next_json(w).await;
+    assert_eq!(frame["type"], "stored", "{raw:?} answered {frame}");
+    assert_eq!(frame["kind"], "callbackRequest");
+    let phone = frame["phone"].as_str().expect("stored phone").to_string();
+    let ev = next_of(d, "callbackRequest").await;
+    assert_eq!(ev["request"]["phone"], phone.as_str(), "desk event of {raw:?}");
+    let list = all_callbacks(s, token).await;
+    assert_eq!(list[0]["phone"], phone.as_str(), "newest listed of {raw:?}");
+    phone
+}
+
+/// Sends a callback request that must be refused; returns the message.
+async fn refused(w: &mut Ws, raw: &str) -> String {
+    send(w, callback(raw)).await;
+    let frame = next_json(w).await;
+    assert_eq!(frame["type"], "error", "{raw:?} answered {frame}");
+    assert_eq!(frame["code"], "invalid", "{frame}");
+    frame["message"].as_str().expect("error message").to_string()
+}
+
+#[tokio::test]
+async fn national_number_is_stored_in_international_format() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &demo).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    // The default preset's phone country is CZ (the config default).
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "777 666 555").await,
+        "+420 777 666 555"
+    );
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "(777) 666-555").await,
+        "+420 777 666 555"
+    );
+    let list = all_callbacks(&s, &demo).await;
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|c| c["phone"] == "+420 777 666 555"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn international_prefixes_are_accepted() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &demo).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "00420 777 666 555").await,
+        "+420 777 666 555"
+    );
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "+420777666555").await,
+        "+420 777 666 555"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn number_of_another_country_needs_its_country_code() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &demo).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    // A Berlin number: valid in Germany, not a Czech number when typed
+    // nationally in the CZ preset.
+    let msg = refused(&mut w, "030 1234567").await;
+    assert_eq!(msg, "not a valid phone number");
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "+49 30 1234567").await,
+        "+49 30 1234567"
+    );
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "0049 30 1234567").await,
+        "+49 30 1234567"
+    );
+    assert_eq!(all_callbacks(&s, &demo).await.len(), 2);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn preset_phone_country_is_the_default_country() {
+    let toml = test_toml().replacen(
+        "name = \"sales\"\n",
+        "name = \"sales\"\nphone_country = \"de\"\n",
+        1,
+    );
+    assert_ne!(toml, test_toml(), "the sales preset is in the test config");
+    let config = owidget_server::Config::from_toml(&toml).expect("config with DE preset");
+    let s = Server::start_with(config, None).await;
+    let solo = s.login(DEMO, "solo").await;
+    let mut d = desk(&s, &solo).await;
+    let mut w = s.widget("sales").await;
+    expect_status(&mut w, 0).await;
+    assert_eq!(
+        stored_phone(&s, &solo, &mut d, &mut w, "030 1234567").await,
+        "+49 30 1234567"
+    );
+    let msg = refused(&mut w, "777 666 555").await;
+    assert_eq!(msg, "not a valid phone number", "a Czech number in DE");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_numbers_are_refused_and_nothing_is_stored() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    for (raw, message) in [
+        ("777 666 55", "not a valid phone number"),
+        ("12", "phone number is too short"),
+        ("   ", "no phone number given"),
+        ("777 666 555 x12", "unexpected character 'x' in phone number"),
+        ("+999 777 666 555", "unknown country calling code"),
+        ("<b>777666555</b>", "unexpected character '<' in phone number"),
+    ] {
+        assert_eq!(refused(&mut w, raw).await, message, "message for {raw:?}");
+    }
+    let long = "7".repeat(65);
+    assert_eq!(refused(&mut w, &long).await, "phone number is too long");
+    assert_eq!(all_callbacks(&s, &demo).await, Vec::<Value>::new());
+    // A valid request after the refusals is stored (on a new socket: the
+    // refusals count toward the per-socket rate limit of the test config).
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    send(&mut w, callback("777 666 555")).await;
+    let frame = next_json(&mut w).await;
+    assert_eq!(frame["phone"], "+420 777 666 555", "{frame}");
+    assert_eq!(all_callbacks(&s, &demo).await.len(), 1);
+    s.stop().await;
+}
