@@ -27,6 +27,9 @@ pub enum Error {
     /// already taken or ended).
     #[error("{0}")]
     Conflict(String),
+    /// Nobody can serve the request now (no operator available).
+    #[error("{0}")]
+    Unavailable(String),
     /// The request body is over the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -57,6 +60,7 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Config(_) | Error::Storage(_) | Error::Io(_) | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -49,7 +49,7 @@ pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String
 
 impl Hub {
     /// Stores and enqueues a new waiting session for a visitor. Refused
-    /// (`Conflict`) when no operator of the preset's groups is available.
+    /// (`Unavailable`) when no operator of the preset's groups is available.
     pub async fn start_chat(
         &self,
         company: usize,
@@ -58,7 +58,7 @@ impl Hub {
         visitor: VisitorLink,
     ) -> Result<Created> {
         if self.status(company, preset) == ButtonStatus::Offline {
-            return Err(Error::Conflict("no operator is available".into()));
+            return Err(Error::Unavailable("no operator is available".into()));
         }
         let preset_cfg = &self.config.companies[company].presets[preset];
         let id = random_hex(16);

@@ -319,7 +319,7 @@ pub(super) fn text_error(e: TextError) -> ServerMessage {
 /// Maps a hub error to the widget's error frame.
 pub(super) fn hub_error(e: Error) -> ServerMessage {
     match e {
-        Error::Conflict(m) if m.contains("no operator") => error(ErrorCode::Unavailable, m),
+        Error::Unavailable(m) => error(ErrorCode::Unavailable, m),
         Error::NotFound(m) => error(ErrorCode::NoSession, m),
         Error::BadRequest(m) | Error::Conflict(m) | Error::Forbidden(m) => {
             error(ErrorCode::Invalid, m)
