@@ -211,6 +211,19 @@ async fn transfer_to_operator_and_back_to_queue() {
         .await;
     assert_eq!(st, 409, "solo is offline: {v}");
     s.set_availability(&solo, "online").await;
+    let (st, ops) = s
+        .call(Method::GET, "/api/operator/operators", &demo, None)
+        .await;
+    assert_eq!(st, 200);
+    let names: Vec<_> = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["username"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("demo"), json!("solo")], "only my company");
+    assert_eq!(ops[0]["activeChats"], 1);
+    assert_eq!(ops[1]["availability"], "online");
     let mut solo_desk = desk(&s, &solo).await;
     let (st, v) = s
         .call(Method::POST, &path, &demo, Some(json!({"to": "solo"})))

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/availability", put(availability))
+        .route("/operators", get(colleagues))
         .merge(chats::routes())
         .merge(contacts::routes())
 }
@@ -91,4 +92,23 @@ async fn availability(
     JsonBody(req): JsonBody<AvailabilityRequest>,
 ) -> Json<OperatorInfo> {
     Json(state.hub.set_availability(who.op, req.availability))
+}
+
+/// Every operator of my company with availability and load (for choosing a
+/// transfer target).
+async fn colleagues(
+    State(state): State<AppState>,
+    who: CurrentOperator,
+) -> Json<Vec<OperatorInfo>> {
+    let n = state.config.companies[who.op.company].operators.len();
+    Json(
+        (0..n)
+            .map(|operator| {
+                state.hub.operator_info(OpRef {
+                    company: who.op.company,
+                    operator,
+                })
+            })
+            .collect(),
+    )
 }
