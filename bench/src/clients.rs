@@ -199,6 +199,25 @@ impl Visitor {
         .await
     }
 
+    /// Forwards every status code this socket receives, with its arrival
+    /// time, until the socket closes.
+    pub async fn forward_statuses(
+        mut self,
+        tx: tokio::sync::mpsc::UnboundedSender<(u64, Instant)>,
+    ) {
+        while let Some(Ok(frame)) = self.ws.next().await {
+            if let Message::Text(t) = frame {
+                let at = Instant::now();
+                let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                if let (Some("status"), Some(code)) = (v["type"].as_str(), v["status"].as_u64()) {
+                    if tx.send((code, at)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
     /// Waits for the ack of `client_id`; returns when it arrived.
     pub async fn await_ack(&mut self, client_id: &str) -> Instant {
         read_until(&mut self.ws, "ack", |v| {
