@@ -9,14 +9,16 @@ use std::future::pending;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes};
+use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use owidget_protocol::{ButtonStatus, ClientMessage, ErrorCode, ServerMessage};
+use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use super::frames::{check_len, no_session, status_frame};
+pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
-use crate::limits::{check_text, RateWindow, TextError};
+use crate::limits::{check_text, RateWindow};
 use crate::{AppState, Error};
 
 /// How often the server pings an idle widget. A peer that sends nothing
@@ -290,65 +292,11 @@ impl Conn {
     }
 }
 
-fn check_len(field: &str, value: &str, max: usize) -> Result<(), ServerMessage> {
-    if value.chars().count() > max {
-        return Err(error(ErrorCode::Invalid, format!("{field} is too long")));
-    }
-    Ok(())
-}
-
-pub(super) fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
-    ServerMessage::Error {
-        code,
-        message: message.into(),
-    }
-}
-
-fn no_session() -> ServerMessage {
-    error(ErrorCode::NoSession, "no chat is open")
-}
-
-/// Maps a refused text to the widget's error frame.
-pub(super) fn text_error(e: TextError) -> ServerMessage {
-    match e {
-        TextError::Empty => error(ErrorCode::Invalid, e.to_string()),
-        TextError::TooLong(_) => error(ErrorCode::TooLong, e.to_string()),
-    }
-}
-
-/// Maps a hub error to the widget's error frame.
-pub(super) fn hub_error(e: Error) -> ServerMessage {
-    match e {
-        Error::Unavailable(m) => error(ErrorCode::Unavailable, m),
-        Error::NotFound(m) => error(ErrorCode::NoSession, m),
-        Error::BadRequest(m) | Error::Conflict(m) | Error::Forbidden(m) => {
-            error(ErrorCode::Invalid, m)
-        }
-        Error::TooManyRequests(m) => error(ErrorCode::RateLimited, m),
-        e => {
-            tracing::error!(error = %e, "widget request failed");
-            error(ErrorCode::Internal, "internal error, try again")
-        }
-    }
-}
-
 async fn next_push(rx: &mut Option<mpsc::Receiver<ServerMessage>>) -> Option<ServerMessage> {
     match rx {
         Some(rx) => rx.recv().await,
         None => pending().await,
     }
-}
-
-/// The `status` frame, from static text: a status change is sent to every
-/// widget socket of a preset at once (tens of thousands), so it costs no
-/// serialization and no allocation per socket. `socket_tests` checks these
-/// against serde.
-fn status_frame(status: ButtonStatus) -> Message {
-    Message::Text(Utf8Bytes::from_static(match status {
-        ButtonStatus::Offline => r#"{"type":"status","status":0}"#,
-        ButtonStatus::Online => r#"{"type":"status","status":1}"#,
-        ButtonStatus::Busy => r#"{"type":"status","status":2}"#,
-    }))
 }
 
 async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMessage) -> bool {

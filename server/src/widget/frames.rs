@@ -1,0 +1,61 @@
+//! Error and status frames of the widget socket.
+
+use axum::extract::ws::{Message, Utf8Bytes};
+use owidget_protocol::{ButtonStatus, ErrorCode, ServerMessage};
+
+use crate::limits::TextError;
+use crate::Error;
+
+pub(super) fn check_len(field: &str, value: &str, max: usize) -> Result<(), ServerMessage> {
+    if value.chars().count() > max {
+        return Err(error(ErrorCode::Invalid, format!("{field} is too long")));
+    }
+    Ok(())
+}
+
+pub(super) fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+    ServerMessage::Error {
+        code,
+        message: message.into(),
+    }
+}
+
+pub(super) fn no_session() -> ServerMessage {
+    error(ErrorCode::NoSession, "no chat is open")
+}
+
+/// Maps a refused text to the widget's error frame.
+pub(super) fn text_error(e: TextError) -> ServerMessage {
+    match e {
+        TextError::Empty => error(ErrorCode::Invalid, e.to_string()),
+        TextError::TooLong(_) => error(ErrorCode::TooLong, e.to_string()),
+    }
+}
+
+/// Maps a hub error to the widget's error frame.
+pub(super) fn hub_error(e: Error) -> ServerMessage {
+    match e {
+        Error::Unavailable(m) => error(ErrorCode::Unavailable, m),
+        Error::NotFound(m) => error(ErrorCode::NoSession, m),
+        Error::BadRequest(m) | Error::Conflict(m) | Error::Forbidden(m) => {
+            error(ErrorCode::Invalid, m)
+        }
+        Error::TooManyRequests(m) => error(ErrorCode::RateLimited, m),
+        e => {
+            tracing::error!(error = %e, "widget request failed");
+            error(ErrorCode::Internal, "internal error, try again")
+        }
+    }
+}
+
+/// The `status` frame, from static text: a status change is sent to every
+/// widget socket of a preset at once (tens of thousands), so it costs no
+/// serialization and no allocation per socket. `socket_tests` checks these
+/// against serde.
+pub(super) fn status_frame(status: ButtonStatus) -> Message {
+    Message::Text(Utf8Bytes::from_static(match status {
+        ButtonStatus::Offline => r#"{"type":"status","status":0}"#,
+        ButtonStatus::Online => r#"{"type":"status","status":1}"#,
+        ButtonStatus::Busy => r#"{"type":"status","status":2}"#,
+    }))
+}
