@@ -32,7 +32,10 @@ pub fn validate_phone(raw: &str, country: &str) -> Result<String, String> {
         if let owidget_phone::PhoneError::UnknownCountry(_) = e {
             // A configuration problem, not the visitor's: every callback of
             // the preset fails until the preset's phone_country is fixed.
-            tracing::warn!(country, "preset phone_country is unknown to the phone metadata");
+            tracing::warn!(
+                country,
+                "preset phone_country is unknown to the phone metadata"
+            );
         }
         e.to_string()
     })
@@ -177,7 +180,10 @@ mod tests {
             validate_phone("777-666-555", "CZ").unwrap(),
             "+420 777 666 555"
         );
-        assert_eq!(validate_phone("", "CZ").unwrap_err(), "no phone number given");
+        assert_eq!(
+            validate_phone("", "CZ").unwrap_err(),
+            "no phone number given"
+        );
         assert_eq!(
             validate_phone("12345", "CZ").unwrap_err(),
             "not a valid phone number"
