@@ -31,14 +31,22 @@ pub struct Config {
 }
 
 /// `[storage]`: how hard SQLite works to keep a commit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorageOptions {
-    /// `synchronous = "full"`: fsync on every commit, so an acknowledged
-    /// message survives even a power failure, at the cost of one disk flush
-    /// per message (milliseconds on ordinary disks). The default `"normal"`
-    /// (WAL mode) survives any crash or kill of the server process; only an
-    /// operating-system crash or power loss can roll back the last commits.
+    /// `synchronous = "full"` (the default): fsync on every commit, so an
+    /// acknowledged message survives even a power failure, at the cost of
+    /// one disk flush per message (milliseconds on ordinary disks). Our
+    /// promise is that an acknowledged message is never lost, so this is
+    /// the default. `"normal"` (WAL mode) survives any crash or kill of the
+    /// server process; only an operating-system crash or power loss can roll
+    /// back the last commits.
     pub full_sync: bool,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        StorageOptions { full_sync: true }
+    }
 }
 
 /// Limits applied everywhere.
@@ -180,8 +188,8 @@ pub fn check(raw: RawConfig) -> Result<Config> {
 
 fn check_storage(raw: RawStorage) -> Result<StorageOptions> {
     let full_sync = match raw.synchronous.as_deref() {
-        None | Some("normal") => false,
-        Some("full") => true,
+        Some("normal") => false,
+        None | Some("full") => true,
         Some(other) => {
             return Err(bad(
                 "storage.synchronous",
