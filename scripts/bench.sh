@@ -32,9 +32,26 @@ printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
 
 echo
 echo "Chat and status on loopback (server in this process, release build, SQLite in a temp dir):"
-cargo build -q --release -p owidget-bench
+cargo build -q --release -p owidget-bench -p owidget-server
 bench_bin="${CARGO_TARGET_DIR:-target}/release/owidget-bench"
 "$bench_bin" latency "${OWIDGET_BENCH_CHATS:-1000}"
-# Clients and server share this process, so every socket costs two file
-# descriptors; the sandbox's hard limit is 20,000 per process.
-"$bench_bin" fanout "${OWIDGET_BENCH_SOCKETS:-5000}"
+
+# Status fan-out against a separate server process (demo mode), so that each
+# process holds one descriptor per socket: 19,000 sockets fit under a
+# 20,000 open-files limit (`ulimit -n`), 20,000 would not.
+sockets=${OWIDGET_BENCH_SOCKETS:-19000}
+limit=$(ulimit -n)
+if [ "$limit" != unlimited ] && [ "$limit" -lt $((sockets + 500)) ]; then
+  sockets=$((limit - 500)); echo "(open-files limit $limit: using $sockets sockets)"
+fi
+tmp=$(mktemp -d)
+"${CARGO_TARGET_DIR:-target}/release/owidget-server" --listen 127.0.0.1:0 --data-dir "$tmp" >"$tmp/out" 2>/dev/null &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^owidget-server listening on \(http:[^ ]*\).*/\1/p' "$tmp/out" | head -n1)
+  [ -n "$url" ] && break; sleep 0.1
+done
+[ -n "$url" ] || { echo "server did not start"; exit 1; }
+"$bench_bin" fanout "$sockets" "$url" "$server_pid"

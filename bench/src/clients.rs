@@ -11,7 +11,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const COMPANY: &str = "0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11";
+/// The in-process server uses the demo company's GUID too, so the same
+/// clients work against an external demo server.
+const COMPANY: &str = demo::COMPANY;
 /// No single wait of the benchmark may take longer.
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -22,7 +24,8 @@ pub struct Setup {
     base: String,
     ws: String,
     http: reqwest::Client,
-    _data: tempfile::TempDir,
+    /// Set for the in-process server; `None` for an external demo server.
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Setup {
@@ -58,18 +61,35 @@ impl Setup {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}"),
             http: reqwest::Client::new(),
-            _data: data,
+            _data: Some(data),
         }
     }
 
-    /// Logs operator `op{i}` in; returns the token.
+    /// Uses an `owidget-server` already running in demo mode at `base`
+    /// (`http://host:port`): its operator `demo` is operator 0.
+    pub fn external(base: &str) -> Setup {
+        let base = base.trim_end_matches('/').to_string();
+        Setup {
+            ws: base.replacen("http", "ws", 1),
+            base,
+            http: reqwest::Client::new(),
+            _data: None,
+        }
+    }
+
+    /// Logs operator `op{i}` in (`demo` on an external demo server);
+    /// returns the token.
     pub async fn login(&self, i: usize) -> String {
+        let (user, password) = match self._data {
+            Some(_) => (format!("op{i}"), "pw"),
+            None => ("demo".to_string(), "demo"),
+        };
         let v = self
             .call(
                 reqwest::Method::POST,
                 "/api/operator/login",
                 None,
-                json!({"company": COMPANY, "username": format!("op{i}"), "password": "pw"}),
+                json!({"company": COMPANY, "username": user, "password": password}),
             )
             .await;
         v["token"].as_str().expect("token").to_string()

@@ -8,12 +8,16 @@
 //! - `fanout [sockets]` (default 5,000): that many idle widget sockets watch
 //!   one preset; an operator toggles availability and each toggle is timed
 //!   until every socket has the new status. Budget: p99 < 250 ms at 20,000.
+//! - `phone [runs]` (default 3): the phone module's size, and in headless
+//!   Chromium the time to the first normalization, cold and warm, and per
+//!   number afterwards (see `phone.rs`).
 //!
 //! The server runs in this process (release build, real sockets on
 //! loopback, a real SQLite file in a temp dir), so clients and server share
 //! the machine's cores.
 
 mod clients;
+mod phone;
 
 use std::time::{Duration, Instant};
 
@@ -27,9 +31,10 @@ async fn main() {
     let n: Option<usize> = args.next().map(|a| a.parse().expect("a number"));
     match what.as_str() {
         "latency" => latency(n.unwrap_or(1000)).await,
-        "fanout" => fanout(n.unwrap_or(5000)).await,
+        "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
+        "phone" => phone::run(n.unwrap_or(3)).await,
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | phone [runs]  (got {other})");
             std::process::exit(2);
         }
     }
@@ -88,8 +93,11 @@ async fn latency(chats: usize) {
     report("visitor → stored + ack", &mut to_ack);
 }
 
-async fn fanout(sockets: usize) {
-    let setup = Setup::start(1, 2).await;
+async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
+    let setup = match &server {
+        Some(url) => Setup::external(url),
+        None => Setup::start(1, 2).await,
+    };
     let token = setup.login(0).await;
     let t = Instant::now();
     let mut watchers = Vec::with_capacity(sockets);
@@ -98,11 +106,12 @@ async fn fanout(sockets: usize) {
         v.await_status(0).await;
         watchers.push(v);
     }
-    println!(
-        "setup: {sockets} idle widget sockets in {:.1} s; process RSS {} MiB",
-        t.elapsed().as_secs_f64(),
-        rss_mib()
-    );
+    let rss = match (&server, &pid) {
+        (None, _) => format!("benchmark process (server + clients) RSS {} MiB", rss_mib("self")),
+        (Some(_), Some(pid)) => format!("server process RSS {} MiB", rss_mib(pid)),
+        (Some(_), None) => "server RSS unknown (no pid given)".to_string(),
+    };
+    println!("setup: {sockets} idle widget sockets in {:.1} s; {rss}", t.elapsed().as_secs_f64());
     // Every socket reads in its own task, so that arrival times are taken
     // as frames land rather than one socket after another.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
@@ -152,8 +161,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+fn rss_mib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
