@@ -11,7 +11,7 @@ use owidget_server::{demo, AppState, Config, Dirs};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Flags {
-    /// TOML configuration file (see server/CONFIG.md). Without it the
+    /// TOML configuration file (see the README, "Server flags and configuration"). Without it the
     /// built-in demo company runs.
     #[arg(long)]
     config: Option<PathBuf>,

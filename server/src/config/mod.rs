@@ -3,7 +3,7 @@
 //! arguments: [`raw::RawConfig`] is whatever serde could read, [`check`]
 //! validates it and names the offending key (`companies[0].presets[1].colors.primary`)
 //! in its error. Everything else in the server sees only checked values.
-//! Every key is documented in `server/CONFIG.md`.
+//! Every key is documented in the README, section "Server flags and configuration".
 
 mod origin;
 pub mod raw;
