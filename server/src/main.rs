@@ -27,6 +27,10 @@ struct Flags {
     /// Directory with the wasm-bindgen output.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../pkg"))]
     pkg_dir: PathBuf,
+    /// Read a password from standard input, print its argon2 hash for an
+    /// operator's `password_hash`, and exit.
+    #[arg(long)]
+    hash_password: bool,
 }
 
 async fn shutdown_signal() {
@@ -63,6 +67,16 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let flags = Flags::parse();
+    if flags.hash_password {
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .context("reading the password from standard input")?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        anyhow::ensure!(!password.is_empty(), "empty password on standard input");
+        println!("{}", demo::hash_password(password));
+        return Ok(());
+    }
     let (config, is_demo) = match &flags.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
