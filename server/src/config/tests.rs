@@ -87,8 +87,16 @@ fn errors_name_the_key() {
     let sync = |v: &str| format!("[storage]\nsynchronous = \"{v}\"\n{}", file("", ""));
     assert!(err(&sync("sometimes")).contains("storage.synchronous"));
     assert!(Config::from_toml(&sync("full")).unwrap().storage.full_sync);
-    assert!(Config::from_toml(&file("", "")).unwrap().storage.full_sync, "full by default");
-    assert!(!Config::from_toml(&sync("normal")).unwrap().storage.full_sync);
+    assert!(
+        Config::from_toml(&file("", "")).unwrap().storage.full_sync,
+        "full by default"
+    );
+    assert!(
+        !Config::from_toml(&sync("normal"))
+            .unwrap()
+            .storage
+            .full_sync
+    );
 }
 
 #[test]
