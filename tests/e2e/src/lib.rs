@@ -5,11 +5,15 @@
 //!
 //! # Layout
 //! - [`browser`]: ChromeDriver process + WebDriver session, bounded waits.
+//! - [`visitor`]: a visitor's raw widget socket.
+//! - [`desk`]: steps in the operator desk page.
 //! - [`TestServer`]: the server with the built-in demo company.
 //! - [`Operator`]: a logged-in operator (HTTP API).
 #![deny(missing_docs)]
 
 pub mod browser;
+pub mod desk;
+pub mod visitor;
 
 use std::path::PathBuf;
 
