@@ -55,3 +55,8 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "server did not start"; exit 1; }
 "$bench_bin" fanout "$sockets" "$url" "$server_pid"
+
+echo
+echo "Phone module in headless Chromium (demo server in this process, pkg/ over loopback;"
+echo "cold = new browser profile, warm = second load of the page from the HTTP cache):"
+cargo run -q --release -p owidget-bench -- phone "${OWIDGET_BENCH_PHONE_RUNS:-3}"
