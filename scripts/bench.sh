@@ -19,9 +19,16 @@ total_raw=0; total_gz=0
 size_row "www/owidget.js (loader)" www/owidget.js
 size_row "pkg/owidget.js (glue)" pkg/owidget.js
 size_row "pkg/owidget_bg.wasm (core)" pkg/owidget_bg.wasm
-for css in www/*.css; do [ -e "$css" ] && size_row "$css" "$css"; done
+for f in www/*.css pkg/snippets/*/*.js pkg/snippets/*/*/*.js; do [ -e "$f" ] && size_row "$f" "$f"; done
 printf '  %-28s %9d B raw %9d B gzip  (budget 40960 B gzip: %s)\n' "TOTAL" "$total_raw" "$total_gz" \
   "$([ "$total_gz" -le 40960 ] && echo within || echo OVER)"
+
+echo
+echo "Chat window module (fetched when the page is idle after the first status, on the first open, or at once to restore a chat):"
+total_raw=0; total_gz=0
+size_row "pkg/owidget_chat.js (glue)" pkg/owidget_chat.js
+size_row "pkg/owidget_chat_bg.wasm" pkg/owidget_chat_bg.wasm
+printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
 
 echo
 echo "Phone module (fetched only when a phone number is first needed):"

@@ -1,31 +1,54 @@
 #!/usr/bin/env bash
-# Builds the wasm modules into pkg/: the SDK (owidget) and the lazily loaded
-# phone module (owidget-phone). Each goes through wasm-opt -Oz, then
-# wasm-bindgen (--target web). wasm-opt runs BEFORE wasm-bindgen: binaryen 108
-# run on wasm-bindgen 0.2.130 output re-points the `__wbindgen_externrefs`
-# export at the funcref table and the module then fails to instantiate.
+# Builds the wasm modules into pkg/: the SDK core (owidget, first paint),
+# the lazily loaded chat window (owidget-chat) and the lazily loaded phone
+# module (owidget-phone). Each goes through wasm-opt -Oz (not the phone
+# module, see below), then wasm-bindgen (--target web); the JS glue is then
+# bundled and minified with esbuild (setup.sh installs the pinned version):
+# the core's glue has an inline snippet (src/chat_link.rs) that wasm-bindgen
+# writes to a separate file, and bundling saves that request.
+#
+# wasm-opt runs BEFORE wasm-bindgen: binaryen 108 run on wasm-bindgen 0.2.130
+# output re-points the `__wbindgen_externrefs` export at the funcref table
+# and the module then fails to instantiate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# Pinned here; setup.sh installs this version (and reads it from this line).
+ESBUILD_VERSION=0.28.2
+esbuild="$HOME/.cache/owidget-tools/esbuild-$ESBUILD_VERSION/node_modules/.bin/esbuild"
+[ -x "$esbuild" ] || { echo "esbuild $ESBUILD_VERSION missing: run scripts/setup.sh" >&2; exit 1; }
+
 # Debian's binaryen 108 does not enable these by default, but today's rustc emits them.
-WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+WASM_OPT_FLAGS=(-Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers)
 
 target_dir=${CARGO_TARGET_DIR:-target}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 mkdir -p pkg
-for crate in owidget owidget-phone; do
+rm -rf pkg/snippets
+for crate in owidget owidget-chat owidget-phone; do
   lib=${crate//-/_}
-  echo "[build] $crate → pkg/${lib}_bg.wasm" >&2
+  echo "[build] $crate → pkg/${lib}.js + pkg/${lib}_bg.wasm" >&2
   cargo build -q --target wasm32-unknown-unknown --profile wasm-release -p "$crate"
   built="$target_dir/wasm32-unknown-unknown/wasm-release/$lib.wasm"
-  if [ "$crate" = owidget ]; then
+  # The phone module skips wasm-opt: on its regex/metadata-heavy code every
+  # level measured 13-15 KB larger after gzip than rustc's own opt-level=z.
+  if [ "$crate" != owidget-phone ]; then
     mkdir -p "$target_dir/wasm-opt"
     wasm-opt "${WASM_OPT_FLAGS[@]}" "$built" -o "$target_dir/wasm-opt/$lib.wasm"
     built="$target_dir/wasm-opt/$lib.wasm"
   fi
-  # The phone module skips wasm-opt: on its regex/metadata-heavy code every
-  # level measured 13-15 KB larger after gzip than rustc's own opt-level=z.
-  wasm-bindgen --target web --out-dir pkg "$built"
+  # Only the core's types are public (pkg/owidget.d.ts); the chat module
+  # is internal to the SDK.
+  flags=()
+  [ "$crate" = owidget-chat ] && flags+=(--no-typescript)
+  wasm-bindgen --target web "${flags[@]}" --out-dir "$tmp/$lib" "$built"
+  "$esbuild" "$tmp/$lib/$lib.js" --bundle --format=esm --minify --target=es2020 \
+    --log-level=warning --outfile="pkg/$lib.js"
+  rm "$tmp/$lib/$lib.js"
+  rm -rf "$tmp/$lib/snippets"
+  cp "$tmp/$lib"/* pkg/
 done
 ls -l pkg >&2

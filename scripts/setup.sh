@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm32 target, wasm-bindgen-cli at the exact version Cargo.toml pins,
-# wasm-opt (binaryen), Chromium and ChromeDriver. Safe to run again.
+# wasm-opt (binaryen), Chromium and ChromeDriver, and esbuild (from npm, the
+# version build-wasm.sh pins, into ~/.cache/owidget-tools). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,4 +36,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-log "tools ready: $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n1)"
+# esbuild bundles and minifies the wasm-bindgen glue (scripts/build-wasm.sh).
+esbuild_version=$(sed -n 's/^ESBUILD_VERSION=\([0-9.]*\)$/\1/p' scripts/build-wasm.sh)
+esbuild_dir="$HOME/.cache/owidget-tools/esbuild-$esbuild_version"
+if ! "$esbuild_dir/node_modules/.bin/esbuild" --version >/dev/null 2>&1; then
+  command -v npm >/dev/null || { log "npm is needed for esbuild: install Node.js 18+"; exit 1; }
+  log "installing esbuild $esbuild_version into $esbuild_dir"
+  mkdir -p "$esbuild_dir"
+  npm install --prefix "$esbuild_dir" --no-save --no-audit --no-fund --loglevel=error \
+    "esbuild@$esbuild_version"
+fi
+
+log "tools ready: $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n1), esbuild $("$esbuild_dir/node_modules/.bin/esbuild" --version)"

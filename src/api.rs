@@ -10,10 +10,11 @@ use std::rc::Rc;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::console;
+use owidget_web::console;
+
 use crate::error::{Error, Result};
 use crate::settings::InitArgs;
-use crate::widget::{AppCallback, NormalizeCallback, StatusCallback, Widget};
+use crate::widget::{AppCallback, StatusCallback, Widget};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("api.d.ts");
@@ -96,7 +97,7 @@ impl Owidget {
     #[wasm_bindgen(js_name = setCustomNumberNormalization)]
     pub fn set_custom_number_normalization(&self, callback: JsValue) {
         let result = function(callback, "setCustomNumberNormalization")
-            .and_then(|f| self.widget.set_normalizer(normalize_callback(f)));
+            .and_then(|f| self.widget.set_normalizer(f));
         report(result);
     }
 
@@ -205,25 +206,6 @@ fn app_callback(f: Function) -> AppCallback {
             console::error_with("the app event callback threw:", &thrown);
         }
     })
-}
-
-fn normalize_callback(f: Function) -> NormalizeCallback {
-    Rc::new(
-        move |number: &str| {
-            match f.call1(&JsValue::UNDEFINED, &JsValue::from_str(number)) {
-            Ok(v) if v.is_null() || v.is_undefined() => Ok(None),
-            Ok(v) => v.as_string().map(Some).ok_or_else(|| {
-                console::error(
-                    "the custom number normalization must return a string or null; using the default",
-                );
-            }),
-            Err(thrown) => {
-                console::error_with("the custom number normalization threw:", &thrown);
-                Err(())
-            }
-        }
-        },
-    )
 }
 
 fn html_lang() -> Option<String> {

@@ -2,19 +2,19 @@
 //! with backoff, and the grace period after which a lost connection shows
 //! as status 0.
 
-use std::rc::Rc;
-
 use gloo_timers::callback::Timeout;
-use owidget_protocol::{ButtonStatus, ServerMessage};
+use owidget_protocol::ButtonStatus;
+use owidget_web::console;
 use wasm_bindgen::JsValue;
 
 use crate::backoff;
-use crate::console;
+use crate::chat_link::ChatCall;
 use crate::error::{Error, Result};
 use crate::net::config::fetch_config;
 use crate::net::socket::{Socket, SocketEvent};
+use crate::texts::FrameTexts;
 use crate::widget::{report, State, Widget};
-use crate::wire::decode::{self, Preset};
+use crate::wire::decode::{self, Frame, Preset};
 
 /// How long a lost connection keeps the last status before it shows as
 /// offline (0): a quick reconnect should not blink the button.
@@ -60,13 +60,13 @@ impl Widget {
         }
     }
 
-    fn on_config(&self, result: Result<Preset<JsValue>>) {
+    fn on_config(&self, result: Result<(Preset<JsValue>, JsValue)>) {
         let result = self.update(|w, st| {
             if st.destroyed || st.config_req.take().is_none() {
                 return Ok(());
             }
             match result {
-                Ok(config) => w.configured(st, config),
+                Ok((preset, raw)) => w.configured(st, preset, raw),
                 // The company or preset does not exist: retrying cannot help.
                 Err(Error::Config(code, message)) if code < 500 => {
                     Err(Error::Config(code, message))
@@ -81,26 +81,47 @@ impl Widget {
         report(result);
     }
 
-    fn configured(&self, st: &mut State, config: Preset<JsValue>) -> Result<()> {
+    fn configured(&self, st: &mut State, config: Preset<JsValue>, raw: JsValue) -> Result<()> {
         let Some(settings) = &st.settings else {
             return Ok(());
         };
         let available: Vec<&str> = config.texts.iter().map(|(l, _)| l.as_str()).collect();
         let language = settings.wishes.choose(&available, &config.default_language);
-        let texts = config
+        st.texts = config
             .texts
             .iter()
             .find(|(l, _)| l == language)
-            .map(|(_, t)| decode::texts(t))
+            .map(|(_, t)| FrameTexts::decode(t))
             .unwrap_or_default();
         st.language = Some(language.to_string());
-        st.texts = Rc::new(texts);
-        st.features = config.features;
         st.preset = Some(config.name.clone());
+        st.phone_country = config.phone_country.clone();
+        st.config = Some(raw);
         self.restore(st, &config.name);
         self.build_ui(st, &config)?;
+        if st.session.is_some() || st.open {
+            // A conversation to restore, or `openChat()` before the
+            // configuration: no waiting for an idle moment.
+            self.load_chat(st, false);
+        }
         self.open_socket(st);
         Ok(())
+    }
+
+    /// Picks up a conversation stored for this company, preset and scope.
+    fn restore(&self, st: &mut State, preset: &str) {
+        let Some(settings) = &st.settings else {
+            return;
+        };
+        let key = crate::store::key(&settings.company, preset, settings.scope.as_deref());
+        if let Some(record) = crate::store::load(&key) {
+            st.open = record.open;
+            if st.open {
+                self.emit_app(crate::widget::AppEvent::ChatWindowOpen);
+            }
+            st.session = Some(record);
+        }
+        st.store_key = Some(key);
     }
 
     fn open_socket(&self, st: &mut State) {
@@ -132,19 +153,18 @@ impl Widget {
             match event {
                 SocketEvent::Open => {
                     st.socket_open = true;
-                    w.on_connected(st);
+                    w.tell_chat(st, ChatCall::Connected(true));
                 }
                 SocketEvent::Text(text) => {
-                    let message = parse(&text).ok_or(Error::BadResponse)?;
+                    let message = owidget_web::parse_text(&text).ok_or(Error::BadResponse)?;
                     w.on_message(st, message);
                 }
                 SocketEvent::Closed => {
                     st.socket = None;
                     st.socket_open = false;
-                    st.typing_timer = None;
+                    w.tell_chat(st, ChatCall::Connected(false));
                     w.start_grace(st);
                     w.schedule_retry(st);
-                    w.render(st);
                 }
             }
             Ok(())
@@ -152,17 +172,21 @@ impl Widget {
         report(result);
     }
 
-    /// A message of the socket.
-    fn on_message(&self, st: &mut State, message: ServerMessage) {
-        if let ServerMessage::Status { status } = message {
-            // A status proves the connection works: the next outage starts
-            // the backoff from scratch.
-            st.attempt = 0;
-            st.grace = None;
-            st.outage_reported = false;
-            self.set_status(st, status);
-        } else {
-            self.on_chat_message(st, message);
+    /// A message of the socket: the status is the core's, the rest goes
+    /// to the chat window (frames that come before it do not concern it:
+    /// the server sends chat frames only after the window asked).
+    fn on_message(&self, st: &mut State, message: JsValue) {
+        match decode::frame(&message) {
+            Frame::Status(status) => {
+                // A status proves the connection works: the next outage
+                // starts the backoff from scratch.
+                st.attempt = 0;
+                st.grace = None;
+                st.outage_reported = false;
+                self.set_status(st, status);
+            }
+            Frame::BadStatus => report(Err(Error::BadResponse)),
+            Frame::Chat => self.tell_chat(st, ChatCall::Frame(message)),
         }
     }
 
@@ -220,18 +244,10 @@ impl Widget {
     }
 }
 
-fn parse(text: &str) -> Option<ServerMessage> {
-    crate::wire::server_message_text(text)
-}
-
 impl Widget {
-    /// Sends a message on the socket; false when it is not connected.
-    pub(crate) fn send(&self, st: &State, message: &owidget_protocol::ClientMessage) -> bool {
-        self.send_text(st, &crate::wire::encode::client_message(message))
-    }
-
-    /// Sends an encoded message; false when the socket is not connected.
-    pub(crate) fn send_text(&self, st: &State, text: &str) -> bool {
-        st.socket_open && st.socket.as_ref().is_some_and(|s| s.send(text))
+    /// Sends a text frame; false when the socket is not connected.
+    pub(crate) fn send_text(&self, text: &str) -> bool {
+        self.read(|st| st.socket_open && st.socket.as_ref().is_some_and(|s| s.send(text)))
+            .unwrap_or(false)
     }
 }

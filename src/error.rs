@@ -5,6 +5,8 @@
 //! built by concatenation rather than `format!` to keep `core::fmt` out of the
 //! hot size path: the wasm is part of the first-paint budget.
 
+use owidget_web::{cat, decimal};
+
 /// What went wrong, with enough detail to tell the page author what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Error {
@@ -30,6 +32,9 @@ pub(crate) enum Error {
     BadBaseUrl,
     /// A browser API failed unexpectedly.
     Browser(&'static str),
+    /// The chat window module could not be loaded (it is retried on the
+    /// next open).
+    ChatModule,
 }
 
 /// Result alias of the SDK.
@@ -68,44 +73,16 @@ impl Error {
                     .into()
             }
             Error::Browser(what) => cat(&["the browser refused: ", what]),
+            Error::ChatModule => {
+                "cannot load the chat window (pkg/owidget_chat.js); retrying on the next open:".into()
+            }
         }
     }
-}
-
-/// Concatenates string slices (a `format!` without the formatting machinery).
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
-
-/// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
-pub(crate) fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[i..].iter().map(|&d| d as char).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_digits() {
-        assert_eq!(decimal(0), "0");
-        assert_eq!(decimal(404), "404");
-        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
-    }
 
     #[test]
     fn messages_name_the_method_and_the_fix() {

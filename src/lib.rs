@@ -2,37 +2,44 @@
 //! JavaScript object. The loader (`www/owidget.js`) builds one [`Owidget`]
 //! per snippet and passes it to the snippet's `$owidgetOnLoad`.
 //!
+//! This crate is the core, the part the first paint pays for: the API,
+//! the configuration, the status socket, the button and the window frame.
+//! The chat window's content is a second wasm module (`chat/`, crate
+//! `owidget-chat`) fetched lazily, and phone numbers are normalized by a
+//! third (`phone/`) fetched only when a number is first needed.
+//!
 //! # Layout
-//! - `api`: the `#[wasm_bindgen]` facade, the only place touching untyped JS
-//!   values; TypeScript types in `api.d.ts`.
+//! - `api`: the `#[wasm_bindgen]` facade, the only place touching untyped
+//!   page values; TypeScript types in `api.d.ts`.
 //! - `widget`: one widget's state, callbacks and effects (re-entrancy safe).
 //! - `connection`: configuration fetch, status socket, reconnect, grace.
-//! - `chat`: the conversation state machine (pure), links, `localStorage`.
-//! - `chat_flow`: chat I/O: actions → messages, messages → state/events.
+//! - `chat_link`: loading the chat module and talking to its window.
+//! - `chat_api`: `openChat`, `closeChat`, `addCustomData`.
+//! - `store`: the open conversation in `localStorage` (restore by scope).
 //! - `settings`: `init` arguments → validated settings; server URLs.
 //! - `lang`: the language rule (pure). `backoff`: reconnect delays (pure).
+//! - `texts`: the frame's texts.
 //! - `net`: owned browser resources: the config request (XHR) and the
 //!   WebSocket; dropping them detaches every handler.
-//! - `ui`: shadow-root DOM: button, window, CSS, stacking of several widgets;
-//!   `ui::chat_view` draws the conversation, composer, ended view and
-//!   offline form.
-//! - `dom`: listener that detaches on drop, element helpers (no innerHTML).
-//! - `wire`: protocol JSON decoded from the browser's `JSON.parse` without
-//!   serde's deserializer (size), checked against serde in native tests.
-//! - `console`, `error`: `[owidget]` console output, the one error enum.
+//! - `ui`: shadow-root DOM: button, window frame, CSS, stacking of several
+//!   widgets.
+//! - `wire`: the configuration and the status frame decoded from the
+//!   browser's `JSON.parse` without serde's deserializer (size).
+//! - `error`: the one error enum. DOM helpers, console output and the
+//!   JSON reader/writer are shared with the chat module (`owidget-web`).
 #![deny(missing_docs)]
 
 mod api;
 mod backoff;
-mod chat;
-mod chat_flow;
+mod chat_api;
+mod chat_link;
 mod connection;
-mod console;
-mod dom;
 mod error;
 mod lang;
 mod net;
 mod settings;
+mod store;
+mod texts;
 mod ui;
 mod widget;
 mod wire;

@@ -7,7 +7,9 @@
 
 use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
 
-use crate::error::{cat, decimal, Error, Result};
+use owidget_web::{cat, decimal};
+
+use crate::error::{Error, Result};
 use crate::lang::Wishes;
 
 /// `init`'s arguments, typed but not yet checked.
@@ -71,6 +73,8 @@ pub(crate) struct Endpoints {
     pub api: String,
     /// Same with `ws(s)://`.
     pub ws: String,
+    /// The wasm modules: `<loader directory>pkg/`.
+    pub pkg: String,
 }
 
 impl Endpoints {
@@ -96,9 +100,15 @@ impl Endpoints {
             Some((dir, _)) => cat(&[dir, "/"]),
             None => String::new(),
         };
+        let dir = if path.is_empty() {
+            String::new()
+        } else {
+            cat(&[path, "/"])
+        };
         Ok(Endpoints {
             api: cat(&[scheme, host, "/", &parent]),
             ws: cat(&[ws_scheme, host, "/", &parent]),
+            pkg: cat(&[scheme, host, "/", &dir, "pkg/"]),
         })
     }
 
@@ -190,11 +200,14 @@ mod tests {
         let e = Endpoints::from_base("http://127.0.0.1:8080/widget/").unwrap();
         assert_eq!(e.api, "http://127.0.0.1:8080/");
         assert_eq!(e.ws, "ws://127.0.0.1:8080/");
+        assert_eq!(e.pkg, "http://127.0.0.1:8080/widget/pkg/");
         let e = Endpoints::from_base("https://chat.example.com/owidget/widget?x#y").unwrap();
         assert_eq!(e.api, "https://chat.example.com/owidget/");
         assert_eq!(e.ws, "wss://chat.example.com/owidget/");
+        assert_eq!(e.pkg, "https://chat.example.com/owidget/widget/pkg/");
         let e = Endpoints::from_base("https://h").unwrap();
         assert_eq!(e.api, "https://h/");
+        assert_eq!(e.pkg, "https://h/pkg/");
         assert_eq!(Endpoints::from_base("//h/widget/"), Err(Error::BadBaseUrl));
         assert_eq!(Endpoints::from_base("file:///x/"), Err(Error::BadBaseUrl));
         assert_eq!(Endpoints::from_base("http:///x/"), Err(Error::BadBaseUrl));

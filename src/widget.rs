@@ -1,24 +1,27 @@
 //! One widget: settings, callbacks, connection state and DOM tied together.
 //!
 //! Re-entrancy rule: JS callbacks of the page (status, app events,
-//! normalization) may call back into the widget, so they are never invoked
-//! while the state is borrowed. State changes queue [`Effect`]s; `flush`
-//! runs them after the borrow is released.
+//! normalization) and calls into the chat module (which calls back) may
+//! call back into the widget, so they never run while the state is
+//! borrowed. State changes queue [`Effect`]s; `flush` runs them after the
+//! borrow is released.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use owidget_protocol::{ButtonStatus, Features, Texts};
+use owidget_protocol::ButtonStatus;
+use owidget_web::console;
+use wasm_bindgen::JsValue;
 
-use crate::chat::Chat;
-use crate::console;
+use crate::chat_link::{Chat, ChatCall};
 use crate::error::{Error, Result};
 use crate::net::config::ConfigRequest;
 use crate::net::socket::Socket;
 use crate::settings::{Endpoints, InitArgs, Settings};
-use crate::ui::chat_view::{Extra, Panel};
+use crate::store::Record;
+use crate::texts::FrameTexts;
 use crate::ui::{Ui, UiAction};
 use crate::wire::decode::Preset;
 
@@ -50,27 +53,36 @@ impl AppEvent {
             AppEvent::ChatSessionEnded => "chatSessionEnded",
         }
     }
+
+    /// The event of a `type` string the chat module reports.
+    pub(crate) fn from_name(name: &str) -> Option<AppEvent> {
+        Some(match name {
+            "chatSessionCreated" => AppEvent::ChatSessionCreated,
+            "chatSessionStarted" => AppEvent::ChatSessionStarted,
+            "chatSessionEnded" => AppEvent::ChatSessionEnded,
+            _ => return None,
+        })
+    }
 }
 
 /// The page's status callback.
 pub(crate) type StatusCallback = Rc<dyn Fn(u8)>;
 /// The page's app event callback.
 pub(crate) type AppCallback = Rc<dyn Fn(AppEvent)>;
-/// The page's phone normalization: `Err` when it failed (threw or returned
-/// something else than a string or null), `Ok(None)` for an invalid number.
-pub(crate) type NormalizeCallback = Rc<dyn Fn(&str) -> core::result::Result<Option<String>, ()>>;
 
-/// Something to tell the page once the state is no longer borrowed.
+/// Something to do once the state is no longer borrowed.
 enum Effect {
     Status(u8),
     App(AppEvent),
+    Chat(ChatCall),
 }
 
 #[derive(Default)]
 struct Callbacks {
     status: Option<StatusCallback>,
     app: Option<AppCallback>,
-    normalize: Option<NormalizeCallback>,
+    /// The page's phone normalization (`setCustomNumberNormalization`).
+    normalize: Option<js_sys::Function>,
 }
 
 /// Mutable state of a widget.
@@ -81,9 +93,12 @@ pub(crate) struct State {
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,
-    pub(crate) features: Features,
+    /// The configuration as served, for the chat module.
+    pub(crate) config: Option<JsValue>,
+    /// Country of phone numbers typed without a country code.
+    pub(crate) phone_country: String,
     pub(crate) language: Option<String>,
-    pub(crate) texts: Rc<Texts>,
+    pub(crate) texts: FrameTexts,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) config_req: Option<ConfigRequest>,
     pub(crate) socket: Option<Socket>,
@@ -95,24 +110,19 @@ pub(crate) struct State {
     pub(crate) outage_reported: bool,
     pub(crate) ui: Option<Ui>,
     pub(crate) open: bool,
-    /// The conversation.
+    /// The chat module and this widget's chat window in it.
     pub(crate) chat: Chat,
+    /// The open conversation to keep for a later page.
+    pub(crate) session: Option<Record>,
     /// `addCustomData` values for the next `startChat`, in call order.
     pub(crate) custom_data: Vec<(String, String)>,
-    /// Confirmation or error shown in the window.
-    pub(crate) notice: Option<String>,
-    /// The offline form was stored.
-    pub(crate) offline_sent: bool,
     /// `localStorage` key of this company, preset and scope.
     pub(crate) store_key: Option<String>,
-    /// Sends `typing: false` after a pause in typing.
-    pub(crate) typing_timer: Option<Timeout>,
-    /// Highest operator `seq` reported as read.
-    pub(crate) read_sent: u64,
-    /// Counter of the widget's message ids.
-    pub(crate) next_client_id: u32,
-    /// `openChat(true)` came before the socket was connected.
+    /// `openChat(true)` came before the chat module was there.
     pub(crate) enqueue_pending: bool,
+    /// The window opened before the chat module was there: its first
+    /// field takes the focus once it is.
+    pub(crate) focus_pending: bool,
 }
 
 /// One `owidget` object's implementation.
@@ -164,9 +174,16 @@ impl Widget {
         self.emit(Effect::App(event));
     }
 
+    /// Queues a call into the chat window, when it is there.
+    pub(crate) fn tell_chat(&self, st: &State, call: ChatCall) {
+        if st.chat.ready().is_some() {
+            self.emit(Effect::Chat(call));
+        }
+    }
+
     /// Runs queued effects one by one with no borrow held, so callbacks may
     /// call any method of the widget.
-    fn flush(&self) {
+    pub(crate) fn flush(&self) {
         loop {
             let next = self
                 .effects
@@ -191,6 +208,10 @@ impl Widget {
                     if let Some(cb) = cb {
                         cb(event);
                     }
+                }
+                Effect::Chat(call) => {
+                    drop(cbs);
+                    self.call_chat(call);
                 }
             }
         }
@@ -239,23 +260,22 @@ impl Widget {
     }
 
     /// `setCustomNumberNormalization`.
-    pub(crate) fn set_normalizer(&self, cb: NormalizeCallback) -> Result<()> {
+    pub(crate) fn set_normalizer(&self, f: js_sys::Function) -> Result<()> {
         self.live("setCustomNumberNormalization", |_| ())?;
         if let Ok(mut cbs) = self.callbacks.try_borrow_mut() {
-            cbs.normalize = Some(cb);
+            cbs.normalize = Some(f);
         }
         Ok(())
     }
 
     /// The page's normalization function, if set.
-    // Read by the phone number form, which lands after the chat window.
-    #[allow(dead_code)]
-    pub(crate) fn normalizer(&self) -> Option<NormalizeCallback> {
+    #[allow(dead_code)] // used by the callback form (next step)
+    pub(crate) fn normalizer(&self) -> Option<js_sys::Function> {
         self.callbacks.try_borrow().ok()?.normalize.clone()
     }
 
     /// Reads the state of a widget that is not destroyed.
-    fn live<R>(&self, method: &'static str, f: impl FnOnce(&State) -> R) -> Result<R> {
+    pub(crate) fn live<R>(&self, method: &'static str, f: impl FnOnce(&State) -> R) -> Result<R> {
         match self.read(|st| (!st.destroyed).then(|| f(st))) {
             Some(Some(r)) => Ok(r),
             Some(None) => Err(Error::Destroyed(method)),
@@ -268,73 +288,72 @@ impl Widget {
         if st.status == Some(status) {
             return;
         }
+        let first = st.status.is_none();
         st.status = Some(status);
         self.emit(Effect::Status(status.code()));
         if let Some(ui) = &st.ui {
             ui.render(st.status, &st.texts);
         }
-        self.render(st);
-    }
-
-    /// The panel the window shows in the current state.
-    pub(crate) fn panel(st: &State) -> Panel {
-        let idle = !st.chat.is_open() && st.chat.items.is_empty();
-        if idle && st.status == Some(ButtonStatus::Offline) && st.features.offline_message {
-            Panel::Offline
-        } else {
-            Panel::Chat
+        self.tell_chat(st, ChatCall::Status(status.code()));
+        if first {
+            // Opening should feel instant, but the first paint must not
+            // pay for the chat window: fetch it once the page is idle.
+            self.load_chat(st, true);
         }
     }
 
-    /// Redraws the window's content.
-    pub(crate) fn render(&self, st: &mut State) {
-        let panel = Widget::panel(st);
-        let extra = Extra {
-            panel,
-            disconnected: !st.socket_open,
-            notice: st.notice.as_deref(),
-            offline_sent: st.offline_sent,
-        };
-        if let Some(ui) = &mut st.ui {
-            ui.render_chat(&st.chat, &st.texts, &extra);
-        }
-    }
-
-    /// Handles a click or key in the widget's DOM.
+    /// Handles a click or key in the widget's frame.
     pub(crate) fn on_ui(&self, action: UiAction) {
         let result = self.update(|w, st| {
-            if st.destroyed {
-                return Ok(());
-            }
-            match action {
-                UiAction::Toggle => w.set_open(st, !st.open),
-                UiAction::Close => w.set_open(st, false),
-                action => w.on_chat_action(st, action),
+            if !st.destroyed {
+                let open = action == UiAction::Toggle && !st.open;
+                w.set_open(st, open);
             }
             Ok(())
         });
         report(result);
     }
 
-    /// Opens or closes the window, with its app event.
+    /// Opens or closes the window, with its app event. The chat window's
+    /// first field takes the focus when opened (the close button while the
+    /// chat module is still on its way); the button takes it back.
     pub(crate) fn set_open(&self, st: &mut State, open: bool) {
         if st.open == open {
             return;
         }
         st.open = open;
-        self.render(st);
         if let Some(ui) = &st.ui {
-            ui.set_open(open, Widget::panel(st));
+            ui.set_open(open);
+            if !open || st.chat.ready().is_none() {
+                ui.focus(open);
+            }
+        }
+        st.focus_pending = open && st.chat.ready().is_none();
+        self.tell_chat(st, ChatCall::Open(open));
+        if open {
+            self.load_chat(st, false);
         }
         self.remember(st);
-        if open {
-            self.report_read(st);
-        }
         self.emit_app(if open {
             AppEvent::ChatWindowOpen
         } else {
             AppEvent::ChatWindowClosed
         });
+    }
+
+    /// Stores the open conversation (with the window's state) for a later
+    /// page, or forgets it.
+    pub(crate) fn remember(&self, st: &mut State) {
+        let Some(key) = &st.store_key else {
+            return;
+        };
+        match &mut st.session {
+            Some(record) => {
+                record.open = st.open;
+                crate::store::save(key, record);
+            }
+            None => crate::store::clear(key),
+        }
     }
 
     /// Builds the DOM once the configuration is known.
@@ -349,16 +368,8 @@ impl Widget {
             }),
         )?;
         ui.render(st.status, &st.texts);
-        if let Some((_, email)) = st.custom_data.iter().find(|(k, _)| k == "oo1_guest_email") {
-            ui.view().prefill_email(email);
-        }
+        ui.set_open(st.open);
         st.ui = Some(ui);
-        self.render(st);
-        if st.open {
-            if let Some(ui) = &st.ui {
-                ui.set_open(true, Widget::panel(st));
-            }
-        }
         Ok(())
     }
 
@@ -379,6 +390,9 @@ impl Widget {
         })?;
         if let Ok(mut cbs) = self.callbacks.try_borrow_mut() {
             *cbs = Callbacks::default();
+        }
+        if let Ok(mut q) = self.effects.try_borrow_mut() {
+            q.clear();
         }
         Ok(())
     }

@@ -34,6 +34,8 @@ async fn open_widget(
     wait_for("the status", || prop(&w, "status").as_f64() == Some(status)).await;
     let root = widget_roots().pop().expect("widget DOM");
     assert_eq!(widget_roots().len(), before + 1);
+    // Warmed when the page is idle after the first status.
+    chat_ready(&root).await;
     (w, root, events)
 }
 
@@ -373,6 +375,7 @@ async fn open_chat_with_enqueue_before_connecting_starts_a_chat() {
     assert_eq!(*events.borrow(), ["chatWindowOpen", "chatSessionCreated"]);
     let root = widget_roots().pop().unwrap();
     assert!(!find(&root, "[part=window]").hidden());
+    chat_ready(&root).await;
     let id = waiting_chat(&token, &scope).await;
     operator(&token, "POST", &format!("/chats/{id}/end"), "").await;
     wait_for("chatSessionEnded", || {

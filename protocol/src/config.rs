@@ -95,8 +95,15 @@ macro_rules! texts {
 
         impl Default for Texts {
             fn default() -> Self {
-                Texts { $($field: $en.into(),)* }
+                Texts { $($field: en::$field.into(),)* }
             }
+        }
+
+        /// The English default of every text, one constant per field: a
+        /// module that shows only a few texts links only those strings.
+        #[allow(non_upper_case_globals)]
+        pub mod en {
+            $($(#[$doc])* pub const $field: &str = $en;)*
         }
 
         impl Texts {

@@ -28,7 +28,7 @@ pub(crate) struct ConfigRequest {
 /// Starts `GET url`; `done` gets the result once (unless dropped first).
 pub(crate) fn fetch_config(
     url: &str,
-    done: impl Fn(Result<Preset<JsValue>>) + 'static,
+    done: impl Fn(Result<(Preset<JsValue>, JsValue)>) + 'static,
 ) -> Result<ConfigRequest> {
     let xhr = XmlHttpRequest::new().map_err(|_| Error::Browser("XMLHttpRequest"))?;
     xhr.open("GET", url)
@@ -51,12 +51,15 @@ pub(crate) fn fetch_config(
     })
 }
 
-fn result(xhr: &XmlHttpRequest) -> Result<Preset<JsValue>> {
+/// The decoded preset and the configuration as served (for the chat module).
+fn result(xhr: &XmlHttpRequest) -> Result<(Preset<JsValue>, JsValue)> {
     let status = xhr.status().unwrap_or(0);
     // `null` when the body was not JSON (e.g. a proxy's HTML error page).
     let body = xhr.response().unwrap_or(JsValue::NULL);
     if (200..300).contains(&status) {
-        decode::preset(&body).ok_or(Error::BadResponse)
+        decode::preset(&body)
+            .map(|p| (p, body.clone()))
+            .ok_or(Error::BadResponse)
     } else {
         Err(Error::Config(
             status,

@@ -1,42 +1,29 @@
 //! The widget's DOM: a host element with a shadow root holding the chat
-//! button and the chat window. [`Ui`] owns all of it; dropping it removes
-//! the DOM and every listener.
+//! button and the chat window's frame (title, close button, an empty body
+//! that the lazily loaded chat module fills). [`Ui`] owns all of it;
+//! dropping it removes the DOM and every listener.
 
-pub(crate) mod chat_view;
 mod slots;
 pub(crate) mod style;
 
 use std::rc::Rc;
 
-use owidget_protocol::{ButtonStatus, Position, Texts};
+use owidget_protocol::{ButtonStatus, Position};
+use owidget_web::dom::{attr, child, document, el, show, text, Listener};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
 
-use crate::chat::Chat;
-use crate::dom::{attr, child, document, el, show, text, Listener};
 use crate::error::{Error, Result};
+use crate::texts::FrameTexts;
 use crate::wire::decode::Preset;
-use chat_view::{ChatView, Extra, Panel};
 
-/// What the visitor did in the widget's DOM.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the visitor did in the widget's frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UiAction {
     /// Clicked the chat button.
     Toggle,
     /// Closed the window (close button or Escape).
     Close,
-    /// Sent a message.
-    Send(String),
-    /// Typed in the message box.
-    Typing,
-    /// Clicked "End chat".
-    EndChat,
-    /// Clicked "Start a new chat".
-    NewChat,
-    /// Asked for the transcript to this e-mail.
-    Transcript(String),
-    /// Sent the offline form: e-mail, text.
-    Offline(String, String),
 }
 
 /// Handler of [`UiAction`]s, set by the widget.
@@ -50,7 +37,7 @@ pub(crate) struct Ui {
     window: Element,
     title: Element,
     close: Element,
-    view: ChatView,
+    body: Element,
     slot: slots::Slot,
     _listeners: Vec<Listener>,
 }
@@ -108,7 +95,6 @@ impl Ui {
         attr(&close, "part", "close");
         text(&close, "×");
         let body_el = child(&window, "div", "body");
-        let view = ChatView::new(&body_el, &on_action);
 
         let mut listeners = Vec::with_capacity(3);
         let f = on_action.clone();
@@ -132,14 +118,14 @@ impl Ui {
             window,
             title,
             close,
-            view,
+            body: body_el,
             slot,
             _listeners: listeners,
         })
     }
 
     /// Redraws texts and the status of the button.
-    pub(crate) fn render(&self, status: Option<ButtonStatus>, texts: &Texts) {
+    pub(crate) fn render(&self, status: Option<ButtonStatus>, texts: &FrameTexts) {
         let (class, label) = match status {
             Some(ButtonStatus::Online) => ("btn s1", &texts.button_online),
             Some(ButtonStatus::Busy) => ("btn s2", &texts.button_busy),
@@ -154,33 +140,31 @@ impl Ui {
         attr(&self.close, "title", &texts.close);
     }
 
-    /// Redraws the window's content.
-    pub(crate) fn render_chat(&mut self, chat: &Chat, texts: &Texts, extra: &Extra) {
-        self.view.render(chat, texts, extra);
+    /// The window's body, for the chat module.
+    pub(crate) fn body(&self) -> &Element {
+        &self.body
     }
 
-    /// The window's content.
-    pub(crate) fn view(&self) -> &ChatView {
-        &self.view
-    }
-
-    /// Opens or closes the chat window; focus follows so keyboard users
-    /// land in the window (its first field) and back on the button.
-    pub(crate) fn set_open(&self, open: bool, panel: Panel) {
+    /// Shows or hides the chat window.
+    pub(crate) fn set_open(&self, open: bool) {
         show(&self.window, open);
         attr(
             &self.button,
             "aria-expanded",
             if open { "true" } else { "false" },
         );
-        let target = if open {
-            self.view
-                .focus_target(panel)
-                .or_else(|| self.close.dyn_ref::<HtmlElement>().cloned())
+    }
+
+    /// Moves the focus to the close button (open window, nothing else to
+    /// focus yet) or back to the chat button (closed window), so keyboard
+    /// users land where they can go on.
+    pub(crate) fn focus(&self, close_button: bool) {
+        let target = if close_button {
+            &self.close
         } else {
-            self.button.dyn_ref::<HtmlElement>().cloned()
+            &self.button
         };
-        if let Some(h) = target {
+        if let Some(h) = target.dyn_ref::<HtmlElement>() {
             let _ = h.focus();
         }
     }

@@ -45,7 +45,7 @@ impl Slot {
 
     /// CSS `bottom` of the button in this place.
     pub(crate) fn bottom_css(&self) -> String {
-        let mut s = crate::error::decimal((BOTTOM_PX + STEP_PX * self.0) as u64);
+        let mut s = owidget_web::decimal((BOTTOM_PX + STEP_PX * self.0) as u64);
         s.push_str("px");
         s
     }

@@ -257,6 +257,27 @@ pub async fn waiting_chat(token: &str, scope: &str) -> String {
     panic!("no waiting chat with scope {scope}");
 }
 
+/// Waits until the lazily loaded chat module has filled the window of
+/// `root` (it is fetched when the page is idle after the first status, on
+/// the first open, or at once for a restored chat).
+pub async fn chat_ready(root: &ShadowRoot) {
+    wait_for("the chat window module", || {
+        root.query_selector("[part=composer]").unwrap().is_some()
+    })
+    .await;
+}
+
+/// `performance` resource entries whose URL contains `needle`.
+pub fn fetched(needle: &str) -> usize {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    let entries = performance.get_entries_by_type("resource");
+    entries
+        .iter()
+        .filter_map(|e| Reflect::get(&e, &"name".into()).ok()?.as_string())
+        .filter(|name| name.contains(needle))
+        .count()
+}
+
 /// Text of the element matching `selector` (empty when absent).
 pub fn text_of(root: &ShadowRoot, selector: &str) -> String {
     root.query_selector(selector)

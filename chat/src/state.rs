@@ -1,10 +1,6 @@
 //! The chat session as seen by the visitor: a pure state machine fed with
 //! server messages and the visitor's actions, unit-tested natively. The
-//! widget (`chat_flow.rs`) does the I/O; the view (`ui/chat_view.rs`) draws
-//! this state.
-
-pub(crate) mod linkify;
-pub(crate) mod store;
+//! window (`flow.rs`) does the I/O; the view (`view.rs`) draws this state.
 
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{Author, ServerMessage};
@@ -68,8 +64,9 @@ pub(crate) enum Change {
     Resumed(SessionState),
     /// A new message (stored `seq` advanced).
     Message,
-    /// An offline message, callback or transcript request was stored.
-    Stored(StoredKind),
+    /// An offline message, callback or transcript request was stored (with
+    /// the phone number as the server stored it, for a callback).
+    Stored(StoredKind, Option<String>),
     /// A request failed; the text is the server's reason.
     Failed(String),
     /// Nothing the widget must act on beyond redrawing.
@@ -261,7 +258,7 @@ impl Chat {
                 self.queue = None;
                 Change::Ended
             }
-            ServerMessage::Stored { kind, .. } => Change::Stored(kind),
+            ServerMessage::Stored { kind, phone } => Change::Stored(kind, phone),
             ServerMessage::Error { code, message } => {
                 use owidget_protocol::ErrorCode;
                 match code {
@@ -329,4 +326,5 @@ pub(crate) fn fill(template: &str, key: &str, value: &str) -> String {
 }
 
 #[cfg(test)]
+#[path = "state_tests.rs"]
 mod tests;

@@ -1,17 +1,40 @@
 //! The content of the chat window: conversation, composer, ended view and
-//! offline form. Built once with DOM calls; [`ChatView::render`] updates it
-//! from the [`Chat`] state. Messages are appended (never re-rendered) so the
-//! live region announces only new ones.
+//! offline form. Built once with DOM calls into the body element of the
+//! core's window frame; [`View::render`] updates it from the [`Chat`]
+//! state. Messages are appended (never re-rendered) so the live region
+//! announces only new ones.
 
 use owidget_protocol::{Author, Texts};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
 
-use super::{OnAction, UiAction};
-use crate::chat::linkify::{pieces, Piece};
-use crate::chat::{fill, Chat, Mark, Phase};
-use crate::dom::{attr, child, show, text, Listener};
-use crate::error::{cat, decimal};
+use std::rc::Rc;
+
+use owidget_web::dom::{attr, child, show, text, Listener};
+use owidget_web::{cat, decimal};
+
+use crate::linkify::{pieces, Piece};
+use crate::state::{fill, Chat, Mark, Phase};
+
+/// What the visitor did in the chat window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Sent a message.
+    Send(String),
+    /// Typed in the message box.
+    Typing,
+    /// Clicked "End chat".
+    EndChat,
+    /// Clicked "Start a new chat".
+    NewChat,
+    /// Asked for the transcript to this e-mail.
+    Transcript(String),
+    /// Sent the offline form: e-mail, text.
+    Offline(String, String),
+}
+
+/// Handler of [`Action`]s, set by the window.
+pub(crate) type OnAction = Rc<dyn Fn(Action)>;
 
 /// Which panel the window shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +63,8 @@ struct Row {
 }
 
 /// DOM of the window's content.
-pub(crate) struct ChatView {
+pub(crate) struct View {
+    body: Element,
     info: Element,
     log: Element,
     typing: Element,
@@ -88,9 +112,13 @@ fn submit_button(form: &Element) -> Element {
     b
 }
 
-impl ChatView {
+impl View {
     /// Builds the content into `body`; actions go to `on_action`.
-    pub(crate) fn new(body: &Element, on_action: &OnAction) -> ChatView {
+    pub(crate) fn new(body: &Element, on_action: OnAction) -> View {
+        let on_action = &on_action;
+        // The chat's own rules: a <style> anywhere in the shadow tree
+        // applies to all of it, and the core's first-paint CSS stays small.
+        text(&child(body, "style", ""), crate::style::CSS);
         let info = child(body, "p", "info");
         attr(&info, "role", "status");
         let log = child(body, "ol", "log");
@@ -149,7 +177,7 @@ impl ChatView {
                 let value = i.value();
                 if !value.trim().is_empty() {
                     i.set_value("");
-                    a(UiAction::Send(value));
+                    a(Action::Send(value));
                 }
             }),
         ));
@@ -170,14 +198,14 @@ impl ChatView {
             }),
         ));
         let a = on_action.clone();
-        listeners.push(on(&input, "input", Box::new(move |_| a(UiAction::Typing))));
+        listeners.push(on(&input, "input", Box::new(move |_| a(Action::Typing))));
         let a = on_action.clone();
-        listeners.push(on(&end, "click", Box::new(move |_| a(UiAction::EndChat))));
+        listeners.push(on(&end, "click", Box::new(move |_| a(Action::EndChat))));
         let a = on_action.clone();
         listeners.push(on(
             &new_chat,
             "click",
-            Box::new(move |_| a(UiAction::NewChat)),
+            Box::new(move |_| a(Action::NewChat)),
         ));
         let (a, t) = (on_action.clone(), t_email.clone());
         listeners.push(on(
@@ -185,7 +213,7 @@ impl ChatView {
             "submit",
             Box::new(move |e| {
                 e.prevent_default();
-                a(UiAction::Transcript(t.value()));
+                a(Action::Transcript(t.value()));
             }),
         ));
         let (a, oe, ot) = (on_action.clone(), o_email.clone(), o_text.clone());
@@ -194,10 +222,11 @@ impl ChatView {
             "submit",
             Box::new(move |e| {
                 e.prevent_default();
-                a(UiAction::Offline(oe.value(), ot.value()));
+                a(Action::Offline(oe.value(), ot.value()));
             }),
         ));
-        ChatView {
+        View {
+            body: body.clone(),
             info,
             log,
             typing,
@@ -347,14 +376,15 @@ impl ChatView {
         }
     }
 
-    /// The field to focus when the window opens.
-    pub(crate) fn focus_target(&self, panel: Panel) -> Option<HtmlElement> {
+    /// Focuses the first field of `panel`; false when it has none.
+    pub(crate) fn focus(&self, panel: Panel) -> bool {
         let e: &Element = match panel {
             Panel::Chat if !self.compose.has_attribute("hidden") => &self.input,
             Panel::Offline => &self.o_email,
-            _ => return None,
+            _ => return false,
         };
-        e.dyn_ref::<HtmlElement>().cloned()
+        e.dyn_ref::<HtmlElement>()
+            .is_some_and(|h| h.focus().is_ok())
     }
 
     /// Clears the offline form after it was stored.
@@ -370,6 +400,13 @@ impl ChatView {
         if self.t_email.value().is_empty() {
             self.t_email.set_value(email);
         }
+    }
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        // The listeners go with the fields; the core's frame stays.
+        self.body.set_text_content(None);
     }
 }
 

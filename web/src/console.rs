@@ -3,21 +3,21 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::error::cat;
+use crate::cat;
 
 /// `console.error("[owidget] " + message)`.
-pub(crate) fn error(message: &str) {
+pub fn error(message: &str) {
     web_sys::console::error_1(&prefixed(message));
 }
 
 /// `console.warn("[owidget] " + message)`.
-pub(crate) fn warn(message: &str) {
+pub fn warn(message: &str) {
     web_sys::console::warn_1(&prefixed(message));
 }
 
 /// `console.error("[owidget] " + message, value)`: keeps a thrown value's
 /// stack visible in the console.
-pub(crate) fn error_with(message: &str, value: &JsValue) {
+pub fn error_with(message: &str, value: &JsValue) {
     web_sys::console::error_2(&prefixed(message), value);
 }
 

@@ -8,7 +8,7 @@ use web_sys::{Document, Element, Event, EventTarget};
 /// An event listener, removed from its target when dropped (the gloo-events
 /// pattern): the widget never leaves handlers behind in the host page.
 #[must_use = "the listener is removed when dropped"]
-pub(crate) struct Listener {
+pub struct Listener {
     target: EventTarget,
     kind: &'static str,
     closure: Closure<dyn FnMut(Event)>,
@@ -16,7 +16,7 @@ pub(crate) struct Listener {
 
 impl Listener {
     /// Adds `handler` for events of `kind` on `target`.
-    pub(crate) fn new(
+    pub fn new(
         target: &EventTarget,
         kind: &'static str,
         handler: impl FnMut(Event) + 'static,
@@ -41,12 +41,12 @@ impl Drop for Listener {
 }
 
 /// The page's document (the widget only runs in a window).
-pub(crate) fn document() -> Option<Document> {
+pub fn document() -> Option<Document> {
     web_sys::window()?.document()
 }
 
 /// Creates `<tag class=class>`.
-pub(crate) fn el(doc: &Document, tag: &str, class: &str) -> Element {
+pub fn el(doc: &Document, tag: &str, class: &str) -> Element {
     // `create_element` fails only for invalid tag names and ours are
     // literals; aborting avoids pulling panic formatting into the wasm.
     let e = doc
@@ -59,7 +59,7 @@ pub(crate) fn el(doc: &Document, tag: &str, class: &str) -> Element {
 }
 
 /// Creates an element in `parent`'s document and appends it to `parent`.
-pub(crate) fn child(parent: &Element, tag: &str, class: &str) -> Element {
+pub fn child(parent: &Element, tag: &str, class: &str) -> Element {
     let doc = parent
         .owner_document()
         .unwrap_or_else(|| std::process::abort());
@@ -69,17 +69,17 @@ pub(crate) fn child(parent: &Element, tag: &str, class: &str) -> Element {
 }
 
 /// Sets an attribute, ignoring the (impossible for literal names) error.
-pub(crate) fn attr(e: &Element, name: &str, value: &str) {
+pub fn attr(e: &Element, name: &str, value: &str) {
     let _ = e.set_attribute(name, value);
 }
 
 /// Sets the element's text (rendered as text, never parsed as HTML).
-pub(crate) fn text(e: &Element, value: &str) {
+pub fn text(e: &Element, value: &str) {
     e.set_text_content(Some(value));
 }
 
 /// Shows or hides an element with the `hidden` attribute.
-pub(crate) fn show(e: &Element, visible: bool) {
+pub fn show(e: &Element, visible: bool) {
     if visible {
         let _ = e.remove_attribute("hidden");
     } else {

@@ -1,15 +1,15 @@
 //! The open conversation kept in the page's `localStorage`, so a reload or
 //! another page of the same site resumes it, under the same company,
-//! preset and `init` scope only.
+//! preset and `init` scope only. The core keeps it (not the chat module):
+//! a stored conversation is what makes the core fetch the chat module at
+//! once after a reload.
 //!
 //! Stored: session id, resume token, last seen `seq` and whether the window
 //! was open. After a reload the widget resumes from `seq` 0 anyway (the
 //! messages themselves are not stored in the page), so the whole
 //! conversation is drawn again; `lastSeq` tells how far the page had got.
 
-use crate::error::cat;
-use crate::wire::encode::Obj;
-use crate::wire::Json;
+use owidget_web::{cat, Json, Obj};
 
 /// One stored conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ fn storage() -> Option<web_sys::Storage> {
 /// The record under `key`, if any.
 pub(crate) fn load(key: &str) -> Option<Record> {
     let text = storage()?.get_item(key).ok()??;
-    Record::decode(&crate::wire::parse_text(&text)?)
+    Record::decode(&owidget_web::parse_text(&text)?)
 }
 
 /// Stores `record` under `key` (quietly does nothing when storage is off).

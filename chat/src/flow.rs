@@ -1,0 +1,261 @@
+//! The chat's I/O: visitor actions → client messages, server messages →
+//! [`Chat`] state, app events and the session record the core keeps in
+//! `localStorage`; resume after reconnects and reloads.
+
+use gloo_timers::callback::Timeout;
+use owidget_protocol::widget::{SessionState, StoredKind};
+use owidget_protocol::{ClientMessage, ServerMessage};
+use owidget_web::{cat, decimal, Obj};
+
+use crate::encode::{client_message, start_chat, StartChat};
+use crate::state::{is_email, Change, Chat, Phase};
+use crate::view::Action;
+use crate::window::{Effect, State, Window};
+
+/// Pause after which the operator sees the visitor stop typing.
+const TYPING_IDLE_MS: u32 = 3_000;
+
+impl Window {
+    /// Sends a message; false when the socket is not connected.
+    pub(crate) fn send(&self, m: &ClientMessage) -> bool {
+        self.send_text(&client_message(m))
+    }
+
+    /// The socket is (re)connected: reattach the session and resend what
+    /// the server has not stored (ids make resends idempotent).
+    pub(crate) fn on_connected(&self, st: &mut State) {
+        if std::mem::take(&mut st.enqueue_pending) && !st.chat.is_open() {
+            self.start_chat(st, None);
+        }
+        if let Some((session_id, token)) = st.chat.session.clone() {
+            if st.chat.phase != Phase::Ended {
+                self.send(&ClientMessage::Resume {
+                    session_id,
+                    token,
+                    after_seq: st.chat.last_seq,
+                });
+            }
+        }
+    }
+
+    fn resend_unsent(&self, st: &State) {
+        for (client_id, text) in st.chat.unsent() {
+            self.send(&ClientMessage::Send {
+                client_id: client_id.into(),
+                text: text.into(),
+            });
+        }
+    }
+
+    /// A server message for the chat.
+    pub(crate) fn on_message(&self, st: &mut State, message: ServerMessage) {
+        match st.chat.apply(message) {
+            Change::Created => {
+                self.emit(Effect::Event("chatSessionCreated"));
+                self.remember(st);
+            }
+            Change::Started => self.emit(Effect::Event("chatSessionStarted")),
+            Change::Ended => {
+                self.emit(Effect::Event("chatSessionEnded"));
+                self.forget();
+            }
+            Change::Resumed(SessionState::Ended) => self.forget(),
+            Change::Resumed(_) => {
+                self.resend_unsent(st);
+                self.remember(st);
+            }
+            Change::Message => {
+                self.remember(st);
+                self.report_read(st);
+            }
+            Change::Stored(kind, _) => {
+                st.notice = Some(match kind {
+                    StoredKind::OfflineMessage => {
+                        st.offline_sent = true;
+                        if let Some(view) = &st.view {
+                            view.clear_offline();
+                        }
+                        st.texts.offline_sent.clone()
+                    }
+                    StoredKind::Transcript => st.texts.transcript_sent.clone(),
+                    StoredKind::CallbackRequest => st.texts.callback_sent.clone(),
+                });
+            }
+            Change::Failed(reason) => {
+                if st.chat.session.is_none() {
+                    // A refused resume (unknown session): nothing to restore.
+                    self.forget();
+                }
+                st.notice = Some(if reason.is_empty() {
+                    st.texts.send_failed.clone()
+                } else {
+                    reason
+                });
+            }
+            Change::Redraw => {}
+        }
+        self.render(st);
+    }
+
+    /// A visitor action in the chat window.
+    pub(crate) fn on_action(&self, st: &mut State, action: Action) {
+        st.notice = None;
+        match action {
+            Action::Send(text) => self.visitor_text(st, text),
+            Action::Typing => self.visitor_typing(st),
+            Action::EndChat => {
+                if !self.send(&ClientMessage::EndChat) {
+                    st.notice = Some(st.texts.send_failed.clone());
+                }
+            }
+            Action::NewChat => {
+                st.chat = Chat::default();
+                st.read_sent = 0;
+            }
+            Action::Transcript(email) => {
+                let email = email.trim().to_string();
+                if !is_email(&email) {
+                    st.notice = Some(st.texts.invalid_email.clone());
+                } else if !self.send(&ClientMessage::Transcript { email }) {
+                    st.notice = Some(st.texts.send_failed.clone());
+                }
+            }
+            Action::Offline(email, text) => {
+                let email = email.trim().to_string();
+                if !is_email(&email) {
+                    st.notice = Some(st.texts.invalid_email.clone());
+                } else if !text.trim().is_empty() {
+                    let m = ClientMessage::OfflineMessage {
+                        email,
+                        text,
+                        language: st.language.clone(),
+                        page_url: page_url(),
+                    };
+                    if !self.send(&m) {
+                        st.notice = Some(st.texts.send_failed.clone());
+                    }
+                }
+            }
+        }
+        self.render(st);
+    }
+
+    fn visitor_text(&self, st: &mut State, text: String) {
+        if st.chat.is_open() && st.chat.session.is_some() {
+            st.typing_timer = None;
+            st.next_client_id += 1;
+            let client_id = client_id(st.next_client_id);
+            st.chat.send(client_id.clone(), text.clone());
+            // Unsent messages stay marked "…" and go out on reconnect.
+            self.send(&ClientMessage::Send { client_id, text });
+        } else if st.chat.phase != Phase::Starting && st.chat.phase != Phase::Resuming {
+            self.start_chat(st, Some(text));
+        }
+    }
+
+    /// Starts a chat (puts the visitor in the queue), with a first message.
+    pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) {
+        let url = page_url();
+        let m = start_chat(&StartChat {
+            language: &st.language,
+            page_url: &url,
+            scope: st.scope.as_deref(),
+            custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
+            text: text.as_deref(),
+        });
+        if self.send_text(&m) {
+            st.chat.start(text);
+            st.read_sent = 0;
+        } else {
+            st.notice = Some(st.texts.send_failed.clone());
+        }
+    }
+
+    /// `openChat(true)`: starts a chat now, or once the socket is up.
+    pub(crate) fn enqueue(&self) {
+        self.update(|w, st| {
+            if st.chat.is_open() {
+                return;
+            }
+            if st.connected {
+                w.start_chat(st, None);
+                w.render(st);
+            } else {
+                st.enqueue_pending = true;
+            }
+        });
+    }
+
+    /// `addCustomData` accepted by the core (before the chat started).
+    pub(crate) fn add_custom_data(&self, name: String, value: String) {
+        self.update(|_, st| {
+            if name == "oo1_guest_email" {
+                if let Some(view) = &st.view {
+                    view.prefill_email(&value);
+                }
+            }
+            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value,
+                None => st.custom_data.push((name, value)),
+            }
+        });
+    }
+
+    fn visitor_typing(&self, st: &mut State) {
+        if st.chat.phase != Phase::Active && st.chat.phase != Phase::Waiting {
+            return;
+        }
+        if st.typing_timer.is_none() {
+            self.send(&ClientMessage::Typing { typing: true });
+        }
+        let me = self.me.clone();
+        st.typing_timer = Some(Timeout::new(TYPING_IDLE_MS, move || {
+            if let Some(w) = me.upgrade() {
+                w.update(|w, st| {
+                    st.typing_timer = None;
+                    w.send(&ClientMessage::Typing { typing: false });
+                });
+            }
+        }));
+    }
+
+    /// Tells the server what the visitor has seen (window open).
+    pub(crate) fn report_read(&self, st: &mut State) {
+        let seen = st.chat.last_incoming();
+        if st.open && seen > st.read_sent && self.send(&ClientMessage::Read { seq: seen }) {
+            st.read_sent = seen;
+        }
+    }
+
+    /// Hands the open session to the core, which keeps it for a later page.
+    fn remember(&self, st: &State) {
+        let Some((session_id, token)) = &st.chat.session else {
+            return;
+        };
+        if st.chat.is_open() {
+            let mut o = Obj::new("");
+            o.str("sessionId", session_id)
+                .str("token", token)
+                .num("lastSeq", st.chat.last_seq);
+            self.emit(Effect::Session(Some(o.end())));
+        }
+    }
+
+    fn forget(&self) {
+        self.emit(Effect::Session(None));
+    }
+}
+
+/// A message id unique across reloads of the page (a counter alone would
+/// repeat after a reload and the server would drop the "duplicate").
+fn client_id(n: u32) -> String {
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    cat(&["w", &decimal(random), "-", &decimal(u64::from(n))])
+}
+
+/// The page's URL, sent with chats and forms.
+pub(crate) fn page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}

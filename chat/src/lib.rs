@@ -1,0 +1,38 @@
+//! The owidget chat window: the second wasm module of the SDK. The core
+//! (`owidget`, first paint) draws the button and the window frame and
+//! fetches this module only when the window is first opened, when a chat
+//! must be restored, or when the page is idle after the first status. The
+//! core creates one [`ChatWindow`] per widget with `create`, forwards the
+//! socket frames it does not handle, and receives frames to send, app
+//! events and the session record through JS callbacks ([`host`]).
+//!
+//! # Layout
+//! - `api`: the `#[wasm_bindgen]` surface (`create`, `ChatWindow`).
+//! - `host`: the core's callbacks, typed.
+//! - `window`: one chat window's state, effects and re-entrancy rule.
+//! - `flow`: chat I/O: actions → messages, messages → state/events.
+//! - `state`: the conversation state machine (pure). `linkify`: links.
+//! - `view`: the DOM of conversation, composer, ended view, offline form;
+//!   `style`: its CSS.
+//! - `decode` / `encode`: the protocol's JSON without serde in the wasm.
+#![deny(missing_docs)]
+
+mod api;
+mod decode;
+mod encode;
+mod flow;
+pub mod host;
+mod linkify;
+mod state;
+mod style;
+mod view;
+mod window;
+
+pub use api::{create, ChatWindow};
+
+// Size: see the root Cargo.toml. `LockedAllocator` (a spin lock that is
+// never contended in single-threaded wasm) because `unsafe` is forbidden.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

@@ -1,0 +1,22 @@
+//! The chat window's CSS, added to the core's shadow root with the window's
+//! content. The core's stylesheet (`src/ui/style.rs`) has the button, the
+//! frame, the colour variables `--ow-bg` / `--ow-fg` and the focus rings.
+
+/// Stylesheet of the conversation and the forms.
+pub(crate) const CSS: &str = "\
+.info{margin:0;padding:8px 12px;background:#f6f8fa;border-bottom:1px solid #d0d7de;font-size:13px}\
+.log{flex:1;overflow-y:auto;margin:0;padding:8px 12px;list-style:none;display:flex;flex-direction:column;gap:6px}\
+.m{max-width:85%;padding:6px 10px;border-radius:10px;background:#f1f3f5;align-self:flex-start;overflow-wrap:anywhere}\
+.m.v{align-self:flex-end;background:var(--ow-bg);color:var(--ow-fg)}.m.v a{color:inherit}\
+.m.s{align-self:center;background:none;color:#57606a;font-size:12px}\
+.meta{display:flex;gap:6px;font-size:11px;opacity:.8}.who{font-weight:600}\
+.txt{white-space:pre-wrap}.mark{font-size:11px;opacity:.8;text-align:right}.mark:empty{display:none}\
+.typing{margin:0;padding:2px 12px;font-size:12px;color:#57606a;font-style:italic}\
+.compose{display:flex;gap:6px;padding:8px;border-top:1px solid #d0d7de}\
+.fld{flex:1;min-width:0;width:100%;padding:6px 8px;border:1px solid #8c959f;border-radius:6px;font:inherit;color:inherit;background:#fff;resize:none}\
+.fld:focus{outline:2px solid #0969da;outline-offset:0}\
+.go,.end{padding:6px 12px;border:0;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font:inherit;font-weight:600;cursor:pointer}\
+.end{margin:0 8px 8px;background:#eaeef2;color:#1f2328}\
+.ended,.form{display:flex;flex-direction:column;gap:8px;padding:12px}\
+.offline{flex:1;overflow-y:auto}.offline h2{margin:0;font-size:16px}.lbl{font-size:13px;font-weight:600}\
+";

@@ -1,0 +1,270 @@
+//! One chat window: its state, the view and the link to the core.
+//!
+//! Re-entrancy rule (as in the core): calls to the core that may reach the
+//! page's callbacks (app events, the stored session) are queued as
+//! [`Effect`]s while the state is borrowed and run by `flush` after the
+//! borrow is released, so a page callback may call back into the widget.
+//! Sending a frame only touches the socket and is done at once.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use owidget_protocol::{ButtonStatus, Features, Texts};
+use owidget_web::Json;
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+use crate::decode;
+use crate::host::Host;
+use crate::state::{Chat, Phase};
+use crate::view::{Extra, Panel, View};
+
+/// Something to tell the core once the state is no longer borrowed.
+pub(crate) enum Effect {
+    /// An app event.
+    Event(&'static str),
+    /// The session record to remember (`None`: forget it).
+    Session(Option<String>),
+}
+
+/// Mutable state of a chat window.
+pub(crate) struct State {
+    pub(crate) destroyed: bool,
+    pub(crate) texts: Texts,
+    pub(crate) features: Features,
+    pub(crate) language: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) status: Option<ButtonStatus>,
+    pub(crate) open: bool,
+    pub(crate) connected: bool,
+    /// The conversation.
+    pub(crate) chat: Chat,
+    /// `addCustomData` values for the next `startChat`, in call order.
+    pub(crate) custom_data: Vec<(String, String)>,
+    /// Confirmation or error shown in the window.
+    pub(crate) notice: Option<String>,
+    /// The offline form was stored.
+    pub(crate) offline_sent: bool,
+    /// Sends `typing: false` after a pause in typing.
+    pub(crate) typing_timer: Option<Timeout>,
+    /// Highest operator `seq` reported as read.
+    pub(crate) read_sent: u64,
+    /// Counter of the widget's message ids.
+    pub(crate) next_client_id: u32,
+    /// `openChat(true)` came before the socket was connected.
+    pub(crate) enqueue_pending: bool,
+    pub(crate) view: Option<View>,
+}
+
+/// The chat window's implementation.
+pub(crate) struct Window {
+    pub(crate) me: Weak<Window>,
+    pub(crate) host: Host,
+    state: RefCell<State>,
+    effects: RefCell<VecDeque<Effect>>,
+}
+
+impl Window {
+    /// Builds the window into `body` (an element of the core's shadow
+    /// root). `config` is the preset's configuration as the server sent it;
+    /// `init` the core's state (see `api::create`).
+    pub(crate) fn new(body: &Element, config: &JsValue, init: &JsValue, host: Host) -> Rc<Window> {
+        let language = init.get("language").and_then(|l| l.string());
+        let language = language.unwrap_or_default();
+        let mut chat = Chat::default();
+        // A conversation the core restores after a reload.
+        if let (Some(id), Some(token)) = (
+            init.get("sessionId").and_then(|v| v.string()),
+            init.get("token").and_then(|v| v.string()),
+        ) {
+            chat.phase = Phase::Resuming;
+            chat.session = Some((id, token));
+        }
+        let state = State {
+            destroyed: false,
+            texts: decode::texts_of(config, &language),
+            features: decode::features(config),
+            language,
+            scope: init.get("scope").and_then(|s| s.string()),
+            status: init
+                .get("status")
+                .and_then(|s| s.number())
+                .and_then(|n| ButtonStatus::from_code(n as u8)),
+            open: init.get("open").and_then(|o| o.boolean()) == Some(true),
+            connected: false,
+            chat,
+            custom_data: init
+                .get("customData")
+                .map(|d| d.entries())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.string()?)))
+                .collect(),
+            notice: None,
+            offline_sent: false,
+            typing_timer: None,
+            read_sent: 0,
+            next_client_id: 0,
+            enqueue_pending: init.get("enqueue").and_then(|e| e.boolean()) == Some(true),
+            view: None,
+        };
+        let w = Rc::new_cyclic(|me: &Weak<Window>| Window {
+            me: me.clone(),
+            host,
+            state: RefCell::new(state),
+            effects: RefCell::default(),
+        });
+        let me = w.me.clone();
+        let view = View::new(
+            body,
+            Rc::new(move |action| {
+                if let Some(w) = me.upgrade() {
+                    w.update(|w, st| w.on_action(st, action));
+                }
+            }),
+        );
+        w.update(|w, st| {
+            if let Some((_, email)) = st.custom_data.iter().find(|(k, _)| k == "oo1_guest_email") {
+                view.prefill_email(email);
+            }
+            st.view = Some(view);
+            w.render(st);
+        });
+        if init.get("connected").and_then(|c| c.boolean()) == Some(true) {
+            w.set_connected(true);
+        }
+        w
+    }
+
+    /// Runs `f` on the state (unless destroyed), then runs queued effects.
+    pub(crate) fn update(&self, f: impl FnOnce(&Window, &mut State)) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            if !st.destroyed {
+                f(self, &mut st);
+            }
+        }
+        self.flush();
+    }
+
+    /// Reads the state (`None` while it is being updated).
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&State) -> R) -> Option<R> {
+        self.state.try_borrow().ok().map(|st| f(&st))
+    }
+
+    /// Queues an effect.
+    pub(crate) fn emit(&self, effect: Effect) {
+        if let Ok(mut q) = self.effects.try_borrow_mut() {
+            q.push_back(effect);
+        }
+    }
+
+    fn flush(&self) {
+        loop {
+            let next = self
+                .effects
+                .try_borrow_mut()
+                .ok()
+                .and_then(|mut q| q.pop_front());
+            match next {
+                None => break,
+                Some(Effect::Event(name)) => self.host.event(name),
+                Some(Effect::Session(record)) => self.host.session(record),
+            }
+        }
+    }
+
+    /// Sends a frame; false when the socket is down.
+    pub(crate) fn send_text(&self, text: &str) -> bool {
+        self.host.send(text)
+    }
+
+    /// A server message the core does not handle itself.
+    pub(crate) fn frame(&self, message: &JsValue) {
+        let Some(message) = decode::server_message(message) else {
+            return;
+        };
+        self.update(|w, st| w.on_message(st, message));
+    }
+
+    /// The socket went up or down.
+    pub(crate) fn set_connected(&self, on: bool) {
+        self.update(|w, st| {
+            st.connected = on;
+            if on {
+                w.on_connected(st);
+            } else {
+                st.typing_timer = None;
+            }
+            w.render(st);
+        });
+    }
+
+    /// The button status changed.
+    pub(crate) fn set_status(&self, status: Option<ButtonStatus>) {
+        self.update(|w, st| {
+            st.status = status;
+            w.render(st);
+        });
+    }
+
+    /// The window was opened or closed; when opened, focuses the first
+    /// field and returns true (false: nothing to focus).
+    pub(crate) fn set_open(&self, open: bool) -> bool {
+        let mut focused = false;
+        self.update(|w, st| {
+            st.open = open;
+            w.render(st);
+            if open {
+                w.report_read(st);
+                let panel = w.panel(st);
+                if let Some(view) = &st.view {
+                    focused = view.focus(panel);
+                }
+            }
+        });
+        focused
+    }
+
+    /// Whether a chat runs (custom data can no longer change it).
+    pub(crate) fn started(&self) -> bool {
+        self.read(|st| st.chat.is_open()).unwrap_or(true)
+    }
+
+    /// Tears the window down: DOM, listeners and timers go now; later
+    /// calls do nothing.
+    pub(crate) fn destroy(&self) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            st.destroyed = true;
+            st.view = None;
+            st.typing_timer = None;
+        }
+        if let Ok(mut q) = self.effects.try_borrow_mut() {
+            q.clear();
+        }
+    }
+
+    /// The panel the window shows in the current state.
+    pub(crate) fn panel(&self, st: &State) -> Panel {
+        let idle = !st.chat.is_open() && st.chat.items.is_empty();
+        if idle && st.status == Some(ButtonStatus::Offline) && st.features.offline_message {
+            Panel::Offline
+        } else {
+            Panel::Chat
+        }
+    }
+
+    /// Redraws the window's content.
+    pub(crate) fn render(&self, st: &mut State) {
+        let extra = Extra {
+            panel: self.panel(st),
+            disconnected: !st.connected,
+            notice: st.notice.as_deref(),
+            offline_sent: st.offline_sent,
+        };
+        if let Some(view) = &mut st.view {
+            view.render(&st.chat, &st.texts, &extra);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The page's chat methods beyond the seed API: `openChat`, `closeChat`,
+//! `addCustomData`. They work before the chat module is there: the core
+//! keeps what the chat window must start from and hands it over.
+
+use crate::chat_link::ChatCall;
+use crate::error::{Error, Result};
+use crate::widget::Widget;
+
+/// Most `addCustomData` entries (the server refuses more).
+const MAX_CUSTOM_DATA: usize = 50;
+
+impl Widget {
+    /// `openChat([enqueue])`.
+    pub(crate) fn open_chat(&self, enqueue: bool) -> Result<()> {
+        self.update(|w, st| {
+            if st.destroyed {
+                return Err(Error::Destroyed("openChat"));
+            }
+            if st.settings.is_none() {
+                return Err(Error::NotInitialized("openChat"));
+            }
+            w.set_open(st, true);
+            if enqueue {
+                if st.chat.ready().is_some() {
+                    w.tell_chat(st, ChatCall::Enqueue);
+                } else {
+                    // Handed to the chat window when it is created; it
+                    // starts the chat as soon as the socket is up.
+                    st.enqueue_pending = true;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `closeChat()`: closes the window; the conversation goes on.
+    pub(crate) fn close_chat(&self) -> Result<()> {
+        self.update(|w, st| {
+            if st.destroyed {
+                return Err(Error::Destroyed("closeChat"));
+            }
+            w.set_open(st, false);
+            Ok(())
+        })
+    }
+
+    /// `addCustomData(name, value)`.
+    pub(crate) fn add_custom_data(&self, name: String, value: String) -> Result<()> {
+        self.update(|w, st| {
+            if st.destroyed {
+                return Err(Error::Destroyed("addCustomData"));
+            }
+            if w.chat_started(st) {
+                return Err(Error::ChatAlreadyStarted);
+            }
+            if name.is_empty() || chars(&name) > 100 || chars(&value) > 1000 {
+                return Err(Error::BadArgument(
+                    "addCustomData",
+                    "name must be 1-100 characters and value at most 1000",
+                ));
+            }
+            let full = st.custom_data.len() >= MAX_CUSTOM_DATA;
+            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value.clone(),
+                None if full => {
+                    return Err(Error::BadArgument(
+                        "addCustomData",
+                        "at most 50 entries are kept",
+                    ));
+                }
+                None => st.custom_data.push((name.clone(), value.clone())),
+            }
+            w.tell_chat(st, ChatCall::CustomData(name, value));
+            Ok(())
+        })
+    }
+}
+
+/// Number of characters of `s`: `chars().count()` brings a vectorised
+/// counter of ~1 KB of wasm; a few hundred characters need no speed.
+fn chars(s: &str) -> usize {
+    s.bytes().filter(|b| (b & 0xC0) != 0x80).count()
+}

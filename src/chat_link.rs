@@ -1,0 +1,310 @@
+//! The chat window lives in a second wasm module (`owidget-chat`, built to
+//! `pkg/owidget_chat.js` + `pkg/owidget_chat_bg.wasm`) so that the first
+//! paint does not pay for it. The core fetches it on the first open of the
+//! window, at once when a conversation must be restored after a reload,
+//! and otherwise when the page is idle after the first status, so that
+//! opening usually finds it ready.
+//!
+//! Only JS values cross between the modules (each has its own memory):
+//! the core creates one chat window per widget with the window's body
+//! element, the configuration as served, its state as JSON text and an
+//! object of callbacks (`send`, `event`, `session`); it forwards the socket
+//! frames it does not handle and tells the window about status, open state
+//! and connection. Every call into the module is caught: a failing chat
+//! window is reported, never thrown into the page.
+
+use js_sys::{Object, Reflect};
+use owidget_web::{console, Obj};
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+use crate::error::Error;
+use crate::store::Record;
+use crate::widget::{report, AppEvent, State, Widget};
+
+// `import()` is syntax, not a function a binding could call: this snippet
+// is the one piece of hand-written JS in the core (the build bundles it
+// into the glue, so it costs no extra request). One module instance per
+// URL, however many widgets use it; a failed load is forgotten so that a
+// later attempt fetches again.
+#[wasm_bindgen(inline_js = "
+const loaded = {};
+export function loadModule(js, wasm, idle, done) {
+  const go = () => {
+    let p = loaded[js];
+    if (!p) {
+      p = loaded[js] = import(js).then((m) => m.default({ module_or_path: wasm }).then(() => m));
+      p.catch(() => { delete loaded[js]; });
+    }
+    p.then((m) => done(m, null), (e) => done(null, e));
+  };
+  if (!idle) go();
+  else if (typeof requestIdleCallback == 'function') requestIdleCallback(go, { timeout: 5000 });
+  else setTimeout(go, 2000);
+}
+")]
+extern "C" {
+    /// Imports the wasm-bindgen module `js`, initialises it with `wasm`
+    /// (now, or when the page is idle) and calls `done(module, error)`.
+    #[wasm_bindgen(js_name = loadModule)]
+    pub(crate) fn load_module(js: &str, wasm: &str, idle: bool, done: JsValue);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The namespace of `pkg/owidget_chat.js`.
+    type ChatModule;
+    #[wasm_bindgen(method, catch)]
+    fn create(
+        this: &ChatModule,
+        body: &Element,
+        config: &JsValue,
+        init: &str,
+        host: &Object,
+    ) -> Result<ChatWindow, JsValue>;
+
+    /// One widget's chat window in the chat module.
+    #[derive(Clone)]
+    pub(crate) type ChatWindow;
+    #[wasm_bindgen(method, catch)]
+    fn frame(this: &ChatWindow, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn connected(this: &ChatWindow, on: bool) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn status(this: &ChatWindow, code: u8) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn open(this: &ChatWindow, open: bool) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn enqueue(this: &ChatWindow) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = customData)]
+    fn custom_data(this: &ChatWindow, name: &str, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn started(this: &ChatWindow) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn destroy(this: &ChatWindow) -> Result<(), JsValue>;
+}
+
+/// The chat module as far as one widget is concerned.
+#[derive(Default)]
+pub(crate) enum Chat {
+    /// Not asked for yet (or the last load failed).
+    #[default]
+    Absent,
+    /// On its way; `idle`: waiting for an idle moment first.
+    Loading { idle: bool },
+    /// This widget's chat window.
+    Ready(ChatLink),
+}
+
+impl Chat {
+    /// The chat window, once it is there.
+    pub(crate) fn ready(&self) -> Option<&ChatWindow> {
+        match self {
+            Chat::Ready(link) => Some(&link.window),
+            _ => None,
+        }
+    }
+}
+
+/// A chat window and the callbacks it holds; dropping it tears the window
+/// down (the callbacks go after it).
+pub(crate) struct ChatLink {
+    window: ChatWindow,
+    _callbacks: Vec<JsValue>,
+}
+
+impl Drop for ChatLink {
+    fn drop(&mut self) {
+        let _ = self.window.destroy();
+    }
+}
+
+/// A call into the chat window, run by `Widget::flush`.
+pub(crate) enum ChatCall {
+    Frame(JsValue),
+    Connected(bool),
+    Status(u8),
+    Open(bool),
+    Enqueue,
+    CustomData(String, String),
+}
+
+impl Widget {
+    /// Fetches the chat module unless it is here or on its way; `idle`
+    /// waits for an idle moment of the page first. Before the configuration
+    /// is known there is no window to fill: `configured` asks again.
+    pub(crate) fn load_chat(&self, st: &mut State, idle: bool) {
+        if st.ui.is_none() {
+            return;
+        }
+        match st.chat {
+            Chat::Ready(_) | Chat::Loading { idle: false } => return,
+            Chat::Loading { idle: true } if idle => return,
+            _ => {}
+        }
+        let Ok(endpoints) = &self.endpoints else {
+            return;
+        };
+        st.chat = Chat::Loading { idle };
+        let me = self.me.clone();
+        let done = Closure::once_into_js(move |module: JsValue, error: JsValue| {
+            if let Some(w) = me.upgrade() {
+                w.on_chat_module(module, error);
+            }
+        });
+        let js = owidget_web::cat(&[&endpoints.pkg, "owidget_chat.js"]);
+        let wasm = owidget_web::cat(&[&endpoints.pkg, "owidget_chat_bg.wasm"]);
+        load_module(&js, &wasm, idle, done);
+    }
+
+    /// The chat module arrived (or failed): creates this widget's window.
+    fn on_chat_module(&self, module: JsValue, error: JsValue) {
+        let prepared = self.update(|_, st| {
+            // Destroyed meanwhile, or a second answer (an idle load and an
+            // open both asked): nothing to do.
+            if st.destroyed || !matches!(st.chat, Chat::Loading { .. }) {
+                return Ok(None);
+            }
+            if module.is_null() || module.is_undefined() {
+                st.chat = Chat::Absent;
+                return Err(Error::ChatModule);
+            }
+            let (Some(ui), Some(config)) = (&st.ui, &st.config) else {
+                return Ok(None);
+            };
+            Ok(Some((ui.body().clone(), config.clone(), init_json(st))))
+        });
+        let (body, config, init) = match prepared {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => {
+                console::error_with(&e.message(), &error);
+                return;
+            }
+        };
+        let (host, callbacks) = self.host();
+        // Outside any borrow: the window may send its resume at once.
+        let created = module
+            .unchecked_into::<ChatModule>()
+            .create(&body, &config, &init, &host);
+        let window = match created {
+            Ok(window) => window,
+            Err(e) => {
+                let _ = self.update(|_, st| {
+                    st.chat = Chat::Absent;
+                    Ok(())
+                });
+                return console::error_with("cannot create the chat window:", &e);
+            }
+        };
+        let link = ChatLink {
+            window,
+            _callbacks: callbacks,
+        };
+        let result = self.update(|w, st| {
+            if st.destroyed || !matches!(st.chat, Chat::Loading { .. }) {
+                return Ok(()); // `link` is dropped: the window goes.
+            }
+            st.chat = Chat::Ready(link);
+            st.enqueue_pending = false;
+            if st.open && std::mem::take(&mut st.focus_pending) {
+                w.tell_chat(st, ChatCall::Open(true));
+            }
+            Ok(())
+        });
+        report(result);
+    }
+
+    /// The callbacks object for the chat window, and the closures to keep
+    /// alive as long as the window.
+    fn host(&self) -> (Object, Vec<JsValue>) {
+        let me = self.me.clone();
+        let send = Closure::<dyn Fn(String) -> bool>::new(move |text: String| {
+            me.upgrade().is_some_and(|w| w.send_text(&text))
+        });
+        let me = self.me.clone();
+        let event = Closure::<dyn Fn(String)>::new(move |name: String| {
+            if let (Some(w), Some(event)) = (me.upgrade(), AppEvent::from_name(&name)) {
+                w.emit_app(event);
+                w.flush();
+            }
+        });
+        let me = self.me.clone();
+        let session = Closure::<dyn Fn(Option<String>)>::new(move |record: Option<String>| {
+            if let Some(w) = me.upgrade() {
+                let record = record
+                    .and_then(|r| owidget_web::parse_text(&r))
+                    .and_then(|v| Record::decode(&v));
+                report(w.update(|w, st| {
+                    st.session = record;
+                    w.remember(st);
+                    Ok(())
+                }));
+            }
+        });
+        let host = Object::new();
+        let mut keep = Vec::new();
+        for (name, f) in [
+            ("send", send.into_js_value()),
+            ("event", event.into_js_value()),
+            ("session", session.into_js_value()),
+        ] {
+            let _ = Reflect::set(&host, &JsValue::from_str(name), &f);
+            keep.push(f);
+        }
+        (host, keep)
+    }
+
+    /// Runs a queued call into the chat window (no borrow held: the window
+    /// may call back).
+    pub(crate) fn call_chat(&self, call: ChatCall) {
+        let Some(window) = self.read(|st| st.chat.ready().cloned()).flatten() else {
+            return;
+        };
+        let result = match call {
+            ChatCall::Frame(message) => window.frame(&message),
+            ChatCall::Connected(on) => window.connected(on),
+            ChatCall::Status(code) => window.status(code),
+            ChatCall::Open(open) => window.open(open).map(|focused| {
+                if open && !focused {
+                    self.read(|st| st.ui.as_ref().map(|ui| ui.focus(true)));
+                }
+            }),
+            ChatCall::Enqueue => window.enqueue(),
+            ChatCall::CustomData(name, value) => window.custom_data(&name, &value),
+        };
+        if let Err(e) = result {
+            console::error_with("the chat window failed:", &e);
+        }
+    }
+
+    /// Whether a chat runs or is about to be restored.
+    pub(crate) fn chat_started(&self, st: &State) -> bool {
+        st.session.is_some()
+            || st
+                .chat
+                .ready()
+                .is_some_and(|w| w.started().unwrap_or(false))
+    }
+}
+
+/// The core's state the chat window starts from.
+fn init_json(st: &State) -> String {
+    let mut o = Obj::new("");
+    o.str("language", st.language.as_deref().unwrap_or_default())
+        .opt(
+            "scope",
+            st.settings.as_ref().and_then(|s| s.scope.as_deref()),
+        )
+        .bool("open", st.open)
+        .bool("connected", st.socket_open)
+        .bool("enqueue", st.enqueue_pending)
+        .map("customData", st.custom_data.iter().map(|(k, v)| (k, v)));
+    if let Some(status) = st.status {
+        o.num("status", u64::from(status.code()));
+    }
+    if let Some(r) = &st.session {
+        o.str("sessionId", &r.session_id).str("token", &r.token);
+    }
+    o.end()
+}

@@ -1,0 +1,44 @@
+//! String building without `core::fmt`: the formatting machinery is several
+//! KB of wasm, and both modules count against size budgets.
+
+/// Concatenates string slices (a `format!` without the formatting machinery).
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
+pub fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().skip(i).map(|&d| d as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(404), "404");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn cat_joins() {
+        assert_eq!(cat(&["a", "", "bc"]), "abc");
+        assert_eq!(cat(&[]), "");
+    }
+}
