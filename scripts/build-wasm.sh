@@ -4,8 +4,10 @@
 # module (owidget-phone). Each goes through wasm-opt -Oz (not the phone
 # module, see below), then wasm-bindgen (--target web); the JS glue is then
 # bundled and minified with esbuild (setup.sh installs the pinned version):
-# the core's glue has an inline snippet (src/chat_link.rs) that wasm-bindgen
-# writes to a separate file, and bundling saves that request.
+# the core's glue has an inline snippet (src/modules.rs) that wasm-bindgen
+# writes to a separate file, and bundling saves that request. Before that,
+# scripts/shorten-imports.mjs replaces wasm-bindgen's hashed import names
+# (~2 KB gzip of the first paint) in the wasm and the glue together.
 #
 # wasm-opt runs BEFORE wasm-bindgen: binaryen 108 run on wasm-bindgen 0.2.130
 # output re-points the `__wbindgen_externrefs` export at the funcref table
@@ -44,7 +46,9 @@ for crate in owidget owidget-chat owidget-phone; do
   # is internal to the SDK.
   flags=()
   [ "$crate" = owidget-chat ] && flags+=(--no-typescript)
-  wasm-bindgen --target web "${flags[@]}" --out-dir "$tmp/$lib" "$built"
+  wasm-bindgen --target web "${flags[@]}" --remove-name-section --remove-producers-section \
+    --out-dir "$tmp/$lib" "$built"
+  node scripts/shorten-imports.mjs "$tmp/$lib" "$lib"
   "$esbuild" "$tmp/$lib/$lib.js" --bundle --format=esm --minify --target=es2020 \
     --log-level=warning --outfile="pkg/$lib.js"
   rm "$tmp/$lib/$lib.js"
