@@ -36,8 +36,21 @@ export class Owidget {
   setAppEventCallback(callback: (e: OwidgetAppEvent) => void): void;
   /** Called on every status change, and at once with a status already known. */
   setStatusUpdateCallback(callback: (code: OwidgetStatus) => void): void;
-  /** Replaces the default phone normalization: return `null` for an invalid number, else the international form. */
+  /**
+   * Replaces the default phone normalization (the callback form and `normalizeNumber`):
+   * return `null` for an invalid number, else the number as it will be dialled
+   * (`'+420 777 666 555'`). Throwing or returning anything else makes that number
+   * invalid, with an `[owidget]` console error. The default phone module is then
+   * never downloaded.
+   */
   setCustomNumberNormalization(callback: (phoneNumber: string) => string | null): void;
+  /**
+   * Normalizes a number as the callback form does: with the custom function if
+   * set, else with the default (the phone module, fetched on first use, and the
+   * preset's default country; needs `connectToServer()`). Resolves to the number
+   * as it will be dialled or `null` for an invalid one; never rejects.
+   */
+  normalizeNumber(phoneNumber: string): Promise<string | null>;
   /** Opens the chat window; `enqueue` puts the visitor in the queue at once. */
   openChat(enqueue?: boolean): void;
   /** Closes the chat window (a running chat goes on). */

@@ -7,12 +7,13 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use owidget_web::console;
 
 use crate::error::{Error, Result};
+use crate::modules::or_null;
 use crate::settings::InitArgs;
 use crate::widget::{AppCallback, StatusCallback, Widget};
 
@@ -93,12 +94,34 @@ impl Owidget {
     }
 
     /// `setCustomNumberNormalization(function (phoneNumber) {})`: returns
-    /// `null` for an invalid number, else the international form.
+    /// `null` for an invalid number, else the number as it will be dialled.
+    /// Replaces the default (the phone module is then never fetched). A
+    /// function that throws or returns anything else makes that number
+    /// invalid, with a console error.
     #[wasm_bindgen(js_name = setCustomNumberNormalization)]
     pub fn set_custom_number_normalization(&self, callback: JsValue) {
         let result = function(callback, "setCustomNumberNormalization")
             .and_then(|f| self.widget.set_normalizer(f));
         report(result);
+    }
+
+    /// `normalizeNumber(phoneNumber)`: a Promise of the number as it will
+    /// be dialled, or of `null` for an invalid one, with the page's custom
+    /// normalization or the default one (the phone module, fetched on
+    /// first use, with the preset's default country). Never rejects.
+    #[wasm_bindgen(js_name = normalizeNumber)]
+    pub fn normalize_number(&self, phone_number: JsValue) -> Promise {
+        let raw = phone_number.as_string().ok_or(Error::BadArgument(
+            "normalizeNumber",
+            "phoneNumber must be a string",
+        ));
+        match raw.and_then(|raw| self.widget.live("normalizeNumber", |_| raw)) {
+            Ok(raw) => or_null(&self.widget.normalize(&raw)),
+            Err(e) => {
+                report(Err(e));
+                Promise::resolve(&JsValue::NULL)
+            }
+        }
     }
 
     /// `openChat([enqueue])`: opens the chat window; with `enqueue` true

@@ -8,7 +8,8 @@
 //! Only JS values cross between the modules (each has its own memory):
 //! the core creates one chat window per widget with the window's body
 //! element, the configuration as served, its state as JSON text and an
-//! object of callbacks (`send`, `event`, `session`); it forwards the socket
+//! object of callbacks (`send`, `event`, `session`, `normalize`,
+//! `warmPhone`); it forwards the socket
 //! frames it does not handle and tells the window about status, open state
 //! and connection. Every call into the module is caught: a failing chat
 //! window is reported, never thrown into the page.
@@ -19,36 +20,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use crate::error::Error;
+use crate::modules::load_module;
 use crate::store::Record;
 use crate::widget::{report, AppEvent, State, Widget};
-
-// `import()` is syntax, not a function a binding could call: this snippet
-// is the one piece of hand-written JS in the core (the build bundles it
-// into the glue, so it costs no extra request). One module instance per
-// URL, however many widgets use it; a failed load is forgotten so that a
-// later attempt fetches again.
-#[wasm_bindgen(inline_js = "
-const loaded = {};
-export function loadModule(js, wasm, idle, done) {
-  const go = () => {
-    let p = loaded[js];
-    if (!p) {
-      p = loaded[js] = import(js).then((m) => m.default({ module_or_path: wasm }).then(() => m));
-      p.catch(() => { delete loaded[js]; });
-    }
-    p.then((m) => done(m, null), (e) => done(null, e));
-  };
-  if (!idle) go();
-  else if (typeof requestIdleCallback == 'function') requestIdleCallback(go, { timeout: 5000 });
-  else setTimeout(go, 2000);
-}
-")]
-extern "C" {
-    /// Imports the wasm-bindgen module `js`, initialises it with `wasm`
-    /// (now, or when the page is idle) and calls `done(module, error)`.
-    #[wasm_bindgen(js_name = loadModule)]
-    pub(crate) fn load_module(js: &str, wasm: &str, idle: bool, done: JsValue);
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -242,12 +216,26 @@ impl Widget {
                 }));
             }
         });
+        let me = self.me.clone();
+        let normalize =
+            Closure::<dyn Fn(String) -> JsValue>::new(move |raw: String| match me.upgrade() {
+                Some(w) => w.normalize(&raw).into(),
+                None => JsValue::UNDEFINED,
+            });
+        let me = self.me.clone();
+        let warm = Closure::<dyn Fn()>::new(move || {
+            if let Some(w) = me.upgrade() {
+                w.warm_phone();
+            }
+        });
         let host = Object::new();
         let mut keep = Vec::new();
         for (name, f) in [
             ("send", send.into_js_value()),
             ("event", event.into_js_value()),
             ("session", session.into_js_value()),
+            ("normalize", normalize.into_js_value()),
+            ("warmPhone", warm.into_js_value()),
         ] {
             let _ = Reflect::set(&host, &JsValue::from_str(name), &f);
             keep.push(f);

@@ -69,6 +69,8 @@ impl Widget {
                 Ok((preset, raw)) => w.configured(st, preset, raw),
                 // The company or preset does not exist: retrying cannot help.
                 Err(Error::Config(code, message)) if code < 500 => {
+                    // No preset, no country: numbers waiting get `null`.
+                    w.answer_waiting(st);
                     Err(Error::Config(code, message))
                 }
                 Err(e) => {
@@ -97,6 +99,7 @@ impl Widget {
         st.preset = Some(config.name.clone());
         st.phone_country = config.phone_country.clone();
         st.config = Some(raw);
+        self.answer_waiting(st);
         self.restore(st, &config.name);
         self.build_ui(st, &config)?;
         if st.session.is_some() || st.open {

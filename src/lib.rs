@@ -13,7 +13,9 @@
 //!   page values; TypeScript types in `api.d.ts`.
 //! - `widget`: one widget's state, callbacks and effects (re-entrancy safe).
 //! - `connection`: configuration fetch, status socket, reconnect, grace.
+//! - `modules`: `import()` of the lazily loaded modules (inline JS).
 //! - `chat_link`: loading the chat module and talking to its window.
+//! - `phone`: phone number normalization, custom or with the phone module.
 //! - `chat_api`: `openChat`, `closeChat`, `addCustomData`.
 //! - `store`: the open conversation in `localStorage` (restore by scope).
 //! - `settings`: `init` arguments → validated settings; server URLs.
@@ -36,7 +38,9 @@ mod chat_link;
 mod connection;
 mod error;
 mod lang;
+mod modules;
 mod net;
+mod phone;
 mod settings;
 mod store;
 mod texts;

@@ -123,6 +123,8 @@ pub(crate) struct State {
     /// The window opened before the chat module was there: its first
     /// field takes the focus once it is.
     pub(crate) focus_pending: bool,
+    /// Numbers to normalize once the preset's country is known.
+    pub(crate) phone_waiting: Vec<crate::phone::Waiting>,
 }
 
 /// One `owidget` object's implementation.
@@ -269,7 +271,6 @@ impl Widget {
     }
 
     /// The page's normalization function, if set.
-    #[allow(dead_code)] // used by the callback form (next step)
     pub(crate) fn normalizer(&self) -> Option<js_sys::Function> {
         self.callbacks.try_borrow().ok()?.normalize.clone()
     }
@@ -381,6 +382,9 @@ impl Widget {
                 return Err(Error::Destroyed("destroy"));
             }
             let settings = st.settings.take();
+            for (_, resolve) in st.phone_waiting.drain(..) {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::NULL);
+            }
             *st = State {
                 destroyed: true,
                 settings,

@@ -32,7 +32,8 @@
     return {
       isSupported: false, init: noop, connectToServer: noop, setAppEventCallback: noop,
       setStatusUpdateCallback: noop, setCustomNumberNormalization: noop, openChat: noop,
-      closeChat: noop, addCustomData: noop, destroy: noop
+      closeChat: noop, addCustomData: noop, destroy: noop,
+      normalizeNumber: function () { return w.Promise ? w.Promise.resolve(null) : null; }
     };
   }
   function load(base) {

@@ -8,7 +8,7 @@ use owidget_protocol::{ClientMessage, ServerMessage};
 use owidget_web::{cat, decimal, Obj};
 
 use crate::encode::{client_message, start_chat, StartChat};
-use crate::state::{is_email, Change, Chat, Phase};
+use crate::state::{fill, is_email, Change, Chat, Phase};
 use crate::view::Action;
 use crate::window::{Effect, State, Window};
 
@@ -68,20 +68,26 @@ impl Window {
                 self.remember(st);
                 self.report_read(st);
             }
-            Change::Stored(kind, _) => {
+            Change::Stored(kind, phone) => {
                 st.notice = Some(match kind {
                     StoredKind::OfflineMessage => {
                         st.offline_sent = true;
                         if let Some(view) = &st.view {
-                            view.clear_offline();
+                            view.forms().clear_offline();
                         }
                         st.texts.offline_sent.clone()
                     }
                     StoredKind::Transcript => st.texts.transcript_sent.clone(),
-                    StoredKind::CallbackRequest => st.texts.callback_sent.clone(),
+                    StoredKind::CallbackRequest => {
+                        st.callback_sent = true;
+                        // As the server stored it: that is what will be dialled.
+                        let phone = phone.or_else(|| st.callback_phone.clone());
+                        fill(&st.texts.callback_sent, "phone", &phone.unwrap_or_default())
+                    }
                 });
             }
             Change::Failed(reason) => {
+                st.callback_pending = false;
                 if st.chat.session.is_none() {
                     // A refused resume (unknown session): nothing to restore.
                     self.forget();
@@ -120,6 +126,8 @@ impl Window {
                     st.notice = Some(st.texts.send_failed.clone());
                 }
             }
+            Action::Tab(panel) => st.choice = Some(panel),
+            Action::Callback(name, raw) => self.submit_callback(st, name, raw),
             Action::Offline(email, text) => {
                 let email = email.trim().to_string();
                 if !is_email(&email) {
@@ -189,10 +197,8 @@ impl Window {
     /// `addCustomData` accepted by the core (before the chat started).
     pub(crate) fn add_custom_data(&self, name: String, value: String) {
         self.update(|_, st| {
-            if name == "oo1_guest_email" {
-                if let Some(view) = &st.view {
-                    view.prefill_email(&value);
-                }
+            if let Some(view) = &st.view {
+                view.prefill(&name, &value);
             }
             match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
                 Some(entry) => entry.1 = value,

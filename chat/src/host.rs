@@ -33,8 +33,6 @@ extern "C" {
     fn warm_phone_js(this: &Host) -> Result<(), JsValue>;
 }
 
-// `normalize` and `warm_phone` serve the callback form (next step).
-#[allow(dead_code)]
 impl Host {
     /// See [`Host::send_js`].
     pub(crate) fn send(&self, text: &str) -> bool {

@@ -12,15 +12,20 @@
 //! - `window`: one chat window's state, effects and re-entrancy rule.
 //! - `flow`: chat I/O: actions → messages, messages → state/events.
 //! - `state`: the conversation state machine (pure). `linkify`: links.
-//! - `view`: the DOM of conversation, composer, ended view, offline form;
-//!   `style`: its CSS.
+//! - `view`: the DOM of conversation, composer and ended view; `forms`:
+//!   the offline and callback forms and the tabs between them (which
+//!   panels a status offers); `style`: their CSS.
+//! - `callback`: the callback form's submit (normalization through the
+//!   core, then `callbackRequest`).
 //! - `decode` / `encode`: the protocol's JSON without serde in the wasm.
 #![deny(missing_docs)]
 
 mod api;
+mod callback;
 mod decode;
 mod encode;
 mod flow;
+mod forms;
 pub mod host;
 mod linkify;
 mod state;

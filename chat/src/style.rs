@@ -18,5 +18,9 @@ pub(crate) const CSS: &str = "\
 .go,.end{padding:6px 12px;border:0;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font:inherit;font-weight:600;cursor:pointer}\
 .end{margin:0 8px 8px;background:#eaeef2;color:#1f2328}\
 .ended,.form{display:flex;flex-direction:column;gap:8px;padding:12px}\
-.offline{flex:1;overflow-y:auto}.offline h2{margin:0;font-size:16px}.lbl{font-size:13px;font-weight:600}\
+.side{flex:1;overflow-y:auto}.side h2{margin:0;font-size:16px}.lbl{font-size:13px;font-weight:600}\
+.tabs{display:flex;border-bottom:1px solid #d0d7de}\
+.tab{flex:1;padding:8px;border:0;border-bottom:3px solid transparent;background:none;font:inherit;color:inherit;cursor:pointer}\
+.tab.on{border-bottom-color:var(--ow-bg);font-weight:600}\
+.fld[aria-invalid=true]{border-color:#cf222e}\
 ";

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use owidget_web::dom::{attr, child, show, text, Listener};
 use owidget_web::{cat, decimal};
 
+use crate::forms::{input_in, labelled, submit_button, Forms, FormsState};
 use crate::linkify::{pieces, Piece};
 use crate::state::{fill, Chat, Mark, Phase};
 
@@ -31,6 +32,10 @@ pub(crate) enum Action {
     Transcript(String),
     /// Sent the offline form: e-mail, text.
     Offline(String, String),
+    /// Sent the callback form: name, phone number as typed.
+    Callback(String, String),
+    /// Chose a tab (the chat or a form).
+    Tab(Panel),
 }
 
 /// Handler of [`Action`]s, set by the window.
@@ -43,18 +48,19 @@ pub(crate) enum Panel {
     Chat,
     /// The offline message form (status 0, no chat).
     Offline,
+    /// The callback request form (status 2, or 0 where the preset offers
+    /// it; no chat).
+    Callback,
 }
 
 /// What else the view shows besides the chat state.
 pub(crate) struct Extra<'a> {
-    /// The panel to show.
-    pub panel: Panel,
     /// The socket is down.
     pub disconnected: bool,
     /// A confirmation or error to show.
     pub notice: Option<&'a str>,
-    /// The offline message was stored.
-    pub offline_sent: bool,
+    /// Panels offered, the one shown, forms sent.
+    pub forms: FormsState<'a>,
 }
 
 struct Row {
@@ -78,38 +84,9 @@ pub(crate) struct View {
     t_email: HtmlInputElement,
     t_submit: Element,
     new_chat: Element,
-    offline: Element,
-    o_title: Element,
-    o_email_label: Element,
-    o_email: HtmlInputElement,
-    o_text_label: Element,
-    o_text: HtmlTextAreaElement,
-    o_submit: Element,
+    forms: Forms,
     rows: Vec<Row>,
     _listeners: Vec<Listener>,
-}
-
-fn input_in(parent: &Element, tag: &str, class: &str) -> Element {
-    let e = child(parent, tag, class);
-    attr(&e, "autocomplete", "off");
-    e
-}
-
-fn labelled<T: JsCast>(form: &Element, tag: &str, kind: &str, id: &str) -> (Element, T) {
-    let label = child(form, "label", "lbl");
-    attr(&label, "for", id);
-    let field = input_in(form, tag, "fld");
-    attr(&field, "id", id);
-    if !kind.is_empty() {
-        attr(&field, "type", kind);
-    }
-    (label, field.unchecked_into())
-}
-
-fn submit_button(form: &Element) -> Element {
-    let b = child(form, "button", "go");
-    attr(&b, "type", "submit");
-    b
 }
 
 impl View {
@@ -149,16 +126,9 @@ impl View {
         let new_chat = child(&ended, "button", "go");
         attr(&new_chat, "type", "button");
 
-        let offline = child(body, "form", "form offline");
-        attr(&offline, "part", "offline");
-        attr(&offline, "novalidate", "");
-        let o_title = child(&offline, "h2", "");
-        let (o_email_label, o_email) =
-            labelled::<HtmlInputElement>(&offline, "input", "email", "ow-oe");
-        let (o_text_label, o_text) =
-            labelled::<HtmlTextAreaElement>(&offline, "textarea", "", "ow-ot");
-        attr(&o_text, "rows", "4");
-        let o_submit = submit_button(&offline);
+        let forms = Forms::new(body, on_action);
+        // The tabs go above the conversation.
+        let _ = body.insert_before(forms.tabs(), Some(&log));
 
         let end = child(body, "button", "end");
         attr(&end, "type", "button");
@@ -216,15 +186,6 @@ impl View {
                 a(Action::Transcript(t.value()));
             }),
         ));
-        let (a, oe, ot) = (on_action.clone(), o_email.clone(), o_text.clone());
-        listeners.push(on(
-            &offline,
-            "submit",
-            Box::new(move |e| {
-                e.prevent_default();
-                a(Action::Offline(oe.value(), ot.value()));
-            }),
-        ));
         View {
             body: body.clone(),
             info,
@@ -240,13 +201,7 @@ impl View {
             t_email,
             t_submit,
             new_chat,
-            offline,
-            o_title,
-            o_email_label,
-            o_email,
-            o_text_label,
-            o_text,
-            o_submit,
+            forms,
             rows: Vec::new(),
             _listeners: listeners,
         }
@@ -254,7 +209,7 @@ impl View {
 
     /// Draws `chat` with `texts`.
     pub(crate) fn render(&mut self, chat: &Chat, texts: &Texts, extra: &Extra) {
-        let in_chat = extra.panel == Panel::Chat;
+        let in_chat = extra.forms.panel == Panel::Chat;
         let info = if let Some(notice) = extra.notice {
             notice.to_string()
         } else if extra.disconnected && chat.is_open() {
@@ -305,16 +260,7 @@ impl View {
         text(&self.t_submit, &texts.submit);
         text(&self.new_chat, &texts.new_chat);
 
-        show(&self.offline, !in_chat);
-        text(&self.o_title, &texts.offline_title);
-        text(&self.o_email_label, &texts.email);
-        text(&self.o_text_label, &texts.message);
-        text(&self.o_submit, &texts.submit);
-        for e in [&self.o_email_label, &self.o_text_label, &self.o_submit] {
-            show(e, !extra.offline_sent);
-        }
-        self.o_email.set_hidden(extra.offline_sent);
-        self.o_text.set_hidden(extra.offline_sent);
+        self.forms.render(texts, &extra.forms);
 
         self.sync_messages(chat, texts);
     }
@@ -378,28 +324,25 @@ impl View {
 
     /// Focuses the first field of `panel`; false when it has none.
     pub(crate) fn focus(&self, panel: Panel) -> bool {
-        let e: &Element = match panel {
-            Panel::Chat if !self.compose.has_attribute("hidden") => &self.input,
-            Panel::Offline => &self.o_email,
-            _ => return false,
+        let field: Option<&HtmlElement> = match panel {
+            Panel::Chat if !self.compose.has_attribute("hidden") => Some(&self.input),
+            Panel::Chat => None,
+            form => self.forms.first_field(form),
         };
-        e.dyn_ref::<HtmlElement>()
-            .is_some_and(|h| h.focus().is_ok())
+        field.is_some_and(|h| h.focus().is_ok())
     }
 
-    /// Clears the offline form after it was stored.
-    pub(crate) fn clear_offline(&self) {
-        self.o_text.set_value("");
+    /// The tabs and forms.
+    pub(crate) fn forms(&self) -> &Forms {
+        &self.forms
     }
 
-    /// Pre-fills the e-mail fields (from `oo1_guest_email`).
-    pub(crate) fn prefill_email(&self, email: &str) {
-        if self.o_email.value().is_empty() {
-            self.o_email.set_value(email);
+    /// Pre-fills empty fields from `addCustomData`'s reserved names.
+    pub(crate) fn prefill(&self, name: &str, value: &str) {
+        if name == "oo1_guest_email" && self.t_email.value().is_empty() {
+            self.t_email.set_value(value);
         }
-        if self.t_email.value().is_empty() {
-            self.t_email.set_value(email);
-        }
+        self.forms.prefill(name, value);
     }
 }
 

@@ -17,6 +17,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use crate::decode;
+use crate::forms::{panels, FormsState};
 use crate::host::Host;
 use crate::state::{Chat, Phase};
 use crate::view::{Extra, Panel, View};
@@ -27,6 +28,8 @@ pub(crate) enum Effect {
     Event(&'static str),
     /// The session record to remember (`None`: forget it).
     Session(Option<String>),
+    /// Normalize the callback form's number (name, number as typed).
+    Normalize(String, String),
 }
 
 /// Mutable state of a chat window.
@@ -47,6 +50,16 @@ pub(crate) struct State {
     pub(crate) notice: Option<String>,
     /// The offline form was stored.
     pub(crate) offline_sent: bool,
+    /// The panel the visitor chose with the tabs.
+    pub(crate) choice: Option<Panel>,
+    /// The callback request was stored.
+    pub(crate) callback_sent: bool,
+    /// The callback form's number is being normalized.
+    pub(crate) callback_pending: bool,
+    /// The number sent with the callback request, as it will be dialled.
+    pub(crate) callback_phone: Option<String>,
+    /// The phone module was warmed (the callback form was shown).
+    pub(crate) phone_warmed: bool,
     /// Sends `typing: false` after a pause in typing.
     pub(crate) typing_timer: Option<Timeout>,
     /// Highest operator `seq` reported as read.
@@ -104,6 +117,11 @@ impl Window {
                 .collect(),
             notice: None,
             offline_sent: false,
+            choice: None,
+            callback_sent: false,
+            callback_pending: false,
+            callback_phone: None,
+            phone_warmed: false,
             typing_timer: None,
             read_sent: 0,
             next_client_id: 0,
@@ -126,8 +144,8 @@ impl Window {
             }),
         );
         w.update(|w, st| {
-            if let Some((_, email)) = st.custom_data.iter().find(|(k, _)| k == "oo1_guest_email") {
-                view.prefill_email(email);
+            for (name, value) in &st.custom_data {
+                view.prefill(name, value);
             }
             st.view = Some(view);
             w.render(st);
@@ -171,6 +189,7 @@ impl Window {
                 None => break,
                 Some(Effect::Event(name)) => self.host.event(name),
                 Some(Effect::Session(record)) => self.host.session(record),
+                Some(Effect::Normalize(name, raw)) => self.normalize(name, &raw),
             }
         }
     }
@@ -245,23 +264,44 @@ impl Window {
         }
     }
 
-    /// The panel the window shows in the current state.
+    /// The panel the window shows in the current state: the chat while
+    /// one runs or has just ended, else what the status offers (the
+    /// visitor's tab choice when it is offered).
     pub(crate) fn panel(&self, st: &State) -> Panel {
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
-        if idle && st.status == Some(ButtonStatus::Offline) && st.features.offline_message {
-            Panel::Offline
-        } else {
-            Panel::Chat
+        if !idle {
+            return Panel::Chat;
+        }
+        let offered = panels(st.status, &st.features);
+        match st.choice {
+            Some(choice) if offered.contains(&choice) => choice,
+            _ => offered[0],
         }
     }
 
-    /// Redraws the window's content.
+    /// Redraws the window's content; warms the phone module the first
+    /// time the callback form is shown.
     pub(crate) fn render(&self, st: &mut State) {
+        let idle = !st.chat.is_open() && st.chat.items.is_empty();
+        let offered = if idle {
+            panels(st.status, &st.features)
+        } else {
+            vec![Panel::Chat]
+        };
+        let panel = self.panel(st);
+        if panel == Panel::Callback && st.open && !st.phone_warmed {
+            st.phone_warmed = true;
+            self.host.warm_phone();
+        }
         let extra = Extra {
-            panel: self.panel(st),
             disconnected: !st.connected,
             notice: st.notice.as_deref(),
-            offline_sent: st.offline_sent,
+            forms: FormsState {
+                panels: &offered,
+                panel,
+                offline_sent: st.offline_sent,
+                callback_sent: st.callback_sent,
+            },
         };
         if let Some(view) = &mut st.view {
             view.render(&st.chat, &st.texts, &extra);

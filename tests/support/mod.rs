@@ -303,3 +303,92 @@ pub fn type_and_send(root: &ShadowRoot, text: &str) {
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", (js_sys::Math::random() * 1e9) as u64)
 }
+
+/// Ends the demo operator's active chats left over by an earlier test, so
+/// that their capacity is free.
+pub async fn end_active_chats(token: &str) {
+    let chats = operator(token, "GET", "/chats", "").await;
+    for chat in Array::from(&chats).iter() {
+        let id = string_at(&chat, "id").unwrap();
+        operator(token, "POST", &format!("/chats/{id}/end"), "").await;
+    }
+}
+
+/// Two visitors whose chats the demo operator (capacity 2) accepted: the
+/// status is busy (2) until [`Busy::release`].
+pub struct Busy {
+    visitors: Vec<JsValue>,
+    ids: Vec<String>,
+}
+
+impl Busy {
+    /// Puts the demo operator online and at capacity.
+    pub async fn start(token: &str) -> Busy {
+        set_availability(token, "online").await;
+        end_active_chats(token).await;
+        let mut busy = Busy {
+            visitors: Vec::new(),
+            ids: Vec::new(),
+        };
+        for _ in 0..2 {
+            let scope = unique("busy");
+            let v = widget();
+            call_ok(
+                &v,
+                "init",
+                &[
+                    DEMO.into(),
+                    JsValue::NULL,
+                    "en".into(),
+                    scope.as_str().into(),
+                ],
+            );
+            call_ok(&v, "openChat", &[JsValue::TRUE]);
+            call_ok(&v, "connectToServer", &[]);
+            let id = waiting_chat(token, &scope).await;
+            operator(token, "POST", &format!("/chats/{id}/accept"), "").await;
+            busy.visitors.push(v);
+            busy.ids.push(id);
+        }
+        busy
+    }
+
+    /// Ends the chats, removes the visitors and puts the operator offline.
+    pub async fn release(self, token: &str) {
+        for id in &self.ids {
+            operator(token, "POST", &format!("/chats/{id}/end"), "").await;
+        }
+        for v in &self.visitors {
+            call_ok(v, "destroy", &[]);
+        }
+        set_availability(token, "offline").await;
+    }
+}
+
+/// The settled value of a Promise the widget returned (panics when it
+/// rejects: the widget's Promises never do).
+pub async fn settled(promise: JsValue) -> JsValue {
+    let promise: js_sys::Promise = promise.dyn_into().expect("a Promise");
+    JsFuture::from(promise)
+        .await
+        .expect("the Promise never rejects")
+}
+
+/// Fills the callback form of `root` and submits it.
+pub fn send_callback(root: &ShadowRoot, name: &str, phone: &str) {
+    let field =
+        |selector: &str| -> web_sys::HtmlInputElement { find(root, selector).dyn_into().unwrap() };
+    field("[part=callback] input[type=text]").set_value(name);
+    field("[part=callback] input[type=tel]").set_value(phone);
+    find(root, "[part=callback] button[type=submit]").click();
+}
+
+/// Callback requests stored for `name` (all statuses), as `(name, phone)`.
+pub async fn callbacks_of(token: &str, name: &str) -> Vec<String> {
+    let all = operator(token, "GET", "/callbacks?status=all&limit=200", "").await;
+    Array::from(&all)
+        .iter()
+        .filter(|c| string_at(c, "name").as_deref() == Some(name))
+        .filter_map(|c| string_at(&c, "phone"))
+        .collect()
+}
