@@ -36,7 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# esbuild bundles and minifies the wasm-bindgen glue (scripts/build-wasm.sh).
+# esbuild bundles and minifies the wasm-bindgen glue, and node runs
+# scripts/shorten-imports.mjs (both in scripts/build-wasm.sh).
+command -v node >/dev/null || { log "node is needed by scripts/build-wasm.sh: install Node.js 18+"; exit 1; }
 esbuild_version=$(sed -n 's/^ESBUILD_VERSION=\([0-9.]*\)$/\1/p' scripts/build-wasm.sh)
 esbuild_dir="$HOME/.cache/owidget-tools/esbuild-$esbuild_version"
 if ! "$esbuild_dir/node_modules/.bin/esbuild" --version >/dev/null 2>&1; then
