@@ -28,7 +28,6 @@ const CONSOLE_TRAP: &str = "window.__errors = []; const err = console.error; \
     return err.apply(console, a); };";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the callback form"]
 async fn callback_form_loads_the_phone_module_lazily_and_stores_normalized_numbers() {
     let server = TestServer::start().await;
     let operator = server.demo_operator().await;
@@ -94,7 +93,6 @@ async fn callback_form_loads_the_phone_module_lazily_and_stores_normalized_numbe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the callback form"]
 async fn custom_normalization_replaces_the_default_and_a_throwing_one_does_not_break_the_form() {
     let server = TestServer::start().await;
     let operator = server.demo_operator().await;
