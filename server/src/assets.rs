@@ -65,6 +65,16 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
                 .fallback_service(ServeDir::new(dirs.www.join("desk")))
                 .layer(cache("no-cache")),
         )
+        .layer(axum::middleware::from_fn(desk_slash))
+}
+
+/// `/desk` → `/desk/`: the desk's relative module and CSS URLs only resolve
+/// under the slash (the nested service would answer `/desk` with the page).
+async fn desk_slash(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.uri().path() == "/desk" {
+        return Redirect::permanent("/desk/").into_response();
+    }
+    next.run(req).await
 }
 
 /// The origin the demo pages' snippets are written with (the README's

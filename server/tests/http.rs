@@ -176,5 +176,11 @@ async fn static_assets_types_cache_and_compression() {
     assert_eq!(r.status(), 404);
     let r = s.http.get(s.url("/desk/")).send().await.unwrap();
     assert!(r.text().await.unwrap().contains("desk fixture"));
+    // Without the slash the desk's relative URLs would not resolve.
+    for (path, to) in [("/desk", "/desk/"), ("/demo", "/demo/")] {
+        let r = no_redirect.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 308, "{path}");
+        assert_eq!(r.headers()["location"], to);
+    }
     s.stop().await;
 }
