@@ -83,7 +83,10 @@ pub async fn run(runs: usize) {
 async fn load(browser: &Browser, url: &str) -> Load {
     browser.goto(url).await;
     let r = browser
-        .wait_js("the phone benchmark page's result", "window.phoneBenchResult")
+        .wait_js(
+            "the phone benchmark page's result",
+            "window.phoneBenchResult",
+        )
         .await;
     if let Some(e) = r.get("error") {
         panic!("the phone benchmark page failed: {e}");
@@ -105,8 +108,12 @@ async fn load(browser: &Browser, url: &str) -> Load {
             .map(|o| Round {
                 label: o["label"].as_str().unwrap_or("?").to_string(),
                 us_per_number: o["us"].as_f64().unwrap_or_else(|| panic!("us in {o}")),
-                valid: o["valid"].as_u64().unwrap_or_else(|| panic!("valid in {o}")),
-                numbers: o["numbers"].as_u64().unwrap_or_else(|| panic!("numbers in {o}")),
+                valid: o["valid"]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("valid in {o}")),
+                numbers: o["numbers"]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("numbers in {o}")),
                 countries: o["countries"]
                     .as_u64()
                     .unwrap_or_else(|| panic!("countries in {o}")),
