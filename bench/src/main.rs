@@ -107,11 +107,17 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
         watchers.push(v);
     }
     let rss = match (&server, &pid) {
-        (None, _) => format!("benchmark process (server + clients) RSS {} MiB", rss_mib("self")),
+        (None, _) => format!(
+            "benchmark process (server + clients) RSS {} MiB",
+            rss_mib("self")
+        ),
         (Some(_), Some(pid)) => format!("server process RSS {} MiB", rss_mib(pid)),
         (Some(_), None) => "server RSS unknown (no pid given)".to_string(),
     };
-    println!("setup: {sockets} idle widget sockets in {:.1} s; {rss}", t.elapsed().as_secs_f64());
+    println!(
+        "setup: {sockets} idle widget sockets in {:.1} s; {rss}",
+        t.elapsed().as_secs_f64()
+    );
     // Every socket reads in its own task, so that arrival times are taken
     // as frames land rather than one socket after another.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
