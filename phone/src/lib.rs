@@ -164,11 +164,13 @@ fn parse_country(default_country: &str) -> Result<Option<Id>, PhoneError> {
         .map_err(|_| PhoneError::UnknownCountry(code.to_owned()))
 }
 
-/// Refuses anything but digits, one leading `+` and the separators people type.
+/// Refuses anything but digits, one leading `+` (possibly after an opening
+/// bracket, as in `(+420) 596 123 456`) and the separators people type.
 fn check_characters(text: &str) -> Result<(), PhoneError> {
-    for (i, c) in text.char_indices() {
+    let mut leading = true;
+    for c in text.chars() {
         let ok = c.is_ascii_digit()
-            || (c == '+' && i == 0)
+            || (c == '+' && leading)
             || c.is_whitespace()
             || matches!(c, '-' | '.' | '/' | '(' | ')' | '[' | ']')
             // Unicode dashes that word processors and phones substitute for `-`.
@@ -176,6 +178,7 @@ fn check_characters(text: &str) -> Result<(), PhoneError> {
         if !ok {
             return Err(PhoneError::InvalidCharacter(c));
         }
+        leading &= matches!(c, '(' | '[') || c.is_whitespace();
     }
     Ok(())
 }
@@ -238,6 +241,15 @@ mod tests {
         );
         assert_eq!(
             normalize("420+777666555", "CZ"),
+            Err(PhoneError::InvalidCharacter('+'))
+        );
+        assert_eq!(
+            normalize("(+420) 777 666 555", "DE").as_deref(),
+            Ok("+420 777 666 555"),
+            "a + inside the opening bracket is still the leading +"
+        );
+        assert_eq!(
+            normalize("(420) +777666555", "CZ"),
             Err(PhoneError::InvalidCharacter('+'))
         );
     }
