@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use owidget_protocol::Texts;
 
-use crate::config::raw::{RawCompany, RawConfig, RawOperator, RawPreset};
+use crate::config::raw::{RawColors, RawCompany, RawConfig, RawFeatures, RawOperator, RawPreset};
 use crate::config::{check, Config};
 
 /// GUID of the demo company.
@@ -65,9 +65,11 @@ fn czech() -> toml::Table {
         .collect()
 }
 
-/// The demo configuration: one company, preset `default` (English and
-/// Czech, group `support`, phone country CZ), operator `demo`/`demo`
-/// with capacity 2, widget pages from any localhost / 127.0.0.1 port.
+/// The demo configuration: one company, presets `default` (English and
+/// Czech, group `support`, phone country CZ) and `sales` (group `sales`,
+/// bottom left, callbacks also when offline), operator `demo`/`demo` with
+/// capacity 2 in both groups, widget pages from any localhost / 127.0.0.1
+/// port.
 pub fn config() -> Config {
     let mut texts = BTreeMap::new();
     texts.insert("en".to_string(), toml::Table::new());
@@ -85,22 +87,44 @@ pub fn config() -> Config {
             .map(String::from)
             .to_vec(),
             default_preset: Some("default".into()),
-            presets: vec![RawPreset {
-                name: "default".into(),
-                groups: vec!["support".into()],
-                default_language: Some("en".into()),
-                phone_country: Some("CZ".into()),
-                colors: None,
-                position: None,
-                features: None,
-                texts,
-            }],
+            presets: vec![
+                RawPreset {
+                    name: "default".into(),
+                    groups: vec!["support".into()],
+                    default_language: Some("en".into()),
+                    phone_country: Some("CZ".into()),
+                    colors: None,
+                    position: None,
+                    features: None,
+                    texts: texts.clone(),
+                },
+                // A second preset, so that a page can show two independent
+                // widgets (www/demo/two-widgets.html): other group, other
+                // corner and colour, callbacks offered when offline too.
+                RawPreset {
+                    name: "sales".into(),
+                    groups: vec!["sales".into()],
+                    default_language: Some("en".into()),
+                    phone_country: Some("CZ".into()),
+                    colors: Some(RawColors {
+                        primary: Some("#8250df".into()),
+                        on_primary: Some("#ffffff".into()),
+                    }),
+                    position: Some("bottomLeft".into()),
+                    features: Some(RawFeatures {
+                        callback_when_busy: Some(true),
+                        callback_when_offline: Some(true),
+                        offline_message: Some(true),
+                    }),
+                    texts,
+                },
+            ],
             operators: vec![RawOperator {
                 username: USERNAME.into(),
                 name: Some("Demo Operator".into()),
                 password_hash: hash_password(PASSWORD),
                 capacity: Some(2),
-                groups: vec!["support".into()],
+                groups: vec!["support".into(), "sales".into()],
             }],
         }],
         limits: Default::default(),
