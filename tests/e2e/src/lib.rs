@@ -6,12 +6,14 @@
 //! # Layout
 //! - [`browser`]: ChromeDriver process + WebDriver session, bounded waits.
 //! - [`visitor`]: a visitor's raw widget socket.
+//! - [`demo`]: what the demo page shows (status code, app events).
 //! - [`desk`]: steps in the operator desk page.
 //! - [`TestServer`]: the server with the built-in demo company.
 //! - [`Operator`]: a logged-in operator (HTTP API).
 #![deny(missing_docs)]
 
 pub mod browser;
+pub mod demo;
 pub mod desk;
 pub mod visitor;
 

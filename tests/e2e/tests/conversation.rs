@@ -6,7 +6,7 @@
 use owidget_e2e::desk::{
     chat_css, choose_availability, click, desk_ready, type_into, ALERT_TRAP, ENTER,
 };
-use owidget_e2e::{Browser, TestServer};
+use owidget_e2e::{demo, Browser, TestServer};
 use serde_json::json;
 
 const EVIL: &str = "<img src=x onerror=alert(1)>";
@@ -25,12 +25,7 @@ async fn visitor_page_and_desk_hold_a_conversation() {
     choose_availability(&operator, "online").await;
 
     visitor.goto(&format!("{}/demo/", server.url)).await;
-    visitor
-        .wait_js(
-            "the visitor's page online",
-            "document.getElementById('status').dataset.code === '1'",
-        )
-        .await;
+    demo::wait_status(&visitor, 1).await;
 
     // The visitor opens the window and writes; Enter sends.
     visitor
@@ -46,13 +41,11 @@ async fn visitor_page_and_desk_hold_a_conversation() {
         .send_keys(&format!("{EVIL} I need help{ENTER}"))
         .await
         .expect("type into the chat window");
+    demo::wait_event(&visitor, "chatSessionCreated").await;
     visitor
         .wait_js(
-            "chatSessionCreated and the queue position",
-            &format!(
-                "document.getElementById('events').textContent.includes('chatSessionCreated') \
-                 && {ROOT}.querySelector('.info').textContent.includes('1')"
-            ),
+            "the queue position",
+            &format!("{ROOT}.querySelector('.info').textContent.includes('1')"),
         )
         .await;
 
@@ -75,13 +68,11 @@ async fn visitor_page_and_desk_hold_a_conversation() {
         &format!("#queue-list li[data-id=\"{id}\"] button.accept"),
     )
     .await;
+    demo::wait_event(&visitor, "chatSessionStarted").await;
     visitor
         .wait_js(
-            "chatSessionStarted with the operator's name",
-            &format!(
-                "document.getElementById('events').textContent.includes('chatSessionStarted') \
-                 && {ROOT}.querySelector('.info').textContent.includes('Demo Operator')"
-            ),
+            "the operator's name",
+            &format!("{ROOT}.querySelector('.info').textContent.includes('Demo Operator')"),
         )
         .await;
 
@@ -147,12 +138,7 @@ async fn visitor_page_and_desk_hold_a_conversation() {
 
     // The operator ends the chat; the visitor is told and closes the window.
     click(&operator, &format!("{chat} button.end")).await;
-    visitor
-        .wait_js(
-            "chatSessionEnded",
-            "document.getElementById('events').textContent.includes('chatSessionEnded')",
-        )
-        .await;
+    demo::wait_event(&visitor, "chatSessionEnded").await;
     visitor.shadow_find("owidget-root", "[part=ended]").await;
     visitor
         .shadow_find("owidget-root", "[part=close]")
@@ -160,18 +146,8 @@ async fn visitor_page_and_desk_hold_a_conversation() {
         .click()
         .await
         .expect("close the window");
-    visitor
-        .wait_js(
-            "chatWindowClosed",
-            "document.getElementById('events').textContent.includes('chatWindowClosed')",
-        )
-        .await;
-    let events = visitor
-        .js(
-            "return Array.from(document.querySelectorAll('#events li')).map(li => li.textContent)",
-            vec![],
-        )
-        .await;
+    demo::wait_event(&visitor, "chatWindowClosed").await;
+    let events = demo::events(&visitor).await;
     assert_eq!(
         events,
         json!([

@@ -3,7 +3,7 @@
 //! `isSupported === true`, the button follows the operator's availability
 //! live, and the button opens and closes the chat window.
 
-use owidget_e2e::{Browser, TestServer};
+use owidget_e2e::{demo, Browser, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_page_follows_operator_status_and_toggles_the_window() {
@@ -18,21 +18,11 @@ async fn demo_page_follows_operator_status_and_toggles_the_window() {
         )
         .await;
     // Nobody is available yet: the first status is 0 (offline).
-    browser
-        .wait_js(
-            "status 0",
-            "document.getElementById('status').getAttribute('data-code') === '0'",
-        )
-        .await;
+    demo::wait_status(&browser, 0).await;
 
     let operator = server.demo_operator().await;
     operator.set_availability("online").await;
-    browser
-        .wait_js(
-            "status 1 after the operator went online",
-            "document.getElementById('status').getAttribute('data-code') === '1'",
-        )
-        .await;
+    demo::wait_status(&browser, 1).await;
     let label = browser
         .wait_js(
             "button label",
@@ -42,19 +32,9 @@ async fn demo_page_follows_operator_status_and_toggles_the_window() {
     assert_eq!(label, "Chat with us");
 
     operator.set_availability("away").await;
-    browser
-        .wait_js(
-            "status 0 after away",
-            "document.getElementById('status').getAttribute('data-code') === '0'",
-        )
-        .await;
+    demo::wait_status(&browser, 0).await;
     operator.set_availability("online").await;
-    browser
-        .wait_js(
-            "status 1 again",
-            "document.getElementById('status').getAttribute('data-code') === '1'",
-        )
-        .await;
+    demo::wait_status(&browser, 1).await;
 
     // A real click on the button in the shadow root opens the window ...
     browser
@@ -63,12 +43,7 @@ async fn demo_page_follows_operator_status_and_toggles_the_window() {
         .click()
         .await
         .expect("click button");
-    browser
-        .wait_js(
-            "chatWindowOpen event",
-            "document.getElementById('events').textContent.includes('chatWindowOpen')",
-        )
-        .await;
+    demo::wait_event(&browser, "chatWindowOpen").await;
     browser.shadow_find("owidget-root", ".win").await;
     // ... and a second click closes it.
     browser
@@ -77,18 +52,8 @@ async fn demo_page_follows_operator_status_and_toggles_the_window() {
         .click()
         .await
         .expect("click button");
-    browser
-        .wait_js(
-            "chatWindowClosed event",
-            "document.getElementById('events').textContent.includes('chatWindowClosed')",
-        )
-        .await;
-    let events = browser
-        .js(
-            "return Array.from(document.querySelectorAll('#events li')).map(li => li.textContent)",
-            vec![],
-        )
-        .await;
+    demo::wait_event(&browser, "chatWindowClosed").await;
+    let events = demo::events(&browser).await;
     assert_eq!(
         events,
         serde_json::json!(["chatWindowOpen", "chatWindowClosed"])
