@@ -81,12 +81,7 @@ impl Conn {
             })
             .await
             .map_err(super::socket::hub_error)?;
-        let groups = preset.widget.groups.clone();
-        self.state.hub.notify_groups(
-            self.company,
-            &groups,
-            DeskEvent::OfflineMessage { message: stored },
-        );
+        self.notify_preset_desks(DeskEvent::OfflineMessage { message: stored });
         Ok(vec![ServerMessage::Stored {
             kind: StoredKind::OfflineMessage,
             phone: None,
@@ -126,12 +121,7 @@ impl Conn {
             })
             .await
             .map_err(super::socket::hub_error)?;
-        let groups = preset.widget.groups.clone();
-        self.state.hub.notify_groups(
-            self.company,
-            &groups,
-            DeskEvent::CallbackRequest { request: stored },
-        );
+        self.notify_preset_desks(DeskEvent::CallbackRequest { request: stored });
         Ok(vec![ServerMessage::Stored {
             kind: StoredKind::CallbackRequest,
             phone: Some(phone),
@@ -163,6 +153,12 @@ impl Conn {
             kind: StoredKind::Transcript,
             phone: None,
         }])
+    }
+
+    /// Tells the desks of the operators serving this preset's groups.
+    fn notify_preset_desks(&self, event: DeskEvent) {
+        let groups = &self.preset_cfg().widget.groups;
+        self.state.hub.notify_groups(self.company, groups, event);
     }
 }
 
