@@ -12,12 +12,13 @@ export interface OwidgetAppEvent {
 }
 
 /**
- * One chat widget, as passed to the snippet's `scr.$owidgetOnLoad(owidget)`.
- * No method throws: misuse is reported with an `[owidget]` console error.
+ * One chat widget, as passed to the snippet's `scr.$owidgetOnLoad(owidget)`:
+ * a plain object whose methods are bound (they may be called detached, as
+ * `btn.onclick = owidget.openChat`) and never throw: misuse is reported with
+ * an `[owidget]` console error. The widget lives until `destroy()`, whether
+ * or not the page keeps this object.
  */
-export class Owidget {
-  /** The loader calls this with the absolute URL of its own directory. */
-  constructor(baseUrl: string);
+export interface Owidget {
   /** `true`; an unsupported browser gets `{isSupported: false, ...}` instead. */
   readonly isSupported: boolean;
   /** Last known status, `undefined` before the first one. */
@@ -62,6 +63,4 @@ export class Owidget {
   addCustomData(name: string, value: string): void;
   /** Removes the DOM, closes the socket, stops timers; later calls only warn. */
   destroy(): void;
-  /** Frees the Rust side of the object (wasm-bindgen). Prefer `destroy()`. */
-  free(): void;
 }

@@ -5,6 +5,7 @@
 //! and every error ends as one `[owidget]` console message. No method
 //! throws into the host page.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -20,7 +21,16 @@ use crate::widget::{AppCallback, StatusCallback, Widget};
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("api.d.ts");
 
-/// One chat widget, as passed to the snippet's `$owidgetOnLoad`.
+thread_local! {
+    /// Every widget that is not destroyed. A widget lives until `destroy()`
+    /// (or the page's unload), whatever the page keeps: without this, the
+    /// browser's collection of the JS object (wasm-bindgen registers it with
+    /// a `FinalizationRegistry`) would drop the widget and its button.
+    static LIVE: RefCell<Vec<Rc<Widget>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One chat widget. The loader wraps it in the plain object that the
+/// snippet's `$owidgetOnLoad` gets (bound methods, no `free`).
 #[wasm_bindgen(js_name = Owidget, skip_typescript)]
 pub struct Owidget {
     widget: Rc<Widget>,
@@ -38,6 +48,7 @@ impl Owidget {
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
+        LIVE.with(|live| live.borrow_mut().push(widget.clone()));
         Owidget { widget }
     }
 
@@ -155,6 +166,7 @@ impl Owidget {
     /// its timers. Later calls on this object only warn.
     pub fn destroy(&self) {
         report(self.widget.destroy());
+        LIVE.with(|live| live.borrow_mut().retain(|w| !Rc::ptr_eq(w, &self.widget)));
     }
 
     /// The last known status code (0, 1, 2), `undefined` before the first.

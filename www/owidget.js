@@ -2,7 +2,13 @@
  * directory (pkg/owidget.js + pkg/owidget_bg.wasm, streaming compilation) and
  * calls that element's $owidgetOnLoad(owidget) exactly once.
  * Defines one global, window.$owidgetLoader: {[baseUrl]: Promise<module>},
- * so that several snippets on a page initialise the wasm only once. */
+ * so that several snippets on a page initialise the wasm only once.
+ * The page gets a plain object, not the wasm-bindgen class: its methods
+ * are closures (a detached `var f = owidget.openChat; f()` works), each
+ * call is caught (nothing throws into the page) and it has no `free`. The
+ * widget itself lives until destroy(), whatever the page keeps: the SDK
+ * holds it in its own registry (src/api.rs), so a garbage collection of
+ * this object never removes the button. */
 (function (w, d) {
   'use strict';
   var DONE = '$owidgetHandled';
@@ -27,14 +33,28 @@
     if (typeof cb !== 'function') return;
     try { cb.call(el, owidget); } catch (e) { report('$owidgetOnLoad threw:', e); }
   }
-  function noop() {}
-  function unsupported() {
-    return {
-      isSupported: false, init: noop, connectToServer: noop, setAppEventCallback: noop,
-      setStatusUpdateCallback: noop, setCustomNumberNormalization: noop, openChat: noop,
-      closeChat: noop, addCustomData: noop, destroy: noop,
-      normalizeNumber: function () { return w.Promise ? w.Promise.resolve(null) : null; }
+  var METHODS = ['init', 'connectToServer', 'setAppEventCallback', 'setStatusUpdateCallback',
+    'setCustomNumberNormalization', 'openChat', 'closeChat', 'addCustomData', 'destroy'];
+  // The object handed to $owidgetOnLoad; `o` is the SDK's Owidget, or
+  // null in an unsupported browser (harmless methods).
+  function facade(o) {
+    var api = { isSupported: !!o };
+    METHODS.forEach(function (name) {
+      api[name] = function () {
+        try { if (o) o[name].apply(o, arguments); } catch (e) { report(name + ' failed:', e); }
+      };
+    });
+    api.normalizeNumber = function (raw) {
+      try { if (o) return o.normalizeNumber(raw); } catch (e) { report('normalizeNumber failed:', e); }
+      return w.Promise ? w.Promise.resolve(null) : null;
     };
+    ['status', 'language'].forEach(function (name) {
+      Object.defineProperty(api, name, {
+        enumerable: true,
+        get: function () { try { return o ? o[name] : undefined; } catch (e) { return undefined; } }
+      });
+    });
+    return api;
   }
   function load(base) {
     var reg = w.$owidgetLoader || (w.$owidgetLoader = {});
@@ -51,12 +71,12 @@
     typeof w.WebSocket === 'function' && typeof w.Promise === 'function' && typeof w.URL === 'function';
   els.forEach(function (el) {
     el[DONE] = true;
-    if (!ok) return call(el, unsupported());
+    if (!ok) return call(el, facade(null));
     var base = new URL('.', el.src).href;
     load(base).then(function (m) {
       var o;
       try { o = new m.Owidget(base); } catch (e) { return report('cannot create the widget:', e); }
-      call(el, o);
+      call(el, facade(o));
     }, function (e) { report('cannot load the SDK from ' + base + ':', e); });
   });
 })(window, document);

@@ -37,6 +37,11 @@ pub struct Browser {
 impl Browser {
     /// Starts ChromeDriver on a free port and opens a session.
     pub async fn start() -> Browser {
+        Browser::start_with(&[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium flags (`--js-flags=--expose-gc`).
+    pub async fn start_with(extra_args: &[&str]) -> Browser {
         let driver_bin =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
@@ -49,9 +54,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (run scripts/setup.sh)"));
         let url = format!("http://127.0.0.1:{port}");
         let mut caps = Capabilities::new();
+        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra_args).copied().collect();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({ "args": CHROME_ARGS, "binary": chromium_bin() }),
+            json!({ "args": args, "binary": chromium_bin() }),
         );
         let deadline = Instant::now() + WAIT;
         let client = loop {
@@ -95,6 +101,15 @@ impl Browser {
             .execute(script, args)
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Runs `script` (a function body) that calls its last argument with
+    /// the result, once its own awaited work is done.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client()
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("async script failed: {e}\n{script}"))
     }
 
     /// Evaluates `expr` in the page until it is truthy, returning its value;

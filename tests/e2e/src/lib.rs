@@ -6,6 +6,8 @@
 //! # Layout
 //! - [`browser`]: ChromeDriver process + WebDriver session, bounded waits.
 //! - [`visitor`]: a visitor's raw widget socket.
+//! - [`proxy`]: a slow network on the widget socket, frames held and
+//!   released by the test.
 //! - [`demo`]: what the demo page shows (status code, app events).
 //! - [`desk`]: steps in the operator desk page.
 //! - [`TestServer`]: the server with the built-in demo company.
@@ -15,6 +17,7 @@
 pub mod browser;
 pub mod demo;
 pub mod desk;
+pub mod proxy;
 pub mod visitor;
 
 use std::path::PathBuf;

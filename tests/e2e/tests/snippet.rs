@@ -51,15 +51,18 @@ fn demo_page_has_the_documented_snippet_with_only_src_changed() {
         })
         .collect();
     assert!(expected.len() >= 12, "snippet parsed: {expected:?}");
-    let page =
-        std::fs::read_to_string(workspace_root().join("www/demo/index.html")).expect("demo page");
-    let page_lines: Vec<&str> = page.lines().map(str::trim).collect();
-    // Every documented line appears, in order.
-    let mut at = 0;
-    for want in &expected {
-        match page_lines[at..].iter().position(|l| l == want) {
-            Some(i) => at += i + 1,
-            None => panic!("demo page lacks the snippet line `{want}` (after line {at})"),
+    // The demo page, and the page that keeps no reference to the object
+    // (tests/e2e/tests/lifetime.rs).
+    for file in ["www/demo/index.html", "www/demo/snippet.html"] {
+        let page = std::fs::read_to_string(workspace_root().join(file)).expect("demo page");
+        let page_lines: Vec<&str> = page.lines().map(str::trim).collect();
+        // Every documented line appears, in order.
+        let mut at = 0;
+        for want in &expected {
+            match page_lines[at..].iter().position(|l| l == want) {
+                Some(i) => at += i + 1,
+                None => panic!("{file} lacks the snippet line `{want}` (after line {at})"),
+            }
         }
     }
 }
