@@ -12,6 +12,7 @@
 //! - `window`: one chat window's state, effects and re-entrancy rule.
 //! - `flow`: chat I/O: actions → messages, messages → state/events.
 //! - `state`: the conversation state machine (pure). `linkify`: links.
+//!   `keyed`: which message rows the view keeps (pure).
 //! - `view`: the DOM of conversation, composer and ended view; `forms`:
 //!   the offline and callback forms and the tabs between them (which
 //!   panels a status offers); `style`: their CSS.
@@ -27,6 +28,7 @@ mod encode;
 mod flow;
 mod forms;
 pub mod host;
+mod keyed;
 mod linkify;
 mod state;
 mod style;

@@ -2,8 +2,17 @@
 //! server messages and the visitor's actions, unit-tested natively. The
 //! window (`flow.rs`) does the I/O; the view (`view.rs`) draws this state.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{Author, ServerMessage};
+
+/// Source of [`Item::key`]s: unique on the page, across chats and windows.
+static NEXT_KEY: AtomicU32 = AtomicU32::new(1);
+
+fn next_key() -> u32 {
+    NEXT_KEY.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Where the conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +35,10 @@ pub(crate) enum Phase {
 /// One message of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Item {
+    /// Identity of the message in the window: given when it enters the
+    /// conversation (a visitor message when typed, kept when the server
+    /// stores it), never reused. The view draws rows by this key.
+    pub key: u32,
     /// Server sequence number; `None` while a visitor message is unsent.
     pub seq: Option<u64>,
     /// Who wrote it.
@@ -84,9 +97,11 @@ pub(crate) struct Chat {
     pub queue: Option<u32>,
     /// Name of the operator in the chat.
     pub operator: Option<String>,
-    /// The conversation, in order; unsent visitor messages last.
+    /// The conversation: stored messages by `seq`, then the visitor's
+    /// unsent ones in the order typed (kept so by [`Chat::settle`]).
     pub items: Vec<Item>,
-    /// Highest stored `seq` seen.
+    /// Every stored message up to this `seq` is in `items` (stored
+    /// messages may arrive out of order: a resume asks for those after it).
     pub last_seq: u64,
     /// Highest visitor `seq` the operator has read.
     pub read_seq: u64,
@@ -121,6 +136,7 @@ impl Chat {
 
     fn push_pending(&mut self, text: String, client_id: Option<String>) {
         self.items.push(Item {
+            key: next_key(),
             seq: None,
             author: Author::Visitor,
             name: None,
@@ -196,7 +212,6 @@ impl Chat {
                 Change::Resumed(state)
             }
             ServerMessage::Message { message } => {
-                self.last_seq = self.last_seq.max(message.seq);
                 if self.items.iter().any(|i| i.seq == Some(message.seq)) {
                     return Change::Redraw;
                 }
@@ -221,7 +236,8 @@ impl Chat {
                         item.at = Some(message.at);
                         item.name = message.name;
                     }
-                    None => self.insert(Item {
+                    None => self.items.push(Item {
+                        key: next_key(),
                         seq: Some(message.seq),
                         author: message.author,
                         name: message.name,
@@ -230,6 +246,7 @@ impl Chat {
                         client_id: message.client_id,
                     }),
                 }
+                self.settle();
                 Change::Message
             }
             ServerMessage::Ack { client_id, seq, at } => {
@@ -241,7 +258,7 @@ impl Chat {
                     item.seq = Some(seq);
                     item.at = Some(at);
                 }
-                self.last_seq = self.last_seq.max(seq);
+                self.settle();
                 Change::Message
             }
             ServerMessage::Typing { typing } => {
@@ -277,16 +294,27 @@ impl Chat {
         }
     }
 
-    /// Stored messages go before unsent ones, in `seq` order (a resume
-    /// after a reconnect may deliver older ones late).
-    fn insert(&mut self, item: Item) {
-        let seq = item.seq.unwrap_or(u64::MAX);
-        let at = self
-            .items
-            .iter()
-            .position(|i| !matches!(i.seq, Some(s) if s <= seq))
-            .unwrap_or(self.items.len());
-        self.items.insert(at, item);
+    /// Restores the order after a change: stored messages by `seq`, then
+    /// unsent ones in the order typed (a stable sort keeps that order), and
+    /// advances `last_seq` over the stored messages without a gap. Messages
+    /// may come in any order: a push of the operator's answer before the
+    /// `ack` of what the visitor sent earlier, older ones after a resume.
+    fn settle(&mut self) {
+        // Insertion sort: stable, tiny in wasm, linear on a list that is
+        // sorted but for the one message that changed.
+        let rank = |i: &Item| (i.seq.is_none(), i.seq.unwrap_or(0));
+        for i in 1..self.items.len() {
+            let mut j = i;
+            while j > 0 && rank(&self.items[j - 1]) > rank(&self.items[j]) {
+                self.items.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        for seq in self.items.iter().filter_map(|i| i.seq) {
+            if seq == self.last_seq + 1 {
+                self.last_seq = seq;
+            }
+        }
     }
 }
 

@@ -108,6 +108,149 @@ fn late_older_messages_are_ordered_and_unsent_stay_last() {
     assert_eq!(texts, ["one", "two", "mine"]);
 }
 
+/// `(seq, text)` of the conversation in order.
+fn order(chat: &Chat) -> Vec<(Option<u64>, &str)> {
+    chat.items
+        .iter()
+        .map(|i| (i.seq, i.text.as_str()))
+        .collect()
+}
+
+fn ack(client_id: &str, seq: u64) -> ServerMessage {
+    ServerMessage::Ack {
+        client_id: client_id.into(),
+        seq,
+        at: 1_000 * seq as i64,
+    }
+}
+
+// Issue 14 item 1: on a slow network the operator's answer is stored (seq
+// 2) before the visitor's message that was on its way (seq 3).
+#[test]
+fn an_answer_stored_before_a_pending_message_goes_before_it_keys_stay() {
+    let mut chat = Chat::default();
+    chat.start(Some("Hello".into()));
+    chat.apply(created());
+    chat.apply(msg(1, Author::Visitor, "Hello", Some("start-s")));
+    chat.send("c1".into(), "Is it in stock?".into());
+    let pending_key = chat.items[1].key;
+    chat.apply(msg(2, Author::Operator, "Hi!", None));
+    assert_eq!(
+        order(&chat),
+        [
+            (Some(1), "Hello"),
+            (Some(2), "Hi!"),
+            (None, "Is it in stock?")
+        ]
+    );
+    // Ack and push, in either order: the pending message keeps its key.
+    chat.apply(ack("c1", 3));
+    chat.apply(msg(3, Author::Visitor, "Is it in stock?", Some("c1")));
+    assert_eq!(
+        order(&chat),
+        [
+            (Some(1), "Hello"),
+            (Some(2), "Hi!"),
+            (Some(3), "Is it in stock?")
+        ]
+    );
+    assert_eq!(chat.items[2].key, pending_key);
+    let mut keys: Vec<u32> = chat.items.iter().map(|i| i.key).collect();
+    keys.dedup();
+    assert_eq!(keys.len(), 3, "one key per message");
+    assert_eq!(chat.last_seq, 3);
+}
+
+// An ack that overtakes the push of an earlier stored message must not let
+// a resume skip that message.
+#[test]
+fn last_seq_never_skips_a_message_not_received() {
+    let mut chat = Chat::default();
+    chat.start(None);
+    chat.apply(created());
+    chat.apply(msg(1, Author::Operator, "one", None));
+    chat.send("c1".into(), "mine".into());
+    chat.send("c2".into(), "mine too".into());
+    // Stored as 3 and 4 after the operator's 2, which is still on its way.
+    chat.apply(ack("c2", 4));
+    chat.apply(ack("c1", 3));
+    assert_eq!(chat.last_seq, 1, "2 is missing: a resume must ask after 1");
+    assert_eq!(
+        order(&chat),
+        [(Some(1), "one"), (Some(3), "mine"), (Some(4), "mine too")]
+    );
+    chat.apply(msg(2, Author::Operator, "two", None));
+    assert_eq!(chat.last_seq, 4);
+    assert_eq!(
+        order(&chat),
+        [
+            (Some(1), "one"),
+            (Some(2), "two"),
+            (Some(3), "mine"),
+            (Some(4), "mine too")
+        ]
+    );
+}
+
+// Pending messages stay in the order typed, after every stored one, in any
+// interleaving of pushes and acks.
+#[test]
+fn every_interleaving_gives_seq_order_then_pending_in_typed_order() {
+    // Events: operator messages o1, o2 and acks of visitor v1, v2, in every
+    // order; the visitor typed v1, v2 first. Seqs as the server gave them.
+    fn permutations(left: Vec<usize>) -> Vec<Vec<usize>> {
+        if left.is_empty() {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for (n, &first) in left.iter().enumerate() {
+            let mut rest = left.clone();
+            rest.remove(n);
+            for mut p in permutations(rest) {
+                p.insert(0, first);
+                out.push(p);
+            }
+        }
+        out
+    }
+    let orders = permutations(vec![0, 1, 2, 3]);
+    assert_eq!(orders.len(), 24);
+    for o in orders {
+        let mut chat = Chat::default();
+        chat.start(None);
+        chat.apply(created());
+        chat.send("v1".into(), "v1".into());
+        chat.send("v2".into(), "v2".into());
+        // Server order: o1 = 1, v1 = 2, o2 = 3, v2 = 4.
+        for &i in &o {
+            let m = match i {
+                0 => msg(1, Author::Operator, "o1", None),
+                1 => msg(3, Author::Operator, "o2", None),
+                2 => ack("v1", 2),
+                _ => ack("v2", 4),
+            };
+            chat.apply(m);
+            let seqs: Vec<u64> = chat.items.iter().filter_map(|i| i.seq).collect();
+            assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{o:?}: {seqs:?}");
+            let stored = chat.items.iter().take_while(|i| i.seq.is_some()).count();
+            assert!(chat.items[stored..].iter().all(|i| i.seq.is_none()));
+            let pending: Vec<&str> = chat.items[stored..]
+                .iter()
+                .map(|i| i.text.as_str())
+                .collect();
+            assert!(
+                pending == ["v1", "v2"]
+                    || pending == ["v1"]
+                    || pending == ["v2"]
+                    || pending.is_empty()
+            );
+        }
+        let texts: Vec<&str> = chat.items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["o1", "v1", "o2", "v2"], "{o:?}");
+        assert_eq!(chat.last_seq, 4);
+    }
+}
+
 #[test]
 fn resume_states() {
     let mut chat = Chat {

@@ -1,8 +1,10 @@
 //! The content of the chat window: conversation, composer, ended view and
 //! offline form. Built once with DOM calls into the body element of the
 //! core's window frame; [`View::render`] updates it from the [`Chat`]
-//! state. Messages are appended (never re-rendered) so the live region
-//! announces only new ones.
+//! state. The message list is a function of the conversation: one row per
+//! message key (`keyed.rs`), in the conversation's order; a row, once
+//! drawn, is kept (never re-rendered), so the live region announces only
+//! new messages.
 
 use owidget_protocol::{Author, Texts};
 use wasm_bindgen::JsCast;
@@ -64,6 +66,8 @@ pub(crate) struct Extra<'a> {
 }
 
 struct Row {
+    key: u32,
+    li: Element,
     time: Element,
     mark: Element,
 }
@@ -266,45 +270,37 @@ impl View {
     }
 
     fn sync_messages(&mut self, chat: &Chat, texts: &Texts) {
-        if chat.items.len() < self.rows.len() {
-            // A new chat: start from an empty list.
-            self.log.set_text_content(None);
-            self.rows.clear();
+        let drawn: Vec<u32> = self.rows.iter().map(|r| r.key).collect();
+        let wanted: Vec<u32> = chat.items.iter().map(|i| i.key).collect();
+        let plan = crate::keyed::reuse(&drawn, &wanted);
+        let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let rows: Vec<Row> = chat
+            .items
+            .iter()
+            .zip(&plan)
+            .map(|(item, keep)| match keep.and_then(|i| old[i].take()) {
+                Some(row) => row,
+                None => self.row(chat, item),
+            })
+            .collect();
+        for row in old.into_iter().flatten() {
+            row.li.remove();
         }
-        for item in chat.items.iter().skip(self.rows.len()) {
-            let class = match item.author {
-                Author::Visitor => "m v",
-                Author::Operator => "m o",
-                Author::System => "m s",
-            };
-            let li = child(&self.log, "li", class);
-            let meta = child(&li, "div", "meta");
-            let who = item.name.as_deref().or(match item.author {
-                Author::Operator => chat.operator.as_deref(),
-                _ => None,
-            });
-            if let Some(who) = who {
-                text(&child(&meta, "span", "who"), who);
+        // Put the rows in the conversation's order; only rows out of
+        // place move (new ones are appended, usually in place already).
+        let mut at = self.log.first_child();
+        for row in &rows {
+            let node: &web_sys::Node = row.li.as_ref();
+            if node.is_same_node(at.as_ref()) {
+                at = node.next_sibling();
+            } else {
+                let _ = self.log.insert_before(node, at.as_ref());
             }
-            let time = child(&meta, "time", "");
-            let body = child(&li, "div", "txt");
-            for piece in pieces(&item.text) {
-                match piece {
-                    Piece::Text(t) => {
-                        let _ = body.append_with_str_1(t);
-                    }
-                    Piece::Link(url) => {
-                        let a = child(&body, "a", "");
-                        attr(&a, "href", url);
-                        attr(&a, "rel", "noopener noreferrer");
-                        attr(&a, "target", "_blank");
-                        text(&a, url);
-                    }
-                }
-            }
-            let mark = child(&li, "div", "mark");
-            self.rows.push(Row { time, mark });
         }
+        self.rows = rows;
         // Times and marks change after the fact (ack, read).
         for (item, row) in chat.items.iter().zip(&self.rows) {
             text(&row.time, &item.at.map(clock).unwrap_or_default());
@@ -319,6 +315,47 @@ impl View {
         }
         if let Some(h) = self.log.dyn_ref::<HtmlElement>() {
             h.set_scroll_top(h.scroll_height());
+        }
+    }
+
+    /// A new row for `item`, appended to the list.
+    fn row(&self, chat: &Chat, item: &crate::state::Item) -> Row {
+        let class = match item.author {
+            Author::Visitor => "m v",
+            Author::Operator => "m o",
+            Author::System => "m s",
+        };
+        let li = child(&self.log, "li", class);
+        let meta = child(&li, "div", "meta");
+        let who = item.name.as_deref().or(match item.author {
+            Author::Operator => chat.operator.as_deref(),
+            _ => None,
+        });
+        if let Some(who) = who {
+            text(&child(&meta, "span", "who"), who);
+        }
+        let time = child(&meta, "time", "");
+        let body = child(&li, "div", "txt");
+        for piece in pieces(&item.text) {
+            match piece {
+                Piece::Text(t) => {
+                    let _ = body.append_with_str_1(t);
+                }
+                Piece::Link(url) => {
+                    let a = child(&body, "a", "");
+                    attr(&a, "href", url);
+                    attr(&a, "rel", "noopener noreferrer");
+                    attr(&a, "target", "_blank");
+                    text(&a, url);
+                }
+            }
+        }
+        let mark = child(&li, "div", "mark");
+        Row {
+            key: item.key,
+            li,
+            time,
+            mark,
         }
     }
 

@@ -42,6 +42,12 @@ impl TestServer {
     /// Starts the demo server on port 0. Panics with a hint when `pkg/` has
     /// not been built (`bash scripts/build-wasm.sh`).
     pub async fn start() -> TestServer {
+        TestServer::start_with(owidget_server::demo::config()).await
+    }
+
+    /// [`TestServer::start`] with another configuration (the demo's with
+    /// other limits, say).
+    pub async fn start_with(config: owidget_server::Config) -> TestServer {
         let root = workspace_root();
         let pkg = root.join("pkg");
         assert!(
@@ -54,10 +60,9 @@ impl TestServer {
             www: root.join("www"),
             pkg,
         };
-        let state =
-            owidget_server::AppState::open(owidget_server::demo::config(), dirs, data.path())
-                .await
-                .expect("server state over a fresh data dir");
+        let state = owidget_server::AppState::open(config, dirs, data.path())
+            .await
+            .expect("server state over a fresh data dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
