@@ -184,6 +184,28 @@ async fn custom_normalization_replaces_the_default_in_the_form() {
     );
     assert!(callbacks_of(&token, &name).await.is_empty(), "nothing sent");
 
+    // A function returning text that is no number: the server refuses it,
+    // the visitor reads the preset's text, not the parser's (issue 14
+    // item 10).
+    call_ok(
+        &w,
+        "setCustomNumberNormalization",
+        &[custom("not a number".into())],
+    );
+    send_callback(&root, &name, "777 666 555");
+    wait_for("the preset's invalid number message", || {
+        text_of(&root, ".info") == "Please enter a valid phone number."
+            && find(&root, "[part=callback] input[type=tel]")
+                .get_attribute("aria-invalid")
+                .as_deref()
+                == Some("true")
+    })
+    .await;
+    assert!(
+        callbacks_of(&token, &name).await.is_empty(),
+        "nothing stored"
+    );
+
     // The form still works; the page's function decides the number.
     call_ok(
         &w,

@@ -120,6 +120,7 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
         "error" => ServerMessage::Error {
             code: error_code(&string(v, "code")?),
             message: string(v, "message").unwrap_or_default(),
+            client_id: string(v, "clientId"),
         },
         _ => return None,
     })
@@ -152,6 +153,18 @@ pub(crate) fn features<J: Json>(config: &J) -> Features {
         callback_when_offline: flag("callbackWhenOffline", defaults.callback_when_offline),
         offline_message: flag("offlineMessage", defaults.offline_message),
     }
+}
+
+/// The longest message the server stores (`limits.messageMaxChars`).
+pub(crate) fn message_max_chars<J: Json>(config: &J) -> u32 {
+    config
+        .get("limits")
+        .and_then(|l| l.get("messageMaxChars")?.number())
+        .filter(|n| *n >= 1.0)
+        .map_or(
+            owidget_protocol::WidgetLimits::default().message_max_chars,
+            |n| n as u32,
+        )
 }
 
 /// The texts of `language` in the configuration (English defaults when
@@ -237,6 +250,12 @@ mod tests {
             ServerMessage::Error {
                 code: ErrorCode::RateLimited,
                 message: "slow down".into(),
+                client_id: None,
+            },
+            ServerMessage::Error {
+                code: ErrorCode::TooLong,
+                message: "too long".into(),
+                client_id: Some("w1-2".into()),
             },
         ]
     }

@@ -4,7 +4,7 @@
 
 use gloo_timers::callback::Timeout;
 use owidget_protocol::widget::{SessionState, StoredKind};
-use owidget_protocol::{ClientMessage, ServerMessage};
+use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use owidget_web::{cat, decimal, Obj};
 
 use crate::encode::{client_message, start_chat, StartChat};
@@ -86,17 +86,30 @@ impl Window {
                     }
                 });
             }
-            Change::Failed(reason) => {
+            Change::Failed(code) => {
                 st.callback_pending = false;
                 if st.chat.session.is_none() {
                     // A refused resume (unknown session): nothing to restore.
                     self.forget();
                 }
-                st.notice = Some(if reason.is_empty() {
-                    st.texts.send_failed.clone()
+                // A refused callback request: the server's check of the
+                // number (a custom normalization may return anything).
+                let callback = !st.callback_sent && st.callback_phone.take().is_some();
+                st.notice = Some(if callback && code == ErrorCode::Invalid {
+                    if let Some(view) = &st.view {
+                        view.forms().phone_invalid(true);
+                    }
+                    st.texts.invalid_phone.clone()
                 } else {
-                    reason
+                    refusal_text(st, code)
                 });
+            }
+            Change::Refused(code, text) => {
+                // Not stored: the text goes back to the message box.
+                if let Some(view) = &st.view {
+                    view.restore_draft(&text);
+                }
+                st.notice = Some(refusal_text(st, code));
             }
             Change::Redraw => {}
         }
@@ -107,7 +120,15 @@ impl Window {
     pub(crate) fn on_action(&self, st: &mut State, action: Action) {
         st.notice = None;
         match action {
-            Action::Send(text) => self.visitor_text(st, text),
+            Action::Send(text) => {
+                if text.chars().count() > st.max_chars as usize {
+                    st.notice = Some(refusal_text(st, ErrorCode::TooLong));
+                } else if self.visitor_text(st, text) {
+                    if let Some(view) = &st.view {
+                        view.clear_draft();
+                    }
+                }
+            }
             Action::Typing => self.visitor_typing(st),
             Action::EndChat => {
                 if !self.send(&ClientMessage::EndChat) {
@@ -148,7 +169,9 @@ impl Window {
         self.render(st);
     }
 
-    fn visitor_text(&self, st: &mut State, text: String) {
+    /// The visitor's message; false when it was not taken (it stays in
+    /// the message box).
+    fn visitor_text(&self, st: &mut State, text: String) -> bool {
         if st.chat.is_open() && st.chat.session.is_some() {
             st.typing_timer = None;
             st.next_client_id += 1;
@@ -156,13 +179,17 @@ impl Window {
             st.chat.send(client_id.clone(), text.clone());
             // Unsent messages stay marked "…" and go out on reconnect.
             self.send(&ClientMessage::Send { client_id, text });
+            true
         } else if st.chat.phase != Phase::Starting && st.chat.phase != Phase::Resuming {
-            self.start_chat(st, Some(text));
+            self.start_chat(st, Some(text))
+        } else {
+            false
         }
     }
 
-    /// Starts a chat (puts the visitor in the queue), with a first message.
-    pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) {
+    /// Starts a chat (puts the visitor in the queue), with a first message;
+    /// false when the socket is down (nothing changed).
+    pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) -> bool {
         let url = page_url();
         let m = start_chat(&StartChat {
             language: &st.language,
@@ -174,8 +201,10 @@ impl Window {
         if self.send_text(&m) {
             st.chat.start(text);
             st.read_sent = 0;
+            true
         } else {
             st.notice = Some(st.texts.send_failed.clone());
+            false
         }
     }
 
@@ -257,6 +286,15 @@ impl Window {
 fn client_id(n: u32) -> String {
     let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     cat(&["w", &decimal(random), "-", &decimal(u64::from(n))])
+}
+
+/// The preset's text for a refusal with `code`, in the visitor's language
+/// (the server's own reason is English and for developers).
+fn refusal_text(st: &State, code: ErrorCode) -> String {
+    match code {
+        ErrorCode::TooLong => fill(&st.texts.too_long, "max", &decimal(u64::from(st.max_chars))),
+        _ => st.texts.send_failed.clone(),
+    }
 }
 
 /// The page's URL, sent with chats and forms.

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use owidget_protocol::widget::{SessionState, StoredKind};
-use owidget_protocol::{Author, ServerMessage};
+use owidget_protocol::{Author, ErrorCode, ServerMessage};
 
 /// Source of [`Item::key`]s: unique on the page, across chats and windows.
 static NEXT_KEY: AtomicU32 = AtomicU32::new(1);
@@ -80,8 +80,11 @@ pub(crate) enum Change {
     /// An offline message, callback or transcript request was stored (with
     /// the phone number as the server stored it, for a callback).
     Stored(StoredKind, Option<String>),
-    /// A request failed; the text is the server's reason.
-    Failed(String),
+    /// A request failed (the widget shows its own text for the code).
+    Failed(ErrorCode),
+    /// The server refused the visitor's message: it is not stored and
+    /// left the conversation; its text goes back to the visitor.
+    Refused(ErrorCode, String),
     /// Nothing the widget must act on beyond redrawing.
     Redraw,
 }
@@ -276,8 +279,21 @@ impl Chat {
                 Change::Ended
             }
             ServerMessage::Stored { kind, phone } => Change::Stored(kind, phone),
-            ServerMessage::Error { code, message } => {
-                use owidget_protocol::ErrorCode;
+            ServerMessage::Error {
+                code,
+                client_id: Some(client_id),
+                ..
+            } => {
+                let refused = self
+                    .items
+                    .iter()
+                    .position(|i| i.seq.is_none() && i.client_id.as_ref() == Some(&client_id));
+                match refused {
+                    Some(at) => Change::Refused(code, self.items.remove(at).text),
+                    None => Change::Failed(code),
+                }
+            }
+            ServerMessage::Error { code, .. } => {
                 match code {
                     // The stored session is gone or not ours: start afresh.
                     ErrorCode::BadSession => *self = Chat::default(),
@@ -288,7 +304,7 @@ impl Chat {
                     }
                     _ => {}
                 }
-                Change::Failed(message)
+                Change::Failed(code)
             }
             ServerMessage::Status { .. } => Change::Redraw,
         }

@@ -251,6 +251,36 @@ fn every_interleaving_gives_seq_order_then_pending_in_typed_order() {
     }
 }
 
+// Issue 14 item 3: a refused message leaves the conversation (it is not
+// stored) and its text goes back to the visitor; nothing else changes.
+#[test]
+fn a_refused_message_leaves_the_conversation_with_its_text() {
+    let mut chat = Chat::default();
+    chat.start(None);
+    chat.apply(created());
+    chat.send("c1".into(), "fine".into());
+    chat.send("c2".into(), "way too long".into());
+    let change = chat.apply(ServerMessage::Error {
+        code: ErrorCode::TooLong,
+        message: "text is longer than 2000 characters".into(),
+        client_id: Some("c2".into()),
+    });
+    assert_eq!(
+        change,
+        Change::Refused(ErrorCode::TooLong, "way too long".into())
+    );
+    assert_eq!(order(&chat), [(None, "fine")]);
+    assert_eq!(chat.phase, Phase::Waiting);
+    // A refusal of a message already gone (a repeated frame) changes nothing.
+    let change = chat.apply(ServerMessage::Error {
+        code: ErrorCode::RateLimited,
+        message: "slow down".into(),
+        client_id: Some("c2".into()),
+    });
+    assert_eq!(change, Change::Failed(ErrorCode::RateLimited));
+    assert_eq!(chat.unsent().count(), 1);
+}
+
 #[test]
 fn resume_states() {
     let mut chat = Chat {
@@ -270,8 +300,9 @@ fn resume_states() {
     let change = chat.apply(ServerMessage::Error {
         code: ErrorCode::BadSession,
         message: "unknown session".into(),
+        client_id: None,
     });
-    assert_eq!(change, Change::Failed("unknown session".into()));
+    assert_eq!(change, Change::Failed(ErrorCode::BadSession));
     assert_eq!(chat.phase, Phase::Idle);
     assert!(chat.session.is_none());
 }
@@ -283,6 +314,7 @@ fn a_refused_start_returns_to_idle() {
     chat.apply(ServerMessage::Error {
         code: ErrorCode::Unavailable,
         message: "nobody".into(),
+        client_id: None,
     });
     assert_eq!(chat.phase, Phase::Idle);
     assert!(chat.items.is_empty());

@@ -94,8 +94,9 @@ pub(crate) struct View {
 }
 
 impl View {
-    /// Builds the content into `body`; actions go to `on_action`.
-    pub(crate) fn new(body: &Element, on_action: OnAction) -> View {
+    /// Builds the content into `body`; actions go to `on_action`. The
+    /// message box takes at most `max_chars` (the server's limit).
+    pub(crate) fn new(body: &Element, max_chars: u32, on_action: OnAction) -> View {
         let on_action = &on_action;
         // The chat's own rules: a <style> anywhere in the shadow tree
         // applies to all of it, and the core's first-paint CSS stays small.
@@ -116,7 +117,8 @@ impl View {
         attr(&compose, "part", "composer");
         let input: HtmlTextAreaElement = input_in(&compose, "textarea", "fld").unchecked_into();
         attr(&input, "rows", "2");
-        attr(&input, "maxlength", "4000");
+        // UTF-16 units: never more than the server's characters.
+        attr(&input, "maxlength", &decimal(u64::from(max_chars)));
         let send = submit_button(&compose);
 
         let ended = child(body, "div", "ended");
@@ -148,9 +150,9 @@ impl View {
             "submit",
             Box::new(move |e| {
                 e.prevent_default();
+                // The window clears the box once the message is taken.
                 let value = i.value();
                 if !value.trim().is_empty() {
-                    i.set_value("");
                     a(Action::Send(value));
                 }
             }),
@@ -367,6 +369,22 @@ impl View {
             form => self.forms.first_field(form),
         };
         field.is_some_and(|h| h.focus().is_ok())
+    }
+
+    /// Empties the message box (its message was taken).
+    pub(crate) fn clear_draft(&self) {
+        self.input.set_value("");
+    }
+
+    /// Puts a refused message back into the message box, after what is
+    /// there (several refusals come back in the order sent).
+    pub(crate) fn restore_draft(&self, text: &str) {
+        let now = self.input.value();
+        if now.is_empty() {
+            self.input.set_value(text);
+        } else {
+            self.input.set_value(&cat(&[&now, "\n", text]));
+        }
     }
 
     /// The tabs and forms.

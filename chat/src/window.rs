@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub(crate) texts: Texts,
     pub(crate) features: Features,
     pub(crate) language: String,
+    /// Longest message the server stores, in characters.
+    pub(crate) max_chars: u32,
     pub(crate) scope: Option<String>,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) open: bool,
@@ -100,6 +102,7 @@ impl Window {
             texts: decode::texts_of(config, &language),
             features: decode::features(config),
             language,
+            max_chars: decode::message_max_chars(config),
             scope: init.get("scope").and_then(|s| s.string()),
             status: init
                 .get("status")
@@ -135,8 +138,10 @@ impl Window {
             effects: RefCell::default(),
         });
         let me = w.me.clone();
+        let max_chars = w.read(|st| st.max_chars).unwrap_or(2000);
         let view = View::new(
             body,
+            max_chars,
             Rc::new(move |action| {
                 if let Some(w) = me.upgrade() {
                     w.update(|w, st| w.on_action(st, action));

@@ -29,6 +29,27 @@ pub struct WidgetConfig {
     pub phone_country: String,
     /// Names of the operator groups whose status drives the button.
     pub groups: Vec<String>,
+    /// The server's limits the widget enforces before sending.
+    #[serde(default)]
+    pub limits: WidgetLimits,
+}
+
+/// Limits of the server that the widget applies itself, so that the
+/// visitor learns of them while typing, not from a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetLimits {
+    /// Longest chat message, in characters (Unicode scalar values), as
+    /// the server's `limits.message_max_chars`.
+    pub message_max_chars: u32,
+}
+
+impl Default for WidgetLimits {
+    fn default() -> Self {
+        WidgetLimits {
+            message_max_chars: 2000,
+        }
+    }
 }
 
 /// Colours, as CSS hex colours (`#rrggbb`); the server validates them.
@@ -200,6 +221,8 @@ texts! {
     callback_sent = "We will call you at {phone}.";
     /// Connection lost.
     disconnected = "Connection lost, reconnecting…";
-    /// Generic failure of a send.
+    /// Generic failure of a send (the text stays in the message box).
     send_failed = "The message could not be sent.";
+    /// A message over the length limit (`{max}` characters).
+    too_long = "The message is too long: at most {max} characters.";
 }

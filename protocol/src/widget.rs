@@ -245,8 +245,11 @@ pub enum ServerMessage {
     Error {
         /// Machine-readable reason.
         code: ErrorCode,
-        /// Human-readable reason.
+        /// Human-readable reason (English; the widget shows its own texts).
         message: String,
+        /// The `clientId` of the refused `send`: that message is not stored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
     },
 }
 

@@ -194,10 +194,19 @@ fn server_messages() {
     );
     golden(
         ServerMessage::Error {
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+            client_id: None,
+        },
+        r#"{"type":"error","code":"rateLimited","message":"slow down"}"#,
+    );
+    golden(
+        ServerMessage::Error {
             code: ErrorCode::TooLong,
             message: "too long".into(),
+            client_id: Some("w1-2".into()),
         },
-        r#"{"type":"error","code":"tooLong","message":"too long"}"#,
+        r#"{"type":"error","code":"tooLong","message":"too long","clientId":"w1-2"}"#,
     );
 }
 
@@ -215,8 +224,12 @@ fn widget_config() {
         features: Features::default(),
         phone_country: "CZ".into(),
         groups: vec!["support".into()],
+        limits: WidgetLimits {
+            message_max_chars: 500,
+        },
     };
     let v = serde_json::to_value(&cfg).unwrap();
+    assert_eq!(v["limits"], serde_json::json!({ "messageMaxChars": 500 }));
     assert_eq!(v["defaultLanguage"], "en");
     assert_eq!(v["position"], "bottomRight");
     assert_eq!(v["colors"]["onPrimary"], "#ffffff");

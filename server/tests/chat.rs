@@ -270,13 +270,22 @@ async fn limits_refuse_and_store_nothing() {
         json!({"type": "send", "clientId": "long", "text": long}),
     )
     .await;
-    assert_eq!(next_of(&mut w, "error").await["code"], "tooLong");
+    // Each refusal of a `send` names its clientId (issue 14 item 3).
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(
+        (&e["code"], &e["clientId"]),
+        (&json!("tooLong"), &json!("long"))
+    );
     send(
         &mut w,
         json!({"type": "send", "clientId": "blank", "text": "  "}),
     )
     .await;
-    assert_eq!(next_of(&mut w, "error").await["code"], "invalid");
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(
+        (&e["code"], &e["clientId"]),
+        (&json!("invalid"), &json!("blank"))
+    );
     send(&mut w, json!({"type": "nonsense"})).await;
     assert_eq!(next_of(&mut w, "error").await["code"], "badMessage");
     let path = format!("/api/operator/chats/{id}/messages");
@@ -295,7 +304,11 @@ async fn limits_refuse_and_store_nothing() {
         json!({"type": "send", "clientId": "r8", "text": "spam"}),
     )
     .await;
-    assert_eq!(next_of(&mut w, "error").await["code"], "rateLimited");
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(
+        (&e["code"], &e["clientId"]),
+        (&json!("rateLimited"), &json!("r8"))
+    );
     let (_, detail) = s
         .call(
             Method::GET,

@@ -35,6 +35,8 @@ async fn widget_config_default_and_named_preset() {
     assert_eq!(v["groups"][0], "support");
     assert_eq!(v["texts"]["cs"]["buttonOnline"], "Napište nám");
     assert_eq!(v["texts"]["cs"]["send"], "Send");
+    // The composer's limit is the server's (message_max_chars = 200 here).
+    assert_eq!(v["limits"]["messageMaxChars"], 200);
 
     let r = s
         .http

@@ -173,7 +173,12 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     let mut seen = HashSet::new();
     let mut companies = Vec::new();
     for (i, c) in raw.companies.into_iter().enumerate() {
-        let company = check_company(&format!("companies[{i}]"), c)?;
+        let mut company = check_company(&format!("companies[{i}]"), c)?;
+        for p in &mut company.presets {
+            // Published, so that the composer enforces the same limit.
+            p.widget.limits.message_max_chars =
+                u32::try_from(limits.message_max_chars).unwrap_or(u32::MAX);
+        }
         if !seen.insert(company.id.clone()) {
             return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
         }
@@ -379,6 +384,8 @@ fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
             features,
             phone_country,
             groups: raw.groups,
+            // Set from `[limits]` by `check`.
+            limits: Default::default(),
         },
         name: raw.name,
     })

@@ -17,7 +17,17 @@ pub(super) fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessag
     ServerMessage::Error {
         code,
         message: message.into(),
+        client_id: None,
     }
+}
+
+/// `error` naming the refused `send` by its `clientId`: the widget keeps
+/// that text for the visitor instead of waiting for an `ack`.
+pub(super) fn refused(client_id: &str, mut e: ServerMessage) -> ServerMessage {
+    if let ServerMessage::Error { client_id: c, .. } = &mut e {
+        *c = Some(client_id.to_string());
+    }
+    e
 }
 
 pub(super) fn no_session() -> ServerMessage {

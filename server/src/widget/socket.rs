@@ -15,7 +15,7 @@ use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
-use super::frames::{check_len, no_session, status_frame};
+use super::frames::{check_len, no_session, refused, status_frame};
 pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
@@ -222,11 +222,11 @@ impl Conn {
                     ));
                 }
                 check_text(&text, self.state.config.limits.message_max_chars)
-                    .map_err(text_error)?;
+                    .map_err(|e| refused(&client_id, text_error(e)))?;
                 let stored = hub
                     .visitor_message(self.company, &id, client_id.clone(), text)
                     .await
-                    .map_err(hub_error)?;
+                    .map_err(|e| refused(&client_id, hub_error(e)))?;
                 // The `message` itself arrives through the push channel.
                 Ok(vec![ServerMessage::Ack {
                     client_id,
