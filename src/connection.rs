@@ -67,8 +67,12 @@ impl Widget {
             }
             match result {
                 Ok((preset, raw)) => w.configured(st, preset, raw),
-                // The company or preset does not exist: retrying cannot help.
+                // The company or preset does not exist, or the page is not
+                // one of the company's sites: retrying cannot help, and no
+                // status is reported (the widget is not "offline", it is
+                // not set up for this page).
                 Err(Error::Config(code, message)) if code < 500 => {
+                    st.grace = None;
                     // No preset, no country: numbers waiting get `null`.
                     w.answer_waiting(st);
                     Err(Error::Config(code, message))

@@ -45,11 +45,30 @@ async fn widget_config_default_and_named_preset() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.headers().get("access-control-allow-origin").is_none(),
-        "no CORS for a foreign origin"
+    // Issue 14 item 5: a page outside allowed_origins gets a 403 it can
+    // read (not a CORS failure that looks like an outage).
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let m = r.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert_eq!(
+        m,
+        format!(
+            "origin https://evil.example is not allowed for company {DEMO}: \
+             add it to the company's allowed_origins"
+        )
     );
+    // Without an Origin (curl, a server) it is served as before.
+    let r = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=sales")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
     assert_eq!(r.json::<Value>().await.unwrap()["groups"][0], "sales");
     s.stop().await;
 }

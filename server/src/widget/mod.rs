@@ -70,21 +70,30 @@ pub async fn config(
     Query(q): Query<WidgetQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
+    // The widget must be able to read *why* it is refused (unknown company
+    // or preset, a page outside `allowed_origins`) to report it in the
+    // console; the message holds nothing secret, so any page may read it.
+    let readable = |e: Error| {
+        let mut resp = e.into_response();
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        resp
+    };
     let (company, preset) = match resolve(&state, &q) {
         Ok(found) => found,
-        Err(e) => {
-            // The widget must be able to read *why* (unknown company or
-            // preset) to report it in the console; the message holds
-            // nothing secret, so any page may read it.
-            let mut resp = e.into_response();
-            resp.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-            return Ok(resp);
-        }
+        Err(e) => return Ok(readable(e)),
     };
     let c = &state.config.companies[company];
+    // A browser page of another site: a clear 403 rather than a CORS
+    // failure the widget could only take for an outage.
+    if let Some(o) = origin(&headers).filter(|o| !c.allows_origin(o)) {
+        return Ok(readable(Error::Forbidden(format!(
+            "origin {o} is not allowed for company {}: add it to the company's allowed_origins",
+            c.id
+        ))));
+    }
     let mut resp = Json(&c.presets[preset].widget).into_response();
     let h = resp.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
