@@ -48,8 +48,10 @@ export interface Owidget {
   /**
    * Normalizes a number as the callback form does: with the custom function if
    * set, else with the default (the phone module, fetched on first use, and the
-   * preset's default country; needs `connectToServer()`). Resolves to the number
-   * as it will be dialled or `null` for an invalid one; never rejects.
+   * preset's default country: asked before `connectToServer()` has loaded the
+   * configuration, it answers once it has). Resolves to the number as it will be
+   * dialled or `null` for an invalid one (also when the server refused the
+   * configuration); never rejects.
    */
   normalizeNumber(phoneNumber: string): Promise<string | null>;
   /** Opens the chat window; `enqueue` puts the visitor in the queue at once. */

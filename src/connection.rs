@@ -73,6 +73,7 @@ impl Widget {
                 // not set up for this page).
                 Err(Error::Config(code, message)) if code < 500 => {
                     st.grace = None;
+                    st.config_refused = true;
                     // No preset, no country: numbers waiting get `null`.
                     w.answer_waiting(st);
                     Err(Error::Config(code, message))

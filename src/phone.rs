@@ -33,15 +33,22 @@ impl Widget {
             }
             match self.phone_urls(st) {
                 Some((js, wasm)) => Target::Module(js, wasm, st.phone_country.clone()),
-                None if st.connecting => Target::Wait,
-                None => Target::Null(Some(
-                    "normalizeNumber() needs connectToServer() first: the default normalization uses the preset's phone country",
+                None if st.config_refused => Target::Null(Some(
+                    "normalizeNumber(): the widget has no configuration (see the error above); the number counts as invalid",
+                )),
+                None if st.connecting => Target::Wait(None),
+                // Answered once connectToServer() has the preset's country.
+                None => Target::Wait(Some(
+                    "normalizeNumber() answers once connectToServer() has loaded the configuration: the default normalization uses the preset's phone country",
                 )),
             }
         });
         match target {
             Some(Target::Module(js, wasm, country)) => normalize_phone(&js, &wasm, raw, &country),
-            Some(Target::Wait) => {
+            Some(Target::Wait(why)) => {
+                if let Some(why) = why {
+                    console::warn(why);
+                }
                 let raw = raw.to_string();
                 let mut waiting = None;
                 let promise = Promise::new(&mut |resolve, _| waiting = Some(resolve));
@@ -102,7 +109,9 @@ impl Widget {
 
 enum Target {
     Module(String, String, String),
-    Wait,
+    /// Until the configuration is known (with a hint when
+    /// `connectToServer()` was not called yet).
+    Wait(Option<&'static str>),
     Null(Option<&'static str>),
 }
 

@@ -90,6 +90,8 @@ struct Callbacks {
 pub(crate) struct State {
     pub(crate) settings: Option<Settings>,
     pub(crate) connecting: bool,
+    /// The server refused the configuration (4xx): it will not come.
+    pub(crate) config_refused: bool,
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,

@@ -37,13 +37,22 @@ async fn normalize_number_with_the_default_and_a_custom_function() {
     let console = Console::capture();
     let w = widget();
     call_ok(&w, "init", &[DEMO.into()]);
-    // Without the configuration there is no default country.
-    assert!(settled(normalize(&w, "777 666 555".into())).await.is_null());
-    assert_eq!(console.matching("needs connectToServer() first").len(), 1);
+    // Before connectToServer() there is no default country yet: the
+    // answer waits for the configuration (issue 14 item 13), with a hint.
+    let before = normalize(&w, "777 666 555".into());
+    assert_eq!(
+        console
+            .matching(
+                "normalizeNumber() answers once connectToServer() has loaded the configuration"
+            )
+            .len(),
+        1
+    );
     call_ok(&w, "connectToServer", &[]);
     // Asked before the configuration arrived: answered once it is there.
     let early = normalize(&w, "777 666 555".into());
     assert_eq!(settled(early).await, "+420 777 666 555");
+    assert_eq!(settled(before).await, "+420 777 666 555");
     for (raw, expected) in [
         ("+420 (777) 666-555", Some("+420 777 666 555")),
         ("00420 777.666.555", Some("+420 777 666 555")),
@@ -96,6 +105,18 @@ async fn normalize_number_with_the_default_and_a_custom_function() {
     call_ok(&w, "destroy", &[]);
     assert!(settled(normalize(&w, "777 666 555".into())).await.is_null());
     assert_eq!(console.matching("normalizeNumber() ignored").len(), 1);
+
+    // A configuration the server refused will not come: null, said once.
+    let bad = widget();
+    call_ok(&bad, "init", &[DEMO.into(), "no-such-preset".into()]);
+    call_ok(&bad, "connectToServer", &[]);
+    let waiting = normalize(&bad, "777 666 555".into());
+    assert!(settled(waiting).await.is_null());
+    assert!(settled(normalize(&bad, "777 666 555".into()))
+        .await
+        .is_null());
+    assert_eq!(console.matching("the widget has no configuration").len(), 1);
+    call_ok(&bad, "destroy", &[]);
 }
 
 /// A widget at busy with its window open on the callback form.
