@@ -212,6 +212,7 @@ impl Widget {
                 report(w.update(|w, st| {
                     st.session = record;
                     w.remember(st);
+                    w.redraw_button(st);
                     Ok(())
                 }));
             }

@@ -12,6 +12,7 @@ pub(crate) struct FrameTexts {
     pub button_online: String,
     pub button_busy: String,
     pub button_offline: String,
+    pub button_chat: String,
     pub window_title: String,
     pub close: String,
 }
@@ -22,6 +23,7 @@ impl Default for FrameTexts {
             button_online: en::button_online.into(),
             button_busy: en::button_busy.into(),
             button_offline: en::button_offline.into(),
+            button_chat: en::button_chat.into(),
             window_title: en::window_title.into(),
             close: en::close.into(),
         }
@@ -39,6 +41,7 @@ impl FrameTexts {
             button_online: get("buttonOnline", d.button_online),
             button_busy: get("buttonBusy", d.button_busy),
             button_offline: get("buttonOffline", d.button_offline),
+            button_chat: get("buttonChat", d.button_chat),
             window_title: get("windowTitle", d.window_title),
             close: get("close", d.close),
         }
@@ -59,6 +62,7 @@ mod tests {
             button_offline: "c".into(),
             window_title: "d".into(),
             close: "e".into(),
+            button_chat: "f".into(),
             ..Texts::default()
         };
         let t = FrameTexts::decode(&serde_json::to_value(&full).unwrap());
@@ -68,9 +72,10 @@ mod tests {
                 t.button_busy,
                 t.button_offline,
                 t.window_title,
-                t.close
+                t.close,
+                t.button_chat
             ],
-            ["a", "b", "c", "d", "e"]
+            ["a", "b", "c", "d", "e", "f"]
         );
         let d = FrameTexts::decode(&serde_json::json!({}));
         let en = Texts::default();

@@ -294,14 +294,19 @@ impl Widget {
         let first = st.status.is_none();
         st.status = Some(status);
         self.emit(Effect::Status(status.code()));
-        if let Some(ui) = &st.ui {
-            ui.render(st.status, &st.texts);
-        }
+        self.redraw_button(st);
         self.tell_chat(st, ChatCall::Status(status.code()));
         if first {
             // Opening should feel instant, but the first paint must not
             // pay for the chat window: fetch it once the page is idle.
             self.load_chat(st, true);
+        }
+    }
+
+    /// Redraws the button (status, or the visitor's chat).
+    pub(crate) fn redraw_button(&self, st: &State) {
+        if let Some(ui) = &st.ui {
+            ui.render(st.status, st.session.is_some(), &st.texts);
         }
     }
 
@@ -370,7 +375,7 @@ impl Widget {
                 }
             }),
         )?;
-        ui.render(st.status, &st.texts);
+        ui.render(st.status, st.session.is_some(), &st.texts);
         ui.set_open(st.open);
         st.ui = Some(ui);
         Ok(())

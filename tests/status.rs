@@ -194,8 +194,26 @@ async fn status_goes_busy_at_capacity_and_back() {
         ids.push(id);
     }
     wait_for("status 2", || last(&codes) == Some(2)).await;
+    // The visitors with a chat see their chat on the button, not the
+    // queue's "busy" (issue 14 item 14); the observer sees "busy".
+    let roots = widget_roots();
+    let [watching, first, second] = &roots[roots.len() - 3..] else {
+        panic!("three widgets");
+    };
+    let label = |r: &web_sys::ShadowRoot| text_of(r, "[part=button]");
+    wait_for("the visitors' buttons on their chats", || {
+        label(first) == "Your chat" && label(second) == "Your chat"
+    })
+    .await;
+    assert_eq!(label(watching), "All operators are busy");
     operator(&token, "POST", &format!("/chats/{}/end", ids[0]), "").await;
     wait_for("status 1 again", || last(&codes) == Some(1)).await;
+    // Its chat over, the first visitor's button shows the status again.
+    wait_for("the first visitor's button on the status", || {
+        label(first) == "Chat with us"
+    })
+    .await;
+    assert_eq!(label(second), "Your chat");
     operator(&token, "POST", &format!("/chats/{}/end", ids[1]), "").await;
     set_availability(&token, "offline").await;
     wait_for("status 0", || last(&codes) == Some(0)).await;

@@ -167,6 +167,9 @@ texts! {
     button_busy = "All operators are busy";
     /// Button label while offline.
     button_offline = "We are offline";
+    /// Button label while the visitor has a chat (waiting or with an
+    /// operator), whatever the status.
+    button_chat = "Your chat";
     /// Chat window title.
     window_title = "Chat";
     /// Label of the close button of the window.

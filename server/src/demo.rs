@@ -58,6 +58,7 @@ fn czech() -> toml::Table {
         ("callback_sent", "Zavoláme vám na číslo {phone}."),
         ("disconnected", "Spojení ztraceno, připojuji znovu…"),
         ("send_failed", "Zprávu se nepodařilo odeslat."),
+        ("button_chat", "Váš chat"),
         ("too_long", "Zpráva je příliš dlouhá: nejvýše {max} znaků."),
     ];
     pairs

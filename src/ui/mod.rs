@@ -125,8 +125,11 @@ impl Ui {
     }
 
     /// Redraws texts and the status of the button.
-    pub(crate) fn render(&self, status: Option<ButtonStatus>, texts: &FrameTexts) {
+    /// Draws the button for `status`; while the visitor has a chat
+    /// (`in_chat`), the button leads to it, whatever the queue's status.
+    pub(crate) fn render(&self, status: Option<ButtonStatus>, in_chat: bool, texts: &FrameTexts) {
         let (class, label) = match status {
+            Some(_) if in_chat => ("btn s1", &texts.button_chat),
             Some(ButtonStatus::Online) => ("btn s1", &texts.button_online),
             Some(ButtonStatus::Busy) => ("btn s2", &texts.button_busy),
             _ => ("btn s0", &texts.button_offline),
