@@ -2,7 +2,9 @@
 //! content. The core's stylesheet (`src/ui/style.rs`) has the button, the
 //! frame, the colour variables `--ow-bg` / `--ow-fg` and the focus rings.
 
-/// Stylesheet of the conversation and the forms.
+/// Stylesheet of the conversation and the forms. Only the composer's
+/// field grows (`flex:1`, in a row): in the forms' columns a growing field
+/// would stretch to the window's height.
 pub(crate) const CSS: &str = "\
 .info{margin:0;padding:8px 12px;background:#f6f8fa;border-bottom:1px solid #d0d7de;font-size:13px}\
 .log{flex:1;overflow-y:auto;margin:0;padding:8px 12px;list-style:none;display:flex;flex-direction:column;gap:6px}\
@@ -13,7 +15,8 @@ pub(crate) const CSS: &str = "\
 .txt{white-space:pre-wrap}.mark{font-size:11px;opacity:.8;text-align:right}.mark:empty{display:none}\
 .typing{margin:0;padding:2px 12px;font-size:12px;color:#57606a;font-style:italic}\
 .compose{display:flex;gap:6px;padding:8px;border-top:1px solid #d0d7de}\
-.fld{flex:1;min-width:0;width:100%;padding:6px 8px;border:1px solid #8c959f;border-radius:6px;font:inherit;color:inherit;background:#fff;resize:none}\
+.compose .fld{flex:1}\
+.fld{box-sizing:border-box;min-width:0;width:100%;padding:6px 8px;border:1px solid #8c959f;border-radius:6px;font:inherit;color:inherit;background:#fff;resize:none}\
 .fld:focus{outline:2px solid #0969da;outline-offset:0}\
 .go,.end{padding:6px 12px;border:0;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font:inherit;font-weight:600;cursor:pointer}\
 .end{margin:0 8px 8px;background:#eaeef2;color:#1f2328}\
