@@ -148,6 +148,52 @@ async fn two_widgets_get_two_visible_buttons() {
     call_ok(&b, "destroy", &[]);
 }
 
+// Issue 14 item 11: each corner stacks on its own, and a stack closes up
+// after destroy().
+#[wasm_bindgen_test]
+async fn buttons_stack_per_corner_and_close_up_after_destroy() {
+    let before = widget_roots().len();
+    let mut made = Vec::new();
+    // Right (default preset), left (sales), right again; one by one, so
+    // that the roots are in this order.
+    for preset in ["default", "sales", "default"] {
+        let w = widget();
+        call_ok(&w, "init", &[DEMO.into(), preset.into()]);
+        call_ok(&w, "connectToServer", &[]);
+        let n = before + made.len() + 1;
+        wait_for("the button", || {
+            widget_roots().len() == n && !find(&widget_roots()[n - 1], "[part=button]").hidden()
+        })
+        .await;
+        made.push(w);
+    }
+    let bottom = |i: usize| {
+        find(&widget_roots()[before + i], "[part=button]")
+            .get_bounding_client_rect()
+            .bottom()
+    };
+    let (right, left, right2) = (bottom(0), bottom(1), bottom(2));
+    assert!(
+        (right - left).abs() < 1.0,
+        "the left one is not lifted: {right} {left}"
+    );
+    assert!(
+        (right - right2 - 60.0).abs() < 1.0,
+        "the second right one sits 60 px higher: {right} {right2}"
+    );
+    call_ok(&made[0], "destroy", &[]);
+    // The roots are now: left, right2.
+    let (left_now, right2_now) = (bottom(0), bottom(1));
+    assert!((left_now - left).abs() < 1.0, "the left one stays");
+    assert!(
+        (right2_now - right).abs() < 1.0,
+        "the second right one moved down: {right2_now} (lowest is {right})"
+    );
+    for w in &made[1..] {
+        call_ok(w, "destroy", &[]);
+    }
+}
+
 /// Ends the demo operator's active chats left over by an earlier run, so
 /// that their capacity is free.
 async fn end_active_chats(token: &str) {

@@ -54,13 +54,11 @@ impl Ui {
         let shadow = host
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .map_err(|_| Error::Browser("attachShadow"))?;
-        let slot = slots::Slot::take();
-        if let Some(h) = host.dyn_ref::<HtmlElement>() {
-            let style = h.style();
-            let _ = style.set_property("--ow-bg", &config.colors.primary);
-            let _ = style.set_property("--ow-fg", &config.colors.on_primary);
-            let _ = style.set_property("--ow-b", &slot.bottom_css());
-        }
+        let h: &HtmlElement = host.unchecked_ref();
+        let style = h.style();
+        let _ = style.set_property("--ow-bg", &config.colors.primary);
+        let _ = style.set_property("--ow-fg", &config.colors.on_primary);
+        let slot = slots::Slot::take(h, config.position == Position::BottomLeft);
         let css = el(&doc, "style", "");
         text(&css, style::CSS);
         let _ = shadow.append_child(&css);
