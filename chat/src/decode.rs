@@ -152,6 +152,10 @@ pub(crate) fn features<J: Json>(config: &J) -> Features {
         callback_when_busy: flag("callbackWhenBusy", defaults.callback_when_busy),
         callback_when_offline: flag("callbackWhenOffline", defaults.callback_when_offline),
         offline_message: flag("offlineMessage", defaults.offline_message),
+        keep_waiting_when_offline: flag(
+            "keepWaitingWhenOffline",
+            defaults.keep_waiting_when_offline,
+        ),
     }
 }
 

@@ -72,6 +72,11 @@ impl Window {
                 st.notice = Some(match kind {
                     StoredKind::OfflineMessage => {
                         st.offline_sent = true;
+                        if st.chat.phase == Phase::Waiting {
+                            // Left a message instead of waiting for nobody:
+                            // the queue entry goes.
+                            self.send(&ClientMessage::EndChat);
+                        }
                         if let Some(view) = &st.view {
                             view.forms().clear_offline();
                         }

@@ -248,6 +248,13 @@ impl Forms {
         self.o_text.set_value("");
     }
 
+    /// Pre-fills the offline message's text, when empty.
+    pub(crate) fn prefill_offline_text(&self, text: &str) {
+        if self.o_text.value().is_empty() {
+            self.o_text.set_value(text);
+        }
+    }
+
     /// Pre-fills empty fields from `addCustomData`'s reserved names.
     pub(crate) fn prefill(&self, name: &str, value: &str) {
         let field = match name {
@@ -271,6 +278,7 @@ mod tests {
             callback_when_busy: busy,
             callback_when_offline: offline,
             offline_message: message,
+            ..Features::default()
         }
     }
 

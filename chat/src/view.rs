@@ -57,6 +57,8 @@ pub(crate) enum Panel {
 
 /// What else the view shows besides the chat state.
 pub(crate) struct Extra<'a> {
+    /// Waiting while nobody is online: `Some(keep waiting)`.
+    pub stranded: Option<bool>,
     /// The socket is down.
     pub disconnected: bool,
     /// A confirmation or error to show.
@@ -223,6 +225,13 @@ impl View {
         } else {
             match chat.phase {
                 Phase::Starting | Phase::Resuming => texts.waiting.clone(),
+                Phase::Waiting if extra.stranded.is_some() => {
+                    if extra.stranded == Some(true) {
+                        texts.still_waiting.clone()
+                    } else {
+                        texts.nobody_left.clone()
+                    }
+                }
                 Phase::Waiting => match chat.queue {
                     Some(n) => cat(&[
                         &texts.waiting,

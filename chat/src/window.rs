@@ -64,6 +64,9 @@ pub(crate) struct State {
     pub(crate) phone_warmed: bool,
     /// Sends `typing: false` after a pause in typing.
     pub(crate) typing_timer: Option<Timeout>,
+    /// The offline form was pre-filled for the current wait without
+    /// operators (see [`Window::stranded`]).
+    pub(crate) stranded_filled: bool,
     /// Highest operator `seq` reported as read.
     pub(crate) read_sent: u64,
     /// Counter of the widget's message ids.
@@ -126,6 +129,7 @@ impl Window {
             callback_phone: None,
             phone_warmed: false,
             typing_timer: None,
+            stranded_filled: false,
             read_sent: 0,
             next_client_id: 0,
             enqueue_pending: init.get("enqueue").and_then(|e| e.boolean()) == Some(true),
@@ -273,6 +277,14 @@ impl Window {
     /// one runs or has just ended, else what the status offers (the
     /// visitor's tab choice when it is offered).
     pub(crate) fn panel(&self, st: &State) -> Panel {
+        if self.stranded(st) == Some(false) && st.features.offline_message {
+            // Waiting for nobody: the offline message first, the chat a
+            // tab away.
+            return match st.choice {
+                Some(Panel::Chat) => Panel::Chat,
+                _ => Panel::Offline,
+            };
+        }
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
         if !idle {
             return Panel::Chat;
@@ -284,21 +296,49 @@ impl Window {
         }
     }
 
+    /// The visitor waits in the queue while nobody is online: `Some(keep)`,
+    /// `keep` when the preset keeps them waiting (else they are offered
+    /// the offline message); `None` otherwise.
+    pub(crate) fn stranded(&self, st: &State) -> Option<bool> {
+        (st.chat.phase == Phase::Waiting && st.status == Some(ButtonStatus::Offline))
+            .then_some(st.features.keep_waiting_when_offline)
+    }
+
     /// Redraws the window's content; warms the phone module the first
     /// time the callback form is shown.
     pub(crate) fn render(&self, st: &mut State) {
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
+        let stranded = self.stranded(st);
+        let offer = stranded == Some(false) && st.features.offline_message;
         let offered = if idle {
             panels(st.status, &st.features)
+        } else if offer {
+            vec![Panel::Chat, Panel::Offline]
         } else {
             vec![Panel::Chat]
         };
+        if offer && !st.stranded_filled {
+            // Their text kept: what they wrote goes into the offline form.
+            st.stranded_filled = true;
+            let text: Vec<&str> = st
+                .chat
+                .items
+                .iter()
+                .filter(|i| i.author == owidget_protocol::Author::Visitor)
+                .map(|i| i.text.as_str())
+                .collect();
+            if let Some(view) = &st.view {
+                view.forms().prefill_offline_text(&text.join("\n"));
+            }
+        }
+        st.stranded_filled &= offer;
         let panel = self.panel(st);
         if panel == Panel::Callback && st.open && !st.phone_warmed {
             st.phone_warmed = true;
             self.host.warm_phone();
         }
         let extra = Extra {
+            stranded,
             disconnected: !st.connected,
             notice: st.notice.as_deref(),
             forms: FormsState {

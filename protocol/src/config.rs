@@ -92,6 +92,10 @@ pub struct Features {
     pub callback_when_offline: bool,
     /// Offer an offline message (email + text) when the status is offline (0).
     pub offline_message: bool,
+    /// A visitor waiting in the queue when the last operator leaves keeps
+    /// waiting (told so) instead of being offered the offline message.
+    #[serde(default)]
+    pub keep_waiting_when_offline: bool,
 }
 
 impl Default for Features {
@@ -100,6 +104,7 @@ impl Default for Features {
             callback_when_busy: true,
             callback_when_offline: false,
             offline_message: true,
+            keep_waiting_when_offline: false,
         }
     }
 }
@@ -224,6 +229,10 @@ texts! {
     callback_sent = "We will call you at {phone}.";
     /// Connection lost.
     disconnected = "Connection lost, reconnecting…";
+    /// A visitor waits in the queue and the last operator left.
+    nobody_left = "No operator is available any more. Leave us a message and we will answer by e-mail.";
+    /// The same, when the preset keeps the visitor waiting.
+    still_waiting = "No operator is available right now. Please wait: you keep your place in the queue.";
     /// Generic failure of a send (the text stays in the message box).
     send_failed = "The message could not be sent.";
     /// A message over the length limit (`{max}` characters).

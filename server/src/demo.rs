@@ -59,6 +59,14 @@ fn czech() -> toml::Table {
         ("disconnected", "Spojení ztraceno, připojuji znovu…"),
         ("send_failed", "Zprávu se nepodařilo odeslat."),
         ("button_chat", "Váš chat"),
+        (
+            "nobody_left",
+            "Žádný operátor už není k dispozici. Nechte nám zprávu a odpovíme e-mailem.",
+        ),
+        (
+            "still_waiting",
+            "Žádný operátor teď není k dispozici. Vydržte prosím, místo ve frontě vám zůstává.",
+        ),
         ("too_long", "Zpráva je příliš dlouhá: nejvýše {max} znaků."),
     ];
     pairs
@@ -69,7 +77,8 @@ fn czech() -> toml::Table {
 
 /// The demo configuration: one company, presets `default` (English and
 /// Czech, group `support`, phone country CZ) and `sales` (group `sales`,
-/// bottom left, callbacks also when offline), operator `demo`/`demo` with
+/// bottom left, callbacks also when offline, a waiting visitor keeps
+/// waiting when nobody is left), operator `demo`/`demo` with
 /// capacity 2 in both groups, widget pages from any localhost / 127.0.0.1
 /// port.
 pub fn config() -> Config {
@@ -117,6 +126,10 @@ pub fn config() -> Config {
                         callback_when_busy: Some(true),
                         callback_when_offline: Some(true),
                         offline_message: Some(true),
+                        // A visitor in the queue keeps waiting when the
+                        // last operator leaves (the default preset offers
+                        // the offline message instead).
+                        keep_waiting_when_offline: Some(true),
                     }),
                     texts,
                 },

@@ -372,6 +372,9 @@ fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
             .callback_when_offline
             .unwrap_or(features.callback_when_offline);
         features.offline_message = f.offline_message.unwrap_or(features.offline_message);
+        features.keep_waiting_when_offline = f
+            .keep_waiting_when_offline
+            .unwrap_or(features.keep_waiting_when_offline);
     }
     Ok(Preset {
         widget: WidgetConfig {

@@ -110,6 +110,8 @@ pub struct RawFeatures {
     pub callback_when_offline: Option<bool>,
     /// Offer an offline message while offline.
     pub offline_message: Option<bool>,
+    /// Keep a waiting visitor waiting when the last operator leaves.
+    pub keep_waiting_when_offline: Option<bool>,
 }
 
 /// `[[companies.operators]]`.
