@@ -90,6 +90,7 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
             },
             operator_name: string(v, "operatorName"),
             queue_position: u32_of(v, "queuePosition"),
+            read_seq: uint(v, "readSeq"),
         },
         "message" => ServerMessage::Message {
             message: wire_message(&v.get("message")?)?,
@@ -208,12 +209,14 @@ mod tests {
                 state: SessionState::Active,
                 operator_name: Some("Op".into()),
                 queue_position: None,
+                read_seq: Some(3),
             },
             ServerMessage::Resumed {
                 session_id: "s1".into(),
                 state: SessionState::Waiting,
                 operator_name: None,
                 queue_position: Some(2),
+                read_seq: None,
             },
             ServerMessage::Message {
                 message: WireMessage {

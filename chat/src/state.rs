@@ -203,8 +203,11 @@ impl Chat {
                 state,
                 operator_name,
                 queue_position,
+                read_seq,
                 ..
             } => {
+                // The operator's stored read mark ("Read" after a reload).
+                self.read_seq = self.read_seq.max(read_seq.unwrap_or(0));
                 self.phase = match state {
                     SessionState::Waiting => Phase::Waiting,
                     SessionState::Active => Phase::Active,

@@ -293,7 +293,9 @@ fn resume_states() {
         state: SessionState::Active,
         operator_name: Some("Op".into()),
         queue_position: None,
+        read_seq: Some(5),
     });
+    assert_eq!(chat.read_seq, 5, "the stored read mark");
     assert_eq!(change, Change::Resumed(SessionState::Active));
     assert_eq!(chat.phase, Phase::Active);
     assert_eq!(chat.operator.as_deref(), Some("Op"));

@@ -127,6 +127,12 @@ pub struct ChatDetail {
     pub chat: ChatSummary,
     /// All its messages, by `seq`.
     pub messages: Vec<WireMessage>,
+    /// The visitor has read the operator's messages up to this `seq`.
+    #[serde(default)]
+    pub visitor_read_seq: u64,
+    /// The operator has read the visitor's messages up to this `seq`.
+    #[serde(default)]
+    pub operator_read_seq: u64,
 }
 
 /// An offline message left by a visitor (`GET /api/operator/offline-messages`).

@@ -202,6 +202,10 @@ pub enum ServerMessage {
         /// 1-based place in the queue while waiting.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         queue_position: Option<u32>,
+        /// The operator has read the visitor's messages up to this `seq`
+        /// (stored read mark), when they read any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_seq: Option<u64>,
     },
     /// A message of the session (the visitor's own ones too, after storage).
     Message {

@@ -229,8 +229,14 @@ fn chat_detail() {
     let v = serde_json::to_value(ChatDetail {
         chat: chat(),
         messages: vec![],
+        visitor_read_seq: 3,
+        operator_read_seq: 2,
     })
     .unwrap();
     assert_eq!(v["chat"]["id"], "s1");
     assert_eq!(v["messages"], serde_json::json!([]));
+    assert_eq!(
+        (&v["visitorReadSeq"], &v["operatorReadSeq"]),
+        (&serde_json::json!(3), &serde_json::json!(2))
+    );
 }

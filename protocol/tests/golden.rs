@@ -143,8 +143,19 @@ fn server_messages() {
             state: SessionState::Active,
             operator_name: Some("Eva".into()),
             queue_position: None,
+            read_seq: None,
         },
         r#"{"type":"resumed","sessionId":"s","state":"active","operatorName":"Eva"}"#,
+    );
+    golden(
+        ServerMessage::Resumed {
+            session_id: "s".into(),
+            state: SessionState::Active,
+            operator_name: None,
+            queue_position: None,
+            read_seq: Some(4),
+        },
+        r#"{"type":"resumed","sessionId":"s","state":"active","readSeq":4}"#,
     );
     golden(
         ServerMessage::Message {

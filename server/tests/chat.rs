@@ -152,6 +152,16 @@ async fn reconnect_gets_missed_messages_without_duplicates() {
     drop(w);
     operator_says(&s, &demo, &id, "two").await;
     operator_says(&s, &demo, &id, "three").await;
+    // The operator has read the visitor's message: stored (issue 14 item 4).
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &format!("/api/operator/chats/{id}/read"),
+            &demo,
+            Some(json!({"seq": 1})),
+        )
+        .await;
+    assert_eq!(st, 204);
 
     let mut w = s.widget("default").await;
     send(
@@ -162,6 +172,7 @@ async fn reconnect_gets_missed_messages_without_duplicates() {
     let r = next_of(&mut w, "resumed").await;
     assert_eq!(r["state"], "active");
     assert_eq!(r["operatorName"], "Demo Operator");
+    assert_eq!(r["readSeq"], 1, "the operator's stored read mark");
     let a = next_json(&mut w).await;
     let b = next_json(&mut w).await;
     assert_eq!(
@@ -189,6 +200,25 @@ async fn reconnect_gets_missed_messages_without_duplicates() {
     operator_says(&s, &demo, &id, "five").await;
     assert_eq!(next_of(&mut w, "message").await["message"]["seq"], 5);
     assert_eq!(next_of(&mut tab, "message").await["message"]["seq"], 5);
+    // The visitor's read mark is stored for a desk that loads the chat.
+    send(&mut tab, json!({"type": "read", "seq": 5})).await;
+    let mut marks = json!(null);
+    for _ in 0..200 {
+        let (_, d) = s
+            .call(
+                Method::GET,
+                &format!("/api/operator/chats/{id}"),
+                &demo,
+                None,
+            )
+            .await;
+        marks = json!([d["visitorReadSeq"], d["operatorReadSeq"]]);
+        if marks == json!([5, 1]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(marks, json!([5, 1]));
     let mut bad = s.widget("default").await;
     send(
         &mut bad,

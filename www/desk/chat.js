@@ -157,9 +157,15 @@ export class ChatView {
     this.renderState();
   }
 
-  /** All messages from `GET /chats/{id}`, merged with live ones. */
-  setMessages(messages) {
+  /**
+   * All messages from `GET /chats/{id}`, merged with live ones, and the
+   * visitor's stored read mark. Messages loaded while the chat is shown
+   * (those written while waiting, say) count as read by the operator.
+   */
+  setMessages(messages, visitorReadSeq = 0) {
     for (const m of messages) this.add(m, false);
+    this.setRead(visitorReadSeq);
+    this.markRead();
   }
 
   /** A live message event. */

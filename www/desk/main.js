@@ -261,7 +261,7 @@ function openChat(chat, reload = false) {
   }
   updateTab(chat.id);
   if (!known || reload) {
-    api.chat(chat.id).then((d) => view.setMessages(d.messages))
+    api.chat(chat.id).then((d) => view.setMessages(d.messages, d.visitorReadSeq))
       .catch((e) => notice(`Could not load the messages: ${e.message}`));
   }
   return view;

@@ -128,8 +128,15 @@ impl Hub {
         })
     }
 
-    /// The visitor has read up to `seq`: tell the operator.
-    pub fn visitor_read(&self, company: usize, id: &str, seq: u64) -> Result<()> {
+    /// The visitor has read up to `seq`: stored (a desk loading the chat
+    /// later shows it), then told to the operator.
+    pub async fn visitor_read(&self, company: usize, id: &str, seq: u64) -> Result<()> {
+        // Only a chat that is live here (and the visitor's own) is marked.
+        {
+            let mut state = self.lock();
+            live_mut(&mut state[company], id)?;
+        }
+        self.store.mark_read(id, Author::Visitor, seq).await?;
         self.visitor_event(company, id, |session_id| DeskEvent::Read {
             session_id,
             seq,

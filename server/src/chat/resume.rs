@@ -23,6 +23,8 @@ pub struct Resumed {
     pub queue_position: Option<u32>,
     /// Messages after the widget's `afterSeq`, in order.
     pub missed: Vec<WireMessage>,
+    /// The operator has read the visitor's messages up to this `seq`.
+    pub read_seq: u64,
     /// True when the session is live and this socket is now its visitor.
     pub attached: bool,
 }
@@ -85,11 +87,13 @@ impl Hub {
             }
         };
         let missed = self.store.messages_after(id, after_seq).await?;
+        let (_, read_seq) = self.store.read_marks(id).await?;
         Ok(Resumed {
             state,
             operator_name,
             queue_position,
             missed,
+            read_seq,
             attached,
         })
     }

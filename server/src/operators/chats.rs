@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use owidget_protocol::desk::{ChatDetail, ChatSummary};
-use owidget_protocol::{ServerMessage, WireMessage};
+use owidget_protocol::{Author, ServerMessage, WireMessage};
 use serde::Deserialize;
 
 use super::auth::CurrentOperator;
@@ -55,7 +55,13 @@ async fn detail(
         }
     };
     let messages = state.hub.store().messages_after(&id, 0).await?;
-    Ok(Json(ChatDetail { chat, messages }))
+    let (visitor_read_seq, operator_read_seq) = state.hub.store().read_marks(&id).await?;
+    Ok(Json(ChatDetail {
+        chat,
+        messages,
+        visitor_read_seq,
+        operator_read_seq,
+    }))
 }
 
 async fn accept(
@@ -141,6 +147,13 @@ async fn read(
     state
         .hub
         .operator_event(who.op, &id, ServerMessage::Read { seq: body.seq })?;
+    // After the check that the chat is theirs; a widget resuming later
+    // shows it.
+    state
+        .hub
+        .store()
+        .mark_read(&id, Author::Operator, body.seq)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

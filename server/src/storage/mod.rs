@@ -1,5 +1,5 @@
-//! SQLite storage: sessions, messages, offline messages, callback and
-//! transcript requests, in `<data-dir>/owidget.sqlite3`.
+//! SQLite storage: sessions, messages, read marks, offline messages,
+//! callback and transcript requests, in `<data-dir>/owidget.sqlite3`.
 //!
 //! One connection behind a mutex, used from `spawn_blocking`: SQLite takes
 //! one writer at a time anyway, and a single connection makes "assign the
@@ -13,6 +13,7 @@
 
 mod contacts;
 mod messages;
+mod read_marks;
 mod schema;
 mod sessions;
 

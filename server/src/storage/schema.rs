@@ -74,11 +74,25 @@ CREATE TABLE transcript_requests (
 );
 "#;
 
+/// Version 2: read marks, so that "Read" survives a reload of either side.
+/// `visitor_seq`: the visitor has read up to this `seq`; `operator_seq`:
+/// the operator has.
+const V2: &str = r#"
+CREATE TABLE read_marks (
+    session      TEXT PRIMARY KEY REFERENCES sessions (id),
+    visitor_seq  INTEGER NOT NULL DEFAULT 0,
+    operator_seq INTEGER NOT NULL DEFAULT 0
+);
+"#;
+
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version < 1 {
         conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
+    }
+    if version < 2 {
+        conn.execute_batch(&format!("BEGIN; {V2} PRAGMA user_version = 2; COMMIT;"))?;
     }
     Ok(())
 }

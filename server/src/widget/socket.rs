@@ -205,6 +205,7 @@ impl Conn {
                     state: r.state,
                     operator_name: r.operator_name,
                     queue_position: r.queue_position,
+                    read_seq: (r.read_seq > 0).then_some(r.read_seq),
                 }];
                 out.extend(
                     r.missed
@@ -243,6 +244,7 @@ impl Conn {
             ClientMessage::Read { seq } => {
                 let id = self.current()?;
                 hub.visitor_read(self.company, &id, seq)
+                    .await
                     .map_err(hub_error)?;
                 Ok(vec![])
             }

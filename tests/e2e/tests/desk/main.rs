@@ -9,11 +9,13 @@
 //! - `chat`: one conversation end to end, markup as text, links, history.
 //! - `capacity`: several chats up to capacity, tabs, visitor end, transfer.
 //! - `contacts`: offline messages and callback requests arriving live.
+//! - `read`: read receipts both ways, stored over a desk reload.
 //! - `text`: the safe text rendering on awkward inputs.
 
 mod capacity;
 mod chat;
 mod contacts;
 mod login;
+mod read;
 mod support;
 mod text;
