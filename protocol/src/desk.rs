@@ -153,13 +153,23 @@ pub struct OfflineMessage {
     pub page_url: String,
     /// Unix ms.
     pub created_at: i64,
+    /// `open` until an operator marks it done (answered).
+    #[serde(default)]
+    pub status: CallbackStatus,
+    /// When it was marked done, Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<i64>,
+    /// Username of the operator who marked it done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_by: Option<String>,
 }
 
-/// State of a callback request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// State of a callback request or an offline message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CallbackStatus {
-    /// Nobody has called yet.
+    /// Nobody has called (or answered) yet.
+    #[default]
     Open,
     /// An operator marked it done.
     Done,

@@ -95,8 +95,26 @@ fn contacts() {
             language: "en".into(),
             page_url: "p".into(),
             created_at: 9,
+            status: CallbackStatus::Open,
+            done_at: None,
+            done_by: None,
         },
-        r#"{"id":3,"preset":"default","email":"a@b.cz","text":"hi","language":"en","pageUrl":"p","createdAt":9}"#,
+        r#"{"id":3,"preset":"default","email":"a@b.cz","text":"hi","language":"en","pageUrl":"p","createdAt":9,"status":"open"}"#,
+    );
+    golden(
+        OfflineMessage {
+            id: 3,
+            preset: "default".into(),
+            email: "a@b.cz".into(),
+            text: "hi".into(),
+            language: "en".into(),
+            page_url: "p".into(),
+            created_at: 9,
+            status: CallbackStatus::Done,
+            done_at: Some(12),
+            done_by: Some("demo".into()),
+        },
+        r#"{"id":3,"preset":"default","email":"a@b.cz","text":"hi","language":"en","pageUrl":"p","createdAt":9,"status":"done","doneAt":12,"doneBy":"demo"}"#,
     );
     golden(
         CallbackRequest {
@@ -200,6 +218,9 @@ fn desk_events() {
             language: "en".into(),
             page_url: "u".into(),
             created_at: 0,
+            status: CallbackStatus::Open,
+            done_at: None,
+            done_by: None,
         },
     })
     .unwrap();

@@ -47,6 +47,76 @@ async fn offline_message_is_validated_stored_and_listed() {
     s.stop().await;
 }
 
+// Issue 14 item 12: the list follows the operator's groups as the live
+// events do; an answered message is marked done.
+#[tokio::test]
+async fn offline_messages_follow_the_groups_and_can_be_marked_done() {
+    let s = Server::start().await;
+    let demo = s.login(DEMO, "demo").await; // support only
+    let solo = s.login(DEMO, "solo").await; // support and sales
+    let mut w = s.widget("sales").await;
+    expect_status(&mut w, 0).await;
+    send(
+        &mut w,
+        json!({"type": "offlineMessage", "email": "sales@example.cz", "text": "A quote, please",
+               "language": "en", "pageUrl": "http://localhost:5173/"}),
+    )
+    .await;
+    next_of(&mut w, "stored").await;
+    let list = |who| {
+        let s = &s;
+        async move {
+            let (st, list) = s
+                .call(
+                    Method::GET,
+                    "/api/operator/offline-messages?status=all",
+                    who,
+                    None,
+                )
+                .await;
+            assert_eq!(st, 200);
+            list
+        }
+    };
+    assert_eq!(list(&demo).await, json!([]), "not demo's group");
+    let mine = list(&solo).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["status"], "open");
+    let id = mine[0]["id"].as_i64().unwrap();
+    let (st, _) = s
+        .call(
+            Method::GET,
+            "/api/operator/callbacks?status=all",
+            &demo,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+
+    let path = format!("/api/operator/offline-messages/{id}/done");
+    let (st, done) = s.call(Method::POST, &path, &solo, None).await;
+    assert_eq!(st, 200, "{done}");
+    assert_eq!(
+        (&done["status"], &done["doneBy"]),
+        (&json!("done"), &json!("solo"))
+    );
+    let (_, open) = s
+        .call(Method::GET, "/api/operator/offline-messages", &solo, None)
+        .await;
+    assert_eq!(open, json!([]), "done ones are hidden by default");
+    assert_eq!(list(&solo).await[0]["status"], "done");
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/api/operator/offline-messages/999/done",
+            &solo,
+            None,
+        )
+        .await;
+    assert_eq!(st, 404);
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn callback_request_lifecycle() {
     let s = Server::start().await;

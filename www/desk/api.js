@@ -123,6 +123,7 @@ export const offlineMessages = ({ limit = 50, offset = 0 } = {}) =>
   call('GET', `/offline-messages${query({ limit, offset })}`);
 export const callbacks = ({ status = 'open', limit = 50, offset = 0 } = {}) =>
   call('GET', `/callbacks${query({ status, limit, offset })}`);
+export const offlineDone = (id) => call('POST', `/offline-messages/${encodeURIComponent(id)}/done`);
 export const callbackDone = (id) => call('POST', `/callbacks/${encodeURIComponent(id)}/done`);
 
 /** A random idempotency key for a message (works outside secure contexts too). */

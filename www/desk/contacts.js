@@ -2,7 +2,7 @@
 // loaded once and then kept live by desk events.
 
 import * as api from './api.js';
-import { el, link, telLink, appendText, formatDateTime, timeEl } from './text.js';
+import { el, link, mailLink, telLink, appendText, formatDateTime, timeEl } from './text.js';
 import { shortUrl } from './queue.js';
 
 const PAGE = 50;
@@ -50,12 +50,30 @@ export class OfflineView {
     appendText(text, m.text);
     const li = el('li', { className: 'contact offline', 'data-id': String(m.id) },
       el('div', { className: 'row' },
-        el('strong', { className: 'email' }, m.email),
+        el('strong', { className: 'email' }, mailLink(m.email)),
         timeEl(m.createdAt, formatDateTime(m.createdAt))),
       origin(m),
       text);
+    // Answered (by e-mail): done, and off the list of open ones.
+    const done = el('button', { type: 'button', className: 'done', 'aria-label': `Mark the message from ${m.email} done` }, 'Done');
+    done.addEventListener('click', () => this.done(m.id, done));
+    li.append(done);
     if (atTop) this.list.prepend(li);
     else this.list.append(li);
+  }
+
+  async done(id, button) {
+    button.disabled = true;
+    try {
+      await api.offlineDone(id);
+      this.ids.delete(id);
+      this.list.querySelector(`li[data-id="${CSS.escape(String(id))}"]`)?.remove();
+      this.render();
+      this.list.querySelector('button.done')?.focus();
+    } catch (e) {
+      button.disabled = false;
+      this.notice(`Could not mark it done: ${e.message}`);
+    }
   }
 
   /** The view was opened: nothing is unseen any more. */

@@ -91,6 +91,19 @@ export function el(tag, props = {}, ...children) {
  * A `tel:` link for a phone number. The href holds only digits and `+`, so
  * whatever the stored number contains cannot smuggle anything into it.
  */
+/**
+ * A `mailto:` link for an e-mail address the server validated (else
+ * plain text); the address is the link's text, as typed.
+ */
+export function mailLink(email) {
+  const address = String(email ?? '');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) return document.createTextNode(address);
+  const a = document.createElement('a');
+  a.href = 'mailto:' + encodeURIComponent(address);
+  a.textContent = address;
+  return a;
+}
+
 export function telLink(phone) {
   const digits = String(phone ?? '').replace(/[^\d+]/g, '');
   if (!/\d/.test(digits)) return document.createTextNode(String(phone ?? ''));

@@ -60,6 +60,32 @@ fn callback(r: &Row<'_>) -> rusqlite::Result<CallbackRequest> {
     })
 }
 
+fn status(s: &str) -> CallbackStatus {
+    if s == "done" {
+        CallbackStatus::Done
+    } else {
+        CallbackStatus::Open
+    }
+}
+
+fn offline(r: &Row<'_>) -> rusqlite::Result<OfflineMessage> {
+    Ok(OfflineMessage {
+        id: r.get(0)?,
+        preset: r.get(1)?,
+        email: r.get(2)?,
+        text: r.get(3)?,
+        language: r.get(4)?,
+        page_url: r.get(5)?,
+        created_at: r.get(6)?,
+        status: status(&r.get::<_, String>(7)?),
+        done_at: r.get(8)?,
+        done_by: r.get(9)?,
+    })
+}
+
+const OFFLINE_COLUMNS: &str =
+    "id, preset, email, text, language, page_url, created_at, status, done_at, done_by";
+
 const CALLBACK_COLUMNS: &str =
     "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by";
 
@@ -81,38 +107,64 @@ impl Store {
                 language: m.language,
                 page_url: m.page_url,
                 created_at: at,
+                status: CallbackStatus::Open,
+                done_at: None,
+                done_by: None,
             })
         })
         .await
     }
 
-    /// Offline messages of a company, newest first.
+    /// Offline messages of a company's `presets`, newest first;
+    /// `open_only` hides done ones.
     pub async fn offline_messages(
         &self,
         company: &str,
+        presets: &[String],
+        open_only: bool,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<OfflineMessage>> {
         let company = company.to_string();
+        // Serializing strings cannot fail.
+        let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
         self.call(move |c| {
-            let mut st = c.prepare(
-                "SELECT id, preset, email, text, language, page_url, created_at FROM offline_messages \
-                 WHERE company = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
-            )?;
+            let mut st = c.prepare(&format!(
+                "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE company = ?1 \
+                 AND preset IN (SELECT value FROM json_each(?2)) \
+                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5"
+            ))?;
             let rows = st
-                .query_map(params![company, limit, offset], |r| {
-                    Ok(OfflineMessage {
-                        id: r.get(0)?,
-                        preset: r.get(1)?,
-                        email: r.get(2)?,
-                        text: r.get(3)?,
-                        language: r.get(4)?,
-                        page_url: r.get(5)?,
-                        created_at: r.get(6)?,
-                    })
-                })?
+                .query_map(params![company, presets, open_only, limit, offset], offline)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    /// Marks an offline message of the company done (answered); `None`
+    /// when it does not exist.
+    pub async fn offline_done(
+        &self,
+        company: &str,
+        id: i64,
+        by: &str,
+    ) -> Result<Option<OfflineMessage>> {
+        let (company, by) = (company.to_string(), by.to_string());
+        self.call(move |c| {
+            c.execute(
+                "UPDATE offline_messages SET status = 'done', done_at = ?3, done_by = ?4 \
+                 WHERE id = ?1 AND company = ?2 AND status = 'open'",
+                params![id, company, now_ms(), by],
+            )?;
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
+                ),
+                params![id, company],
+                offline,
+            )
+            .optional()?)
         })
         .await
     }
@@ -142,22 +194,30 @@ impl Store {
         .await
     }
 
-    /// Callback requests of a company, newest first; `open_only` hides done ones.
+    /// Callback requests of a company's `presets`, newest first;
+    /// `open_only` hides done ones.
     pub async fn callbacks(
         &self,
         company: &str,
+        presets: &[String],
         open_only: bool,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<CallbackRequest>> {
         let company = company.to_string();
+        // Serializing strings cannot fail.
+        let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
         self.call(move |c| {
             let mut st = c.prepare(&format!(
                 "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE company = ?1 \
-                 AND (?2 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+                 AND preset IN (SELECT value FROM json_each(?2)) \
+                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5"
             ))?;
             let rows = st
-                .query_map(params![company, open_only, limit, offset], callback)?
+                .query_map(
+                    params![company, presets, open_only, limit, offset],
+                    callback,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })

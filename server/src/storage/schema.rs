@@ -74,15 +74,19 @@ CREATE TABLE transcript_requests (
 );
 "#;
 
-/// Version 2: read marks, so that "Read" survives a reload of either side.
-/// `visitor_seq`: the visitor has read up to this `seq`; `operator_seq`:
-/// the operator has.
+/// Version 2: read marks, so that "Read" survives a reload of either side
+/// (`visitor_seq`: the visitor has read up to this `seq`; `operator_seq`:
+/// the operator has); offline messages get a done state, as callbacks.
 const V2: &str = r#"
 CREATE TABLE read_marks (
     session      TEXT PRIMARY KEY REFERENCES sessions (id),
     visitor_seq  INTEGER NOT NULL DEFAULT 0,
     operator_seq INTEGER NOT NULL DEFAULT 0
 );
+ALTER TABLE offline_messages ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open', 'done'));
+ALTER TABLE offline_messages ADD COLUMN done_at INTEGER;
+ALTER TABLE offline_messages ADD COLUMN done_by TEXT;
 "#;
 
 /// Brings the schema up to the current version.

@@ -31,6 +31,23 @@ async fn offline_messages_and_callback_requests_arrive_live() {
              && li.querySelectorAll('b').length === 0; })()",
         )
         .await;
+    // A mailto: link to answer, then Done takes it off the open list
+    // (issue 14 item 12), and it stays off after a reload.
+    let href = browser
+        .js(
+            "return document.querySelector('#offline-list li .email a').href",
+            vec![],
+        )
+        .await;
+    assert_eq!(href, json!("mailto:eva%40example.com"));
+    click(&browser, "#offline-list li button.done").await;
+    browser
+        .wait_js(
+            "the answered message off the list",
+            "document.querySelectorAll('#offline-list li').length === 0 \
+             && !document.getElementById('offline-empty').hidden",
+        )
+        .await;
 
     // A callback request arrives while another view is open: the badge counts it.
     visitor
