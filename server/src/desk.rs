@@ -8,15 +8,16 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::ws::{
-    rejection::WebSocketUpgradeRejection, Message, WebSocket, WebSocketUpgrade,
-};
+use std::fmt::Display;
+
+use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Message, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, Stream, StreamExt};
 use serde::Deserialize;
 
 use crate::chat::OpRef;
+use crate::wsio::{close_within, send_within};
 use crate::{AppState, Error, Result};
 
 static NEXT_DESK: AtomicU64 = AtomicU64::new(1);
@@ -41,15 +42,24 @@ pub async fn socket(
         .check(&token)
         .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
     let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
-    Ok(ws
-        .max_message_size(16 * 1024)
-        .on_upgrade(move |socket| serve(socket, state, op, token)))
+    Ok(ws.max_message_size(16 * 1024).on_upgrade(move |socket| {
+        let (sink, stream) = socket.split();
+        serve(sink, stream, state, op, token)
+    }))
 }
 
-async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
+/// Runs one desk socket until the desk goes away, is too slow, or the
+/// token is revoked. Generic over `Sink`/`Stream` so that tests drive it
+/// with channels.
+pub async fn serve<S, R, E>(mut sink: S, mut stream: R, state: AppState, op: OpRef, token: String)
+where
+    S: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+    E: Display,
+{
     let id = NEXT_DESK.fetch_add(1, Ordering::Relaxed);
+    let within = state.config.network.send_timeout;
     let mut events = state.hub.attach_desk(op, id);
-    let (mut sink, mut stream) = socket.split();
     let mut ping = tokio::time::interval(crate::widget::PING_EVERY);
     ping.tick().await;
     let mut heard = true;
@@ -59,7 +69,7 @@ async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
             event = events.recv() => {
                 let Some(event) = event else { break };
                 let json = serde_json::to_string(&event).expect("desk events serialize");
-                if sink.send(Message::Text(json.into())).await.is_err() {
+                if !send_within(&mut sink, Message::Text(json.into()), within).await {
                     break;
                 }
             }
@@ -74,12 +84,16 @@ async fn serve(socket: WebSocket, state: AppState, op: OpRef, token: String) {
                     break;
                 }
                 heard = false;
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if !send_within(&mut sink, Message::Ping(Default::default()), within).await {
                     break;
                 }
             }
         }
     }
     state.hub.detach_desk(op, id);
-    let _ = sink.close().await;
+    close_within(&mut sink, within).await;
 }
+
+#[cfg(test)]
+#[path = "desk_tests.rs"]
+mod tests;

@@ -23,6 +23,7 @@
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
 //! - [`ids`]: random ids, token hashing, the clock.
+//! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
 #![deny(missing_docs)]
 
 pub mod assets;
@@ -37,6 +38,7 @@ pub mod operators;
 pub mod status;
 pub mod storage;
 pub mod widget;
+pub mod wsio;
 
 use std::future::Future;
 use std::path::Path;
