@@ -143,6 +143,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let closing = state.closing.clone();
+    tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
     let router = app(state);
     let shutdown = async move {
         shutdown.await;

@@ -35,9 +35,12 @@ impl Hub {
     /// Unregisters a desk socket.
     pub fn detach_desk(&self, op: OpRef, id: u64) {
         let mut state = self.lock();
-        state[op.company].operators[op.operator]
-            .desks
-            .retain(|(d, _)| *d != id);
+        let s = &mut state[op.company].operators[op.operator];
+        s.desks.retain(|(d, _)| *d != id);
+        if s.desks.is_empty() {
+            // The presence lease runs from the last desk closing.
+            s.seen = tokio::time::Instant::now();
+        }
     }
 
     /// Sends every operator with an open desk their current queue.

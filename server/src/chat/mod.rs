@@ -14,9 +14,11 @@
 //! - `routing`: start, accept, transfer, end, queue.
 //! - `relay`: messages, typing, read.
 //! - `desks`: desk socket registry and events.
+//! - `presence`: operators without a desk become away; periodic sweep.
 //! - `resume`: visitor resume and restoring open sessions after a restart.
 
 mod desks;
+mod presence;
 mod relay;
 mod resume;
 mod routing;
@@ -58,13 +60,27 @@ pub struct VisitorLink {
     pub tx: VisitorTx,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct OperatorState {
     availability: Availability,
     /// Ids of the active sessions assigned to the operator.
     chats: Vec<String>,
     /// Open desk sockets: (id, push channel).
     desks: Vec<(u64, mpsc::Sender<DeskEvent>)>,
+    /// Last sign of life without a desk (API call, last desk closing,
+    /// availability change): the presence lease of `presence`.
+    seen: tokio::time::Instant,
+}
+
+impl Default for OperatorState {
+    fn default() -> Self {
+        OperatorState {
+            availability: Availability::default(),
+            chats: Vec::new(),
+            desks: Vec::new(),
+            seen: tokio::time::Instant::now(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -184,6 +200,7 @@ impl Hub {
         let mut state = self.lock();
         let company = &mut state[op.company];
         company.operators[op.operator].availability = availability;
+        company.operators[op.operator].seen = tokio::time::Instant::now();
         self.recompute(op.company, company);
         tracing::info!(
             operator = %self.config.companies[op.company].operators[op.operator].username,

@@ -109,6 +109,7 @@ impl FromRequestParts<AppState> for CurrentOperator {
             .auth
             .check(token)
             .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
+        state.hub.touch(op);
         Ok(CurrentOperator {
             op,
             token: token.to_string(),
