@@ -30,7 +30,7 @@ async fn slow_desk_is_closed_not_awaited() {
     let mut config = crate::demo::config();
     config.network.send_timeout = Duration::from_secs(1);
     let state = state_with(config).await;
-    let token = state.auth.issue(OP);
+    let token = state.auth.issue(OP).await.unwrap();
     let (out_tx, _out) = fmpsc::channel::<Message>(0);
     let (_in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
     let task = tokio::spawn(serve(out_tx, in_rx, state.clone(), OP, token));

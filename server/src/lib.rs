@@ -77,19 +77,21 @@ pub struct AppState {
 
 impl AppState {
     /// State over an open database: sessions left waiting or active by a
-    /// previous run come back (operators start offline and must log in).
+    /// previous run come back, and so do operator logins and availability
+    /// (an operator whose desk does not reconnect becomes away after the
+    /// presence grace).
     pub async fn new(config: Config, dirs: Dirs, store: storage::Store) -> Result<Self> {
         let config = Arc::new(config);
-        let hub = Arc::new(chat::Hub::new(config.clone(), store));
+        let hub = Arc::new(chat::Hub::new(config.clone(), store.clone()));
         let restored = hub.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "open chat sessions restored");
         }
+        hub.restore_availability().await?;
+        let ttl = config.limits.operator_session_ttl;
         Ok(AppState {
             hub,
-            auth: Arc::new(operators::auth::Auth::new(
-                config.limits.operator_session_ttl,
-            )),
+            auth: Arc::new(operators::auth::Auth::load(ttl, config.clone(), store).await?),
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
@@ -143,7 +145,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let closing = state.closing.clone();
-    tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
+    let sweep = tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
     let router = app(state);
     let shutdown = async move {
         shutdown.await;
@@ -153,5 +155,7 @@ pub async fn run(
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;
+    // The sweep stores the operators' availability one last time.
+    let _ = sweep.await;
     Ok(())
 }

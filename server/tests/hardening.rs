@@ -37,3 +37,40 @@ async fn operator_without_desk_goes_away_after_the_grace() {
         .await;
     assert_eq!(me["availability"], "away");
 }
+
+/// Issue 14, item 6: a deploy (restart on the same data directory) logs
+/// nobody out: the operator's token still works, their desk reconnects
+/// with it, and their availability comes back with the button status.
+#[tokio::test]
+async fn restart_keeps_operator_logins_and_availability() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let _desk = desk(&s, &token).await;
+    s.set_availability(&token, "online").await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 1).await;
+    drop(w);
+    let data = s.stop().await;
+
+    let s = Server::start_with(test_config(), data).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 1).await;
+    let (st, me) = s
+        .call(reqwest::Method::GET, "/api/operator/me", &token, None)
+        .await;
+    assert_eq!(st, 200, "the token survives the restart: {me}");
+    assert_eq!(me["availability"], "online");
+    let mut d = desk(&s, &token).await;
+    assert_eq!(next_json(&mut d).await["type"], "operator");
+    // Logout still ends it for good.
+    let (st, _) = s
+        .call(reqwest::Method::POST, "/api/operator/logout", &token, None)
+        .await;
+    assert_eq!(st, 200);
+    let data = s.stop().await;
+    let s = Server::start_with(test_config(), data).await;
+    let (st, _) = s
+        .call(reqwest::Method::GET, "/api/operator/me", &token, None)
+        .await;
+    assert_eq!(st, 401);
+}

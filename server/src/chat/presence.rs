@@ -54,11 +54,69 @@ impl Hub {
         changed
     }
 
-    /// Periodic housekeeping until `closing` flips: presence decay.
+    /// Availability of every operator, by company.
+    fn availability_snapshot(&self) -> Vec<Vec<Availability>> {
+        let state = self.lock();
+        state
+            .iter()
+            .map(|c| c.operators.iter().map(|o| o.availability).collect())
+            .collect()
+    }
+
+    /// Brings back the availability stored by the previous run (issue 14,
+    /// item 6). The presence lease starts now: an operator whose desk does
+    /// not reconnect within the grace becomes away.
+    pub async fn restore_availability(&self) -> crate::Result<()> {
+        let rows = self.store.availability().await?;
+        let mut state = self.lock();
+        let now = Instant::now();
+        for (guid, username, a) in rows {
+            let Some(company) = self.config.companies.iter().position(|c| c.id == guid) else {
+                continue;
+            };
+            let ops = &self.config.companies[company].operators;
+            let Some(operator) = ops.iter().position(|o| o.username == username) else {
+                continue;
+            };
+            let s = &mut state[company].operators[operator];
+            s.availability = a;
+            s.seen = now;
+        }
+        for (i, c) in state.iter().enumerate() {
+            self.recompute(i, c);
+        }
+        Ok(())
+    }
+
+    /// Stores the availabilities that differ from `stored` (and updates it).
+    async fn persist_availability(&self, stored: &mut Vec<Vec<Availability>>) {
+        let now = self.availability_snapshot();
+        let mut rows = Vec::new();
+        for (ci, ops) in now.iter().enumerate() {
+            for (oi, a) in ops.iter().enumerate() {
+                if stored.get(ci).and_then(|c| c.get(oi)) != Some(a) {
+                    let c = &self.config.companies[ci];
+                    rows.push((c.id.clone(), c.operators[oi].username.clone(), *a));
+                }
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        match self.store.save_availability(rows).await {
+            Ok(()) => *stored = now,
+            Err(e) => tracing::warn!(error = %e, "storing operator availability failed"),
+        }
+    }
+
+    /// Periodic housekeeping until `closing` flips: presence decay, and
+    /// storing availability changes (one writer, so they land in order; at
+    /// most one tick, ≤ 1 s, is lost by a crash, and none by a shutdown).
     pub async fn sweep(
         self: std::sync::Arc<Self>,
         mut closing: tokio::sync::watch::Receiver<bool>,
     ) {
+        let mut stored = self.availability_snapshot();
         let every = (self.config.presence.away_after / 4).clamp(
             std::time::Duration::from_millis(20),
             std::time::Duration::from_secs(1),
@@ -69,10 +127,12 @@ impl Hub {
             tokio::select! {
                 _ = tick.tick() => {
                     self.decay(Instant::now());
+                    self.persist_availability(&mut stored).await;
                 }
                 _ = closing.changed() => break,
             }
         }
+        self.persist_availability(&mut stored).await;
     }
 }
 

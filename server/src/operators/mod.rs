@@ -63,7 +63,7 @@ async fn login(
         _ => return Err(wrong()),
     };
     let op = OpRef { company, operator };
-    let token = state.auth.issue(op);
+    let token = state.auth.issue(op).await?;
     tracing::info!(operator = %req.username, "operator logged in");
     Ok(Json(LoginResponse {
         token,
@@ -72,7 +72,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, who: CurrentOperator) -> Result<Json<OperatorInfo>> {
-    state.auth.revoke(&who.token);
+    state.auth.revoke(&who.token).await?;
     // The last open desk going away means nobody is there to answer chats.
     let info = if state.auth.sessions_of(who.op) == 0 {
         state.hub.set_availability(who.op, Availability::Offline)

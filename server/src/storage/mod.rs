@@ -13,6 +13,7 @@
 
 mod contacts;
 mod messages;
+mod operators;
 mod schema;
 mod sessions;
 
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 
 pub use contacts::{NewCallback, NewOffline};
 pub use messages::{Appended, NewMessage};
+pub use operators::OperatorSession;
 pub use sessions::{NewSession, OpenSession};
 
 use crate::config::StorageOptions;
