@@ -264,4 +264,12 @@ pub enum DeskEvent {
         /// The request.
         request: CallbackRequest,
     },
+    /// Liveness: sent after the first two events and in answer to every
+    /// `{"type":"heartbeat"}` frame of the desk. A desk that hears nothing
+    /// for two intervals should reconnect; the server closes a desk it has
+    /// heard nothing from (no frame, no pong) for two intervals.
+    Heartbeat {
+        /// How often the desk should send its heartbeat, in milliseconds.
+        interval_ms: u64,
+    },
 }

@@ -170,6 +170,10 @@ fn desk_events() {
         r#"{"type":"presence","sessionId":"s1","online":false}"#,
     );
     golden(
+        DeskEvent::Heartbeat { interval_ms: 15000 },
+        r#"{"type":"heartbeat","intervalMs":15000}"#,
+    );
+    golden(
         DeskEvent::ChatEnded {
             session_id: "s1".into(),
             by: Author::Visitor,

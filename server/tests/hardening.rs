@@ -74,3 +74,34 @@ async fn restart_keeps_operator_logins_and_availability() {
         .await;
     assert_eq!(st, 401);
 }
+
+/// Issue 10, item 4 / issue 14, item 7: a desk catching up after a
+/// reconnect asks for the messages after the last `seq` it has, a page at
+/// a time, instead of the whole history.
+#[tokio::test]
+async fn chat_messages_page_after_a_seq() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, id, _) = active_chat(&s, &token).await;
+    for i in 0..5 {
+        visitor_says(&mut w, &format!("c{i}"), &format!("m{i}")).await;
+    }
+    let get = |q: &str| {
+        let path = format!("/api/operator/chats/{id}{q}");
+        let (s, token) = (&s, &token);
+        async move { s.call(reqwest::Method::GET, &path, token, None).await }
+    };
+    let (st, d) = get("?afterSeq=2&limit=2").await;
+    assert_eq!(st, 200, "{d}");
+    let seqs: Vec<u64> = d["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [3, 4]);
+    let (_, d) = get("").await;
+    assert_eq!(d["messages"].as_array().unwrap().len(), 5);
+    let (st, _) = get("?limit=0").await;
+    assert_eq!(st, 400);
+}

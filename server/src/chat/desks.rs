@@ -25,9 +25,12 @@ impl Hub {
         let c = &mut state[op.company];
         let info = self.info_locked(op, c);
         let queue = self.queue_locked(op, c);
-        // Fresh channel with room for both: these cannot fail.
+        // Fresh channel with room for all three: these cannot fail.
         let _ = tx.try_send(DeskEvent::Operator { operator: info });
         let _ = tx.try_send(DeskEvent::Queue { queue });
+        let _ = tx.try_send(DeskEvent::Heartbeat {
+            interval_ms: self.config.network.desk_heartbeat.as_millis() as u64,
+        });
         c.operators[op.operator].desks.push((id, tx));
         rx
     }
