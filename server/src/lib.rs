@@ -21,6 +21,7 @@
 //! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop
 //!   (`widget::callback` holds `validate_phone`).
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
+//! - [`listen`]: the accept loop (connection caps, header-read and idle timeouts).
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
 //! - [`ids`]: random ids, token hashing, the clock.
 //! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
@@ -34,6 +35,7 @@ pub mod desk;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod listen;
 pub mod operators;
 pub mod status;
 pub mod storage;
@@ -145,6 +147,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let closing = state.closing.clone();
+    let network = state.config.network.clone();
     let sweep = tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
     let router = app(state);
     let shutdown = async move {
@@ -152,9 +155,7 @@ pub async fn run(
         // Sockets send a Close frame; widgets reconnect to the next instance.
         closing.send_replace(true);
     };
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    listen::serve(listener, router, &network, shutdown).await;
     // The sweep stores the operators' availability one last time.
     let _ = sweep.await;
     Ok(())

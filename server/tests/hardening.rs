@@ -105,3 +105,104 @@ async fn chat_messages_page_after_a_seq() {
     let (st, _) = get("?limit=0").await;
     assert_eq!(st, 400);
 }
+
+/// Reads until EOF or error; panics when the server keeps the connection
+/// open past the wait. Returns what was read.
+async fn read_until_closed(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(WAIT, tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return String::from_utf8_lossy(&got).into_owned(),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("the server kept the connection open; read so far: {got:?}"),
+        }
+    }
+}
+
+/// Issue 10, item 3: a client that sends half a request header
+/// (slowloris) is cut off after the header-read timeout.
+#[tokio::test]
+async fn slowloris_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let s = Server::start_with(
+        config_with(|c| c.network.header_read_timeout = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    read_until_closed(&mut tcp).await;
+    // A silent connection too.
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    read_until_closed(&mut tcp).await;
+}
+
+/// Issue 10, item 3: a WebSocket with no traffic either way is closed after
+/// the idle timeout (here the desk's heartbeat is far longer).
+#[tokio::test]
+async fn idle_socket_is_closed() {
+    let s = Server::start_with(
+        config_with(|c| c.network.idle_timeout = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &token).await;
+    use futures::StreamExt;
+    let closed =
+        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = d.next().await {} }).await;
+    assert!(closed.is_ok(), "the idle desk socket stayed open");
+}
+
+/// Issue 10, item 3: connections over the per-IP cap, and over the global
+/// cap, are closed at once without an answer; a freed place is reusable.
+#[tokio::test]
+async fn connection_caps() {
+    use tokio::io::AsyncWriteExt;
+    async fn healthz(addr: &str) -> (tokio::net::TcpStream, bool) {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 512];
+        let n = tokio::time::timeout(WAIT, tcp.read(&mut buf))
+            .await
+            .expect("an answer or a close within the wait")
+            .unwrap_or(0);
+        let ok = String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200");
+        (tcp, ok)
+    }
+    for (max, per_ip) in [(100, 2), (2, 0)] {
+        let s = Server::start_with(
+            config_with(|c| {
+                c.network.max_connections = max;
+                c.network.max_connections_per_ip = per_ip;
+            }),
+            None,
+        )
+        .await;
+        let addr = s.base.trim_start_matches("http://").to_string();
+        let (a, ok) = healthz(&addr).await;
+        assert!(ok);
+        let (_b, ok) = healthz(&addr).await;
+        assert!(ok);
+        let (_c, ok) = healthz(&addr).await;
+        assert!(!ok, "third connection refused (max {max}, per IP {per_ip})");
+        drop(a);
+        // The place comes free once the server sees the close.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if healthz(&addr).await.1 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "place never freed");
+            tokio::task::yield_now().await;
+        }
+    }
+}
