@@ -23,6 +23,7 @@
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
 //! - [`listen`]: the accept loop (connection caps, header-read and idle timeouts).
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
+//! - [`throttle`]: sliding-window throttles per IP, account, preset (429 + Retry-After).
 //! - [`ids`]: random ids, token hashing, the clock.
 //! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
 #![deny(missing_docs)]
@@ -39,6 +40,7 @@ pub mod listen;
 pub mod operators;
 pub mod status;
 pub mod storage;
+pub mod throttle;
 pub mod widget;
 pub mod wsio;
 

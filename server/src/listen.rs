@@ -254,3 +254,18 @@ pub fn peer_ip(parts: &axum::http::request::Parts) -> Option<IpAddr> {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
 }
+
+/// The client's IP address as an extractor (`None` without [`serve`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(peer_ip(parts)))
+    }
+}

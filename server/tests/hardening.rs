@@ -206,3 +206,88 @@ async fn connection_caps() {
         }
     }
 }
+
+async fn login_attempt(s: &Server, user: &str, password: &str) -> reqwest::Response {
+    s.http
+        .post(s.url("/api/operator/login"))
+        .json(&serde_json::json!({"company": DEMO, "username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Issue 10, item 2: failed logins are throttled per account and per IP
+/// with 429, `Retry-After` and a JSON message; then even the right
+/// password waits.
+#[tokio::test]
+async fn failed_logins_are_throttled() {
+    let s = Server::start_with(
+        config_with(|c| {
+            c.abuse.logins_per_account_per_minute = 3;
+            c.abuse.logins_per_ip_per_minute = 5;
+        }),
+        None,
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(login_attempt(&s, "demo", "wrong").await.status(), 401);
+    }
+    let r = login_attempt(&s, "demo", "demo").await;
+    assert_eq!(r.status(), 429, "the account is throttled");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("too many failed logins"));
+    // Another account from the same IP: two more failures reach the IP cap.
+    for user in ["solo", "nobody"] {
+        assert_eq!(login_attempt(&s, user, "wrong").await.status(), 401);
+    }
+    assert_eq!(login_attempt(&s, "solo", "solo").await.status(), 429);
+}
+
+/// Issue 10, item 2: however many logins arrive at once, at most
+/// `password_checks` argon2 runs happen at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_checks_are_bounded() {
+    let state = owidget_server::AppState::new(
+        config_with(|c| {
+            c.abuse.password_checks = 1;
+            c.abuse.logins_per_ip_per_minute = 1000;
+            c.abuse.logins_per_account_per_minute = 1000;
+        }),
+        owidget_server::Dirs {
+            www: std::env::temp_dir(),
+            pkg: std::env::temp_dir(),
+        },
+        owidget_server::storage::Store::in_memory().unwrap(),
+    )
+    .await
+    .unwrap();
+    let app = owidget_server::app(state.clone());
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/api/operator/login")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(format!(
+                    r#"{{"company":"{DEMO}","username":"demo","password":"wrong"}}"#
+                )))
+                .unwrap();
+            app.oneshot(req).await.unwrap().status().as_u16()
+        }));
+    }
+    for t in tasks {
+        let st = t.await.unwrap();
+        assert!(st == 401 || st == 429, "status {st}");
+    }
+    assert_eq!(state.auth.guard.most_concurrent_checks(), 1);
+}

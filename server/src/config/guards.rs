@@ -118,7 +118,7 @@ pub struct Abuse {
     pub logins_per_ip_per_minute: u32,
     /// Failed logins per account per minute (default 10).
     pub logins_per_account_per_minute: u32,
-    /// Concurrent argon2 checks (default 2).
+    /// Concurrent argon2 checks (default half the CPU cores, at least 1).
     pub password_checks: usize,
     /// Chat starts per IP per minute (default 10).
     pub chat_starts_per_ip_per_minute: u32,
@@ -135,7 +135,8 @@ impl Default for Abuse {
         Abuse {
             logins_per_ip_per_minute: 20,
             logins_per_account_per_minute: 10,
-            password_checks: 2,
+            password_checks: std::thread::available_parallelism()
+                .map_or(1, |n| (n.get() / 2).max(1)),
             chat_starts_per_ip_per_minute: 10,
             chat_starts_per_preset_per_minute: 300,
             queue_max: 200,

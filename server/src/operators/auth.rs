@@ -40,6 +40,8 @@ pub struct Auth {
     config: Arc<Config>,
     store: Store,
     tokens: Mutex<HashMap<String, Login>>,
+    /// Login throttles and the argon2 semaphore.
+    pub guard: super::guard::LoginGuard,
 }
 
 impl Auth {
@@ -64,6 +66,7 @@ impl Auth {
             tokens.insert(s.token_hash, login);
         }
         Ok(Auth {
+            guard: super::guard::LoginGuard::new(&config.abuse),
             ttl_ms: ttl.as_millis() as i64,
             config,
             store,
