@@ -5,7 +5,10 @@
 //! One [`Hub`] holds it all behind a `std::sync::Mutex`: every operation is
 //! a few map look-ups and never held across an `.await` (the compiler
 //! enforces it: the guard is not `Send`), so a blocking mutex is cheaper
-//! than an async one. The database is written outside the lock; message
+//! than an async one. The database is written outside the lock, and before
+//! live state changes: accept, transfer and end check under the lock,
+//! write, then publish, serialized per company (as Chatwoot broadcasts only
+//! after the commit), so a failed write changes nothing; message
 //! delivery runs inside the storage lock so that pushes leave in `seq`
 //! order. Pushes go through bounded channels: a full channel drops that
 //! link (the widget resumes with `afterSeq`, the desk refetches), so one
@@ -110,6 +113,10 @@ pub struct Hub {
     store: Store,
     status: Vec<CompanyStatus>,
     state: Mutex<Vec<CompanyState>>,
+    /// Per company: held across check → database write → publish of
+    /// accept, transfer and end, so that what was checked still holds when
+    /// the write lands (the database is one writer anyway).
+    routing: Vec<tokio::sync::Mutex<()>>,
 }
 
 impl Hub {
@@ -129,6 +136,11 @@ impl Hub {
             })
             .collect();
         Hub {
+            routing: config
+                .companies
+                .iter()
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
             config,
             store,
             status,

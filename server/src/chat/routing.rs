@@ -142,16 +142,30 @@ impl Hub {
         visible.then(|| summary(live))
     }
 
-    /// The operator takes a waiting session.
+    /// The operator takes a waiting session. Checked, stored, then
+    /// published (issue 10, item 8): a failed write changes nothing.
     pub async fn accept(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
-        let chat = self.assign(op, id, true)?;
-        self.store.set_assignment(&chat).await?;
-        Ok(chat)
+        let _serial = self.routing[op.company].lock().await;
+        let me = &self.config.companies[op.company].operators[op.operator];
+        let planned = {
+            let state = self.lock();
+            let c = &state[op.company];
+            self.check_assign(op, c, id, true)?;
+            let mut chat = summary(&c.sessions[id]);
+            chat.state = SessionState::Active;
+            chat.accepted_at = Some(now_ms());
+            chat.operator = Some(me.username.clone());
+            chat.operator_name = Some(me.name.clone());
+            chat
+        };
+        self.store.set_assignment(&planned).await?;
+        let mut state = self.lock();
+        Ok(self.apply_assign(op, &mut state[op.company], id, planned.accepted_at))
     }
 
     /// Moves `op`'s active chat to another operator of the company (who must
     /// be online with free capacity and serve the chat's groups), or back to
-    /// the front of the queue with `to == None`.
+    /// the front of the queue with `to == None`. Stored before published.
     pub async fn transfer(&self, op: OpRef, id: &str, to: Option<&str>) -> Result<ChatSummary> {
         let c_cfg = &self.config.companies[op.company];
         let target = match to {
@@ -167,9 +181,14 @@ impl Hub {
         if target == Some(op.operator) {
             return Err(Error::BadRequest("the chat is already yours".into()));
         }
-        let chat = {
-            let mut state = self.lock();
-            let c = &mut state[op.company];
+        let _serial = self.routing[op.company].lock().await;
+        let to_op = |t| OpRef {
+            company: op.company,
+            operator: t,
+        };
+        let planned = {
+            let state = self.lock();
+            let c = &state[op.company];
             let live = c
                 .sessions
                 .get(id)
@@ -177,16 +196,27 @@ impl Hub {
             if live.operator != Some(op.operator) {
                 return Err(Error::Forbidden("the chat is not yours".into()));
             }
-            if let Some(t) = target {
-                self.check_can_take(
-                    OpRef {
-                        company: op.company,
-                        operator: t,
-                    },
-                    c,
-                    id,
-                )?;
+            let mut chat = summary(live);
+            match target {
+                Some(t) => {
+                    self.check_can_take(to_op(t), c, id)?;
+                    chat.accepted_at = Some(now_ms());
+                    chat.operator = Some(c_cfg.operators[t].username.clone());
+                    chat.operator_name = Some(c_cfg.operators[t].name.clone());
+                }
+                None => {
+                    chat.state = SessionState::Waiting;
+                    chat.accepted_at = None;
+                    chat.operator = None;
+                    chat.operator_name = None;
+                }
             }
+            chat
+        };
+        self.store.set_assignment(&planned).await?;
+        let chat = {
+            let mut state = self.lock();
+            let c = &mut state[op.company];
             c.operators[op.operator].chats.retain(|q| q != id);
             send(
                 c,
@@ -197,18 +227,9 @@ impl Hub {
             );
             self.operator_changed(op, c);
             match target {
-                // Checked above under this same lock, so this succeeds.
-                Some(t) => self.assign_in(
-                    OpRef {
-                        company: op.company,
-                        operator: t,
-                    },
-                    c,
-                    id,
-                    false,
-                )?,
+                Some(t) => self.apply_assign(to_op(t), c, id, planned.accepted_at),
                 None => {
-                    let live = c.sessions.get_mut(id).expect("checked above");
+                    let live = c.sessions.get_mut(id).expect("routing is serialized");
                     live.operator = None;
                     live.chat.state = SessionState::Waiting;
                     live.chat.operator = None;
@@ -223,7 +244,6 @@ impl Hub {
             }
         };
         tracing::info!(session = %id, to = ?to, "chat transferred");
-        self.store.set_assignment(&chat).await?;
         Ok(chat)
     }
 
@@ -250,21 +270,9 @@ impl Hub {
         Ok(())
     }
 
-    /// Gives a chat to `op`; `from_queue` requires it to be waiting,
-    /// otherwise it must be unassigned-but-active (mid-transfer).
-    fn assign(&self, op: OpRef, id: &str, from_queue: bool) -> Result<ChatSummary> {
-        let mut state = self.lock();
-        self.assign_in(op, &mut state[op.company], id, from_queue)
-    }
-
-    fn assign_in(
-        &self,
-        op: OpRef,
-        c: &mut CompanyState,
-        id: &str,
-        from_queue: bool,
-    ) -> Result<ChatSummary> {
-        let me = &self.config.companies[op.company].operators[op.operator];
+    /// Whether `op` may take the chat; `from_queue` requires it to be
+    /// waiting.
+    fn check_assign(&self, op: OpRef, c: &CompanyState, id: &str, from_queue: bool) -> Result<()> {
         let live = c
             .sessions
             .get(id)
@@ -272,12 +280,23 @@ impl Hub {
         if from_queue && live.chat.state != SessionState::Waiting {
             return Err(Error::Conflict("the chat is not waiting".into()));
         }
-        self.check_can_take(op, c, id)?;
+        self.check_can_take(op, c, id)
+    }
+
+    /// Gives a checked (and stored) chat to `op` and tells everyone.
+    fn apply_assign(
+        &self,
+        op: OpRef,
+        c: &mut CompanyState,
+        id: &str,
+        accepted_at: Option<i64>,
+    ) -> ChatSummary {
+        let me = &self.config.companies[op.company].operators[op.operator];
         c.queue.retain(|q| q != id);
         c.operators[op.operator].chats.push(id.to_string());
-        let live = c.sessions.get_mut(id).expect("checked above");
+        let live = c.sessions.get_mut(id).expect("routing is serialized");
         live.chat.state = SessionState::Active;
-        live.chat.accepted_at = Some(now_ms());
+        live.chat.accepted_at = accepted_at;
         live.chat.operator = Some(me.username.clone());
         live.chat.operator_name = Some(me.name.clone());
         live.chat.queue_position = None;
@@ -299,16 +318,17 @@ impl Hub {
         self.queue_changed(op.company, c);
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
-        Ok(chat)
+        chat
     }
 
     /// Ends a session. An operator may end their own active chats and
-    /// waiting chats of their groups; `op == None` is the visitor.
+    /// waiting chats of their groups; `op == None` is the visitor. Stored
+    /// before published.
     pub async fn end(&self, company: usize, id: &str, op: Option<OpRef>) -> Result<ChatSummary> {
-        let chat = {
-            let mut state = self.lock();
-            let c = &mut state[company];
-            let live = c
+        let _serial = self.routing[company].lock().await;
+        {
+            let state = self.lock();
+            let live = state[company]
                 .sessions
                 .get(id)
                 .ok_or_else(|| Error::NotFound("no such chat".into()))?;
@@ -322,50 +342,49 @@ impl Hub {
                     return Err(Error::Forbidden("the chat is not yours".into()));
                 }
             }
-            let mut live = c.sessions.remove(id).expect("checked above");
-            let by = if op.is_some() {
-                Author::Operator
-            } else {
-                Author::Visitor
-            };
-            live.chat.state = SessionState::Ended;
-            live.chat.ended_at = Some(now_ms());
-            live.chat.ended_by = Some(by);
-            live.chat.queue_position = None;
-            push(&mut live, ServerMessage::SessionEnded { by });
-            let was_waiting = c.queue.iter().any(|q| q == id);
-            c.queue.retain(|q| q != id);
-            if let Some(o) = live.operator {
-                c.operators[o].chats.retain(|q| q != id);
-                send(
-                    c,
-                    o,
-                    DeskEvent::ChatEnded {
-                        session_id: id.to_string(),
-                        by,
-                    },
-                );
-                self.operator_changed(
-                    OpRef {
-                        company,
-                        operator: o,
-                    },
-                    c,
-                );
-            }
-            if was_waiting {
-                self.queue_moved(c);
-                self.queue_changed(company, c);
-            }
-            self.recompute(company, c);
-            tracing::info!(session = %id, ?by, "chat ended");
-            summary(&live)
+        }
+        let by = if op.is_some() {
+            Author::Operator
+        } else {
+            Author::Visitor
         };
-        let by = chat.ended_by.unwrap_or(Author::System);
-        self.store
-            .end_session(id, chat.ended_at.unwrap_or_else(now_ms), by)
-            .await?;
-        Ok(chat)
+        let at = now_ms();
+        self.store.end_session(id, at, by).await?;
+        let mut state = self.lock();
+        let c = &mut state[company];
+        let mut live = c.sessions.remove(id).expect("routing is serialized");
+        live.chat.state = SessionState::Ended;
+        live.chat.ended_at = Some(at);
+        live.chat.ended_by = Some(by);
+        live.chat.queue_position = None;
+        push(&mut live, ServerMessage::SessionEnded { by });
+        let was_waiting = c.queue.iter().any(|q| q == id);
+        c.queue.retain(|q| q != id);
+        if let Some(o) = live.operator {
+            c.operators[o].chats.retain(|q| q != id);
+            send(
+                c,
+                o,
+                DeskEvent::ChatEnded {
+                    session_id: id.to_string(),
+                    by,
+                },
+            );
+            self.operator_changed(
+                OpRef {
+                    company,
+                    operator: o,
+                },
+                c,
+            );
+        }
+        if was_waiting {
+            self.queue_moved(c);
+            self.queue_changed(company, c);
+        }
+        self.recompute(company, c);
+        tracing::info!(session = %id, ?by, "chat ended");
+        Ok(summary(&live))
     }
 
     /// A widget socket closed: unlink it if it is still the session's.
@@ -401,3 +420,7 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "routing_tests.rs"]
+mod tests;
