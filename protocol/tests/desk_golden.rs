@@ -128,6 +128,16 @@ fn desk_events() {
         &format!(r#"{{"type":"chatAssigned","chat":{CHAT}}}"#),
     );
     golden(
+        DeskEvent::QueueJoined { chat: chat() },
+        &format!(r#"{{"type":"queueJoined","chat":{CHAT}}}"#),
+    );
+    golden(
+        DeskEvent::QueueLeft {
+            session_id: "s1".into(),
+        },
+        r#"{"type":"queueLeft","sessionId":"s1"}"#,
+    );
+    golden(
         DeskEvent::ChatUnassigned {
             session_id: "s1".into(),
         },

@@ -291,3 +291,98 @@ async fn password_checks_are_bounded() {
     }
     assert_eq!(state.auth.guard.most_concurrent_checks(), 1);
 }
+
+/// Issue 10, item 1: after the snapshot on connect, queue changes reach the
+/// desk as deltas (`queueJoined`, `queueLeft`), not the whole queue again.
+#[tokio::test]
+async fn queue_changes_are_deltas() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut d = desk(&s, &token).await;
+    assert_eq!(
+        next_of(&mut d, "queue").await["queue"],
+        serde_json::json!([])
+    );
+    let mut w = s.widget("default").await;
+    let id = start_chat(&mut w).await["sessionId"].clone();
+    let joined = next_queue_event(&mut d).await;
+    assert_eq!(joined["type"], "queueJoined");
+    assert_eq!(joined["chat"]["id"], id);
+    assert_eq!(joined["chat"]["queuePosition"], 1);
+    let (st, _) = s.accept(&token, id.as_str().unwrap()).await;
+    assert_eq!(st, 200);
+    let left = next_queue_event(&mut d).await;
+    assert_eq!(left["type"], "queueLeft");
+    assert_eq!(left["sessionId"], id);
+}
+
+async fn next_queue_event(d: &mut Ws) -> serde_json::Value {
+    loop {
+        let v = next_json(d).await;
+        if v["type"].as_str().unwrap().starts_with("queue") {
+            return v;
+        }
+    }
+}
+
+/// Issue 10, item 1: a waiting chat whose visitor went away (no socket)
+/// for the expiry time ends; the desk sees it leave the queue.
+#[tokio::test]
+async fn ghost_waiting_chat_expires() {
+    let s = Server::start_with(
+        config_with(|c| c.presence.waiting_expiry = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut d = desk(&s, &token).await;
+    next_of(&mut d, "queue").await;
+    let mut w = s.widget("default").await;
+    let id = start_chat(&mut w).await["sessionId"].clone();
+    assert_eq!(next_queue_event(&mut d).await["type"], "queueJoined");
+    drop(w);
+    let left = next_queue_event(&mut d).await;
+    assert_eq!(left["type"], "queueLeft");
+    assert_eq!(left["sessionId"], id);
+    let (_, q) = s
+        .call(reqwest::Method::GET, "/api/operator/queue", &token, None)
+        .await;
+    assert_eq!(q, serde_json::json!([]));
+}
+
+/// Issue 10, item 1: chat starts are capped per IP, and the queue length
+/// per company.
+#[tokio::test]
+async fn chat_starts_and_queue_are_capped() {
+    let s = Server::start_with(
+        config_with(|c| c.abuse.chat_starts_per_ip_per_minute = 2),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let start = serde_json::json!({"type": "startChat", "language": "en", "pageUrl": "http://localhost:5173/"});
+    let mut keep = Vec::new();
+    for _ in 0..2 {
+        let mut w = s.widget("default").await;
+        start_chat(&mut w).await;
+        keep.push(w);
+    }
+    let mut w = s.widget("default").await;
+    send(&mut w, start.clone()).await;
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(e["code"], "rateLimited", "{e}");
+
+    let s = Server::start_with(config_with(|c| c.abuse.queue_max = 1), None).await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut a = s.widget("default").await;
+    start_chat(&mut a).await;
+    let mut b = s.widget("default").await;
+    send(&mut b, start).await;
+    let e = next_of(&mut b, "error").await;
+    assert_eq!(e["code"], "unavailable", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("queue is full"));
+}

@@ -212,6 +212,8 @@ function onEvent(ev) {
   switch (ev.type) {
     case 'operator': renderOperator(ev.operator); break;
     case 'queue': queue.update(ev.queue); break;
+    case 'queueJoined': queue.join(ev.chat); break;
+    case 'queueLeft': queue.leave(ev.sessionId); break;
     case 'chatAssigned':
       openChat(ev.chat);
       announce(`Chat with ${chats.get(ev.chat.id).title} started.`);

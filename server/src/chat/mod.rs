@@ -96,6 +96,9 @@ struct Live {
     visitors: Vec<VisitorLink>,
     visitor_rate: RateWindow,
     operator_rate: RateWindow,
+    /// Since when no widget socket shows the chat (a waiting chat expires
+    /// after `[presence] waiting_expiry_secs` of this).
+    gone_since: Option<tokio::time::Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +120,10 @@ pub struct Hub {
     /// accept, transfer and end, so that what was checked still holds when
     /// the write lands (the database is one writer anyway).
     routing: Vec<tokio::sync::Mutex<()>>,
+    /// Chat starts per client IP (`[abuse] chat_starts_per_ip_per_minute`).
+    starts_by_ip: crate::throttle::Throttle<std::net::IpAddr>,
+    /// Chat starts per (company, preset).
+    starts_by_preset: crate::throttle::Throttle<(usize, usize)>,
 }
 
 impl Hub {
@@ -141,6 +148,14 @@ impl Hub {
                 .iter()
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            starts_by_ip: crate::throttle::Throttle::new(
+                config.abuse.chat_starts_per_ip_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
+            starts_by_preset: crate::throttle::Throttle::new(
+                config.abuse.chat_starts_per_preset_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
             config,
             store,
             status,

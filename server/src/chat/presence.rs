@@ -54,6 +54,42 @@ impl Hub {
         changed
     }
 
+    /// Ends waiting chats whose visitor has had no socket for
+    /// `[presence] waiting_expiry_secs` (issue 10, item 1): a visitor who
+    /// left leaves no ghost in the queue. Returns how many ended.
+    pub async fn expire_waiting(&self, now: Instant) -> usize {
+        let expiry = self.config.presence.waiting_expiry;
+        let due: Vec<(usize, String)> = {
+            let state = self.lock();
+            state
+                .iter()
+                .enumerate()
+                .flat_map(|(company, c)| {
+                    c.queue.iter().filter_map(move |id| {
+                        let live = c.sessions.get(id)?;
+                        let gone = live.gone_since?;
+                        (live.visitors.is_empty() && now.saturating_duration_since(gone) >= expiry)
+                            .then(|| (company, id.clone()))
+                    })
+                })
+                .collect()
+        };
+        let mut ended = 0;
+        for (company, id) in due {
+            match self
+                .end_as(company, &id, None, owidget_protocol::Author::System)
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(session = %id, "waiting chat expired: the visitor left");
+                    ended += 1;
+                }
+                Err(e) => tracing::debug!(session = %id, error = %e, "not expired"),
+            }
+        }
+        ended
+    }
+
     /// Availability of every operator, by company.
     fn availability_snapshot(&self) -> Vec<Vec<Availability>> {
         let state = self.lock();
@@ -117,16 +153,19 @@ impl Hub {
         mut closing: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut stored = self.availability_snapshot();
-        let every = (self.config.presence.away_after / 4).clamp(
-            std::time::Duration::from_millis(20),
-            std::time::Duration::from_secs(1),
-        );
+        let every = (self.config.presence.away_after / 4)
+            .min(self.config.presence.waiting_expiry / 4)
+            .clamp(
+                std::time::Duration::from_millis(20),
+                std::time::Duration::from_secs(1),
+            );
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => {
                     self.decay(Instant::now());
+                    self.expire_waiting(Instant::now()).await;
                     self.persist_availability(&mut stored).await;
                 }
                 _ = closing.changed() => break,

@@ -22,6 +22,8 @@ pub struct StartChat {
     pub scope: Option<String>,
     /// `addCustomData` values.
     pub custom_data: BTreeMap<String, String>,
+    /// The visitor's IP address, for the per-IP cap on chat starts.
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// A created session, as the visitor learns it.
@@ -44,6 +46,7 @@ pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String
         visitors: Vec::new(),
         visitor_rate: Default::default(),
         operator_rate: Default::default(),
+        gone_since: None,
     }
 }
 
@@ -60,6 +63,7 @@ impl Hub {
         if self.status(company, preset) == ButtonStatus::Offline {
             return Err(Error::Unavailable("no operator is available".into()));
         }
+        self.admit_start(company, preset, start.ip)?;
         let preset_cfg = &self.config.companies[company].presets[preset];
         let id = random_hex(16);
         let token = new_token();
@@ -102,13 +106,47 @@ impl Hub {
         let position = c.queue.len() as u32;
         live.chat.queue_position = Some(position);
         c.sessions.insert(id.clone(), live);
-        self.queue_changed(company, c);
+        self.queue_joined(company, c, &id);
         tracing::info!(session = %id, position, "chat waiting");
         Ok(Created {
             id,
             token,
             position,
         })
+    }
+
+    /// The caps on chat starts (issue 10, item 1): queue length per
+    /// company, starts per IP and per preset per minute.
+    fn admit_start(
+        &self,
+        company: usize,
+        preset: usize,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<()> {
+        let max = self.config.abuse.queue_max;
+        if self.lock()[company].queue.len() >= max {
+            return Err(Error::Unavailable(
+                "the queue is full; please try again later".into(),
+            ));
+        }
+        let now = tokio::time::Instant::now();
+        let over = |wait| {
+            let secs = crate::throttle::retry_secs(wait);
+            Error::RetryAfter(
+                format!("too many chats started; try again in {secs} s"),
+                secs,
+            )
+        };
+        if let Some(ip) = ip {
+            self.starts_by_ip.check(&ip, now).map_err(over)?;
+        }
+        self.starts_by_preset
+            .hit((company, preset), now)
+            .map_err(over)?;
+        if let Some(ip) = ip {
+            self.starts_by_ip.record(ip, now);
+        }
+        Ok(())
     }
 
     /// Waiting sessions the operator could accept, oldest first.
@@ -237,7 +275,7 @@ impl Hub {
                     live.chat.accepted_at = None;
                     c.queue.insert(0, id.to_string());
                     self.queue_moved(c);
-                    self.queue_changed(op.company, c);
+                    self.queue_joined(op.company, c, id);
                     self.recompute(op.company, c);
                     summary(c.sessions.get(id).expect("still there"))
                 }
@@ -292,6 +330,7 @@ impl Hub {
         accepted_at: Option<i64>,
     ) -> ChatSummary {
         let me = &self.config.companies[op.company].operators[op.operator];
+        let was_queued = c.queue.iter().any(|q| q == id);
         c.queue.retain(|q| q != id);
         c.operators[op.operator].chats.push(id.to_string());
         let live = c.sessions.get_mut(id).expect("routing is serialized");
@@ -314,8 +353,11 @@ impl Hub {
             DeskEvent::ChatAssigned { chat: chat.clone() },
         );
         self.operator_changed(op, c);
-        self.queue_moved(c);
-        self.queue_changed(op.company, c);
+        if was_queued {
+            let groups = c.sessions[id].groups.clone();
+            self.queue_moved(c);
+            self.queue_left(op.company, c, id, &groups);
+        }
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
         chat
@@ -325,6 +367,23 @@ impl Hub {
     /// waiting chats of their groups; `op == None` is the visitor. Stored
     /// before published.
     pub async fn end(&self, company: usize, id: &str, op: Option<OpRef>) -> Result<ChatSummary> {
+        let by = if op.is_some() {
+            Author::Operator
+        } else {
+            Author::Visitor
+        };
+        self.end_as(company, id, op, by).await
+    }
+
+    /// Ends a session as `by`; `Author::System` ends only a waiting chat
+    /// that still has no visitor socket (expiry).
+    pub(super) async fn end_as(
+        &self,
+        company: usize,
+        id: &str,
+        op: Option<OpRef>,
+        by: Author,
+    ) -> Result<ChatSummary> {
         let _serial = self.routing[company].lock().await;
         {
             let state = self.lock();
@@ -332,6 +391,11 @@ impl Hub {
                 .sessions
                 .get(id)
                 .ok_or_else(|| Error::NotFound("no such chat".into()))?;
+            if by == Author::System
+                && (live.chat.state != SessionState::Waiting || !live.visitors.is_empty())
+            {
+                return Err(Error::Conflict("the visitor came back".into()));
+            }
             if let Some(op) = op {
                 let me = &self.config.companies[company].operators[op.operator];
                 let allowed = match live.operator {
@@ -343,11 +407,6 @@ impl Hub {
                 }
             }
         }
-        let by = if op.is_some() {
-            Author::Operator
-        } else {
-            Author::Visitor
-        };
         let at = now_ms();
         self.store.end_session(id, at, by).await?;
         let mut state = self.lock();
@@ -380,7 +439,7 @@ impl Hub {
         }
         if was_waiting {
             self.queue_moved(c);
-            self.queue_changed(company, c);
+            self.queue_left(company, c, id, &live.groups);
         }
         self.recompute(company, c);
         tracing::info!(session = %id, ?by, "chat ended");
@@ -396,6 +455,9 @@ impl Hub {
         };
         let before = live.visitors.len();
         live.visitors.retain(|v| v.conn != conn);
+        if live.visitors.is_empty() && live.gone_since.is_none() {
+            live.gone_since = Some(tokio::time::Instant::now());
+        }
         if before > 0 && live.visitors.is_empty() {
             if let Some(o) = live.operator {
                 let event = DeskEvent::Presence {

@@ -23,6 +23,7 @@ async fn hub_with_waiting_chat() -> (Hub, String) {
         page_url: "http://localhost/".into(),
         scope: None,
         custom_data: Default::default(),
+        ip: None,
     };
     let created = hub
         .start_chat(0, 0, start, VisitorLink { conn: 1, tx })

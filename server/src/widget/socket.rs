@@ -37,6 +37,8 @@ pub struct Conn {
     pub(super) company: usize,
     preset: usize,
     id: u64,
+    /// The visitor's IP (caps on chat starts).
+    ip: Option<std::net::IpAddr>,
     ping_every: Duration,
     /// Session this socket is attached to.
     pub(super) session: Option<String>,
@@ -60,6 +62,7 @@ impl Conn {
             company,
             preset,
             id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+            ip: None,
             ping_every: PING_EVERY,
             session: None,
             ended: None,
@@ -67,6 +70,12 @@ impl Conn {
             rate: RateWindow::default(),
             rx: None,
         }
+    }
+
+    /// The visitor's IP address (from the accept loop).
+    pub fn with_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.ip = ip;
+        self
     }
 
     /// Overrides the ping period (tests).
@@ -157,6 +166,7 @@ impl Conn {
                     page_url,
                     scope,
                     custom_data,
+                    ip: self.ip,
                 };
                 let created = hub
                     .start_chat(self.company, self.preset, start, link)
