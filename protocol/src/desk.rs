@@ -219,10 +219,25 @@ pub enum DeskEvent {
         /// The operator.
         operator: OperatorInfo,
     },
-    /// The queue this operator can accept from changed (sent on connect too).
+    /// The queue this operator can accept from, whole (sent on connect;
+    /// later changes arrive as [`DeskEvent::QueueJoined`] and
+    /// [`DeskEvent::QueueLeft`]).
     Queue {
         /// Waiting chats, oldest first, with `queuePosition`.
         queue: Vec<ChatSummary>,
+    },
+    /// A chat joined the queue this operator can accept from: insert it at
+    /// `queuePosition` (1 = the front, after a transfer back; otherwise the
+    /// end), then renumber.
+    QueueJoined {
+        /// The waiting chat.
+        chat: ChatSummary,
+    },
+    /// A chat left the queue (accepted, ended or expired): remove it and
+    /// renumber the rest.
+    QueueLeft {
+        /// Session id.
+        session_id: String,
     },
     /// A chat became this operator's (accepted here or transferred to them).
     ChatAssigned {
@@ -279,5 +294,13 @@ pub enum DeskEvent {
     CallbackRequest {
         /// The request.
         request: CallbackRequest,
+    },
+    /// Liveness: sent after the first two events and in answer to every
+    /// `{"type":"heartbeat"}` frame of the desk. A desk that hears nothing
+    /// for two intervals should reconnect; the server closes a desk it has
+    /// heard nothing from (no frame, no pong) for two intervals.
+    Heartbeat {
+        /// How often the desk should send its heartbeat, in milliseconds.
+        interval_ms: u64,
     },
 }

@@ -146,6 +146,16 @@ fn desk_events() {
         &format!(r#"{{"type":"chatAssigned","chat":{CHAT}}}"#),
     );
     golden(
+        DeskEvent::QueueJoined { chat: chat() },
+        &format!(r#"{{"type":"queueJoined","chat":{CHAT}}}"#),
+    );
+    golden(
+        DeskEvent::QueueLeft {
+            session_id: "s1".into(),
+        },
+        r#"{"type":"queueLeft","sessionId":"s1"}"#,
+    );
+    golden(
         DeskEvent::ChatUnassigned {
             session_id: "s1".into(),
         },
@@ -186,6 +196,10 @@ fn desk_events() {
             online: false,
         },
         r#"{"type":"presence","sessionId":"s1","online":false}"#,
+    );
+    golden(
+        DeskEvent::Heartbeat { interval_ms: 15000 },
+        r#"{"type":"heartbeat","intervalMs":15000}"#,
     );
     golden(
         DeskEvent::ChatEnded {

@@ -144,6 +144,9 @@ pub fn config() -> Config {
         }],
         limits: Default::default(),
         storage: Default::default(),
+        network: Default::default(),
+        presence: Default::default(),
+        abuse: Default::default(),
     };
     let config = check(raw).expect("the demo configuration is valid");
     debug_assert_ne!(

@@ -36,6 +36,10 @@ pub enum Error {
     /// Too many requests.
     #[error("{0}")]
     TooManyRequests(String),
+    /// Too many requests; try again after this many seconds (sent as
+    /// `Retry-After`).
+    #[error("{0}")]
+    RetryAfter(String, u64),
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -61,7 +65,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyRequests(_) | Error::RetryAfter(..) => StatusCode::TOO_MANY_REQUESTS,
             Error::Config(_) | Error::Storage(_) | Error::Io(_) | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -72,6 +76,10 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry = match &self {
+            Error::RetryAfter(_, secs) => Some(*secs),
+            _ => None,
+        };
         let message = if status.is_server_error() {
             // Logged once here with the details; the client gets no internals.
             tracing::error!(error = %self, "request failed");
@@ -79,7 +87,12 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        (status, Json(ErrorBody { message })).into_response()
+        let mut resp = (status, Json(ErrorBody { message })).into_response();
+        if let Some(secs) = retry {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 

@@ -21,8 +21,11 @@
 //! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop
 //!   (`widget::callback` holds `validate_phone`).
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
+//! - [`listen`]: the accept loop (connection caps, header-read and idle timeouts).
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
+//! - [`throttle`]: sliding-window throttles per IP, account, preset (429 + Retry-After).
 //! - [`ids`]: random ids, token hashing, the clock.
+//! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
 #![deny(missing_docs)]
 
 pub mod assets;
@@ -33,10 +36,13 @@ pub mod desk;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod listen;
 pub mod operators;
 pub mod status;
 pub mod storage;
+pub mod throttle;
 pub mod widget;
+pub mod wsio;
 
 use std::future::Future;
 use std::path::Path;
@@ -75,19 +81,21 @@ pub struct AppState {
 
 impl AppState {
     /// State over an open database: sessions left waiting or active by a
-    /// previous run come back (operators start offline and must log in).
+    /// previous run come back, and so do operator logins and availability
+    /// (an operator whose desk does not reconnect becomes away after the
+    /// presence grace).
     pub async fn new(config: Config, dirs: Dirs, store: storage::Store) -> Result<Self> {
         let config = Arc::new(config);
-        let hub = Arc::new(chat::Hub::new(config.clone(), store));
+        let hub = Arc::new(chat::Hub::new(config.clone(), store.clone()));
         let restored = hub.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "open chat sessions restored");
         }
+        hub.restore_availability().await?;
+        let ttl = config.limits.operator_session_ttl;
         Ok(AppState {
             hub,
-            auth: Arc::new(operators::auth::Auth::new(
-                config.limits.operator_session_ttl,
-            )),
+            auth: Arc::new(operators::auth::Auth::load(ttl, config.clone(), store).await?),
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
@@ -141,14 +149,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let closing = state.closing.clone();
+    let network = state.config.network.clone();
+    let sweep = tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
     let router = app(state);
     let shutdown = async move {
         shutdown.await;
         // Sockets send a Close frame; widgets reconnect to the next instance.
         closing.send_replace(true);
     };
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    listen::serve(listener, router, &network, shutdown).await;
+    // The sweep stores the operators' availability one last time.
+    let _ = sweep.await;
     Ok(())
 }

@@ -37,11 +37,12 @@ async fn full_conversation() {
     assert_eq!(m1["message"]["text"], "Dobrý den");
     assert_eq!(m1["message"]["name"], "Jana");
 
-    let q = next_of(&mut d, "queue").await;
-    assert_eq!(q["queue"][0]["id"], id.as_str());
-    assert_eq!(q["queue"][0]["language"], "cs");
-    assert_eq!(q["queue"][0]["scope"], "shop");
-    assert_eq!(q["queue"][0]["customData"]["oo1_guest_ident"], "Jana");
+    // Queue changes arrive as deltas (issue 10, item 1).
+    let q = next_of(&mut d, "queueJoined").await;
+    assert_eq!(q["chat"]["id"], id.as_str());
+    assert_eq!(q["chat"]["language"], "cs");
+    assert_eq!(q["chat"]["scope"], "shop");
+    assert_eq!(q["chat"]["customData"]["oo1_guest_ident"], "Jana");
 
     let (st, chat) = s.accept(&demo, &id).await;
     assert_eq!(st, 200, "{chat}");

@@ -109,7 +109,10 @@ export const me = () => call('GET', '/me');
 export const setAvailability = (availability) => call('PUT', '/availability', { availability });
 export const queue = () => call('GET', '/queue');
 export const myChats = () => call('GET', '/chats');
-export const chat = (id) => call('GET', chatPath(id));
+/** Messages per page of `chat()` (the server's default). */
+export const MESSAGE_PAGE = 500;
+export const chat = (id, { afterSeq = 0 } = {}) =>
+  call('GET', `${chatPath(id)}?afterSeq=${afterSeq}&limit=${MESSAGE_PAGE}`);
 export const accept = (id) => call('POST', `${chatPath(id)}/accept`);
 export const sendMessage = (id, text, clientId) =>
   call('POST', `${chatPath(id)}/messages`, { text, clientId });

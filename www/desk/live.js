@@ -1,12 +1,19 @@
-// The desk socket (`/ws/desk?token=`): server → desk events only. It
-// reconnects with exponential backoff and random jitter, so that a restarted
-// server is not hit by every desk in the same millisecond; after each
-// (re)connect the owner refetches what it may have missed.
+// The desk socket (`/ws/desk?token=`): server → desk events, plus a
+// heartbeat both ways (as Phoenix channels do): the desk sends
+// `{"type":"heartbeat"}` every `intervalMs` (told by the server) and the
+// server answers each. A heartbeat still unanswered when the next is due
+// means the connection is dead even if the browser has not noticed: the
+// desk says "reconnecting" and reconnects. It reconnects with exponential
+// backoff and random jitter, so that a restarted server is not hit by every
+// desk in the same millisecond; after each (re)connect the owner catches up
+// on what it may have missed.
 
 import { ROOT } from './api.js';
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
+/** Until the server says otherwise (its `heartbeat` event). */
+const DEFAULT_HEARTBEAT_MS = 15_000;
 
 /** The desk socket URL for `token` (ws: or wss: after the page's scheme). */
 function socketUrl(token) {
@@ -31,6 +38,8 @@ export class Live {
     this.timer = null;
     this.attempt = 0;
     this.stopped = true;
+    this.beatTimer = null;
+    this.interval = DEFAULT_HEARTBEAT_MS;
   }
 
   start() {
@@ -43,12 +52,46 @@ export class Live {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = null;
+    this.drop();
+  }
+
+  /** Forgets the current socket without waiting for its close. */
+  drop() {
+    clearInterval(this.beatTimer);
+    this.beatTimer = null;
     if (this.socket) {
       const s = this.socket;
       this.socket = null;
       s.onclose = s.onmessage = s.onerror = s.onopen = null;
-      s.close();
+      try {
+        s.close();
+      } catch {
+        // Already closing.
+      }
     }
+  }
+
+  /** Sends heartbeats on `socket`; an unanswered one means it is dead. */
+  beat(socket) {
+    clearInterval(this.beatTimer);
+    let pending = false;
+    this.heard = () => { pending = false; };
+    this.beatTimer = setInterval(() => {
+      if (this.socket !== socket) return;
+      if (pending) {
+        console.warn('[owidget desk] no heartbeat answer; reconnecting');
+        this.drop();
+        this.onState('closed');
+        this.retry();
+        return;
+      }
+      pending = true;
+      try {
+        socket.send('{"type":"heartbeat"}');
+      } catch {
+        // Closing; onclose follows.
+      }
+    }, this.interval);
   }
 
   connect() {
@@ -69,9 +112,11 @@ export class Live {
       // The server's first frame proves the token was accepted; only then
       // is the backoff reset (an upgrade refused with 401 also "opens" no
       // socket but would otherwise reset it on every attempt).
+      this.heard?.();
       if (!announced) {
         announced = true;
         this.attempt = 0;
+        this.beat(socket);
         this.onState('open');
       }
       let event;
@@ -79,6 +124,14 @@ export class Live {
         event = JSON.parse(msg.data);
       } catch {
         console.error('[owidget desk] ignored a frame that is not JSON');
+        return;
+      }
+      if (event?.type === 'heartbeat') {
+        const ms = Number(event.intervalMs);
+        if (ms >= 100 && ms !== this.interval) {
+          this.interval = ms;
+          this.beat(socket);
+        }
         return;
       }
       try {
@@ -89,6 +142,7 @@ export class Live {
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
+      clearInterval(this.beatTimer);
       this.socket = null;
       this.onState('closed');
       this.retry();

@@ -168,7 +168,7 @@ $('logout').addEventListener('click', async () => {
 function onState(state) {
   const conn = $('conn');
   conn.dataset.state = state;
-  conn.textContent = state === 'open' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline, reconnecting…';
+  conn.textContent = state === 'open' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   if (state === 'open') resync();
   // A refused socket gives no status; ask the API whether the login is still good.
   if (state === 'closed') api.me().then(renderOperator).catch(() => {});
@@ -212,6 +212,8 @@ function onEvent(ev) {
   switch (ev.type) {
     case 'operator': renderOperator(ev.operator); break;
     case 'queue': queue.update(ev.queue); break;
+    case 'queueJoined': queue.join(ev.chat); break;
+    case 'queueLeft': queue.leave(ev.sessionId); break;
     case 'chatAssigned':
       openChat(ev.chat);
       announce(`Chat with ${chats.get(ev.chat.id).title} started.`);
@@ -261,10 +263,20 @@ function openChat(chat, reload = false) {
   }
   updateTab(chat.id);
   if (!known || reload) {
-    api.chat(chat.id).then((d) => view.setMessages(d.messages, d.visitorReadSeq))
-      .catch((e) => notice(`Could not load the messages: ${e.message}`));
+    catchUp(view).catch((e) => notice(`Could not load the messages: ${e.message}`));
   }
   return view;
+}
+
+/** Loads the messages after the last `seq` the view has, a page at a time. */
+async function catchUp(view) {
+  for (;;) {
+    let after = 0;
+    for (const seq of view.messages.keys()) after = Math.max(after, seq);
+    const d = await api.chat(view.id, { afterSeq: after });
+    view.setMessages(d.messages, d.visitorReadSeq);
+    if (d.messages.length < api.MESSAGE_PAGE) return;
+  }
 }
 
 function updateTab(id) {

@@ -44,6 +44,24 @@ export class QueueView {
     this.loadFirstMessages();
   }
 
+  /**
+   * A chat joined the queue (a `queueJoined` desk event): inserted at its
+   * `queuePosition` (1 after a transfer back, else the end), then the list
+   * is renumbered.
+   */
+  join(chat) {
+    const rest = this.queue.filter((c) => c.id !== chat.id);
+    const wanted = (chat.queuePosition ?? rest.length + 1) - 1;
+    rest.splice(Math.min(Math.max(wanted, 0), rest.length), 0, chat);
+    this.update(renumber(rest));
+  }
+
+  /** A chat left the queue (a `queueLeft` desk event). */
+  leave(id) {
+    if (!this.known.has(id)) return;
+    this.update(renumber(this.queue.filter((c) => c.id !== id)));
+  }
+
   /** `reason` is null when the operator can accept, else why not. */
   setBlocked(reason) {
     if (reason === this.blocked) return;
@@ -128,6 +146,11 @@ export class QueueView {
       });
     }
   }
+}
+
+/** Queue places after a change: 1, 2, 3, … in list order. */
+function renumber(queue) {
+  return queue.map((c, i) => ({ ...c, queuePosition: i + 1 }));
 }
 
 /** Host and path of a URL for a compact list (the full URL stays the link). */

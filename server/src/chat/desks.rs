@@ -25,9 +25,12 @@ impl Hub {
         let c = &mut state[op.company];
         let info = self.info_locked(op, c);
         let queue = self.queue_locked(op, c);
-        // Fresh channel with room for both: these cannot fail.
+        // Fresh channel with room for all three: these cannot fail.
         let _ = tx.try_send(DeskEvent::Operator { operator: info });
         let _ = tx.try_send(DeskEvent::Queue { queue });
+        let _ = tx.try_send(DeskEvent::Heartbeat {
+            interval_ms: self.config.network.desk_heartbeat.as_millis() as u64,
+        });
         c.operators[op.operator].desks.push((id, tx));
         rx
     }
@@ -35,19 +38,48 @@ impl Hub {
     /// Unregisters a desk socket.
     pub fn detach_desk(&self, op: OpRef, id: u64) {
         let mut state = self.lock();
-        state[op.company].operators[op.operator]
-            .desks
-            .retain(|(d, _)| *d != id);
+        let s = &mut state[op.company].operators[op.operator];
+        s.desks.retain(|(d, _)| *d != id);
+        if s.desks.is_empty() {
+            // The presence lease runs from the last desk closing.
+            s.seen = tokio::time::Instant::now();
+        }
     }
 
-    /// Sends every operator with an open desk their current queue.
-    pub(super) fn queue_changed(&self, company: usize, c: &mut CompanyState) {
-        for operator in 0..c.operators.len() {
-            if c.operators[operator].desks.is_empty() {
-                continue;
+    /// Tells the desks of operators serving the chat's groups that it
+    /// joined the queue (a delta, not the whole queue: issue 10, item 1).
+    pub(super) fn queue_joined(&self, company: usize, c: &mut CompanyState, id: &str) {
+        let Some(live) = c.sessions.get(id) else {
+            return;
+        };
+        let event = DeskEvent::QueueJoined {
+            chat: summary(live),
+        };
+        let groups = live.groups.clone();
+        self.tell_servers(company, c, &groups, event);
+    }
+
+    /// Tells the desks of operators serving `groups` that a chat left the
+    /// queue.
+    pub(super) fn queue_left(
+        &self,
+        company: usize,
+        c: &mut CompanyState,
+        id: &str,
+        groups: &[String],
+    ) {
+        let event = DeskEvent::QueueLeft {
+            session_id: id.to_string(),
+        };
+        self.tell_servers(company, c, groups, event);
+    }
+
+    fn tell_servers(&self, company: usize, c: &mut CompanyState, groups: &[String], e: DeskEvent) {
+        let ops = &self.config.companies[company].operators;
+        for (i, o) in ops.iter().enumerate() {
+            if !c.operators[i].desks.is_empty() && o.serves(groups) {
+                send(c, i, e.clone());
             }
-            let queue = self.queue_locked(OpRef { company, operator }, c);
-            send(c, operator, DeskEvent::Queue { queue });
         }
     }
 
@@ -69,14 +101,8 @@ impl Hub {
     /// Tells operators serving a preset's groups about something new
     /// (offline message, callback request).
     pub fn notify_groups(&self, company: usize, groups: &[String], event: DeskEvent) {
-        let ops = &self.config.companies[company].operators;
         let mut state = self.lock();
-        let c = &mut state[company];
-        for (i, o) in ops.iter().enumerate() {
-            if o.serves(groups) && !c.operators[i].desks.is_empty() {
-                send(c, i, event.clone());
-            }
-        }
+        self.tell_servers(company, &mut state[company], groups, event);
     }
 
     /// Sends the operator's own state to their desks (after their chat

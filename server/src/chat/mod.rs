@@ -5,7 +5,10 @@
 //! One [`Hub`] holds it all behind a `std::sync::Mutex`: every operation is
 //! a few map look-ups and never held across an `.await` (the compiler
 //! enforces it: the guard is not `Send`), so a blocking mutex is cheaper
-//! than an async one. The database is written outside the lock; message
+//! than an async one. The database is written outside the lock, and before
+//! live state changes: accept, transfer and end check under the lock,
+//! write, then publish, serialized per company (as Chatwoot broadcasts only
+//! after the commit), so a failed write changes nothing; message
 //! delivery runs inside the storage lock so that pushes leave in `seq`
 //! order. Pushes go through bounded channels: a full channel drops that
 //! link (the widget resumes with `afterSeq`, the desk refetches), so one
@@ -14,9 +17,11 @@
 //! - `routing`: start, accept, transfer, end, queue.
 //! - `relay`: messages, typing, read.
 //! - `desks`: desk socket registry and events.
+//! - `presence`: operators without a desk become away; periodic sweep.
 //! - `resume`: visitor resume and restoring open sessions after a restart.
 
 mod desks;
+mod presence;
 mod relay;
 mod resume;
 mod routing;
@@ -58,13 +63,27 @@ pub struct VisitorLink {
     pub tx: VisitorTx,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct OperatorState {
     availability: Availability,
     /// Ids of the active sessions assigned to the operator.
     chats: Vec<String>,
     /// Open desk sockets: (id, push channel).
     desks: Vec<(u64, mpsc::Sender<DeskEvent>)>,
+    /// Last sign of life without a desk (API call, last desk closing,
+    /// availability change): the presence lease of `presence`.
+    seen: tokio::time::Instant,
+}
+
+impl Default for OperatorState {
+    fn default() -> Self {
+        OperatorState {
+            availability: Availability::default(),
+            chats: Vec::new(),
+            desks: Vec::new(),
+            seen: tokio::time::Instant::now(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -77,6 +96,9 @@ struct Live {
     visitors: Vec<VisitorLink>,
     visitor_rate: RateWindow,
     operator_rate: RateWindow,
+    /// Since when no widget socket shows the chat (a waiting chat expires
+    /// after `[presence] waiting_expiry_secs` of this).
+    gone_since: Option<tokio::time::Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -94,6 +116,14 @@ pub struct Hub {
     store: Store,
     status: Vec<CompanyStatus>,
     state: Mutex<Vec<CompanyState>>,
+    /// Per company: held across check → database write → publish of
+    /// accept, transfer and end, so that what was checked still holds when
+    /// the write lands (the database is one writer anyway).
+    routing: Vec<tokio::sync::Mutex<()>>,
+    /// Chat starts per client IP (`[abuse] chat_starts_per_ip_per_minute`).
+    starts_by_ip: crate::throttle::Throttle<std::net::IpAddr>,
+    /// Chat starts per (company, preset).
+    starts_by_preset: crate::throttle::Throttle<(usize, usize)>,
 }
 
 impl Hub {
@@ -113,6 +143,19 @@ impl Hub {
             })
             .collect();
         Hub {
+            routing: config
+                .companies
+                .iter()
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            starts_by_ip: crate::throttle::Throttle::new(
+                config.abuse.chat_starts_per_ip_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
+            starts_by_preset: crate::throttle::Throttle::new(
+                config.abuse.chat_starts_per_preset_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
             config,
             store,
             status,
@@ -184,6 +227,7 @@ impl Hub {
         let mut state = self.lock();
         let company = &mut state[op.company];
         company.operators[op.operator].availability = availability;
+        company.operators[op.operator].seen = tokio::time::Instant::now();
         self.recompute(op.company, company);
         tracing::info!(
             operator = %self.config.companies[op.company].operators[op.operator].username,

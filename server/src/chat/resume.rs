@@ -55,6 +55,7 @@ impl Hub {
                     let was_away = live.visitors.is_empty();
                     live.visitors.retain(|v| v.conn != link.conn);
                     live.visitors.push(link);
+                    live.gone_since = None;
                     let r = (
                         live.chat.state,
                         live.chat.operator_name.clone(),
@@ -148,6 +149,7 @@ impl Hub {
                 c.operators[o].chats.push(id.clone());
                 let mut live = live_of(chat, preset.widget.groups.clone(), hash);
                 live.operator = Some(o);
+                live.gone_since = Some(tokio::time::Instant::now());
                 c.sessions.insert(id, live);
                 None
             }
@@ -160,8 +162,9 @@ impl Hub {
                 chat.queue_position = Some(c.queue.len() as u32);
                 chat.accepted_at = None;
                 let out = requeued.then(|| chat.clone());
-                c.sessions
-                    .insert(id, live_of(chat, preset.widget.groups.clone(), hash));
+                let mut live = live_of(chat, preset.widget.groups.clone(), hash);
+                live.gone_since = Some(tokio::time::Instant::now());
+                c.sessions.insert(id, live);
                 out
             }
         }

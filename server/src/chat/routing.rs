@@ -22,6 +22,8 @@ pub struct StartChat {
     pub scope: Option<String>,
     /// `addCustomData` values.
     pub custom_data: BTreeMap<String, String>,
+    /// The visitor's IP address, for the per-IP cap on chat starts.
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// A created session, as the visitor learns it.
@@ -44,6 +46,7 @@ pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String
         visitors: Vec::new(),
         visitor_rate: Default::default(),
         operator_rate: Default::default(),
+        gone_since: None,
     }
 }
 
@@ -60,6 +63,7 @@ impl Hub {
         if self.status(company, preset) == ButtonStatus::Offline {
             return Err(Error::Unavailable("no operator is available".into()));
         }
+        self.admit_start(company, preset, start.ip)?;
         let preset_cfg = &self.config.companies[company].presets[preset];
         let id = random_hex(16);
         let token = new_token();
@@ -102,13 +106,47 @@ impl Hub {
         let position = c.queue.len() as u32;
         live.chat.queue_position = Some(position);
         c.sessions.insert(id.clone(), live);
-        self.queue_changed(company, c);
+        self.queue_joined(company, c, &id);
         tracing::info!(session = %id, position, "chat waiting");
         Ok(Created {
             id,
             token,
             position,
         })
+    }
+
+    /// The caps on chat starts (issue 10, item 1): queue length per
+    /// company, starts per IP and per preset per minute.
+    fn admit_start(
+        &self,
+        company: usize,
+        preset: usize,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<()> {
+        let max = self.config.abuse.queue_max;
+        if self.lock()[company].queue.len() >= max {
+            return Err(Error::Unavailable(
+                "the queue is full; please try again later".into(),
+            ));
+        }
+        let now = tokio::time::Instant::now();
+        let over = |wait| {
+            let secs = crate::throttle::retry_secs(wait);
+            Error::RetryAfter(
+                format!("too many chats started; try again in {secs} s"),
+                secs,
+            )
+        };
+        if let Some(ip) = ip {
+            self.starts_by_ip.check(&ip, now).map_err(over)?;
+        }
+        self.starts_by_preset
+            .hit((company, preset), now)
+            .map_err(over)?;
+        if let Some(ip) = ip {
+            self.starts_by_ip.record(ip, now);
+        }
+        Ok(())
     }
 
     /// Waiting sessions the operator could accept, oldest first.
@@ -142,16 +180,30 @@ impl Hub {
         visible.then(|| summary(live))
     }
 
-    /// The operator takes a waiting session.
+    /// The operator takes a waiting session. Checked, stored, then
+    /// published (issue 10, item 8): a failed write changes nothing.
     pub async fn accept(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
-        let chat = self.assign(op, id, true)?;
-        self.store.set_assignment(&chat).await?;
-        Ok(chat)
+        let _serial = self.routing[op.company].lock().await;
+        let me = &self.config.companies[op.company].operators[op.operator];
+        let planned = {
+            let state = self.lock();
+            let c = &state[op.company];
+            self.check_assign(op, c, id, true)?;
+            let mut chat = summary(&c.sessions[id]);
+            chat.state = SessionState::Active;
+            chat.accepted_at = Some(now_ms());
+            chat.operator = Some(me.username.clone());
+            chat.operator_name = Some(me.name.clone());
+            chat
+        };
+        self.store.set_assignment(&planned).await?;
+        let mut state = self.lock();
+        Ok(self.apply_assign(op, &mut state[op.company], id, planned.accepted_at))
     }
 
     /// Moves `op`'s active chat to another operator of the company (who must
     /// be online with free capacity and serve the chat's groups), or back to
-    /// the front of the queue with `to == None`.
+    /// the front of the queue with `to == None`. Stored before published.
     pub async fn transfer(&self, op: OpRef, id: &str, to: Option<&str>) -> Result<ChatSummary> {
         let c_cfg = &self.config.companies[op.company];
         let target = match to {
@@ -167,9 +219,14 @@ impl Hub {
         if target == Some(op.operator) {
             return Err(Error::BadRequest("the chat is already yours".into()));
         }
-        let chat = {
-            let mut state = self.lock();
-            let c = &mut state[op.company];
+        let _serial = self.routing[op.company].lock().await;
+        let to_op = |t| OpRef {
+            company: op.company,
+            operator: t,
+        };
+        let planned = {
+            let state = self.lock();
+            let c = &state[op.company];
             let live = c
                 .sessions
                 .get(id)
@@ -177,16 +234,27 @@ impl Hub {
             if live.operator != Some(op.operator) {
                 return Err(Error::Forbidden("the chat is not yours".into()));
             }
-            if let Some(t) = target {
-                self.check_can_take(
-                    OpRef {
-                        company: op.company,
-                        operator: t,
-                    },
-                    c,
-                    id,
-                )?;
+            let mut chat = summary(live);
+            match target {
+                Some(t) => {
+                    self.check_can_take(to_op(t), c, id)?;
+                    chat.accepted_at = Some(now_ms());
+                    chat.operator = Some(c_cfg.operators[t].username.clone());
+                    chat.operator_name = Some(c_cfg.operators[t].name.clone());
+                }
+                None => {
+                    chat.state = SessionState::Waiting;
+                    chat.accepted_at = None;
+                    chat.operator = None;
+                    chat.operator_name = None;
+                }
             }
+            chat
+        };
+        self.store.set_assignment(&planned).await?;
+        let chat = {
+            let mut state = self.lock();
+            let c = &mut state[op.company];
             c.operators[op.operator].chats.retain(|q| q != id);
             send(
                 c,
@@ -197,18 +265,9 @@ impl Hub {
             );
             self.operator_changed(op, c);
             match target {
-                // Checked above under this same lock, so this succeeds.
-                Some(t) => self.assign_in(
-                    OpRef {
-                        company: op.company,
-                        operator: t,
-                    },
-                    c,
-                    id,
-                    false,
-                )?,
+                Some(t) => self.apply_assign(to_op(t), c, id, planned.accepted_at),
                 None => {
-                    let live = c.sessions.get_mut(id).expect("checked above");
+                    let live = c.sessions.get_mut(id).expect("routing is serialized");
                     live.operator = None;
                     live.chat.state = SessionState::Waiting;
                     live.chat.operator = None;
@@ -216,14 +275,13 @@ impl Hub {
                     live.chat.accepted_at = None;
                     c.queue.insert(0, id.to_string());
                     self.queue_moved(c);
-                    self.queue_changed(op.company, c);
+                    self.queue_joined(op.company, c, id);
                     self.recompute(op.company, c);
                     summary(c.sessions.get(id).expect("still there"))
                 }
             }
         };
         tracing::info!(session = %id, to = ?to, "chat transferred");
-        self.store.set_assignment(&chat).await?;
         Ok(chat)
     }
 
@@ -250,21 +308,9 @@ impl Hub {
         Ok(())
     }
 
-    /// Gives a chat to `op`; `from_queue` requires it to be waiting,
-    /// otherwise it must be unassigned-but-active (mid-transfer).
-    fn assign(&self, op: OpRef, id: &str, from_queue: bool) -> Result<ChatSummary> {
-        let mut state = self.lock();
-        self.assign_in(op, &mut state[op.company], id, from_queue)
-    }
-
-    fn assign_in(
-        &self,
-        op: OpRef,
-        c: &mut CompanyState,
-        id: &str,
-        from_queue: bool,
-    ) -> Result<ChatSummary> {
-        let me = &self.config.companies[op.company].operators[op.operator];
+    /// Whether `op` may take the chat; `from_queue` requires it to be
+    /// waiting.
+    fn check_assign(&self, op: OpRef, c: &CompanyState, id: &str, from_queue: bool) -> Result<()> {
         let live = c
             .sessions
             .get(id)
@@ -272,12 +318,24 @@ impl Hub {
         if from_queue && live.chat.state != SessionState::Waiting {
             return Err(Error::Conflict("the chat is not waiting".into()));
         }
-        self.check_can_take(op, c, id)?;
+        self.check_can_take(op, c, id)
+    }
+
+    /// Gives a checked (and stored) chat to `op` and tells everyone.
+    fn apply_assign(
+        &self,
+        op: OpRef,
+        c: &mut CompanyState,
+        id: &str,
+        accepted_at: Option<i64>,
+    ) -> ChatSummary {
+        let me = &self.config.companies[op.company].operators[op.operator];
+        let was_queued = c.queue.iter().any(|q| q == id);
         c.queue.retain(|q| q != id);
         c.operators[op.operator].chats.push(id.to_string());
-        let live = c.sessions.get_mut(id).expect("checked above");
+        let live = c.sessions.get_mut(id).expect("routing is serialized");
         live.chat.state = SessionState::Active;
-        live.chat.accepted_at = Some(now_ms());
+        live.chat.accepted_at = accepted_at;
         live.chat.operator = Some(me.username.clone());
         live.chat.operator_name = Some(me.name.clone());
         live.chat.queue_position = None;
@@ -295,23 +353,49 @@ impl Hub {
             DeskEvent::ChatAssigned { chat: chat.clone() },
         );
         self.operator_changed(op, c);
-        self.queue_moved(c);
-        self.queue_changed(op.company, c);
+        if was_queued {
+            let groups = c.sessions[id].groups.clone();
+            self.queue_moved(c);
+            self.queue_left(op.company, c, id, &groups);
+        }
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
-        Ok(chat)
+        chat
     }
 
     /// Ends a session. An operator may end their own active chats and
-    /// waiting chats of their groups; `op == None` is the visitor.
+    /// waiting chats of their groups; `op == None` is the visitor. Stored
+    /// before published.
     pub async fn end(&self, company: usize, id: &str, op: Option<OpRef>) -> Result<ChatSummary> {
-        let chat = {
-            let mut state = self.lock();
-            let c = &mut state[company];
-            let live = c
+        let by = if op.is_some() {
+            Author::Operator
+        } else {
+            Author::Visitor
+        };
+        self.end_as(company, id, op, by).await
+    }
+
+    /// Ends a session as `by`; `Author::System` ends only a waiting chat
+    /// that still has no visitor socket (expiry).
+    pub(super) async fn end_as(
+        &self,
+        company: usize,
+        id: &str,
+        op: Option<OpRef>,
+        by: Author,
+    ) -> Result<ChatSummary> {
+        let _serial = self.routing[company].lock().await;
+        {
+            let state = self.lock();
+            let live = state[company]
                 .sessions
                 .get(id)
                 .ok_or_else(|| Error::NotFound("no such chat".into()))?;
+            if by == Author::System
+                && (live.chat.state != SessionState::Waiting || !live.visitors.is_empty())
+            {
+                return Err(Error::Conflict("the visitor came back".into()));
+            }
             if let Some(op) = op {
                 let me = &self.config.companies[company].operators[op.operator];
                 let allowed = match live.operator {
@@ -322,50 +406,44 @@ impl Hub {
                     return Err(Error::Forbidden("the chat is not yours".into()));
                 }
             }
-            let mut live = c.sessions.remove(id).expect("checked above");
-            let by = if op.is_some() {
-                Author::Operator
-            } else {
-                Author::Visitor
-            };
-            live.chat.state = SessionState::Ended;
-            live.chat.ended_at = Some(now_ms());
-            live.chat.ended_by = Some(by);
-            live.chat.queue_position = None;
-            push(&mut live, ServerMessage::SessionEnded { by });
-            let was_waiting = c.queue.iter().any(|q| q == id);
-            c.queue.retain(|q| q != id);
-            if let Some(o) = live.operator {
-                c.operators[o].chats.retain(|q| q != id);
-                send(
-                    c,
-                    o,
-                    DeskEvent::ChatEnded {
-                        session_id: id.to_string(),
-                        by,
-                    },
-                );
-                self.operator_changed(
-                    OpRef {
-                        company,
-                        operator: o,
-                    },
-                    c,
-                );
-            }
-            if was_waiting {
-                self.queue_moved(c);
-                self.queue_changed(company, c);
-            }
-            self.recompute(company, c);
-            tracing::info!(session = %id, ?by, "chat ended");
-            summary(&live)
-        };
-        let by = chat.ended_by.unwrap_or(Author::System);
-        self.store
-            .end_session(id, chat.ended_at.unwrap_or_else(now_ms), by)
-            .await?;
-        Ok(chat)
+        }
+        let at = now_ms();
+        self.store.end_session(id, at, by).await?;
+        let mut state = self.lock();
+        let c = &mut state[company];
+        let mut live = c.sessions.remove(id).expect("routing is serialized");
+        live.chat.state = SessionState::Ended;
+        live.chat.ended_at = Some(at);
+        live.chat.ended_by = Some(by);
+        live.chat.queue_position = None;
+        push(&mut live, ServerMessage::SessionEnded { by });
+        let was_waiting = c.queue.iter().any(|q| q == id);
+        c.queue.retain(|q| q != id);
+        if let Some(o) = live.operator {
+            c.operators[o].chats.retain(|q| q != id);
+            send(
+                c,
+                o,
+                DeskEvent::ChatEnded {
+                    session_id: id.to_string(),
+                    by,
+                },
+            );
+            self.operator_changed(
+                OpRef {
+                    company,
+                    operator: o,
+                },
+                c,
+            );
+        }
+        if was_waiting {
+            self.queue_moved(c);
+            self.queue_left(company, c, id, &live.groups);
+        }
+        self.recompute(company, c);
+        tracing::info!(session = %id, ?by, "chat ended");
+        Ok(summary(&live))
     }
 
     /// A widget socket closed: unlink it if it is still the session's.
@@ -377,6 +455,9 @@ impl Hub {
         };
         let before = live.visitors.len();
         live.visitors.retain(|v| v.conn != conn);
+        if live.visitors.is_empty() && live.gone_since.is_none() {
+            live.gone_since = Some(tokio::time::Instant::now());
+        }
         if before > 0 && live.visitors.is_empty() {
             if let Some(o) = live.operator {
                 let event = DeskEvent::Presence {
@@ -401,3 +482,7 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "routing_tests.rs"]
+mod tests;

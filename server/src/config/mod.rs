@@ -5,6 +5,7 @@
 //! in its error. Everything else in the server sees only checked values.
 //! Every key is documented in the README, section "Server flags and configuration".
 
+pub mod guards;
 mod origin;
 pub mod raw;
 mod texts;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use owidget_protocol::{normalize_guid, Colors, Features, Position, WidgetConfig};
 
+pub use guards::{Abuse, Network, Presence};
 pub use origin::OriginRule;
 use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset, RawStorage};
 
@@ -28,6 +30,12 @@ pub struct Config {
     pub limits: Limits,
     /// Durability of the database.
     pub storage: StorageOptions,
+    /// `[network]`: send deadlines, HTTP timeouts, connection caps, heartbeats.
+    pub network: Network,
+    /// `[presence]`: operators away without a desk, expiry of ghost chats.
+    pub presence: Presence,
+    /// `[abuse]`: login and chat-start throttles, queue cap.
+    pub abuse: Abuse,
 }
 
 /// `[storage]`: how hard SQLite works to keep a commit.
@@ -170,6 +178,9 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     }
     let limits = check_limits(raw.limits)?;
     let storage = check_storage(raw.storage)?;
+    let network = guards::check_network(raw.network)?;
+    let presence = guards::check_presence(raw.presence)?;
+    let abuse = guards::check_abuse(raw.abuse)?;
     let mut seen = HashSet::new();
     let mut companies = Vec::new();
     for (i, c) in raw.companies.into_iter().enumerate() {
@@ -188,6 +199,9 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         companies,
         limits,
         storage,
+        network,
+        presence,
+        abuse,
     })
 }
 

@@ -19,6 +19,15 @@ pub struct RawConfig {
     /// `[storage]` table.
     #[serde(default)]
     pub storage: RawStorage,
+    /// `[network]` table.
+    #[serde(default)]
+    pub network: super::guards::RawNetwork,
+    /// `[presence]` table.
+    #[serde(default)]
+    pub presence: super::guards::RawPresence,
+    /// `[abuse]` table.
+    #[serde(default)]
+    pub abuse: super::guards::RawAbuse,
 }
 
 /// `[storage]`.

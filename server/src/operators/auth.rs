@@ -1,74 +1,153 @@
 //! Operator logins: password check and bearer tokens.
 //!
-//! Tokens are 32 random bytes (64 hex characters) handed out once; the server
-//! keeps only their SHA-256 with the operator and an idle expiry, in memory:
-//! a restart logs everyone out, which also resets availability to offline.
+//! Tokens are 32 random bytes (64 hex characters) handed out once. The
+//! server keeps only their SHA-256, with the operator and a sliding expiry,
+//! in the database (`operator_sessions`) and in a write-through map in
+//! memory that answers every request: a deploy or crash logs nobody out
+//! (issue 14, item 6), and checking a token costs no database call. The
+//! stored expiry is moved at most once a minute per token.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use argon2::{PasswordHash, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::chat::OpRef;
-use crate::ids::{new_token, token_hash};
+use crate::config::Config;
+use crate::ids::{new_token, now_ms, token_hash};
+use crate::storage::{OperatorSession, Store};
 use crate::{AppState, Error, Result};
+
+/// How far the in-memory expiry may run ahead of the stored one.
+const PERSIST_EVERY_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Login {
+    op: OpRef,
+    /// Unix ms.
+    expires: i64,
+    /// The expiry last written to the database.
+    stored: i64,
+}
 
 /// Logged-in operators by token hash.
 #[derive(Debug)]
 pub struct Auth {
-    ttl: Duration,
-    tokens: Mutex<HashMap<String, (OpRef, Instant)>>,
+    ttl_ms: i64,
+    config: Arc<Config>,
+    store: Store,
+    tokens: Mutex<HashMap<String, Login>>,
+    /// Login throttles and the argon2 semaphore.
+    pub guard: super::guard::LoginGuard,
 }
 
 impl Auth {
-    /// No one logged in; logins expire after `ttl` without use.
-    pub fn new(ttl: Duration) -> Self {
-        Auth {
-            ttl,
-            tokens: Mutex::new(HashMap::new()),
+    /// The logins stored in the database that are still alive; logins of
+    /// operators no longer configured are dropped. Logins expire after
+    /// `ttl` without use.
+    pub async fn load(ttl: Duration, config: Arc<Config>, store: Store) -> Result<Self> {
+        let mut tokens = HashMap::new();
+        for s in store.operator_sessions(now_ms()).await? {
+            let Some(company) = config.companies.iter().position(|c| c.id == s.company) else {
+                continue;
+            };
+            let ops = &config.companies[company].operators;
+            let Some(operator) = ops.iter().position(|o| o.username == s.username) else {
+                continue;
+            };
+            let login = Login {
+                op: OpRef { company, operator },
+                expires: s.expires_at,
+                stored: s.expires_at,
+            };
+            tokens.insert(s.token_hash, login);
         }
+        Ok(Auth {
+            guard: super::guard::LoginGuard::new(&config.abuse),
+            ttl_ms: ttl.as_millis() as i64,
+            config,
+            store,
+            tokens: Mutex::new(tokens),
+        })
     }
 
-    /// A new token for `op`.
-    pub fn issue(&self, op: OpRef) -> String {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Login>> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new token for `op`, stored before it is handed out.
+    pub async fn issue(&self, op: OpRef) -> Result<String> {
         let token = new_token();
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        // Sweep expired logins here, the only place the map grows.
-        tokens.retain(|_, (_, exp)| *exp > now);
-        tokens.insert(token_hash(&token), (op, now + self.ttl));
-        token
+        let hash = token_hash(&token);
+        let now = now_ms();
+        let expires = now + self.ttl_ms;
+        let company = &self.config.companies[op.company];
+        self.store
+            .insert_operator_session(
+                OperatorSession {
+                    token_hash: hash.clone(),
+                    company: company.id.clone(),
+                    username: company.operators[op.operator].username.clone(),
+                    expires_at: expires,
+                },
+                now,
+            )
+            .await?;
+        let mut tokens = self.map();
+        // Sweep expired logins here, the only place the map grows (the
+        // database drops them at the next start).
+        tokens.retain(|_, l| l.expires > now);
+        let login = Login {
+            op,
+            expires,
+            stored: expires,
+        };
+        tokens.insert(hash, login);
+        Ok(token)
     }
 
     /// The operator of a live token, extending its expiry.
     pub fn check(&self, token: &str) -> Option<OpRef> {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let entry = tokens.get_mut(&token_hash(token))?;
-        if entry.1 <= now {
+        let hash = token_hash(token);
+        let now = now_ms();
+        let mut tokens = self.map();
+        let login = tokens.get_mut(&hash)?;
+        if login.expires <= now {
             return None;
         }
-        entry.1 = now + self.ttl;
-        Some(entry.0)
+        login.expires = now + self.ttl_ms;
+        if login.expires - login.stored >= PERSIST_EVERY_MS {
+            login.stored = login.expires;
+            let (store, expires) = (self.store.clone(), login.expires);
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    if let Err(e) = store.extend_operator_session(hash, expires).await {
+                        tracing::warn!(error = %e, "storing a login's expiry failed");
+                    }
+                });
+            }
+        }
+        Some(login.op)
     }
 
-    /// Forgets a token.
-    pub fn revoke(&self, token: &str) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.remove(&token_hash(token));
+    /// Forgets a token, in the database first.
+    pub async fn revoke(&self, token: &str) -> Result<()> {
+        let hash = token_hash(token);
+        self.store.delete_operator_session(hash.clone()).await?;
+        self.map().remove(&hash);
+        Ok(())
     }
 
     /// Number of live tokens of `op` (used to take an operator offline
     /// when their last login ends).
     pub fn sessions_of(&self, op: OpRef) -> usize {
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        tokens
+        let now = now_ms();
+        self.map()
             .values()
-            .filter(|(o, exp)| *o == op && *exp > now)
+            .filter(|l| l.op == op && l.expires > now)
             .count()
     }
 }
@@ -109,6 +188,7 @@ impl FromRequestParts<AppState> for CurrentOperator {
             .auth
             .check(token)
             .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
+        state.hub.touch(op);
         Ok(CurrentOperator {
             op,
             token: token.to_string(),

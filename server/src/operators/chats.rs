@@ -37,12 +37,32 @@ async fn my_chats(State(state): State<AppState>, who: CurrentOperator) -> Json<V
     Json(state.hub.my_chats(who.op))
 }
 
+/// `GET /chats/{id}?afterSeq=0&limit=500`: messages after a `seq`, a page
+/// at a time (a full page means: ask again after its last `seq`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DetailQuery {
+    after_seq: Option<u64>,
+    limit: Option<u32>,
+}
+
+/// Default and largest page of `GET /chats/{id}`.
+pub const MESSAGE_PAGE: (u32, u32) = (500, 1000);
+
 /// A live chat the operator may see, or an ended chat of their company.
 async fn detail(
     State(state): State<AppState>,
     who: CurrentOperator,
     Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
 ) -> Result<Json<ChatDetail>> {
+    let limit = q.limit.unwrap_or(MESSAGE_PAGE.0);
+    if !(1..=MESSAGE_PAGE.1).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit must be 1 to {}",
+            MESSAGE_PAGE.1
+        )));
+    }
     let chat = match state.hub.live_chat(who.op, &id) {
         Some(chat) => chat,
         None => {
@@ -54,7 +74,12 @@ async fn detail(
             }
         }
     };
-    let messages = state.hub.store().messages_after(&id, 0).await?;
+    let after = q.after_seq.unwrap_or(0);
+    let messages = state
+        .hub
+        .store()
+        .messages_page(&id, after, limit, false)
+        .await?;
     let (visitor_read_seq, operator_read_seq) = state.hub.store().read_marks(&id).await?;
     Ok(Json(ChatDetail {
         chat,

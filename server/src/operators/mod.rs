@@ -7,6 +7,7 @@
 pub mod auth;
 mod chats;
 mod contacts;
+pub mod guard;
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -18,8 +19,9 @@ use owidget_protocol::normalize_guid;
 
 use crate::chat::OpRef;
 use crate::error::JsonBody;
+use crate::listen::PeerIp;
 use crate::{AppState, Error, Result};
-use auth::{verify_password, CurrentOperator};
+use auth::CurrentOperator;
 
 /// Routes under `/api/operator`.
 pub fn routes() -> Router<AppState> {
@@ -35,35 +37,31 @@ pub fn routes() -> Router<AppState> {
 
 async fn login(
     State(state): State<AppState>,
+    PeerIp(ip): PeerIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
     let guid = normalize_guid(&req.company)
         .ok_or_else(|| Error::BadRequest("company must be a GUID".into()))?;
+    let account = (guid.clone(), req.username.clone());
+    let guard = &state.auth.guard;
+    guard.admit(ip, &account)?;
     let wrong = || Error::Unauthorized("wrong company, username or password".into());
-    let company = state
-        .config
-        .companies
-        .iter()
-        .position(|c| c.id == guid)
-        .ok_or_else(wrong)?;
-    let operators = &state.config.companies[company].operators;
+    let company = state.config.companies.iter().position(|c| c.id == guid);
+    let operators = company.map_or(&[][..], |c| &state.config.companies[c].operators[..]);
     let found = operators.iter().position(|o| o.username == req.username);
-    // Verify against some hash even for unknown users so that timing does
-    // not reveal which usernames exist.
+    // Verify against some hash even for unknown companies and users so that
+    // timing does not reveal which exist.
     let phc = match found {
         Some(i) => operators[i].password_hash.clone(),
         None => state.dummy_hash.to_string(),
     };
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(|e| Error::Internal(format!("password check: {e}")))?;
-    let operator = match (ok, found) {
-        (true, Some(i)) => i,
-        _ => return Err(wrong()),
+    let ok = guard.verify(req.password, phc).await?;
+    let (Some(company), Some(operator), true) = (company, found, ok) else {
+        guard.failed(ip, account);
+        return Err(wrong());
     };
     let op = OpRef { company, operator };
-    let token = state.auth.issue(op);
+    let token = state.auth.issue(op).await?;
     tracing::info!(operator = %req.username, "operator logged in");
     Ok(Json(LoginResponse {
         token,
@@ -72,7 +70,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, who: CurrentOperator) -> Result<Json<OperatorInfo>> {
-    state.auth.revoke(&who.token);
+    state.auth.revoke(&who.token).await?;
     // The last open desk going away means nobody is there to answer chats.
     let info = if state.auth.sessions_of(who.op) == 0 {
         state.hub.set_availability(who.op, Availability::Offline)

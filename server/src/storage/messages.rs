@@ -123,6 +123,34 @@ impl Store {
         })
         .await
     }
+
+    /// At most `limit` messages with `seq > after`: the first ones
+    /// (`latest == false`, paging forward) or the last ones (`latest`, a
+    /// resume that shows the recent conversation), in `seq` order.
+    pub async fn messages_page(
+        &self,
+        session: &str,
+        after: u64,
+        limit: u32,
+        latest: bool,
+    ) -> Result<Vec<WireMessage>> {
+        let session = session.to_string();
+        self.call(move |c| {
+            let sql = if latest {
+                "SELECT * FROM (SELECT seq, author, name, text, at, client_id FROM messages \
+                 WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
+            } else {
+                "SELECT seq, author, name, text, at, client_id FROM messages \
+                 WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            };
+            let mut st = c.prepare_cached(sql)?;
+            let rows = st
+                .query_map(params![session, after as i64, limit], wire)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

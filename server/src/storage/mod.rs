@@ -13,6 +13,7 @@
 
 mod contacts;
 mod messages;
+mod operators;
 mod read_marks;
 mod schema;
 mod sessions;
@@ -24,6 +25,7 @@ use rusqlite::Connection;
 
 pub use contacts::{NewCallback, NewOffline};
 pub use messages::{Appended, NewMessage};
+pub use operators::OperatorSession;
 pub use sessions::{NewSession, OpenSession};
 
 use crate::config::StorageOptions;

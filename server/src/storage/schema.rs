@@ -89,14 +89,35 @@ ALTER TABLE offline_messages ADD COLUMN done_at INTEGER;
 ALTER TABLE offline_messages ADD COLUMN done_by TEXT;
 "#;
 
+/// Operator logins (hashed tokens) and availability survive a restart
+/// (issue 14, item 6).
+const V3: &str = r#"
+CREATE TABLE operator_sessions (
+    token_hash TEXT PRIMARY KEY,
+    company    TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE operator_state (
+    company      TEXT NOT NULL,
+    username     TEXT NOT NULL,
+    availability TEXT NOT NULL CHECK (availability IN ('online', 'away', 'offline')),
+    PRIMARY KEY (company, username)
+);
+"#;
+
+/// Migrations in order: `(user_version after it, SQL)`. Append new ones;
+/// never edit an applied one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version < 1 {
-        conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
-    }
-    if version < 2 {
-        conn.execute_batch(&format!("BEGIN; {V2} PRAGMA user_version = 2; COMMIT;"))?;
+    for (v, sql) in MIGRATIONS {
+        if version < *v {
+            conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {v}; COMMIT;"))?;
+        }
     }
     Ok(())
 }

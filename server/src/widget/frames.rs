@@ -50,7 +50,7 @@ pub(super) fn hub_error(e: Error) -> ServerMessage {
         Error::BadRequest(m) | Error::Conflict(m) | Error::Forbidden(m) => {
             error(ErrorCode::Invalid, m)
         }
-        Error::TooManyRequests(m) => error(ErrorCode::RateLimited, m),
+        Error::TooManyRequests(m) | Error::RetryAfter(m, _) => error(ErrorCode::RateLimited, m),
         e => {
             tracing::error!(error = %e, "widget request failed");
             error(ErrorCode::Internal, "internal error, try again")

@@ -110,6 +110,7 @@ pub async fn config(
 /// `GET /ws/widget?company=<guid>&preset=<name>&v=1`.
 pub async fn socket(
     State(state): State<AppState>,
+    crate::listen::PeerIp(ip): crate::listen::PeerIp,
     Query(q): Query<WidgetQuery>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -135,7 +136,7 @@ pub async fn socket(
         None => return Err(Error::Forbidden("missing Origin header".into())),
     }
     let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
-    let conn = Conn::new(state, company, preset);
+    let conn = Conn::new(state, company, preset).with_ip(ip);
     Ok(ws
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)

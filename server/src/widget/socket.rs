@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::Message;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::{Sink, Stream, StreamExt};
 use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
@@ -19,6 +19,7 @@ use super::frames::{check_len, no_session, refused, status_frame};
 pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
+use crate::wsio::{close_within, send_within};
 use crate::{AppState, Error};
 
 /// How often the server pings an idle widget. A peer that sends nothing
@@ -36,6 +37,8 @@ pub struct Conn {
     pub(super) company: usize,
     preset: usize,
     id: u64,
+    /// The visitor's IP (caps on chat starts).
+    ip: Option<std::net::IpAddr>,
     ping_every: Duration,
     /// Session this socket is attached to.
     pub(super) session: Option<String>,
@@ -59,6 +62,7 @@ impl Conn {
             company,
             preset,
             id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+            ip: None,
             ping_every: PING_EVERY,
             session: None,
             ended: None,
@@ -66,6 +70,12 @@ impl Conn {
             rate: RateWindow::default(),
             rx: None,
         }
+    }
+
+    /// The visitor's IP address (from the accept loop).
+    pub fn with_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.ip = ip;
+        self
     }
 
     /// Overrides the ping period (tests).
@@ -156,6 +166,7 @@ impl Conn {
                     page_url,
                     scope,
                     custom_data,
+                    ip: self.ip,
                 };
                 let created = hub
                     .start_chat(self.company, self.preset, start, link)
@@ -301,9 +312,13 @@ async fn next_push(rx: &mut Option<mpsc::Receiver<ServerMessage>>) -> Option<Ser
     }
 }
 
-async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMessage) -> bool {
+async fn send<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    msg: &ServerMessage,
+    within: Duration,
+) -> bool {
     let json = serde_json::to_string(msg).expect("server messages serialize");
-    sink.send(Message::Text(json.into())).await.is_ok()
+    send_within(sink, Message::Text(json.into()), within).await
 }
 
 /// Runs one widget connection until the peer goes away.
@@ -315,8 +330,9 @@ where
 {
     let mut status = conn.state.hub.subscribe_status(conn.company, conn.preset);
     let mut closing = conn.state.closing.subscribe();
+    let within = conn.state.config.network.send_timeout;
     let first = *status.borrow_and_update();
-    if sink.send(status_frame(first)).await.is_err() {
+    if !send_within(&mut sink, status_frame(first), within).await {
         return;
     }
     let mut ping = interval_at(Instant::now() + conn.ping_every, conn.ping_every);
@@ -329,7 +345,7 @@ where
                     break;
                 }
                 let status = *status.borrow_and_update();
-                if sink.send(status_frame(status)).await.is_err() {
+                if !send_within(&mut sink, status_frame(status), within).await {
                     break;
                 }
             }
@@ -338,14 +354,14 @@ where
                 match frame {
                     Some(Ok(Message::Text(text))) => {
                         for reply in conn.handle(text.as_str()).await {
-                            if !send(&mut sink, &reply).await {
+                            if !send(&mut sink, &reply, within).await {
                                 break;
                             }
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
                         let reply = error(ErrorCode::BadMessage, "binary frames are not supported");
-                        if !send(&mut sink, &reply).await {
+                        if !send(&mut sink, &reply, within).await {
                             break;
                         }
                     }
@@ -361,7 +377,7 @@ where
             push = next_push(&mut conn.rx) => match push {
                 Some(msg) => {
                     if let Some(msg) = conn.on_push(msg) {
-                        if !send(&mut sink, &msg).await {
+                        if !send(&mut sink, &msg, within).await {
                             break;
                         }
                     }
@@ -384,14 +400,14 @@ where
                     break;
                 }
                 heard = false;
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if !send_within(&mut sink, Message::Ping(Default::default()), within).await {
                     break;
                 }
             }
         }
     }
     conn.close();
-    let _ = sink.close().await;
+    close_within(&mut sink, within).await;
 }
 
 #[cfg(test)]

@@ -9,15 +9,17 @@ use crate::chat::OpRef;
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn state() -> AppState {
+    state_with(crate::demo::config()).await
+}
+
+async fn state_with(config: crate::Config) -> AppState {
     let dir = std::env::temp_dir();
     let dirs = crate::Dirs {
         www: dir.clone(),
         pkg: dir,
     };
     let store = crate::storage::Store::in_memory().unwrap();
-    AppState::new(crate::demo::config(), dirs, store)
-        .await
-        .unwrap()
+    AppState::new(config, dirs, store).await.unwrap()
 }
 
 async fn next(rx: &mut fmpsc::UnboundedReceiver<Message>) -> Message {
@@ -109,4 +111,34 @@ fn static_status_frames_match_serde() {
         let actual: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
         assert_eq!(actual, expected);
     }
+}
+
+/// Issue 10, item 5: a widget that stops reading is closed once a frame is
+/// not taken within the send deadline; its task is never parked on it.
+#[tokio::test(start_paused = true)]
+async fn slow_reader_is_closed_not_awaited() {
+    let mut config = crate::demo::config();
+    config.network.send_timeout = Duration::from_secs(1);
+    let state = state_with(config).await;
+    // Room for one frame, and nobody ever reads it.
+    let (out_tx, _out) = fmpsc::channel::<Message>(0);
+    let (_in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+    let task = tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
+    let op = OpRef {
+        company: 0,
+        operator: 0,
+    };
+    for i in 0..4 {
+        let a = if i % 2 == 0 {
+            Availability::Online
+        } else {
+            Availability::Offline
+        };
+        state.hub.set_availability(op, a);
+        tokio::task::yield_now().await;
+    }
+    tokio::time::timeout(WAIT, task)
+        .await
+        .expect("the slow socket is closed within the wait")
+        .unwrap();
 }

@@ -1,0 +1,213 @@
+//! Presence decay: an operator who is online but has no desk socket open
+//! and makes no API call for `[presence] away_after_secs` becomes away, so
+//! that visitors never queue for somebody who closed the desk, lost the
+//! network or let the token expire. Like Chatwoot's online-status tracker
+//! (presence is a lease renewed by the live connection), the lease here is
+//! renewed by any open desk socket and by every authenticated request.
+
+use owidget_protocol::desk::{Availability, DeskEvent};
+use tokio::time::Instant;
+
+use super::desks::send;
+use super::{Hub, OpRef};
+
+impl Hub {
+    /// Renews the operator's presence lease (an authenticated request).
+    pub fn touch(&self, op: OpRef) {
+        let mut state = self.lock();
+        state[op.company].operators[op.operator].seen = Instant::now();
+    }
+
+    /// Sets away every online operator whose lease ran out at `now`: no desk
+    /// socket open and nothing heard since `now - away_after`. Returns how
+    /// many changed. Called periodically by [`Hub::sweep`]; tests pass their
+    /// own `now`.
+    pub fn decay(&self, now: Instant) -> usize {
+        let grace = self.config.presence.away_after;
+        let mut changed = 0;
+        let mut state = self.lock();
+        for (company, c) in state.iter_mut().enumerate() {
+            let mut any = false;
+            for operator in 0..c.operators.len() {
+                let s = &mut c.operators[operator];
+                if s.availability != Availability::Online
+                    || !s.desks.is_empty()
+                    || now.saturating_duration_since(s.seen) < grace
+                {
+                    continue;
+                }
+                s.availability = Availability::Away;
+                any = true;
+                changed += 1;
+                let op = OpRef { company, operator };
+                tracing::info!(
+                    operator = %self.config.companies[company].operators[operator].username,
+                    "no desk for the grace period; operator is away"
+                );
+                let info = self.info_locked(op, c);
+                send(c, operator, DeskEvent::Operator { operator: info });
+            }
+            if any {
+                self.recompute(company, c);
+            }
+        }
+        changed
+    }
+
+    /// Ends waiting chats whose visitor has had no socket for
+    /// `[presence] waiting_expiry_secs` (issue 10, item 1): a visitor who
+    /// left leaves no ghost in the queue. Returns how many ended.
+    pub async fn expire_waiting(&self, now: Instant) -> usize {
+        let expiry = self.config.presence.waiting_expiry;
+        let due: Vec<(usize, String)> = {
+            let state = self.lock();
+            state
+                .iter()
+                .enumerate()
+                .flat_map(|(company, c)| {
+                    c.queue.iter().filter_map(move |id| {
+                        let live = c.sessions.get(id)?;
+                        let gone = live.gone_since?;
+                        (live.visitors.is_empty() && now.saturating_duration_since(gone) >= expiry)
+                            .then(|| (company, id.clone()))
+                    })
+                })
+                .collect()
+        };
+        let mut ended = 0;
+        for (company, id) in due {
+            match self
+                .end_as(company, &id, None, owidget_protocol::Author::System)
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(session = %id, "waiting chat expired: the visitor left");
+                    ended += 1;
+                }
+                Err(e) => tracing::debug!(session = %id, error = %e, "not expired"),
+            }
+        }
+        ended
+    }
+
+    /// Availability of every operator, by company.
+    fn availability_snapshot(&self) -> Vec<Vec<Availability>> {
+        let state = self.lock();
+        state
+            .iter()
+            .map(|c| c.operators.iter().map(|o| o.availability).collect())
+            .collect()
+    }
+
+    /// Brings back the availability stored by the previous run (issue 14,
+    /// item 6). The presence lease starts now: an operator whose desk does
+    /// not reconnect within the grace becomes away.
+    pub async fn restore_availability(&self) -> crate::Result<()> {
+        let rows = self.store.availability().await?;
+        let mut state = self.lock();
+        let now = Instant::now();
+        for (guid, username, a) in rows {
+            let Some(company) = self.config.companies.iter().position(|c| c.id == guid) else {
+                continue;
+            };
+            let ops = &self.config.companies[company].operators;
+            let Some(operator) = ops.iter().position(|o| o.username == username) else {
+                continue;
+            };
+            let s = &mut state[company].operators[operator];
+            s.availability = a;
+            s.seen = now;
+        }
+        for (i, c) in state.iter().enumerate() {
+            self.recompute(i, c);
+        }
+        Ok(())
+    }
+
+    /// Stores the availabilities that differ from `stored` (and updates it).
+    async fn persist_availability(&self, stored: &mut Vec<Vec<Availability>>) {
+        let now = self.availability_snapshot();
+        let mut rows = Vec::new();
+        for (ci, ops) in now.iter().enumerate() {
+            for (oi, a) in ops.iter().enumerate() {
+                if stored.get(ci).and_then(|c| c.get(oi)) != Some(a) {
+                    let c = &self.config.companies[ci];
+                    rows.push((c.id.clone(), c.operators[oi].username.clone(), *a));
+                }
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        match self.store.save_availability(rows).await {
+            Ok(()) => *stored = now,
+            Err(e) => tracing::warn!(error = %e, "storing operator availability failed"),
+        }
+    }
+
+    /// Periodic housekeeping until `closing` flips: presence decay, and
+    /// storing availability changes (one writer, so they land in order; at
+    /// most one tick, ≤ 1 s, is lost by a crash, and none by a shutdown).
+    pub async fn sweep(
+        self: std::sync::Arc<Self>,
+        mut closing: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut stored = self.availability_snapshot();
+        let every = (self.config.presence.away_after / 4)
+            .min(self.config.presence.waiting_expiry / 4)
+            .clamp(
+                std::time::Duration::from_millis(20),
+                std::time::Duration::from_secs(1),
+            );
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    self.decay(Instant::now());
+                    self.expire_waiting(Instant::now()).await;
+                    self.persist_availability(&mut stored).await;
+                }
+                _ = closing.changed() => break,
+            }
+        }
+        self.persist_availability(&mut stored).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::storage::Store;
+
+    const OP: OpRef = OpRef {
+        company: 0,
+        operator: 0,
+    };
+
+    /// Issue 10, item 6: online without a desk → away after the grace;
+    /// an open desk keeps the operator online however long.
+    #[tokio::test(start_paused = true)]
+    async fn online_without_desk_decays_to_away() {
+        let config = Arc::new(crate::demo::config());
+        let grace = config.presence.away_after;
+        let hub = Hub::new(config, Store::in_memory().unwrap());
+        hub.set_availability(OP, Availability::Online);
+        let t0 = Instant::now();
+        assert_eq!(hub.decay(t0 + grace / 2), 0);
+        assert_eq!(hub.operator_info(OP).availability, Availability::Online);
+        assert_eq!(hub.decay(t0 + grace), 1);
+        assert_eq!(hub.operator_info(OP).availability, Availability::Away);
+        assert_eq!(hub.status(0, 0), owidget_protocol::ButtonStatus::Offline);
+
+        hub.set_availability(OP, Availability::Online);
+        let _desk = hub.attach_desk(OP, 7);
+        assert_eq!(hub.decay(t0 + grace * 100), 0, "a desk is open");
+        hub.detach_desk(OP, 7);
+        let gone = Instant::now();
+        assert_eq!(hub.decay(gone + grace / 2), 0, "grace starts at the detach");
+        assert_eq!(hub.decay(gone + grace), 1);
+    }
+}

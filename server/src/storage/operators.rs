@@ -1,0 +1,129 @@
+//! The `operator_sessions` and `operator_state` tables: logins (token
+//! hashes only) and availability, so that a deploy logs nobody out.
+
+use owidget_protocol::desk::Availability;
+use rusqlite::params;
+
+use super::Store;
+use crate::Result;
+
+/// A stored operator login.
+#[derive(Debug, Clone)]
+pub struct OperatorSession {
+    /// SHA-256 of the bearer token.
+    pub token_hash: String,
+    /// Company GUID.
+    pub company: String,
+    /// Operator's login name.
+    pub username: String,
+    /// Unix ms after which the login is dead unless used.
+    pub expires_at: i64,
+}
+
+fn availability_str(a: Availability) -> &'static str {
+    match a {
+        Availability::Online => "online",
+        Availability::Away => "away",
+        Availability::Offline => "offline",
+    }
+}
+
+impl Store {
+    /// Stores a new login.
+    pub async fn insert_operator_session(&self, s: OperatorSession, now: i64) -> Result<()> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO operator_sessions (token_hash, company, username, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.token_hash, s.company, s.username, now, s.expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Moves a login's expiry (it was used).
+    pub async fn extend_operator_session(&self, token_hash: String, expires_at: i64) -> Result<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE operator_sessions SET expires_at = ?2 WHERE token_hash = ?1",
+                params![token_hash, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Forgets a login (logout).
+    pub async fn delete_operator_session(&self, token_hash: String) -> Result<()> {
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM operator_sessions WHERE token_hash = ?1",
+                params![token_hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Logins still alive at `now`; expired ones are deleted.
+    pub async fn operator_sessions(&self, now: i64) -> Result<Vec<OperatorSession>> {
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM operator_sessions WHERE expires_at <= ?1",
+                params![now],
+            )?;
+            let mut st = c.prepare(
+                "SELECT token_hash, company, username, expires_at FROM operator_sessions",
+            )?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok(OperatorSession {
+                        token_hash: r.get(0)?,
+                        company: r.get(1)?,
+                        username: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Stores operators' availability: `(company, username, availability)`.
+    pub async fn save_availability(&self, rows: Vec<(String, String, Availability)>) -> Result<()> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            for (company, username, a) in &rows {
+                tx.execute(
+                    "INSERT OR REPLACE INTO operator_state (company, username, availability) \
+                     VALUES (?1, ?2, ?3)",
+                    params![company, username, availability_str(*a)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stored availability of every operator ever seen.
+    pub async fn availability(&self) -> Result<Vec<(String, String, Availability)>> {
+        self.call(|c| {
+            let mut st = c.prepare("SELECT company, username, availability FROM operator_state")?;
+            let rows = st
+                .query_map([], |r| {
+                    let a = match r.get::<_, String>(2)?.as_str() {
+                        "online" => Availability::Online,
+                        "away" => Availability::Away,
+                        _ => Availability::Offline,
+                    };
+                    Ok((r.get(0)?, r.get(1)?, a))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}

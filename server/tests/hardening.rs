@@ -1,0 +1,388 @@
+//! Hardening (issue 10) and operator sessions (issue 14): a real server on
+//! port 0; each test pins one defect and failed before its fix.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+/// A test config with `edit` applied to the checked values.
+fn config_with(edit: impl FnOnce(&mut owidget_server::Config)) -> owidget_server::Config {
+    let mut c = test_config();
+    edit(&mut c);
+    c
+}
+
+/// Issue 10, item 6: an operator who set themselves online and then
+/// closed the desk (no socket, no API call) becomes away after the grace
+/// period, and the button goes offline.
+#[tokio::test]
+async fn operator_without_desk_goes_away_after_the_grace() {
+    let s = Server::start_with(
+        config_with(|c| c.presence.away_after = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    let token = s.login(DEMO, "demo").await;
+    let d = desk(&s, &token).await;
+    s.set_availability(&token, "online").await;
+    expect_status(&mut w, 1).await;
+    drop(d); // the desk tab closes
+    expect_status(&mut w, 0).await;
+    let (_, me) = s
+        .call(reqwest::Method::GET, "/api/operator/me", &token, None)
+        .await;
+    assert_eq!(me["availability"], "away");
+}
+
+/// Issue 14, item 6: a deploy (restart on the same data directory) logs
+/// nobody out: the operator's token still works, their desk reconnects
+/// with it, and their availability comes back with the button status.
+#[tokio::test]
+async fn restart_keeps_operator_logins_and_availability() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let _desk = desk(&s, &token).await;
+    s.set_availability(&token, "online").await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 1).await;
+    drop(w);
+    let data = s.stop().await;
+
+    let s = Server::start_with(test_config(), data).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 1).await;
+    let (st, me) = s
+        .call(reqwest::Method::GET, "/api/operator/me", &token, None)
+        .await;
+    assert_eq!(st, 200, "the token survives the restart: {me}");
+    assert_eq!(me["availability"], "online");
+    let mut d = desk(&s, &token).await;
+    assert_eq!(next_json(&mut d).await["type"], "operator");
+    // Logout still ends it for good.
+    let (st, _) = s
+        .call(reqwest::Method::POST, "/api/operator/logout", &token, None)
+        .await;
+    assert_eq!(st, 200);
+    let data = s.stop().await;
+    let s = Server::start_with(test_config(), data).await;
+    let (st, _) = s
+        .call(reqwest::Method::GET, "/api/operator/me", &token, None)
+        .await;
+    assert_eq!(st, 401);
+}
+
+/// Issue 10, item 4 / issue 14, item 7: a desk catching up after a
+/// reconnect asks for the messages after the last `seq` it has, a page at
+/// a time, instead of the whole history.
+#[tokio::test]
+async fn chat_messages_page_after_a_seq() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, id, _) = active_chat(&s, &token).await;
+    for i in 0..5 {
+        visitor_says(&mut w, &format!("c{i}"), &format!("m{i}")).await;
+    }
+    let get = |q: &str| {
+        let path = format!("/api/operator/chats/{id}{q}");
+        let (s, token) = (&s, &token);
+        async move { s.call(reqwest::Method::GET, &path, token, None).await }
+    };
+    let (st, d) = get("?afterSeq=2&limit=2").await;
+    assert_eq!(st, 200, "{d}");
+    let seqs: Vec<u64> = d["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [3, 4]);
+    let (_, d) = get("").await;
+    assert_eq!(d["messages"].as_array().unwrap().len(), 5);
+    let (st, _) = get("?limit=0").await;
+    assert_eq!(st, 400);
+}
+
+/// Reads until EOF or error; panics when the server keeps the connection
+/// open past the wait. Returns what was read.
+async fn read_until_closed(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(WAIT, tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return String::from_utf8_lossy(&got).into_owned(),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("the server kept the connection open; read so far: {got:?}"),
+        }
+    }
+}
+
+/// Issue 10, item 3: a client that sends half a request header
+/// (slowloris) is cut off after the header-read timeout.
+#[tokio::test]
+async fn slowloris_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let s = Server::start_with(
+        config_with(|c| c.network.header_read_timeout = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    read_until_closed(&mut tcp).await;
+    // A silent connection too.
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    read_until_closed(&mut tcp).await;
+}
+
+/// Issue 10, item 3: a WebSocket with no traffic either way is closed after
+/// the idle timeout (here the desk's heartbeat is far longer).
+#[tokio::test]
+async fn idle_socket_is_closed() {
+    let s = Server::start_with(
+        config_with(|c| c.network.idle_timeout = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &token).await;
+    use futures::StreamExt;
+    let closed =
+        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = d.next().await {} }).await;
+    assert!(closed.is_ok(), "the idle desk socket stayed open");
+}
+
+/// Issue 10, item 3: connections over the per-IP cap, and over the global
+/// cap, are closed at once without an answer; a freed place is reusable.
+#[tokio::test]
+async fn connection_caps() {
+    use tokio::io::AsyncWriteExt;
+    async fn healthz(addr: &str) -> (tokio::net::TcpStream, bool) {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 512];
+        let n = tokio::time::timeout(WAIT, tcp.read(&mut buf))
+            .await
+            .expect("an answer or a close within the wait")
+            .unwrap_or(0);
+        let ok = String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200");
+        (tcp, ok)
+    }
+    for (max, per_ip) in [(100, 2), (2, 0)] {
+        let s = Server::start_with(
+            config_with(|c| {
+                c.network.max_connections = max;
+                c.network.max_connections_per_ip = per_ip;
+            }),
+            None,
+        )
+        .await;
+        let addr = s.base.trim_start_matches("http://").to_string();
+        let (a, ok) = healthz(&addr).await;
+        assert!(ok);
+        let (_b, ok) = healthz(&addr).await;
+        assert!(ok);
+        let (_c, ok) = healthz(&addr).await;
+        assert!(!ok, "third connection refused (max {max}, per IP {per_ip})");
+        drop(a);
+        // The place comes free once the server sees the close.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if healthz(&addr).await.1 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "place never freed");
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+async fn login_attempt(s: &Server, user: &str, password: &str) -> reqwest::Response {
+    s.http
+        .post(s.url("/api/operator/login"))
+        .json(&serde_json::json!({"company": DEMO, "username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Issue 10, item 2: failed logins are throttled per account and per IP
+/// with 429, `Retry-After` and a JSON message; then even the right
+/// password waits.
+#[tokio::test]
+async fn failed_logins_are_throttled() {
+    let s = Server::start_with(
+        config_with(|c| {
+            c.abuse.logins_per_account_per_minute = 3;
+            c.abuse.logins_per_ip_per_minute = 5;
+        }),
+        None,
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(login_attempt(&s, "demo", "wrong").await.status(), 401);
+    }
+    let r = login_attempt(&s, "demo", "demo").await;
+    assert_eq!(r.status(), 429, "the account is throttled");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("too many failed logins"));
+    // Another account from the same IP: two more failures reach the IP cap.
+    for user in ["solo", "nobody"] {
+        assert_eq!(login_attempt(&s, user, "wrong").await.status(), 401);
+    }
+    assert_eq!(login_attempt(&s, "solo", "solo").await.status(), 429);
+}
+
+/// Issue 10, item 2: however many logins arrive at once, at most
+/// `password_checks` argon2 runs happen at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_checks_are_bounded() {
+    let state = owidget_server::AppState::new(
+        config_with(|c| {
+            c.abuse.password_checks = 1;
+            c.abuse.logins_per_ip_per_minute = 1000;
+            c.abuse.logins_per_account_per_minute = 1000;
+        }),
+        owidget_server::Dirs {
+            www: std::env::temp_dir(),
+            pkg: std::env::temp_dir(),
+        },
+        owidget_server::storage::Store::in_memory().unwrap(),
+    )
+    .await
+    .unwrap();
+    let app = owidget_server::app(state.clone());
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/api/operator/login")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(format!(
+                    r#"{{"company":"{DEMO}","username":"demo","password":"wrong"}}"#
+                )))
+                .unwrap();
+            app.oneshot(req).await.unwrap().status().as_u16()
+        }));
+    }
+    for t in tasks {
+        let st = t.await.unwrap();
+        assert!(st == 401 || st == 429, "status {st}");
+    }
+    assert_eq!(state.auth.guard.most_concurrent_checks(), 1);
+}
+
+/// Issue 10, item 1: after the snapshot on connect, queue changes reach the
+/// desk as deltas (`queueJoined`, `queueLeft`), not the whole queue again.
+#[tokio::test]
+async fn queue_changes_are_deltas() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut d = desk(&s, &token).await;
+    assert_eq!(
+        next_of(&mut d, "queue").await["queue"],
+        serde_json::json!([])
+    );
+    let mut w = s.widget("default").await;
+    let id = start_chat(&mut w).await["sessionId"].clone();
+    let joined = next_queue_event(&mut d).await;
+    assert_eq!(joined["type"], "queueJoined");
+    assert_eq!(joined["chat"]["id"], id);
+    assert_eq!(joined["chat"]["queuePosition"], 1);
+    let (st, _) = s.accept(&token, id.as_str().unwrap()).await;
+    assert_eq!(st, 200);
+    let left = next_queue_event(&mut d).await;
+    assert_eq!(left["type"], "queueLeft");
+    assert_eq!(left["sessionId"], id);
+}
+
+async fn next_queue_event(d: &mut Ws) -> serde_json::Value {
+    loop {
+        let v = next_json(d).await;
+        if v["type"].as_str().unwrap().starts_with("queue") {
+            return v;
+        }
+    }
+}
+
+/// Issue 10, item 1: a waiting chat whose visitor went away (no socket)
+/// for the expiry time ends; the desk sees it leave the queue.
+#[tokio::test]
+async fn ghost_waiting_chat_expires() {
+    let s = Server::start_with(
+        config_with(|c| c.presence.waiting_expiry = Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut d = desk(&s, &token).await;
+    next_of(&mut d, "queue").await;
+    let mut w = s.widget("default").await;
+    let id = start_chat(&mut w).await["sessionId"].clone();
+    assert_eq!(next_queue_event(&mut d).await["type"], "queueJoined");
+    drop(w);
+    let left = next_queue_event(&mut d).await;
+    assert_eq!(left["type"], "queueLeft");
+    assert_eq!(left["sessionId"], id);
+    let (_, q) = s
+        .call(reqwest::Method::GET, "/api/operator/queue", &token, None)
+        .await;
+    assert_eq!(q, serde_json::json!([]));
+}
+
+/// Issue 10, item 1: chat starts are capped per IP, and the queue length
+/// per company.
+#[tokio::test]
+async fn chat_starts_and_queue_are_capped() {
+    let s = Server::start_with(
+        config_with(|c| c.abuse.chat_starts_per_ip_per_minute = 2),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let start = serde_json::json!({"type": "startChat", "language": "en", "pageUrl": "http://localhost:5173/"});
+    let mut keep = Vec::new();
+    for _ in 0..2 {
+        let mut w = s.widget("default").await;
+        start_chat(&mut w).await;
+        keep.push(w);
+    }
+    let mut w = s.widget("default").await;
+    send(&mut w, start.clone()).await;
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(e["code"], "rateLimited", "{e}");
+
+    let s = Server::start_with(config_with(|c| c.abuse.queue_max = 1), None).await;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    let mut a = s.widget("default").await;
+    start_chat(&mut a).await;
+    let mut b = s.widget("default").await;
+    send(&mut b, start).await;
+    let e = next_of(&mut b, "error").await;
+    assert_eq!(e["code"], "unavailable", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("queue is full"));
+}
