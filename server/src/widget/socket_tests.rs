@@ -9,11 +9,7 @@ use crate::chat::OpRef;
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn state() -> AppState {
-    let dir = std::env::temp_dir();
-    let dirs = crate::Dirs {
-        www: dir.clone(),
-        pkg: dir,
-    };
+    let dirs = crate::Dirs::default();
     let store = crate::storage::Store::in_memory().unwrap();
     AppState::new(crate::demo::config(), dirs, store)
         .await

@@ -1,5 +1,5 @@
 //! End-to-end test harness: the real `owidget-server` (in-process, on port 0,
-//! with a fresh data directory and the built `pkg/`), a real headless
+//! with a fresh data directory and the `www/` and `pkg/` built into it), a real headless
 //! Chromium driven through ChromeDriver, and an operator client speaking the
 //! operator HTTP API like the desk does.
 //!
@@ -36,25 +36,18 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts the demo server on port 0. Panics with a hint when `pkg/` has
-    /// not been built (`bash scripts/build-wasm.sh`).
+    /// Starts the demo server on port 0, serving the files built into it
+    /// (the build of `owidget-server` fails with a hint when `pkg/` is
+    /// missing: `bash scripts/build-wasm.sh`).
     pub async fn start() -> TestServer {
-        let root = workspace_root();
-        let pkg = root.join("pkg");
-        assert!(
-            pkg.join("owidget_bg.wasm").exists(),
-            "{} is missing: run `bash scripts/build-wasm.sh` first",
-            pkg.join("owidget_bg.wasm").display()
-        );
         let data = tempfile::tempdir().expect("temp data dir");
-        let dirs = owidget_server::Dirs {
-            www: root.join("www"),
-            pkg,
-        };
-        let state =
+        // The files built into the server, as the binary serves them.
+        let dirs = owidget_server::Dirs::default();
+        let mut state =
             owidget_server::AppState::open(owidget_server::demo::config(), dirs, data.path())
                 .await
                 .expect("server state over a fresh data dir");
+        state.demo = true;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");

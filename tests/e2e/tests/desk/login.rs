@@ -9,6 +9,26 @@ async fn login_errors_session_reload_and_logout() {
     let server = TestServer::start().await;
     let browser = Browser::start().await;
 
+    // Demo mode: company and username come filled in, and the form says so.
+    browser.goto(&format!("{}/desk/", server.url)).await;
+    let hint = browser
+        .wait_js(
+            "demo login hint",
+            "!document.getElementById('login-demo').hidden && document.getElementById('login-demo').textContent",
+        )
+        .await;
+    assert_eq!(
+        hint,
+        "Demo mode: the demo company is filled in. Log in as demo with the password demo."
+    );
+    let filled = browser
+        .wait_js(
+            "prefilled and focused on the password",
+            "document.activeElement.id === 'login-password' && [document.getElementById('login-company').value, document.getElementById('login-username').value]",
+        )
+        .await;
+    assert_eq!(filled, serde_json::json!([DEMO_COMPANY, "demo"]));
+
     desk_login(&browser, &server, "not-the-password").await;
     let error = browser
         .wait_js(
