@@ -77,6 +77,14 @@ fn plain(path: &str) -> bool {
         })
 }
 
+/// The desk's own Content-Security-Policy: its scripts, styles and API are
+/// same-origin files (`'self'` also covers its `ws(s)://` socket), nothing
+/// inline or evaluated. Images and framed apps may come from connectors
+/// (product images, Custom Apps), hence `http:`/`https:` there only.
+pub const DESK_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+connect-src 'self'; img-src 'self' data: http: https:; frame-src http: https:; font-src 'self'; \
+form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+
 fn cache(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(value))
 }
@@ -115,7 +123,11 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
                     .route("/", get(desk_file))
                     .route("/{*path}", get(desk_file)),
             }
-            .layer(cache("no-cache")),
+            .layer(cache("no-cache"))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DESK_CSP),
+            )),
         )
         .layer(axum::middleware::from_fn(desk_slash))
 }

@@ -8,6 +8,7 @@
 //! - [`visitor`]: a visitor's raw widget socket.
 //! - [`demo`]: what the demo page shows (status code, app events).
 //! - [`desk`]: steps in the operator desk page.
+//! - [`site`]: a customer's site on another origin (static files, headers).
 //! - [`TestServer`]: the server with the built-in demo company.
 //! - [`Operator`]: a logged-in operator (HTTP API).
 #![deny(missing_docs)]
@@ -15,6 +16,7 @@
 pub mod browser;
 pub mod demo;
 pub mod desk;
+pub mod site;
 pub mod visitor;
 
 use std::path::PathBuf;
