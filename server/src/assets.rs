@@ -9,10 +9,10 @@
 //! changes, so it gets a short `max-age` (a new release reaches pages within
 //! minutes); everything under `/widget/pkg/` is revalidated on every use
 //! (`no-cache` + `Last-Modified` from disk or `ETag` when embedded, answered
-//! `304` when unchanged) because the
-//! file names carry no content hash. Content types come from the file
-//! extension (`.wasm` → `application/wasm`, `.js` → `text/javascript`), which
-//! WebAssembly streaming compilation requires.
+//! `304` when unchanged) because the file names carry no content hash.
+//! Content types come from the file extension (`.wasm` → `application/wasm`,
+//! `.js` → `text/javascript`), which WebAssembly streaming compilation
+//! requires.
 
 mod embedded;
 
