@@ -55,4 +55,13 @@ for crate in owidget owidget-chat owidget-phone; do
   rm -rf "$tmp/$lib/snippets"
   cp "$tmp/$lib"/* pkg/
 done
+
+# pkg/ is also an npm-style package (README, "npm package"): the entry
+# `load({ server })`, its types and package.json from npm/, with the SDK
+# crate's version.
+version=$(sed -n '/^\[package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+[ -n "$version" ] || { echo "no [package] version in Cargo.toml" >&2; exit 1; }
+cp npm/index.js npm/index.d.ts npm/README.md pkg/
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" npm/package.json >pkg/package.json
+grep -q "\"version\": \"$version\"" pkg/package.json || { echo "pkg/package.json: version not set" >&2; exit 1; }
 ls -l pkg >&2

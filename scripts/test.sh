@@ -16,11 +16,13 @@ bash scripts/setup.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy (native, all targets)"
-cargo clippy -q --workspace --all-targets -- -D warnings
-
+# Before any native build: owidget-server embeds pkg/ (server/build.rs
+# stops with a hint when it is missing, as on a fresh clone).
 step "build wasm modules into pkg/"
 bash scripts/build-wasm.sh
+
+step "clippy (native, all targets)"
+cargo clippy -q --workspace --all-targets -- -D warnings
 
 step "native tests (protocol, server, phone, SDK logic, end-to-end in Chromium)"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}

@@ -44,11 +44,7 @@ impl Setup {
         }
         let config = Config::from_toml(&toml).expect("benchmark config");
         let data = tempfile::tempdir().expect("temp dir");
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let dirs = Dirs {
-            www: root.join("www"),
-            pkg: root.join("pkg"),
-        };
+        let dirs = Dirs::default();
         let state = AppState::open(config, dirs, data.path())
             .await
             .expect("server state");

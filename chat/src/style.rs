@@ -1,6 +1,35 @@
 //! The chat window's CSS, added to the core's shadow root with the window's
 //! content. The core's stylesheet (`src/ui/style.rs`) has the button, the
 //! frame, the colour variables `--ow-bg` / `--ow-fg` and the focus rings.
+//!
+//! How styles are added (strict Content-Security-Policy, issue 12): rules
+//! go into a `&'static str` constant like [`CSS`] and reach the shadow root
+//! through a constructed stylesheet in `adoptedStyleSheets` ([`add_to`]
+//! for [`CSS`]; `owidget_web::dom::{sheet, add_sheet}` for another
+//! constant). Never create `<style>` elements,
+//! never set a `style` attribute (`attr(e, "style", …)`), never build CSS
+//! or markup from strings at run time: pages whose `style-src` lacks
+//! `'unsafe-inline'` block all of those. Per-element values that must vary
+//! at run time (a colour from the preset) are CSSOM writes, e.g.
+//! `HtmlElement::style().set_property("--ow-x", v)`, which CSP allows; new
+//! components (product cards, bot content) add their rules here or in a
+//! constant of their own added the same way.
+
+use std::cell::OnceCell;
+
+use web_sys::{CssStyleSheet, ShadowRoot};
+
+/// Adds [`CSS`] to the widget's shadow root (once; one sheet serves every
+/// widget of the page).
+pub(crate) fn add_to(root: &ShadowRoot) {
+    thread_local! {
+        static SHEET: OnceCell<Option<CssStyleSheet>> = const { OnceCell::new() };
+    }
+    SHEET.with(|s| match s.get_or_init(|| owidget_web::dom::sheet(CSS)) {
+        Some(sheet) => owidget_web::dom::add_sheet(root, sheet),
+        None => owidget_web::dom::style_element(root, CSS),
+    });
+}
 
 /// Stylesheet of the conversation and the forms. Only the composer's
 /// field grows (`flex:1`, in a row): in the forms' columns a growing field

@@ -8,7 +8,9 @@
 
 use owidget_protocol::{Author, Texts};
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
+use web_sys::{
+    Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, ShadowRoot,
+};
 
 use std::rc::Rc;
 
@@ -100,9 +102,11 @@ impl View {
     /// message box takes at most `max_chars` (the server's limit).
     pub(crate) fn new(body: &Element, max_chars: u32, on_action: OnAction) -> View {
         let on_action = &on_action;
-        // The chat's own rules: a <style> anywhere in the shadow tree
-        // applies to all of it, and the core's first-paint CSS stays small.
-        text(&child(body, "style", ""), crate::style::CSS);
+        // The chat's own rules, added to the shadow root's adopted sheets
+        // (the core's first-paint CSS stays small; see crate::style).
+        if let Ok(root) = body.get_root_node().dyn_into::<ShadowRoot>() {
+            crate::style::add_to(&root);
+        }
         let info = child(body, "p", "info");
         attr(&info, "role", "status");
         let log = child(body, "ol", "log");

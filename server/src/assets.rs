@@ -1,12 +1,20 @@
 //! Static files: the loader, the wasm package, the demo page and the desk.
 //!
+//! They are built into the binary ([`embedded`], from `www/` and `pkg/` at
+//! compile time), so that `owidget-server` runs alone; `--www-dir` /
+//! `--pkg-dir` ([`Dirs`]) serve a directory on disk instead, for
+//! development without recompiling.
+//!
 //! Cache policy: the loader URL is pasted into customers' pages and never
 //! changes, so it gets a short `max-age` (a new release reaches pages within
 //! minutes); everything under `/widget/pkg/` is revalidated on every use
-//! (`no-cache` + `Last-Modified`, answered `304` when unchanged) because the
-//! file names carry no content hash. Content types come from the file
-//! extension (`.wasm` → `application/wasm`, `.js` → `text/javascript`), which
-//! WebAssembly streaming compilation requires.
+//! (`no-cache` + `Last-Modified` from disk or `ETag` when embedded, answered
+//! `304` when unchanged) because the file names carry no content hash.
+//! Content types come from the file extension (`.wasm` → `application/wasm`,
+//! `.js` → `text/javascript`), which WebAssembly streaming compilation
+//! requires.
+
+mod embedded;
 
 use std::path::PathBuf;
 
@@ -22,14 +30,60 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
 
-/// Where static files come from.
-#[derive(Debug, Clone)]
+/// Where static files come from: a directory on disk, or (`None`, the
+/// default) the copy built into the binary.
+#[derive(Debug, Clone, Default)]
 pub struct Dirs {
     /// `www/`: `owidget.js`, `demo/`, `desk/`.
-    pub www: PathBuf,
+    pub www: Option<PathBuf>,
     /// `pkg/`: wasm-bindgen output.
-    pub pkg: PathBuf,
+    pub pkg: Option<PathBuf>,
 }
+
+/// A file of `www/` or `pkg/` from disk or from the binary: `name` is the
+/// path below the directory, already checked to be a plain relative path.
+async fn serve(dir: Option<PathBuf>, embedded_dir: &str, name: &str, request: Request) -> Response {
+    let not_found = || crate::Error::NotFound("no such file".into()).into_response();
+    if let Some(dir) = dir {
+        return match ServeFile::new(dir.join(name)).oneshot(request).await {
+            Ok(resp) => resp.into_response(),
+            Err(never) => match never {},
+        };
+    }
+    embedded::respond(&format!("{embedded_dir}/{name}"), request.headers())
+        .unwrap_or_else(not_found)
+}
+
+/// A file of the `www/` or `pkg/` directory given, by name, as text.
+async fn read_text(dir: Option<PathBuf>, embedded_dir: &str, name: &str) -> Option<String> {
+    match dir {
+        Some(dir) => tokio::fs::read_to_string(dir.join(name)).await.ok(),
+        None => embedded::get(&format!("{embedded_dir}/{name}"))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::to_owned),
+    }
+}
+
+/// `path` is plain: no `..`, no absolute paths, no backslashes, no empty
+/// segments.
+fn plain(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+}
+
+/// The desk's own Content-Security-Policy: its scripts, styles and API are
+/// same-origin files (`'self'` also covers its `ws(s)://` socket), nothing
+/// inline or evaluated. Images and framed apps may come from connectors
+/// (product images, Custom Apps), hence `http:`/`https:` there only.
+pub const DESK_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+connect-src 'self'; img-src 'self' data: http: https:; frame-src http: https:; font-src 'self'; \
+form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
 fn cache(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(value))
@@ -42,13 +96,15 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
     // CORS. They are public files, hence `*`.
     let public = CorsLayer::new().allow_origin(tower_http::cors::Any);
     let widget = Router::new()
-        .route_service("/owidget.js", ServeFile::new(dirs.www.join("owidget.js")))
+        .route("/owidget.js", get(loader))
         .layer(cache("public, max-age=300"))
         .nest_service(
             "/pkg",
-            Router::new()
-                .fallback_service(ServeDir::new(&dirs.pkg))
-                .layer(cache("no-cache")),
+            match &dirs.pkg {
+                Some(pkg) => Router::new().fallback_service(ServeDir::new(pkg)),
+                None => Router::new().route("/{*path}", get(pkg_file)),
+            }
+            .layer(cache("no-cache")),
         )
         .layer(public);
     Router::new()
@@ -61,11 +117,43 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
         .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
         .nest_service(
             "/desk",
-            Router::new()
-                .fallback_service(ServeDir::new(dirs.www.join("desk")))
-                .layer(cache("no-cache")),
+            match &dirs.www {
+                Some(www) => Router::new().fallback_service(ServeDir::new(www.join("desk"))),
+                None => Router::new()
+                    .route("/", get(desk_file))
+                    .route("/{*path}", get(desk_file)),
+            }
+            .layer(cache("no-cache"))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DESK_CSP),
+            )),
         )
         .layer(axum::middleware::from_fn(desk_slash))
+}
+
+async fn loader(State(state): State<AppState>, request: Request) -> Response {
+    serve(state.dirs.www, "www", "owidget.js", request).await
+}
+
+async fn pkg_file(Path(path): Path<String>, request: Request) -> Response {
+    if !plain(&path) {
+        return crate::Error::NotFound("no such file".into()).into_response();
+    }
+    serve(None, "pkg", &path, request).await
+}
+
+/// The embedded desk: `/desk/` is its `index.html`.
+async fn desk_file(path: Option<Path<String>>, request: Request) -> Response {
+    let name = match path {
+        Some(Path(p)) if p.is_empty() || p.ends_with('/') => format!("{p}index.html"),
+        Some(Path(p)) => p,
+        None => "index.html".into(),
+    };
+    if !plain(&name) {
+        return crate::Error::NotFound("no such file".into()).into_response();
+    }
+    serve(None, "www", &format!("desk/{name}"), request).await
 }
 
 /// `/desk` → `/desk/`: the desk's relative module and CSS URLs only resolve
@@ -92,32 +180,17 @@ async fn demo_page(
 ) -> Response {
     let name = path.map(|Path(p)| p).unwrap_or_else(|| "index.html".into());
     let not_found = || crate::Error::NotFound("no such demo file".into()).into_response();
-    // Only plain relative names: no `..`, no absolute paths, no backslashes.
-    let valid = !name.is_empty()
-        && name.split('/').all(|seg| {
-            !seg.is_empty()
-                && seg != ".."
-                && seg
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        });
-    if !valid {
+    if !plain(&name) {
         return not_found();
     }
-    let file = state.dirs.www.join("demo").join(&name);
+    let name = format!("demo/{name}");
     if !name.ends_with(".html") {
-        let served = ServeFile::new(file).oneshot(request).await;
-        return match served {
-            Ok(resp) => {
-                let mut resp = resp.into_response();
-                resp.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                resp
-            }
-            Err(never) => match never {},
-        };
+        let mut resp = serve(state.dirs.www, "www", &name, request).await;
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return resp;
     }
-    let Ok(text) = tokio::fs::read_to_string(file).await else {
+    let Some(text) = read_text(state.dirs.www, "www", &name).await else {
         return not_found();
     };
     let host = headers

@@ -155,3 +155,20 @@ pub fn config() -> Config {
     );
     config
 }
+
+/// `GET /api/demo`: the demo login, so that the desk can prefill its form
+/// (`{"company", "username", "password"}`); `404` when a `--config` runs.
+pub async fn login_hint(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> crate::Result<axum::Json<serde_json::Value>> {
+    if !state.demo {
+        return Err(crate::Error::NotFound(
+            "no demo company: this server runs its own configuration".into(),
+        ));
+    }
+    Ok(axum::Json(serde_json::json!({
+        "company": COMPANY,
+        "username": USERNAME,
+        "password": PASSWORD,
+    })))
+}

@@ -74,6 +74,9 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Static file directories.
     pub dirs: Dirs,
+    /// The built-in demo company runs (no `--config`): `GET /api/demo`
+    /// tells the desk its login.
+    pub demo: bool,
     /// Flips to `true` when the server shuts down, so that WebSocket loops
     /// (which graceful HTTP shutdown does not wait for) close cleanly.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -99,6 +102,7 @@ impl AppState {
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
+            demo: false,
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
@@ -121,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = Router::new()
         .route("/widget/config", get(widget::config))
+        .route("/demo", get(demo::login_hint))
         .nest("/operator", operators::routes().layer(operator_cors))
         .fallback(|| async { Error::NotFound("no such endpoint".into()) });
     Router::new()

@@ -21,12 +21,14 @@ struct Flags {
     /// Directory for the SQLite database (created if missing).
     #[arg(long, default_value = "./data")]
     data_dir: PathBuf,
-    /// Directory with owidget.js, demo/ and desk/.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../www"))]
-    www_dir: PathBuf,
-    /// Directory with the wasm-bindgen output.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../pkg"))]
-    pkg_dir: PathBuf,
+    /// Serve owidget.js, demo/ and desk/ from this directory (development)
+    /// instead of the copy built into the binary.
+    #[arg(long)]
+    www_dir: Option<PathBuf>,
+    /// Serve the wasm package from this directory (development) instead of
+    /// the copy built into the binary.
+    #[arg(long)]
+    pkg_dir: Option<PathBuf>,
     /// Read a password from standard input, print its argon2 hash for an
     /// operator's `password_hash`, and exit.
     #[arg(long)]
@@ -91,9 +93,10 @@ async fn main() -> anyhow::Result<()> {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),
     };
-    let state = AppState::open(config, dirs, &flags.data_dir)
+    let mut state = AppState::open(config, dirs, &flags.data_dir)
         .await
         .with_context(|| format!("opening the database in {}", flags.data_dir.display()))?;
+    state.demo = is_demo;
     let listener = tokio::net::TcpListener::bind(flags.listen)
         .await
         .with_context(|| format!("binding {}", flags.listen))?;

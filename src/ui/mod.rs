@@ -9,7 +9,7 @@ pub(crate) mod style;
 use std::rc::Rc;
 
 use owidget_protocol::{ButtonStatus, Position};
-use owidget_web::dom::{attr, child, document, el, show, text, Listener};
+use owidget_web::dom::{adopt_css, attr, child, document, el, show, text, Listener};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
 
@@ -59,9 +59,7 @@ impl Ui {
         let _ = style.set_property("--ow-bg", &config.colors.primary);
         let _ = style.set_property("--ow-fg", &config.colors.on_primary);
         let slot = slots::Slot::take(h, config.position == Position::BottomLeft);
-        let css = el(&doc, "style", "");
-        text(&css, style::CSS);
-        let _ = shadow.append_child(&css);
+        adopt_css(&shadow, style::CSS);
         let root = el(&doc, "div", "ow");
         if config.position == Position::BottomLeft {
             root.set_class_name("ow left");

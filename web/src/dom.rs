@@ -1,9 +1,10 @@
-//! Small DOM helpers: an event listener that detaches itself on drop, and
-//! element construction without `innerHTML`.
+//! Small DOM helpers: an event listener that detaches itself on drop,
+//! element construction without `innerHTML`, and stylesheets that a strict
+//! Content-Security-Policy allows.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, EventTarget};
+use web_sys::{CssStyleSheet, Document, Element, Event, EventTarget, ShadowRoot};
 
 /// An event listener, removed from its target when dropped (the gloo-events
 /// pattern): the widget never leaves handlers behind in the host page.
@@ -84,5 +85,42 @@ pub fn show(e: &Element, visible: bool) {
         let _ = e.remove_attribute("hidden");
     } else {
         attr(e, "hidden", "");
+    }
+}
+
+/// Gives the new shadow root `root` the rules `css` as its one constructed
+/// stylesheet (`adoptedStyleSheets`), never as a `<style>` element or a
+/// `style` attribute: a page whose `style-src` lacks `'unsafe-inline'`
+/// blocks those, not CSSOM. A browser without constructable stylesheets
+/// (Safari before 16.4) gets a `<style>` element.
+pub fn adopt_css(root: &ShadowRoot, css: &str) {
+    match sheet(css) {
+        Some(sheet) => root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet)),
+        None => style_element(root, css),
+    }
+}
+
+/// A constructed stylesheet holding `css`; `None` where the browser has no
+/// constructable stylesheets. One sheet may serve several shadow roots.
+pub fn sheet(css: &str) -> Option<CssStyleSheet> {
+    let sheet = CssStyleSheet::new().ok()?;
+    sheet.replace_sync(css).ok()?;
+    Some(sheet)
+}
+
+/// Appends `sheet` to the adopted stylesheets of `root` unless it is there.
+pub fn add_sheet(root: &ShadowRoot, sheet: &CssStyleSheet) {
+    let list = root.adopted_style_sheets();
+    if !list.includes(sheet, 0) {
+        root.set_adopted_style_sheets(&list.concat(&js_sys::Array::of1(sheet)));
+    }
+}
+
+/// The fallback of old browsers: a `<style>` element in `root`.
+pub fn style_element(root: &ShadowRoot, css: &str) {
+    if let Some(doc) = document() {
+        let style = el(&doc, "style", "");
+        text(&style, css);
+        let _ = root.append_child(&style);
     }
 }

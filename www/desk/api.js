@@ -134,3 +134,14 @@ export function newClientId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** The demo login `{ company, username, password }` (`GET /api/demo`), or null
+ * when the server runs its own configuration. */
+export async function demoLogin() {
+  try {
+    const res = await fetch(new URL('api/demo', ROOT).href, { headers: { Accept: 'application/json' } });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}

@@ -55,8 +55,27 @@ function showLogin() {
   $('login-flash').hidden = !flash;
   $('login-company').value = localStorage.getItem(REMEMBER_COMPANY) ?? '';
   $('login-username').value = localStorage.getItem(REMEMBER_USER) ?? '';
+  focusLogin();
+  prefillDemo();
+}
+
+function focusLogin() {
   ($('login-company').value ? ($('login-username').value ? $('login-password') : $('login-username'))
     : $('login-company')).focus();
+}
+
+/** In demo mode, fills in the demo company (and says so) unless the form holds a login already. */
+async function prefillDemo() {
+  const demo = await api.demoLogin();
+  if (!demo || typeof demo.company !== 'string') return;
+  $('login-demo').textContent = `Demo mode: the demo company is filled in. Log in as ${demo.username} `
+    + `with the password ${demo.password}.`;
+  $('login-demo').hidden = false;
+  if (!$('login-company').value) {
+    $('login-company').value = demo.company;
+    if (!$('login-username').value) $('login-username').value = demo.username;
+    if (!$('login').hidden) focusLogin();
+  }
 }
 
 function loginError(text) {

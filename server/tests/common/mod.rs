@@ -102,9 +102,16 @@ impl Server {
         let www = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/www");
         let pkg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pkg");
         let data = data.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
-        let state = AppState::open(config, Dirs { www, pkg }, data.path())
-            .await
-            .expect("state opens");
+        let state = AppState::open(
+            config,
+            Dirs {
+                www: Some(www),
+                pkg: Some(pkg),
+            },
+            data.path(),
+        )
+        .await
+        .expect("state opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -57,6 +57,13 @@ pub async fn desk_login(browser: &Browser, server: &TestServer, password: &str) 
     browser
         .wait_js("login form", "!document.getElementById('login').hidden")
         .await;
+    // The demo server prefills the form; typing before that could mix.
+    browser
+        .wait_js(
+            "demo login hint",
+            "!document.getElementById('login-demo').hidden",
+        )
+        .await;
     type_into(browser, "#login-company", DEMO_COMPANY).await;
     type_into(browser, "#login-username", "demo").await;
     type_into(browser, "#login-password", password).await;

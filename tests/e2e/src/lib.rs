@@ -1,5 +1,5 @@
 //! End-to-end test harness: the real `owidget-server` (in-process, on port 0,
-//! with a fresh data directory and the built `pkg/`), a real headless
+//! with a fresh data directory and the `www/` and `pkg/` built into it), a real headless
 //! Chromium driven through ChromeDriver, and an operator client speaking the
 //! operator HTTP API like the desk does.
 //!
@@ -10,6 +10,7 @@
 //!   released by the test.
 //! - [`demo`]: what the demo page shows (status code, app events).
 //! - [`desk`]: steps in the operator desk page.
+//! - [`site`]: a customer's site on another origin (static files, headers).
 //! - [`TestServer`]: the server with the built-in demo company.
 //! - [`Operator`]: a logged-in operator (HTTP API).
 #![deny(missing_docs)]
@@ -18,6 +19,7 @@ pub mod browser;
 pub mod demo;
 pub mod desk;
 pub mod proxy;
+pub mod site;
 pub mod visitor;
 
 use std::path::PathBuf;
@@ -39,8 +41,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts the demo server on port 0. Panics with a hint when `pkg/` has
-    /// not been built (`bash scripts/build-wasm.sh`).
+    /// Starts the demo server on port 0, serving the files built into it
+    /// (the build of `owidget-server` fails with a hint when `pkg/` is
+    /// missing: `bash scripts/build-wasm.sh`).
     pub async fn start() -> TestServer {
         TestServer::start_with(owidget_server::demo::config()).await
     }
@@ -48,21 +51,13 @@ impl TestServer {
     /// [`TestServer::start`] with another configuration (the demo's with
     /// other limits, say).
     pub async fn start_with(config: owidget_server::Config) -> TestServer {
-        let root = workspace_root();
-        let pkg = root.join("pkg");
-        assert!(
-            pkg.join("owidget_bg.wasm").exists(),
-            "{} is missing: run `bash scripts/build-wasm.sh` first",
-            pkg.join("owidget_bg.wasm").display()
-        );
         let data = tempfile::tempdir().expect("temp data dir");
-        let dirs = owidget_server::Dirs {
-            www: root.join("www"),
-            pkg,
-        };
-        let state = owidget_server::AppState::open(config, dirs, data.path())
+        // The files built into the server, as the binary serves them.
+        let dirs = owidget_server::Dirs::default();
+        let mut state = owidget_server::AppState::open(config, dirs, data.path())
             .await
             .expect("server state over a fresh data dir");
+        state.demo = true;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");

@@ -8,6 +8,33 @@ use crate::support::*;
 async fn login_errors_session_reload_and_logout() {
     let server = TestServer::start().await;
     let browser = Browser::start().await;
+    // The desk runs under its own strict policy: count what it blocks.
+    browser
+        .before_page_scripts(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', \
+             (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
+        )
+        .await;
+
+    // Demo mode: company and username come filled in, and the form says so.
+    browser.goto(&format!("{}/desk/", server.url)).await;
+    let hint = browser
+        .wait_js(
+            "demo login hint",
+            "!document.getElementById('login-demo').hidden && document.getElementById('login-demo').textContent",
+        )
+        .await;
+    assert_eq!(
+        hint,
+        "Demo mode: the demo company is filled in. Log in as demo with the password demo."
+    );
+    let filled = browser
+        .wait_js(
+            "prefilled and focused on the password",
+            "document.activeElement.id === 'login-password' && [document.getElementById('login-company').value, document.getElementById('login-username').value]",
+        )
+        .await;
+    assert_eq!(filled, serde_json::json!([DEMO_COMPANY, "demo"]));
 
     desk_login(&browser, &server, "not-the-password").await;
     let error = browser
@@ -65,6 +92,18 @@ async fn login_errors_session_reload_and_logout() {
         )
         .await;
     let token = token.as_str().expect("token kept").to_string();
+    let csp = reqwest::get(format!("{}/desk/", server.url))
+        .await
+        .expect("desk page");
+    assert_eq!(
+        csp.headers()["content-security-policy"],
+        owidget_server::assets::DESK_CSP
+    );
+    assert_eq!(
+        browser.js("return window.__csp", vec![]).await,
+        serde_json::json!([]),
+        "no CSP violation in the desk"
+    );
 
     click(&browser, "#logout").await;
     browser
