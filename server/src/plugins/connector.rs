@@ -58,6 +58,9 @@ pub struct Call<'a> {
     pub post: bool,
     /// Schema the answer must match (`None`: checked by the caller).
     pub schema: Option<Schema>,
+    /// Leave a successful call out of the log (repeated healthy health
+    /// checks would bury the calls a connector's author looks for).
+    pub quiet_when_ok: bool,
 }
 
 /// Why a call gave nothing usable; the text is meant for the operator and
@@ -169,7 +172,8 @@ impl Connectors {
     }
 
     /// Calls `company`'s connector and returns the answer as `T` (checked
-    /// against `call.schema` first). Every call, failed or not, is logged.
+    /// against `call.schema` first). Every call is logged (failed or not;
+    /// successful `quiet_when_ok` calls excepted).
     pub async fn call<T: DeserializeOwned>(
         &self,
         company: usize,
@@ -194,15 +198,11 @@ impl Connectors {
                 .collect();
             let bytes = serde_json::to_vec(&body).expect("a map of strings serializes");
             (
-                Url::parse(call.url).map_err(|e| CallError(format!("bad URL: {e}"))),
+                Url::parse(call.url).map_err(|e| CallError(format!("bad URL: {e}")))?,
                 bytes,
             )
         } else {
-            (with_query(call.url, &call.params), Vec::new())
-        };
-        let url = match url {
-            Ok(u) => u,
-            Err(e) => return Err(e),
+            (with_query(call.url, &call.params)?, Vec::new())
         };
         let mut record = ConnectorCall {
             at,
@@ -227,6 +227,9 @@ impl Connectors {
         match &result {
             Ok(_) => record.ok = true,
             Err(e) => record.error = Some(e.0.clone()),
+        }
+        if record.ok && call.quiet_when_ok {
+            return result;
         }
         if let Err(e) = self.store.record_call(&connector.company, record).await {
             tracing::warn!(error = %e, "connector call not logged");
