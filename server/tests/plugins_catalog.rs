@@ -228,6 +228,13 @@ async fn every_connector_failure_is_a_clear_502_and_harms_nothing() {
         "the catalog is unavailable: answer over 8192 bytes"
     );
 
+    // Announced by Content-Length this time: refused before reading.
+    c.reply("/products", Reply::Json(json!("a".repeat(20_000))));
+    assert_eq!(
+        catalog_error(&s, &token).await,
+        "the catalog is unavailable: answer over 8192 bytes"
+    );
+
     c.reply("/products", Reply::Hang);
     assert_eq!(
         catalog_error(&s, &token).await,
