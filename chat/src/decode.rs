@@ -60,6 +60,8 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
+        // Product cards are decoded by the card module (App Plugins, desk/widget half).
+        card: None,
     })
 }
 
@@ -73,6 +75,7 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
             session_id: string(v, "sessionId")?,
             token: string(v, "token")?,
             queue_position: u32_of(v, "queuePosition")?,
+            visitor_id: string(v, "visitorId").unwrap_or_default(),
         },
         "queue" => ServerMessage::Queue {
             position: u32_of(v, "position")?,
@@ -199,6 +202,7 @@ mod tests {
                 session_id: "s1".into(),
                 token: "t".into(),
                 queue_position: 3,
+                visitor_id: "v".repeat(64),
             },
             ServerMessage::Queue { position: 1 },
             ServerMessage::SessionStarted {
@@ -226,6 +230,7 @@ mod tests {
                     text: "<img src=x onerror=alert(1)>".into(),
                     at: 1_700_000_000_123,
                     client_id: None,
+                    card: None,
                 },
             },
             ServerMessage::Message {
@@ -236,6 +241,7 @@ mod tests {
                     text: "hi".into(),
                     at: 1,
                     client_id: Some("c1".into()),
+                    card: None,
                 },
             },
             ServerMessage::Ack {

@@ -141,6 +141,7 @@ pub fn config() -> Config {
                 capacity: Some(2),
                 groups: vec!["support".into(), "sales".into()],
             }],
+            connector: None,
         }],
         limits: Default::default(),
         storage: Default::default(),
@@ -171,4 +172,38 @@ pub async fn login_hint(
         "username": USERNAME,
         "password": PASSWORD,
     })))
+}
+
+/// `config` with the demo connector at `base` (see [`crate::demo_connector`])
+/// declared for the demo company: all three plugins and a health check.
+pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
+    let raw = crate::plugins::config::RawConnector {
+        id_connector_version: "7d3c5a1e-2b4f-4c6d-9e8f-0a1b2c3d4e5f".into(),
+        id_website: "demo-1".into(),
+        secret: secret.into(),
+        categories_url: Some(format!("{base}/categories")),
+        products_url: Some(format!("{base}/products")),
+        customer_information_url: Some(format!("{base}/customer")),
+        customer_action_url: Some(format!("{base}/customer/action")),
+        closing_form_url: Some(format!("{base}/closing-form")),
+        health_check_url: Some(format!("{base}/health")),
+        ..Default::default()
+    };
+    let checked = crate::plugins::config::check("demo connector", raw)
+        .expect("the demo connector configuration is valid");
+    if let Some(company) = config.companies.iter_mut().find(|c| c.id == COMPANY) {
+        company.connector = Some(checked);
+    }
+    config
+}
+
+/// Starts the demo connector (with a fresh random secret) and declares it
+/// in `config`, as the binary does in demo mode; tests and the e2e harness
+/// use it to get the demo's plugins in-process.
+pub async fn start_connector(
+    config: Config,
+) -> std::io::Result<(Config, crate::demo_connector::Running)> {
+    let secret = crate::ids::random_hex(32);
+    let running = crate::demo_connector::start(secret.clone()).await?;
+    Ok((with_connector(config, &running.base, &secret), running))
 }

@@ -14,11 +14,7 @@ const OP: OpRef = OpRef {
 };
 
 async fn state_with(config: crate::Config) -> AppState {
-    let dir = std::env::temp_dir();
-    let dirs = crate::Dirs {
-        www: dir.clone(),
-        pkg: dir,
-    };
+    let dirs = crate::Dirs::default();
     let store = crate::storage::Store::in_memory().unwrap();
     AppState::new(config, dirs, store).await.unwrap()
 }

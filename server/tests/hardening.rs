@@ -262,10 +262,7 @@ async fn password_checks_are_bounded() {
             c.abuse.logins_per_ip_per_minute = 1000;
             c.abuse.logins_per_account_per_minute = 1000;
         }),
-        owidget_server::Dirs {
-            www: std::env::temp_dir(),
-            pkg: std::env::temp_dir(),
-        },
+        owidget_server::Dirs::default(),
         owidget_server::storage::Store::in_memory().unwrap(),
     )
     .await

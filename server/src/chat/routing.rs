@@ -24,6 +24,8 @@ pub struct StartChat {
     pub custom_data: BTreeMap<String, String>,
     /// The visitor's IP address, for the per-IP cap on chat starts.
     pub ip: Option<std::net::IpAddr>,
+    /// The visitor id the widget kept from an earlier chat, if any.
+    pub visitor_id: Option<String>,
 }
 
 /// A created session, as the visitor learns it.
@@ -35,6 +37,8 @@ pub struct Created {
     pub token: String,
     /// 1-based place in the queue.
     pub position: u32,
+    /// The visitor's stable id (kept from `StartChat` or new).
+    pub visitor_id: String,
 }
 
 pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String) -> Live {
@@ -83,7 +87,9 @@ impl Hub {
             operator_name: None,
             queue_position: None,
             visitor_online: true,
+            closing_form: None,
         };
+        let visitor_id = crate::plugins::visitor_id(start.visitor_id);
         let hash = token_hash(&token);
         self.store
             .insert_session(NewSession {
@@ -96,6 +102,7 @@ impl Hub {
                 custom_data: chat.custom_data.clone(),
                 token_hash: hash.clone(),
                 created_at: chat.created_at,
+                visitor_id: visitor_id.clone(),
             })
             .await?;
         let mut live = live_of(chat, preset_cfg.widget.groups.clone(), hash);
@@ -112,6 +119,7 @@ impl Hub {
             id,
             token,
             position,
+            visitor_id,
         })
     }
 

@@ -68,6 +68,7 @@ mod tests {
                 custom_data: Default::default(),
                 token_hash: "h".into(),
                 created_at: 1,
+                visitor_id: "v".into(),
             })
             .await
             .unwrap();

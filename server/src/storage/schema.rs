@@ -119,5 +119,7 @@ pub fn migrate(conn: &Connection) -> Result<()> {
             conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {v}; COMMIT;"))?;
         }
     }
+    // App Plugins' columns and tables (idempotent, independent of user_version).
+    crate::plugins::store::migrate(conn)?;
     Ok(())
 }

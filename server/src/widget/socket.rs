@@ -138,6 +138,7 @@ impl Conn {
                 scope,
                 custom_data,
                 text,
+                visitor_id,
             } => {
                 if self.session.is_some() {
                     return Err(error(ErrorCode::Invalid, "a chat is already open"));
@@ -167,6 +168,7 @@ impl Conn {
                     scope,
                     custom_data,
                     ip: self.ip,
+                    visitor_id,
                 };
                 let created = hub
                     .start_chat(self.company, self.preset, start, link)
@@ -186,6 +188,7 @@ impl Conn {
                     session_id: created.id,
                     token: created.token,
                     queue_position: created.position,
+                    visitor_id: created.visitor_id,
                 }])
             }
             ClientMessage::Resume {
