@@ -10,6 +10,8 @@ use owidget_protocol::{
 };
 use owidget_web::Json;
 
+use crate::card::{self, Card};
+
 fn string<J: Json>(v: &J, key: &str) -> Option<String> {
     v.get(key)?.string()
 }
@@ -61,6 +63,28 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
     })
+}
+
+/// The card of a `message` frame (`message.card`), with the message's
+/// `seq`: a product the operator shared.
+pub(crate) fn message_card<J: Json>(v: &J) -> Option<(u64, Card)> {
+    if string(v, "type")? != "message" {
+        return None;
+    }
+    let message = v.get("message")?;
+    let text = string(&message, "text").unwrap_or_default();
+    Some((
+        uint(&message, "seq")?,
+        card::decode(&message.get("card")?, &text)?,
+    ))
+}
+
+/// The visitor id of a `sessionCreated` frame (see `visitor`).
+pub(crate) fn visitor_id<J: Json>(v: &J) -> Option<String> {
+    if string(v, "type")? != "sessionCreated" {
+        return None;
+    }
+    string(v, "visitorId").filter(|id| crate::visitor::is_visitor_id(id))
 }
 
 /// Decodes one message of the widget socket.
@@ -263,6 +287,45 @@ mod tests {
         ] {
             assert_eq!(server_message(&v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn the_visitor_id_of_session_created() {
+        let id = "ab".repeat(32);
+        let v = json!({"type": "sessionCreated", "sessionId": "s", "token": "t",
+                       "queuePosition": 1, "visitorId": id});
+        assert!(matches!(
+            server_message(&v),
+            Some(ServerMessage::SessionCreated { .. })
+        ));
+        assert_eq!(visitor_id(&v), Some(id));
+        let bad = json!({"type": "sessionCreated", "visitorId": "../x"});
+        assert_eq!(visitor_id(&bad), None);
+        assert_eq!(
+            visitor_id(&json!({"type": "queue", "visitorId": "ab".repeat(32)})),
+            None
+        );
+    }
+
+    #[test]
+    fn a_message_with_a_card() {
+        let v = json!({"type": "message", "message": {
+            "seq": 4, "author": "operator", "name": "Op", "text": "Trail shoe X", "at": 5,
+            "card": {"kind": "product", "title": "Trail shoe X", "url": "https://s.example/x",
+                     "price": "99.90 €"}
+        }});
+        // The message itself decodes as before (old widgets show the text).
+        assert!(matches!(
+            server_message(&v),
+            Some(ServerMessage::Message { .. })
+        ));
+        let (seq, card) = message_card(&v).unwrap();
+        assert_eq!((seq, card.title.as_str()), (4, "Trail shoe X"));
+        assert_eq!(card.url.as_deref(), Some("https://s.example/x"));
+        let plain = json!({"type": "message", "message": {
+            "seq": 1, "author": "operator", "text": "hi", "at": 5}});
+        assert_eq!(message_card(&plain), None);
+        assert_eq!(message_card(&json!({"type": "status", "status": 1})), None);
     }
 
     #[test]

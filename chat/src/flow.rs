@@ -7,6 +7,7 @@ use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{ClientMessage, ServerMessage};
 use owidget_web::{cat, decimal, Obj};
 
+use crate::card::Card;
 use crate::encode::{client_message, start_chat, StartChat};
 use crate::state::{fill, is_email, Change, Chat, Phase};
 use crate::view::Action;
@@ -47,9 +48,18 @@ impl Window {
         }
     }
 
-    /// A server message for the chat.
-    pub(crate) fn on_message(&self, st: &mut State, message: ServerMessage) {
-        match st.chat.apply(message) {
+    /// A server message for the chat, with the card a `message` carries.
+    pub(crate) fn on_message(
+        &self,
+        st: &mut State,
+        message: ServerMessage,
+        card: Option<(u64, Card)>,
+    ) {
+        let change = st.chat.apply(message);
+        if let Some((seq, card)) = card {
+            st.chat.attach_card(seq, card);
+        }
+        match change {
             Change::Created => {
                 self.emit(Effect::Event("chatSessionCreated"));
                 self.remember(st);
@@ -164,12 +174,15 @@ impl Window {
     /// Starts a chat (puts the visitor in the queue), with a first message.
     pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) {
         let url = page_url();
+        // Read at each start: another tab may have got one meanwhile.
+        let visitor_id = crate::visitor::load(&st.company);
         let m = start_chat(&StartChat {
             language: &st.language,
             page_url: &url,
             scope: st.scope.as_deref(),
             custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
             text: text.as_deref(),
+            visitor_id: visitor_id.as_deref(),
         });
         if self.send_text(&m) {
             st.chat.start(text);

@@ -5,6 +5,8 @@
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{Author, ServerMessage};
 
+use crate::card::Card;
+
 /// Where the conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Phase {
@@ -38,6 +40,8 @@ pub(crate) struct Item {
     pub at: Option<i64>,
     /// The widget's idempotency key of a visitor message.
     pub client_id: Option<String>,
+    /// A product the operator shared (shown instead of `text`).
+    pub card: Option<Card>,
 }
 
 /// State of a visitor message, shown next to it.
@@ -127,6 +131,7 @@ impl Chat {
             text,
             at: None,
             client_id,
+            card: None,
         });
     }
 
@@ -228,6 +233,7 @@ impl Chat {
                         text: message.text,
                         at: Some(message.at),
                         client_id: message.client_id,
+                        card: None,
                     }),
                 }
                 Change::Message
@@ -274,6 +280,15 @@ impl Chat {
                 Change::Failed(message)
             }
             ServerMessage::Status { .. } => Change::Redraw,
+        }
+    }
+
+    /// Attaches the card that came with the stored message `seq` (an
+    /// operator's shared product). Cards are drawn with their message, so
+    /// this is called before the redraw of the same frame.
+    pub(crate) fn attach_card(&mut self, seq: u64, card: Card) {
+        if let Some(item) = self.items.iter_mut().find(|i| i.seq == Some(seq)) {
+            item.card = Some(card);
         }
     }
 

@@ -287,6 +287,12 @@ impl View {
                 text(&child(&meta, "span", "who"), who);
             }
             let time = child(&meta, "time", "");
+            if let Some(card) = &item.card {
+                crate::card::render(&li, card, texts);
+                let mark = child(&li, "div", "mark");
+                self.rows.push(Row { time, mark });
+                continue;
+            }
             let body = child(&li, "div", "txt");
             for piece in pieces(&item.text) {
                 match piece {

@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub(crate) texts: Texts,
     pub(crate) features: Features,
     pub(crate) language: String,
+    /// Company GUID (the visitor id is kept per company).
+    pub(crate) company: String,
     pub(crate) scope: Option<String>,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) open: bool,
@@ -100,6 +102,11 @@ impl Window {
             texts: decode::texts_of(config, &language),
             features: decode::features(config),
             language,
+            // The configuration names the company (canonical GUID).
+            company: config
+                .get("company")
+                .and_then(|c| c.string())
+                .unwrap_or_default(),
             scope: init.get("scope").and_then(|s| s.string()),
             status: init
                 .get("status")
@@ -200,11 +207,16 @@ impl Window {
     }
 
     /// A server message the core does not handle itself.
-    pub(crate) fn frame(&self, message: &JsValue) {
-        let Some(message) = decode::server_message(message) else {
+    pub(crate) fn frame(&self, frame: &JsValue) {
+        let Some(message) = decode::server_message(frame) else {
             return;
         };
-        self.update(|w, st| w.on_message(st, message));
+        let card = decode::message_card(frame);
+        if let Some(id) = decode::visitor_id(frame) {
+            let company = self.read(|st| st.company.clone()).unwrap_or_default();
+            crate::visitor::save(&company, &id);
+        }
+        self.update(|w, st| w.on_message(st, message, card));
     }
 
     /// The socket went up or down.

@@ -202,4 +202,13 @@ texts! {
     disconnected = "Connection lost, reconnecting…";
     /// Generic failure of a send.
     send_failed = "The message could not be sent.";
+    /// Link of a product card (a product the operator shared).
+    view_product = "View product";
+    /// Availability of a product card: in stock.
+    in_stock = "In stock";
+    /// Availability of a product card: out of stock.
+    out_of_stock = "Out of stock";
+    /// Said by screen readers before the struck-through catalog price of a
+    /// product card on offer.
+    original_price = "Original price";
 }

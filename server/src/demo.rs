@@ -58,6 +58,10 @@ fn czech() -> toml::Table {
         ("callback_sent", "Zavoláme vám na číslo {phone}."),
         ("disconnected", "Spojení ztraceno, připojuji znovu…"),
         ("send_failed", "Zprávu se nepodařilo odeslat."),
+        ("view_product", "Zobrazit produkt"),
+        ("in_stock", "Skladem"),
+        ("out_of_stock", "Není skladem"),
+        ("original_price", "Původní cena"),
     ];
     pairs
         .into_iter()
