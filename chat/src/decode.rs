@@ -62,6 +62,8 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
+        // Product cards are decoded by the card module (App Plugins, desk/widget half).
+        card: None,
     })
 }
 
@@ -97,6 +99,7 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
             session_id: string(v, "sessionId")?,
             token: string(v, "token")?,
             queue_position: u32_of(v, "queuePosition")?,
+            visitor_id: string(v, "visitorId").unwrap_or_default(),
         },
         "queue" => ServerMessage::Queue {
             position: u32_of(v, "position")?,
@@ -205,6 +208,7 @@ mod tests {
                 session_id: "s1".into(),
                 token: "t".into(),
                 queue_position: 3,
+                visitor_id: "v".repeat(64),
             },
             ServerMessage::Queue { position: 1 },
             ServerMessage::SessionStarted {
@@ -230,6 +234,7 @@ mod tests {
                     text: "<img src=x onerror=alert(1)>".into(),
                     at: 1_700_000_000_123,
                     client_id: None,
+                    card: None,
                 },
             },
             ServerMessage::Message {
@@ -240,6 +245,7 @@ mod tests {
                     text: "hi".into(),
                     at: 1,
                     client_id: Some("c1".into()),
+                    card: None,
                 },
             },
             ServerMessage::Ack {

@@ -41,6 +41,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             scope,
             custom_data,
             text,
+            ..
         } => {
             return start_chat(&StartChat {
                 language,
@@ -169,6 +170,7 @@ mod tests {
                 scope: Some("shop".into()),
                 custom_data: data,
                 text: Some("Hello 👋".into()),
+                visitor_id: None,
             },
             ClientMessage::StartChat {
                 language: "en".into(),
@@ -176,6 +178,7 @@ mod tests {
                 scope: None,
                 custom_data: BTreeMap::new(),
                 text: None,
+                visitor_id: None,
             },
             ClientMessage::Resume {
                 session_id: "s1".into(),

@@ -169,6 +169,7 @@ impl Chat {
                 session_id,
                 token,
                 queue_position,
+                ..
             } => {
                 self.session = Some((session_id, token));
                 self.phase = Phase::Waiting;

@@ -11,6 +11,7 @@ fn msg(seq: u64, author: Author, text: &str, client_id: Option<&str>) -> ServerM
             text: text.into(),
             at: 1_000 * seq as i64,
             client_id: client_id.map(Into::into),
+            card: None,
         },
     }
 }
@@ -20,6 +21,7 @@ fn created() -> ServerMessage {
         session_id: "s".into(),
         token: "t".into(),
         queue_position: 2,
+        visitor_id: "v".repeat(64),
     }
 }
 

@@ -117,6 +117,10 @@ pub struct ChatSummary {
     /// Whether the visitor's widget is connected now.
     #[serde(default)]
     pub visitor_online: bool,
+    /// Answers of the connector's closing form (field id → answer), once
+    /// saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_form: Option<BTreeMap<String, String>>,
 }
 
 /// `GET /api/operator/chats/{id}`: a session with its messages.

@@ -10,6 +10,8 @@
 //! - [`config`]: widget configuration served at `GET /api/widget/config`.
 //! - [`widget`]: messages on the widget WebSocket `/ws/widget`.
 //! - [`desk`]: operator API bodies and desk socket events.
+//! - [`plugins`]: App Plugins payloads (connector answers, operator API,
+//!   product cards) and the published JSON Schemas.
 //! - [`guid`]: GUID syntax check used by `init` and by the server.
 //! - [`ErrorBody`]: the `{ "message" }` body of every HTTP error.
 #![deny(missing_docs)]
@@ -17,6 +19,7 @@
 pub mod config;
 pub mod desk;
 pub mod guid;
+pub mod plugins;
 pub mod status;
 pub mod widget;
 

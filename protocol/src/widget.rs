@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plugins::Card;
 use crate::ButtonStatus;
 
 /// Widget → server.
@@ -43,6 +44,11 @@ pub enum ClientMessage {
         /// First message typed by the visitor, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
+        /// The `visitorId` of an earlier [`ServerMessage::SessionCreated`]
+        /// (kept by the widget per company): a well-formed one (64 lowercase
+        /// hex) is kept, anything else gets a new id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor_id: Option<String>,
     },
     /// Reattach to a session after a reload or reconnect.
     Resume {
@@ -133,6 +139,11 @@ pub struct WireMessage {
     /// The widget's idempotency key, for the visitor's own messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// A card shown with the message (a shared product); `text` is then its
+    /// plain-text fallback. Boxed: it is large and rare, and every
+    /// [`ServerMessage`] would otherwise carry its size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<Card>>,
 }
 
 /// Machine-readable reason of a [`ServerMessage::Error`].
@@ -178,6 +189,10 @@ pub enum ServerMessage {
         token: String,
         /// 1-based place in the queue.
         queue_position: u32,
+        /// The visitor's stable id (64 hex), issued by the server; the widget
+        /// keeps it and sends it back in [`ClientMessage::StartChat`]. Plugin
+        /// connectors get it as `idVisitorUnique`.
+        visitor_id: String,
     },
     /// The place in the queue changed.
     Queue {

@@ -34,6 +34,7 @@ fn chat() -> ChatSummary {
         operator_name: Some("Demo Operator".into()),
         queue_position: None,
         visitor_online: true,
+        closing_form: None,
     }
 }
 
@@ -143,6 +144,7 @@ fn desk_events() {
                 text: "<img src=x onerror=alert(1)>".into(),
                 at: 5,
                 client_id: Some("c".into()),
+                card: None,
             },
         },
         r#"{"type":"message","sessionId":"s1","message":{"seq":2,"author":"visitor",

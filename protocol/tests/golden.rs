@@ -44,9 +44,11 @@ fn client_messages() {
             scope: Some("shop".into()),
             custom_data: data,
             text: Some("Hello".into()),
+            visitor_id: Some("ab".repeat(32)),
         },
         r#"{"type":"startChat","language":"cs","pageUrl":"http://localhost/","scope":"shop",
-            "customData":{"oo1_guest_ident":"Jana"},"text":"Hello"}"#,
+            "customData":{"oo1_guest_ident":"Jana"},"text":"Hello",
+            "visitorId":"abababababababababababababababababababababababababababababababab"}"#,
     );
     golden(
         ClientMessage::Resume {
@@ -106,7 +108,8 @@ fn start_chat_defaults() {
             page_url: "p".into(),
             scope: None,
             custom_data: BTreeMap::new(),
-            text: None
+            text: None,
+            visitor_id: None,
         }
     );
 }
@@ -124,8 +127,9 @@ fn server_messages() {
             session_id: "s".into(),
             token: "t".into(),
             queue_position: 1,
+            visitor_id: "v".into(),
         },
-        r#"{"type":"sessionCreated","sessionId":"s","token":"t","queuePosition":1}"#,
+        r#"{"type":"sessionCreated","sessionId":"s","token":"t","queuePosition":1,"visitorId":"v"}"#,
     );
     golden(
         ServerMessage::Queue { position: 2 },
@@ -155,6 +159,7 @@ fn server_messages() {
                 text: "<b>hi</b>".into(),
                 at: 1_700_000_000_000,
                 client_id: Some("c1".into()),
+                card: None,
             },
         },
         r#"{"type":"message","message":{"seq":1,"author":"visitor","text":"<b>hi</b>","at":1700000000000,"clientId":"c1"}}"#,

@@ -130,6 +130,7 @@ pub fn config() -> Config {
                 capacity: Some(2),
                 groups: vec!["support".into(), "sales".into()],
             }],
+            connector: None,
         }],
         limits: Default::default(),
         storage: Default::default(),
@@ -139,5 +140,28 @@ pub fn config() -> Config {
         config.companies[0].presets[0].widget.texts["cs"],
         Texts::default()
     );
+    config
+}
+
+/// `config` with the demo connector at `base` (see [`crate::demo_connector`])
+/// declared for the demo company: all three plugins and a health check.
+pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
+    let raw = crate::plugins::config::RawConnector {
+        id_connector_version: "7d3c5a1e-2b4f-4c6d-9e8f-0a1b2c3d4e5f".into(),
+        id_website: "demo-1".into(),
+        secret: secret.into(),
+        categories_url: Some(format!("{base}/categories")),
+        products_url: Some(format!("{base}/products")),
+        customer_information_url: Some(format!("{base}/customer")),
+        customer_action_url: Some(format!("{base}/customer/action")),
+        closing_form_url: Some(format!("{base}/closing-form")),
+        health_check_url: Some(format!("{base}/health")),
+        ..Default::default()
+    };
+    let checked = crate::plugins::config::check("demo connector", raw)
+        .expect("the demo connector configuration is valid");
+    if let Some(company) = config.companies.iter_mut().find(|c| c.id == COMPANY) {
+        company.connector = Some(checked);
+    }
     config
 }

@@ -36,6 +36,17 @@ pub enum Error {
     /// Too many requests.
     #[error("{0}")]
     TooManyRequests(String),
+    /// A connector (or another upstream) failed; the text is safe to show.
+    #[error("{0}")]
+    BadGateway(String),
+    /// A form field is invalid: `{"message", "field"}` with status 400.
+    #[error("{message}")]
+    BadField {
+        /// The field's id.
+        field: String,
+        /// `"<label>: <reason>"`.
+        message: String,
+    },
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -54,7 +65,8 @@ impl Error {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::BadField { .. } => StatusCode::BAD_REQUEST,
+            Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -72,7 +84,11 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        if let Error::BadField { field, message } = &self {
+            let body = serde_json::json!({ "message": message, "field": field });
+            return (status, Json(body)).into_response();
+        }
+        let message = if status.is_server_error() && !matches!(self, Error::BadGateway(_)) {
             // Logged once here with the details; the client gets no internals.
             tracing::error!(error = %self, "request failed");
             "internal server error".to_string()

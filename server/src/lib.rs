@@ -18,6 +18,11 @@
 //! - [`limits`]: message size and rate limits, e-mail syntax.
 //! - [`operators`]: `/api/operator/*`: login (argon2), tokens, availability,
 //!   chats, history, offline messages, callback requests.
+//! - [`plugins`]: App Plugins connectors (product list, customer
+//!   information, closing form): the one signed, bounded, validated and
+//!   logged connector client, the operator endpoints, `/schemas/…`.
+//! - [`demo_connector`]: the demo company's connector, a separate HTTP
+//!   service (the README's worked example of a connector).
 //! - [`widget`]: `/api/widget/config` and the `/ws/widget` socket loop
 //!   (`widget::callback` holds `validate_phone`).
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
@@ -29,11 +34,13 @@ pub mod assets;
 pub mod chat;
 pub mod config;
 pub mod demo;
+pub mod demo_connector;
 pub mod desk;
 pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod operators;
+pub mod plugins;
 pub mod status;
 pub mod storage;
 pub mod widget;
@@ -64,6 +71,8 @@ pub struct AppState {
     pub hub: Arc<chat::Hub>,
     /// Operator logins.
     pub auth: Arc<operators::auth::Auth>,
+    /// App Plugins connectors of the companies.
+    pub plugins: Arc<plugins::Connectors>,
     /// Hash verified for unknown usernames so that login timing is uniform.
     pub dummy_hash: Arc<str>,
     /// Static file directories.
@@ -78,20 +87,31 @@ impl AppState {
     /// previous run come back (operators start offline and must log in).
     pub async fn new(config: Config, dirs: Dirs, store: storage::Store) -> Result<Self> {
         let config = Arc::new(config);
+        let plugins = Arc::new(plugins::Connectors::new(
+            store.clone(),
+            config
+                .companies
+                .iter()
+                .map(|c| (c.id.clone(), c.connector.clone()))
+                .collect(),
+        ));
         let hub = Arc::new(chat::Hub::new(config.clone(), store));
         let restored = hub.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "open chat sessions restored");
         }
+        let closing = Arc::new(tokio::sync::watch::Sender::new(false));
+        plugins::spawn_health_checks(plugins.clone(), closing.subscribe());
         Ok(AppState {
             hub,
+            plugins,
             auth: Arc::new(operators::auth::Auth::new(
                 config.limits.operator_session_ttl,
             )),
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,
-            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+            closing,
         })
     }
 
@@ -113,7 +133,12 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = Router::new()
         .route("/widget/config", get(widget::config))
-        .nest("/operator", operators::routes().layer(operator_cors))
+        .nest(
+            "/operator",
+            operators::routes()
+                .merge(plugins::routes())
+                .layer(operator_cors),
+        )
         .fallback(|| async { Error::NotFound("no such endpoint".into()) });
     Router::new()
         .route(
@@ -123,6 +148,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/widget", get(widget::socket))
         .route("/ws/desk", get(desk::socket))
         .nest("/api", api)
+        .merge(plugins::schemas::routes())
         .merge(assets::routes(&state.dirs))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -87,6 +87,18 @@ async fn main() -> anyhow::Result<()> {
         }
         None => (demo::config(), true),
     };
+    // The demo company's connector runs beside the server, on its own
+    // listener, and is called over HTTP like any other.
+    let (config, connector) = if is_demo {
+        let secret = owidget_server::ids::random_hex(32);
+        let running = owidget_server::demo_connector::start(secret.clone())
+            .await
+            .context("starting the demo connector")?;
+        let config = demo::with_connector(config, &running.base, &secret);
+        (config, Some(running.base))
+    } else {
+        (config, None)
+    };
     let dirs = Dirs {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),
@@ -106,6 +118,9 @@ async fn main() -> anyhow::Result<()> {
         println!("  API:        http://{addr}/api/operator/login (see server/API.md)");
         println!("  company:    {}", demo::COMPANY);
         println!("  operator:   {} / {}", demo::USERNAME, demo::PASSWORD);
+        if let Some(base) = &connector {
+            println!("  connector:  {base} (demo App Plugins connector)");
+        }
     }
     owidget_server::run(listener, state, shutdown_signal()).await?;
     Ok(())

@@ -202,6 +202,22 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Puts saved closing form answers on a live session's summary (ended
+    /// sessions read them from the database).
+    pub fn set_live_closing_form(
+        &self,
+        company: usize,
+        id: &str,
+        answers: std::collections::BTreeMap<String, String>,
+    ) {
+        let mut state = self.lock();
+        if let Some(live) = state[company].sessions.get_mut(id) {
+            live.chat.closing_form = Some(answers);
+        }
+    }
+}
+
 /// Sends to the visitor's sockets without waiting; a full or closed channel
 /// unlinks that socket (it closes, and the widget resumes after
 /// reconnecting, missing nothing).

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use owidget_protocol::desk::DeskEvent;
+use owidget_protocol::plugins::Card;
 use owidget_protocol::{Author, ServerMessage, WireMessage};
 use tokio::time::Instant;
 
@@ -84,6 +85,7 @@ impl Hub {
             name,
             text,
             client_id: Some(client_id),
+            card: None,
         };
         self.append(company, m).await
     }
@@ -95,6 +97,19 @@ impl Hub {
         id: &str,
         client_id: Option<String>,
         text: String,
+    ) -> Result<Appended> {
+        self.operator_card(op, id, client_id, text, None).await
+    }
+
+    /// An operator message with an optional card (a shared product; `text`
+    /// is its plain-text fallback), in their active chat.
+    pub async fn operator_card(
+        self: &Arc<Self>,
+        op: OpRef,
+        id: &str,
+        client_id: Option<String>,
+        text: String,
+        card: Option<Box<Card>>,
     ) -> Result<Appended> {
         let max = self.config.limits.messages_per_10s;
         let me = &self.config.companies[op.company].operators[op.operator];
@@ -116,6 +131,7 @@ impl Hub {
             name: Some(me.name.clone()),
             text,
             client_id,
+            card,
         };
         self.append(op.company, m).await
     }

@@ -22,6 +22,8 @@ pub struct StartChat {
     pub scope: Option<String>,
     /// `addCustomData` values.
     pub custom_data: BTreeMap<String, String>,
+    /// The visitor id the widget kept from an earlier chat, if any.
+    pub visitor_id: Option<String>,
 }
 
 /// A created session, as the visitor learns it.
@@ -33,6 +35,8 @@ pub struct Created {
     pub token: String,
     /// 1-based place in the queue.
     pub position: u32,
+    /// The visitor's stable id (kept from `StartChat` or new).
+    pub visitor_id: String,
 }
 
 pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String) -> Live {
@@ -79,7 +83,9 @@ impl Hub {
             operator_name: None,
             queue_position: None,
             visitor_online: true,
+            closing_form: None,
         };
+        let visitor_id = crate::plugins::visitor_id(start.visitor_id);
         let hash = token_hash(&token);
         self.store
             .insert_session(NewSession {
@@ -92,6 +98,7 @@ impl Hub {
                 custom_data: chat.custom_data.clone(),
                 token_hash: hash.clone(),
                 created_at: chat.created_at,
+                visitor_id: visitor_id.clone(),
             })
             .await?;
         let mut live = live_of(chat, preset_cfg.widget.groups.clone(), hash);
@@ -108,6 +115,7 @@ impl Hub {
             id,
             token,
             position,
+            visitor_id,
         })
     }
 

@@ -91,6 +91,8 @@ pub struct Company {
     pub presets: Vec<Preset>,
     /// Operators.
     pub operators: Vec<Operator>,
+    /// The App Plugins connector, if the company declares one.
+    pub connector: Option<crate::plugins::config::ConnectorConfig>,
 }
 
 /// One widget preset.
@@ -277,7 +279,12 @@ fn check_company(key: &str, raw: RawCompany) -> Result<Company> {
         }
         operators.push(op);
     }
+    let connector = raw
+        .connector
+        .map(|c| crate::plugins::config::check(&format!("{key}.connector"), c))
+        .transpose()?;
     Ok(Company {
+        connector,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,
         origins,

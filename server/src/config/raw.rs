@@ -64,6 +64,9 @@ pub struct RawCompany {
     /// `[[companies.operators]]`.
     #[serde(default)]
     pub operators: Vec<RawOperator>,
+    /// `[companies.connector]`: the App Plugins connector.
+    #[serde(default)]
+    pub connector: Option<crate::plugins::config::RawConnector>,
 }
 
 /// `[[companies.presets]]`.

@@ -1,5 +1,6 @@
 //! The `messages` table: gapless `seq` per session, idempotent `client_id`.
 
+use owidget_protocol::plugins::Card;
 use owidget_protocol::{Author, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -21,6 +22,8 @@ pub struct NewMessage {
     pub text: String,
     /// Idempotency key of the sender.
     pub client_id: Option<String>,
+    /// A card shown with the message (a shared product).
+    pub card: Option<Box<Card>>,
 }
 
 /// Result of an append.
@@ -40,6 +43,11 @@ fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
         text: r.get(3)?,
         at: r.get(4)?,
         client_id: r.get(5)?,
+        // A card that no longer parses (written by a newer version) leaves
+        // the plain-text fallback.
+        card: r
+            .get::<_, Option<String>>(6)?
+            .and_then(|c| serde_json::from_str(&c).ok()),
     })
 }
 
@@ -58,7 +66,7 @@ impl Store {
             if let Some(id) = &m.client_id {
                 let old = tx
                     .query_row(
-                        "SELECT seq, author, name, text, at, client_id FROM messages \
+                        "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
                          WHERE session = ?1 AND client_id = ?2",
                         params![m.session, id],
                         wire,
@@ -77,9 +85,13 @@ impl Store {
                 |r| r.get(0),
             )?;
             let at = now_ms();
+            let card = m
+                .card
+                .as_ref()
+                .map(|c| serde_json::to_string(c).expect("a card serializes"));
             tx.execute(
-                "INSERT INTO messages (session, seq, author, name, text, at, client_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     m.session,
                     seq,
@@ -87,7 +99,8 @@ impl Store {
                     m.name,
                     m.text,
                     at,
-                    m.client_id
+                    m.client_id,
+                    card
                 ],
             )?;
             tx.commit()?;
@@ -98,6 +111,7 @@ impl Store {
                 text: m.text,
                 at,
                 client_id: m.client_id,
+                card: m.card,
             };
             deliver(&message);
             Ok(Appended {
@@ -113,7 +127,7 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, author, name, text, at, client_id FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq",
             )?;
             let rows = st
@@ -144,6 +158,7 @@ mod tests {
                 custom_data: Default::default(),
                 token_hash: "h".into(),
                 created_at: 1,
+                visitor_id: "v".into(),
             })
             .await
             .unwrap();
@@ -153,6 +168,7 @@ mod tests {
             name: None,
             text: text.into(),
             client_id: cid.map(str::to_string),
+            card: None,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         for (cid, text) in [

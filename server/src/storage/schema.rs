@@ -80,5 +80,7 @@ pub fn migrate(conn: &Connection) -> Result<()> {
     if version < 1 {
         conn.execute_batch(&format!("BEGIN; {V1} PRAGMA user_version = 1; COMMIT;"))?;
     }
+    // App Plugins' columns and tables (idempotent, independent of user_version).
+    crate::plugins::store::migrate(conn)?;
     Ok(())
 }

@@ -30,6 +30,8 @@ pub struct NewSession {
     pub token_hash: String,
     /// Unix ms.
     pub created_at: i64,
+    /// The visitor's stable id (`idVisitorUnique` for plugin connectors).
+    pub visitor_id: String,
 }
 
 /// A stored session with what the summary does not show.
@@ -44,7 +46,7 @@ pub struct OpenSession {
 }
 
 const COLUMNS: &str = "id, company, preset, scope, state, operator, operator_name, language, \
-     page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by";
+     page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by, closing_form";
 
 fn state_str(s: SessionState) -> &'static str {
     match s {
@@ -94,6 +96,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OpenSession> {
             ended_by: r.get::<_, Option<String>>(14)?.map(|a| parse_author(&a)),
             queue_position: None,
             visitor_online: false,
+            closing_form: r
+                .get::<_, Option<String>>(15)?
+                .and_then(|f| serde_json::from_str(&f).ok()),
         },
         company: r.get(1)?,
         token_hash: r.get(10)?,
@@ -107,8 +112,8 @@ impl Store {
             let custom = serde_json::to_string(&s.custom_data).expect("map serializes");
             c.execute(
                 "INSERT INTO sessions (id, company, preset, scope, state, language, page_url, \
-                 custom_data, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9)",
-                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at],
+                 custom_data, token_hash, created_at, visitor_id) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at, s.visitor_id],
             )?;
             Ok(())
         })

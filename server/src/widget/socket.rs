@@ -128,6 +128,7 @@ impl Conn {
                 scope,
                 custom_data,
                 text,
+                visitor_id,
             } => {
                 if self.session.is_some() {
                     return Err(error(ErrorCode::Invalid, "a chat is already open"));
@@ -156,6 +157,7 @@ impl Conn {
                     page_url,
                     scope,
                     custom_data,
+                    visitor_id,
                 };
                 let created = hub
                     .start_chat(self.company, self.preset, start, link)
@@ -175,6 +177,7 @@ impl Conn {
                     session_id: created.id,
                     token: created.token,
                     queue_position: created.position,
+                    visitor_id: created.visitor_id,
                 }])
             }
             ClientMessage::Resume {

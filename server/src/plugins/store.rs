@@ -1,0 +1,179 @@
+//! What the plugins keep in the database: the connector call log, closing
+//! form answers, visitor ids of sessions and cards of messages.
+//!
+//! The migration is idempotent and keyed on what exists (not on
+//! `user_version`), so it composes with the storage layer's own numbered
+//! migrations.
+
+use std::collections::BTreeMap;
+
+use owidget_protocol::plugins::{ConnectorCall, PluginKind};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::storage::Store;
+use crate::Result;
+
+/// Calls kept per company; older ones are dropped.
+pub const LOG_KEEP: i64 = 2000;
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    let mut st = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = st
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().any(|n| n == column))
+}
+
+/// Adds the plugin columns and tables when missing.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    for (table, column) in [
+        ("sessions", "visitor_id"),
+        ("sessions", "closing_form"),
+        ("messages", "card_json"),
+    ] {
+        if !has_column(&tx, table, column)? {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS connector_calls (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            company    TEXT NOT NULL,
+            at         INTEGER NOT NULL,
+            plugin     TEXT NOT NULL,
+            method     TEXT NOT NULL,
+            url        TEXT NOT NULL,
+            status     INTEGER,
+            latency_ms INTEGER NOT NULL,
+            ok         INTEGER NOT NULL,
+            error      TEXT
+        );
+        CREATE INDEX IF NOT EXISTS connector_calls_by_company ON connector_calls (company, id);",
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn plugin_str(p: PluginKind) -> &'static str {
+    match p {
+        PluginKind::ProductList => "productList",
+        PluginKind::Customer => "customer",
+        PluginKind::ClosingForm => "closingForm",
+        PluginKind::Health => "health",
+    }
+}
+
+fn parse_plugin(s: &str) -> PluginKind {
+    match s {
+        "productList" => PluginKind::ProductList,
+        "customer" => PluginKind::Customer,
+        "closingForm" => PluginKind::ClosingForm,
+        _ => PluginKind::Health,
+    }
+}
+
+impl Store {
+    /// Appends a call to the company's log (keeping the last [`LOG_KEEP`]).
+    pub async fn record_call(&self, company: &str, c: ConnectorCall) -> Result<()> {
+        let company = company.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO connector_calls (company, at, plugin, method, url, status, latency_ms, ok, error) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    company,
+                    c.at,
+                    plugin_str(c.plugin),
+                    c.method,
+                    c.url,
+                    c.status,
+                    c.latency_ms as i64,
+                    c.ok,
+                    c.error
+                ],
+            )?;
+            let id = conn.last_insert_rowid();
+            if id % 100 == 0 {
+                conn.execute(
+                    "DELETE FROM connector_calls WHERE company = ?1 AND id <= ?2",
+                    params![company, id - LOG_KEEP],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The company's last `limit` calls, newest first.
+    pub async fn connector_log(&self, company: &str, limit: u32) -> Result<Vec<ConnectorCall>> {
+        let company = company.to_string();
+        self.call(move |conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT at, plugin, method, url, status, latency_ms, ok, error FROM connector_calls \
+                 WHERE company = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = st
+                .query_map(params![company, limit], |r| {
+                    Ok(ConnectorCall {
+                        at: r.get(0)?,
+                        plugin: parse_plugin(&r.get::<_, String>(1)?),
+                        method: r.get(2)?,
+                        url: r.get(3)?,
+                        status: r.get(4)?,
+                        latency_ms: r.get::<_, i64>(5)? as u64,
+                        ok: r.get(6)?,
+                        error: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Stores the closing form answers of a session of `company`.
+    pub async fn set_closing_form(
+        &self,
+        company: &str,
+        id: &str,
+        answers: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        let (company, id) = (company.to_string(), id.to_string());
+        let json = serde_json::to_string(answers).expect("a map of strings serializes");
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET closing_form = ?3 WHERE id = ?1 AND company = ?2",
+                params![id, company, json],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The stored closing form answers and visitor id of a session.
+    pub async fn plugin_fields(
+        &self,
+        company: &str,
+        id: &str,
+    ) -> Result<Option<(Option<BTreeMap<String, String>>, Option<String>)>> {
+        let (company, id) = (company.to_string(), id.to_string());
+        self.call(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT closing_form, visitor_id FROM sessions WHERE id = ?1 AND company = ?2",
+                    params![id, company],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            Ok(row
+                .map(|(form, visitor)| (form.and_then(|f| serde_json::from_str(&f).ok()), visitor)))
+        })
+        .await
+    }
+}
