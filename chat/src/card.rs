@@ -3,10 +3,15 @@
 //! operator message (`message.card`, see the plugin contract) whose `text`
 //! is the product's title, the fallback for transcripts and old widgets.
 //!
+//! Two steps: [`decode`] reads the protocol's card from the socket frame
+//! (the server's serde types, checked by the native tests); [`view`] makes
+//! it what the visitor sees.
+//!
 //! Everything in a card came from the company's connector: it is set as
 //! text, and only `http(s)` URLs become the image or the "view product"
 //! link (the server checks them too; the widget does not rely on it).
 
+use owidget_protocol::plugins::{Card as WireCard, CardKind};
 use owidget_protocol::Texts;
 use owidget_web::dom::{attr, child, text};
 use owidget_web::Json;
@@ -31,27 +36,41 @@ pub(crate) struct Card {
     pub offer_price: Option<String>,
 }
 
-/// Reads `message.card`; `None` for an absent card, a kind this widget
-/// does not know (the message text is shown instead) or no title at all.
-/// `fallback` is the message text, used when the card has no title.
-pub(crate) fn decode<J: Json>(card: &J, fallback: &str) -> Option<Card> {
-    if card.get("kind")?.string()? != "product" {
-        return None;
-    }
-    let s = |key: &str| {
-        card.get(key)
-            .and_then(|v| v.string())
-            .filter(|s| !s.trim().is_empty())
-    };
-    let url = |key: &str| s(key).filter(|u| is_http_url(u));
-    let title = s("title").or_else(|| (!fallback.is_empty()).then(|| fallback.to_string()))?;
-    Some(Card {
-        title,
-        image_url: url("imageUrl"),
-        url: url("url"),
-        available: card.get("available").and_then(|v| v.boolean()),
+/// Reads `message.card` as the protocol has it (`None` for a kind this
+/// widget does not know: the message text is shown instead).
+pub(crate) fn decode<J: Json>(v: &J) -> Option<WireCard> {
+    let s = |key: &str| v.get(key).and_then(|x| x.string());
+    Some(WireCard {
+        kind: match s("kind")?.as_str() {
+            "product" => CardKind::Product,
+            _ => return None,
+        },
+        title: s("title")?,
+        image_url: s("imageUrl"),
+        url: s("url"),
+        available: v.get("available").and_then(|x| x.boolean()),
         price: s("price"),
         offer_price: s("offerPrice"),
+    })
+}
+
+/// What the visitor is shown of a card: blank parts dropped, URLs kept only
+/// when they are whole `http(s)` URLs, the message `text` as the title when
+/// the card has none. `None` when nothing is left to show as a card.
+pub(crate) fn view(card: &WireCard, text: &str) -> Option<Card> {
+    let CardKind::Product = card.kind;
+    let some = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let url = |s: &Option<String>| some(s).filter(|u| is_http_url(u));
+    let title = Some(card.title.clone())
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| (!text.trim().is_empty()).then(|| text.to_string()))?;
+    Some(Card {
+        title,
+        image_url: url(&card.image_url),
+        url: url(&card.url),
+        available: card.available,
+        price: some(&card.price),
+        offer_price: some(&card.offer_price),
     })
 }
 
@@ -123,15 +142,43 @@ mod tests {
 
     use super::*;
 
+    fn shown(v: serde_json::Value, text: &str) -> Option<Card> {
+        view(&decode(&v)?, text)
+    }
+
     #[test]
-    fn decodes_the_contract_card() {
+    fn decodes_what_serde_encodes() {
+        let card = WireCard {
+            kind: CardKind::Product,
+            title: "Trail shoe X".into(),
+            image_url: Some("https://shop.example/x.png".into()),
+            url: Some("https://shop.example/x".into()),
+            available: Some(false),
+            price: Some("99.90 €".into()),
+            offer_price: Some("79.90 €".into()),
+        };
+        let v = serde_json::to_value(&card).unwrap();
+        assert_eq!(decode(&v), Some(card.clone()));
+        let bare = WireCard {
+            image_url: None,
+            url: None,
+            available: None,
+            price: None,
+            offer_price: None,
+            ..card
+        };
+        assert_eq!(decode(&serde_json::to_value(&bare).unwrap()), Some(bare));
+    }
+
+    #[test]
+    fn shows_the_contract_card() {
         let v = json!({
             "kind": "product", "title": "Trail shoe X",
             "imageUrl": "https://shop.example/x.png", "url": "https://shop.example/x",
             "available": true, "price": "99.90 €", "offerPrice": "79.90 €"
         });
         assert_eq!(
-            decode(&v, "Trail shoe X"),
+            shown(v, "Trail shoe X"),
             Some(Card {
                 title: "Trail shoe X".into(),
                 image_url: Some("https://shop.example/x.png".into()),
@@ -144,19 +191,18 @@ mod tests {
     }
 
     #[test]
-    fn optional_parts_may_be_missing_or_null() {
-        let v = json!({"kind": "product", "title": "T", "available": null, "offerPrice": null});
-        let c = decode(&v, "T").unwrap();
+    fn optional_parts_may_be_missing_null_or_blank() {
+        let v = json!({"kind": "product", "title": "T", "available": null, "offerPrice": null,
+                       "price": " "});
+        let c = shown(v, "T").unwrap();
         assert_eq!(
             (c.image_url, c.url, c.available, c.price, c.offer_price),
             (None, None, None, None, None)
         );
-        // No title in the card: the message text is the title.
-        assert_eq!(
-            decode(&json!({"kind": "product"}), "Shoe").unwrap().title,
-            "Shoe"
-        );
-        assert_eq!(decode(&json!({"kind": "product"}), ""), None);
+        // A blank title: the message text is the title.
+        let c = shown(json!({"kind": "product", "title": ""}), "Shoe").unwrap();
+        assert_eq!(c.title, "Shoe");
+        assert_eq!(shown(json!({"kind": "product", "title": " "}), ""), None);
     }
 
     #[test]
@@ -165,18 +211,19 @@ mod tests {
             "kind": "product", "title": "<img src=x onerror=alert(1)>",
             "imageUrl": "javascript:alert(1)", "url": "data:text/html,<script>alert(1)</script>"
         });
-        let c = decode(&v, "").unwrap();
+        let c = shown(v, "").unwrap();
         assert_eq!(c.title, "<img src=x onerror=alert(1)>");
         assert_eq!((c.image_url, c.url), (None, None));
         let v = json!({"kind": "product", "title": "T", "url": "HTTP://shop.example/a b"});
-        assert_eq!(decode(&v, "").unwrap().url, None, "no whitespace in a URL");
+        assert_eq!(shown(v, "").unwrap().url, None, "no whitespace in a URL");
     }
 
     #[test]
     fn unknown_kinds_fall_back_to_the_text() {
-        assert_eq!(decode(&json!({"kind": "content", "text": "x"}), "x"), None);
-        assert_eq!(decode(&json!({"title": "x"}), "x"), None);
-        assert_eq!(decode(&json!("product"), "x"), None);
+        assert_eq!(decode(&json!({"kind": "content", "text": "x"})), None);
+        assert_eq!(decode(&json!({"title": "x"})), None);
+        assert_eq!(decode(&json!({"kind": "product"})), None);
+        assert_eq!(decode(&json!("product")), None);
     }
 }
 

@@ -10,7 +10,7 @@ use owidget_protocol::{
 };
 use owidget_web::Json;
 
-use crate::card::{self, Card};
+use crate::card;
 
 fn string<J: Json>(v: &J, key: &str) -> Option<String> {
     v.get(key)?.string()
@@ -62,31 +62,8 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
-        // Product cards are decoded by the card module (App Plugins, desk/widget half).
-        card: None,
+        card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
     })
-}
-
-/// The card of a `message` frame (`message.card`), with the message's
-/// `seq`: a product the operator shared.
-pub(crate) fn message_card<J: Json>(v: &J) -> Option<(u64, Card)> {
-    if string(v, "type")? != "message" {
-        return None;
-    }
-    let message = v.get("message")?;
-    let text = string(&message, "text").unwrap_or_default();
-    Some((
-        uint(&message, "seq")?,
-        card::decode(&message.get("card")?, &text)?,
-    ))
-}
-
-/// The visitor id of a `sessionCreated` frame (see `visitor`).
-pub(crate) fn visitor_id<J: Json>(v: &J) -> Option<String> {
-    if string(v, "type")? != "sessionCreated" {
-        return None;
-    }
-    string(v, "visitorId").filter(|id| crate::visitor::is_visitor_id(id))
 }
 
 /// Decodes one message of the widget socket.
@@ -248,6 +225,25 @@ mod tests {
                     card: None,
                 },
             },
+            ServerMessage::Message {
+                message: WireMessage {
+                    seq: 9,
+                    author: Author::Operator,
+                    name: Some("Op".into()),
+                    text: "Trail shoe X".into(),
+                    at: 3,
+                    client_id: None,
+                    card: Some(Box::new(owidget_protocol::plugins::Card {
+                        kind: owidget_protocol::plugins::CardKind::Product,
+                        title: "Trail shoe X".into(),
+                        image_url: Some("https://shop.example/x.png".into()),
+                        url: Some("https://shop.example/x".into()),
+                        available: Some(true),
+                        price: Some("99.90 €".into()),
+                        offer_price: Some("79.90 €".into()),
+                    })),
+                },
+            },
             ServerMessage::Ack {
                 client_id: "c1".into(),
                 seq: 8,
@@ -296,42 +292,14 @@ mod tests {
     }
 
     #[test]
-    fn the_visitor_id_of_session_created() {
-        let id = "ab".repeat(32);
-        let v = json!({"type": "sessionCreated", "sessionId": "s", "token": "t",
-                       "queuePosition": 1, "visitorId": id});
-        assert!(matches!(
-            server_message(&v),
-            Some(ServerMessage::SessionCreated { .. })
-        ));
-        assert_eq!(visitor_id(&v), Some(id));
-        let bad = json!({"type": "sessionCreated", "visitorId": "../x"});
-        assert_eq!(visitor_id(&bad), None);
-        assert_eq!(
-            visitor_id(&json!({"type": "queue", "visitorId": "ab".repeat(32)})),
-            None
-        );
-    }
-
-    #[test]
-    fn a_message_with_a_card() {
+    fn a_card_of_an_unknown_kind_leaves_the_text() {
         let v = json!({"type": "message", "message": {
-            "seq": 4, "author": "operator", "name": "Op", "text": "Trail shoe X", "at": 5,
-            "card": {"kind": "product", "title": "Trail shoe X", "url": "https://s.example/x",
-                     "price": "99.90 €"}
-        }});
-        // The message itself decodes as before (old widgets show the text).
-        assert!(matches!(
-            server_message(&v),
-            Some(ServerMessage::Message { .. })
-        ));
-        let (seq, card) = message_card(&v).unwrap();
-        assert_eq!((seq, card.title.as_str()), (4, "Trail shoe X"));
-        assert_eq!(card.url.as_deref(), Some("https://s.example/x"));
-        let plain = json!({"type": "message", "message": {
-            "seq": 1, "author": "operator", "text": "hi", "at": 5}});
-        assert_eq!(message_card(&plain), None);
-        assert_eq!(message_card(&json!({"type": "status", "status": 1})), None);
+            "seq": 4, "author": "operator", "text": "Look", "at": 5,
+            "card": {"kind": "content", "text": "Look"}}});
+        let Some(ServerMessage::Message { message }) = server_message(&v) else {
+            panic!("a message");
+        };
+        assert_eq!((message.text.as_str(), message.card), ("Look", None));
     }
 
     #[test]

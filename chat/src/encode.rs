@@ -41,7 +41,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             scope,
             custom_data,
             text,
-            ..
+            visitor_id,
         } => {
             return start_chat(&StartChat {
                 language,
@@ -49,7 +49,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
                 scope: scope.as_deref(),
                 custom_data: custom_data.iter(),
                 text: text.as_deref(),
-                visitor_id: None,
+                visitor_id: visitor_id.as_deref(),
             })
         }
         ClientMessage::Resume {
@@ -170,7 +170,7 @@ mod tests {
                 scope: Some("shop".into()),
                 custom_data: data,
                 text: Some("Hello 👋".into()),
-                visitor_id: None,
+                visitor_id: Some("0f".repeat(32)),
             },
             ClientMessage::StartChat {
                 language: "en".into(),

@@ -7,7 +7,6 @@ use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{ClientMessage, ServerMessage};
 use owidget_web::{cat, decimal, Obj};
 
-use crate::card::Card;
 use crate::encode::{client_message, start_chat, StartChat};
 use crate::state::{fill, is_email, Change, Chat, Phase};
 use crate::view::Action;
@@ -48,18 +47,12 @@ impl Window {
         }
     }
 
-    /// A server message for the chat, with the card a `message` carries.
-    pub(crate) fn on_message(
-        &self,
-        st: &mut State,
-        message: ServerMessage,
-        card: Option<(u64, Card)>,
-    ) {
-        let change = st.chat.apply(message);
-        if let Some((seq, card)) = card {
-            st.chat.attach_card(seq, card);
+    /// A server message for the chat.
+    pub(crate) fn on_message(&self, st: &mut State, message: ServerMessage) {
+        if let ServerMessage::SessionCreated { visitor_id, .. } = &message {
+            crate::visitor::save(&st.company, visitor_id);
         }
-        match change {
+        match st.chat.apply(message) {
             Change::Created => {
                 self.emit(Effect::Event("chatSessionCreated"));
                 self.remember(st);

@@ -231,10 +231,13 @@ impl Chat {
                         seq: Some(message.seq),
                         author: message.author,
                         name: message.name,
-                        text: message.text,
                         at: Some(message.at),
+                        card: message
+                            .card
+                            .as_deref()
+                            .and_then(|c| crate::card::view(c, &message.text)),
                         client_id: message.client_id,
-                        card: None,
+                        text: message.text,
                     }),
                 }
                 Change::Message
@@ -281,15 +284,6 @@ impl Chat {
                 Change::Failed(message)
             }
             ServerMessage::Status { .. } => Change::Redraw,
-        }
-    }
-
-    /// Attaches the card that came with the stored message `seq` (an
-    /// operator's shared product). Cards are drawn with their message, so
-    /// this is called before the redraw of the same frame.
-    pub(crate) fn attach_card(&mut self, seq: u64, card: Card) {
-        if let Some(item) = self.items.iter_mut().find(|i| i.seq == Some(seq)) {
-            item.card = Some(card);
         }
     }
 

@@ -207,16 +207,11 @@ impl Window {
     }
 
     /// A server message the core does not handle itself.
-    pub(crate) fn frame(&self, frame: &JsValue) {
-        let Some(message) = decode::server_message(frame) else {
+    pub(crate) fn frame(&self, message: &JsValue) {
+        let Some(message) = decode::server_message(message) else {
             return;
         };
-        let card = decode::message_card(frame);
-        if let Some(id) = decode::visitor_id(frame) {
-            let company = self.read(|st| st.company.clone()).unwrap_or_default();
-            crate::visitor::save(&company, &id);
-        }
-        self.update(|w, st| w.on_message(st, message, card));
+        self.update(|w, st| w.on_message(st, message));
     }
 
     /// The socket went up or down.

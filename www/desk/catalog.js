@@ -123,13 +123,13 @@ export class CatalogDialog {
     });
 
     this.crumbs = el('ol', { className: 'crumbs' });
-    this.error = el('p', { className: 'error', role: 'alert', hidden: true });
+    this.error = el('p', { className: 'catalog-error error', role: 'alert', hidden: true });
     this.cats = el('ul', { className: 'categories' });
     this.catsMore = el('button', { type: 'button', className: 'more', hidden: true }, 'More categories');
     this.catsMore.addEventListener('click', () => this.loadCategories(false));
-    this.catsNote = el('p', { className: 'meta', role: 'status' });
+    this.catsNote = el('p', { className: 'cats-note meta', role: 'status' });
     this.productsHead = el('h3', { className: 'products-h' });
-    this.productsNote = el('p', { className: 'meta', role: 'status' });
+    this.productsNote = el('p', { className: 'products-note meta', role: 'status' });
     this.list = el('ul', { className: 'products items', 'aria-labelledby': 'catalog-products-h' });
     this.productsHead.id = 'catalog-products-h';
     this.prev = el('button', { type: 'button', className: 'prev' }, 'Previous page');
@@ -189,7 +189,8 @@ export class CatalogDialog {
   }
 
   enter(category) {
-    this.path.push({ id: String(category.id), label: String(category.label ?? '') });
+    const count = Number.isInteger(category.productsCount) ? category.productsCount : null;
+    this.path.push({ id: String(category.id), label: String(category.label ?? ''), count });
     this.go(this.path.length);
   }
 
@@ -279,10 +280,14 @@ export class CatalogDialog {
       if (this.ticket.products !== ticket) return;
       this.list.replaceChildren(...page.items.map((p) => this.productItem(p)));
       const n = page.items.length;
-      const last = n < page.limit;
+      // A page shorter than the limit is the last; browsing a category, its
+      // productsCount says so too (a search has no total).
+      const total = scoped && !this.search && cat.count !== null ? cat.count : null;
+      const last = n < page.limit || (total !== null && this.offset + n >= total);
+      const of = total !== null ? ` of ${total}` : '';
       this.note(this.productsNote, n === 0
         ? (this.offset ? 'No more products.' : 'No products found.')
-        : `Products ${this.offset + 1}–${this.offset + n}${last ? ' (last page)' : ''}`);
+        : `Products ${this.offset + 1}–${this.offset + n}${of}${last ? ' (last page)' : ''}`);
       this.pageLabel.textContent = `Page ${Math.floor(this.offset / PAGE) + 1}`;
       this.prev.disabled = this.offset === 0;
       this.next.disabled = last;

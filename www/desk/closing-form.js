@@ -30,15 +30,21 @@ export function isActive(field, value) {
   return typeof value === 'string' && value.trim() !== '';
 }
 
+/** Length in characters (code points), as the server counts. */
+export function chars(s) {
+  return [...(s ?? '')].length;
+}
+
 /**
- * Whether `field` is shown: no parent, an unknown parent (lenient), or a
- * parent that is itself shown and active. Cycles count as hidden.
+ * Whether `field` is shown: no parent, or a parent that is itself shown and
+ * active. A parent the form does not have can never be active (as on the
+ * server); cycles count as hidden.
  */
 export function isShown(field, byId, values, seen = new Set()) {
   const parentId = field.idParent;
   if (parentId === null || parentId === undefined || parentId === '') return true;
   const parent = byId.get(String(parentId));
-  if (!parent) return true;
+  if (!parent) return false;
   if (seen.has(field.id)) return false;
   seen.add(field.id);
   return isShown(parent, byId, values, seen) && isActive(parent, values.get(String(parent.id)) ?? '');
@@ -50,8 +56,8 @@ export function fieldError(field, value) {
   if (field.isRequired && !isActive(field, v)) {
     return field.fieldType === 'CHECKBOX' ? 'Required: tick this box.' : 'Required.';
   }
-  if ((value ?? '').length > MAX_CHARS) {
-    return `At most ${MAX_CHARS} characters (now ${value.length}).`;
+  if (chars(value) > MAX_CHARS) {
+    return `At most ${MAX_CHARS} characters (now ${chars(value)}).`;
   }
   if (field.fieldType === 'CHECKBOX' || v === '') return null;
   if (field.fieldType === 'INTEGER' && !INTEGER.test(v)) return 'A whole number, e.g. 42 or -3.';
@@ -198,7 +204,7 @@ export class ClosingForm {
   }
 
   count(entry) {
-    const len = entry.input.value.length;
+    const len = chars(entry.input.value);
     const left = MAX_CHARS - len;
     entry.counter.textContent = left >= 0 ? `${len} / ${MAX_CHARS} characters`
       : `${-left} characters over the limit of ${MAX_CHARS}`;

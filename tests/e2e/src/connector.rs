@@ -168,7 +168,13 @@ async fn products(State(inner): State<Arc<Inner>>, Query(q): Q) -> Response {
     };
     if let Some(s) = q.get("searchQuery").filter(|s| !s.is_empty()) {
         let s = s.to_lowercase();
-        all.retain(|p| p["title"].as_str().unwrap_or("").to_lowercase().contains(&s));
+        all.retain(|p| {
+            p["title"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains(&s)
+        });
     }
     Json(page(all, &q)).into_response()
 }
@@ -197,7 +203,11 @@ async fn customer(State(inner): State<Arc<Inner>>, Query(q): Q) -> Response {
 
 async fn action(State(inner): State<Arc<Inner>>, Json(body): Json<Value>) -> Json<Value> {
     record(&inner, "/customer/action", HashMap::new(), body.clone());
-    let n = inner.calls.lock().expect("calls lock").len();
+    let calls = inner.calls.lock().expect("calls lock");
+    let n = calls
+        .iter()
+        .filter(|c| c.path == "/customer/action")
+        .count();
     Json(json!({"success": true, "message": format!("Case #{n} created {EVIL}")}))
 }
 
