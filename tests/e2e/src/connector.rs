@@ -134,7 +134,7 @@ fn shoe(base: &str, n: usize) -> Value {
     };
     json!({
         "id": n, "title": title, "productUrl": format!("{base}/shop/{n}"),
-        "brand": if n % 2 == 0 { Value::Null } else { json!("Acme") },
+        "brand": if n.is_multiple_of(2) { Value::Null } else { json!("Acme") },
         "description": format!("Description of shoe {n}"), "shortDescription": null,
         "available": available, "imageUrl": format!("{base}/img/{n}.svg"),
         "reference": if n == 1 { Value::Null } else { json!(format!("REF-{n:03}")) },
