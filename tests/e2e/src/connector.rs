@@ -13,6 +13,7 @@
 //! images are served under `/shop/<id>` and `/img/<id>.svg`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -41,10 +42,14 @@ pub struct Call {
     pub body: Value,
 }
 
-#[derive(Default)]
 struct Inner {
     base: String,
     calls: Mutex<Vec<Call>>,
+    /// Actions wait for a permit (see [`TestConnector::hold_actions`]).
+    hold: AtomicBool,
+    permits: tokio::sync::Semaphore,
+    /// The closing form's "notes" field is required from now on.
+    notes_required: AtomicBool,
 }
 
 /// The running connector; stops with the test's runtime.
@@ -64,6 +69,9 @@ impl TestConnector {
         let inner = Arc::new(Inner {
             base: base.clone(),
             calls: Mutex::default(),
+            hold: AtomicBool::new(false),
+            permits: tokio::sync::Semaphore::new(0),
+            notes_required: AtomicBool::new(false),
         });
         let app = Router::new()
             .route("/categories", get(categories))
@@ -79,6 +87,23 @@ impl TestConnector {
             let _ = axum::serve(listener, app).await;
         });
         TestConnector { base, inner }
+    }
+
+    /// From now on each action waits until [`TestConnector::release_action`]
+    /// (so that a test can see the desk while the call runs).
+    pub fn hold_actions(&self) {
+        self.inner.hold.store(true, Ordering::SeqCst);
+    }
+
+    /// Lets one held action answer.
+    pub fn release_action(&self) {
+        self.inner.permits.add_permits(1);
+    }
+
+    /// The closing form's "notes" field becomes required (a form that
+    /// changed between the desk's load and its save).
+    pub fn require_notes(&self) {
+        self.inner.notes_required.store(true, Ordering::SeqCst);
     }
 
     /// Every call to `path` so far, oldest first.
@@ -203,6 +228,11 @@ async fn customer(State(inner): State<Arc<Inner>>, Query(q): Q) -> Response {
 
 async fn action(State(inner): State<Arc<Inner>>, Json(body): Json<Value>) -> Json<Value> {
     record(&inner, "/customer/action", HashMap::new(), body.clone());
+    if inner.hold.load(Ordering::SeqCst) {
+        if let Ok(permit) = inner.permits.acquire().await {
+            permit.forget();
+        }
+    }
     let calls = inner.calls.lock().expect("calls lock");
     let n = calls
         .iter()
@@ -213,6 +243,7 @@ async fn action(State(inner): State<Arc<Inner>>, Json(body): Json<Value>) -> Jso
 
 async fn form(State(inner): State<Arc<Inner>>, Query(q): Q) -> Json<Value> {
     record(&inner, "/form", q, Value::Null);
+    let notes_required = inner.notes_required.load(Ordering::SeqCst);
     Json(json!([
         {"id": "reason", "label": "Reason\n(pick one)", "fieldType": "SELECT", "isRequired": true,
          "options": [{"label": "Question", "value": "q"}, {"label": EVIL, "value": "evil"}]},
@@ -220,7 +251,7 @@ async fn form(State(inner): State<Arc<Inner>>, Query(q): Q) -> Json<Value> {
         {"id": "priority", "idParent": "ticket", "label": "Ticket priority", "fieldType": "SELECT",
          "isRequired": true, "options": [{"label": "Low", "value": "low"}, {"label": "High", "value": "high"}]},
         {"id": "summary", "label": EVIL, "fieldType": "TEXT", "isRequired": false},
-        {"id": "notes", "label": "Notes", "fieldType": "TEXTAREA", "isRequired": false},
+        {"id": "notes", "label": "Notes", "fieldType": "TEXTAREA", "isRequired": notes_required},
         {"id": "items", "label": "Items sold", "fieldType": "INTEGER", "isRequired": false},
         {"id": "amount", "label": "Amount", "fieldType": "DECIMAL", "isRequired": false}
     ]))

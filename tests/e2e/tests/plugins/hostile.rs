@@ -64,9 +64,27 @@ async fn a_hostile_connector_is_only_ever_text() {
         ])
     );
 
-    // The ACTION button runs the action; the connector's message is text.
-    click(op, &format!("{chat} .customer button.action")).await;
+    // The ACTION button runs the action (disabled meanwhile); the
+    // connector's message is text.
+    connector.hold_actions();
+    let button = format!("{chat} .customer button.action");
+    click(op, &button).await;
+    op.wait_js(
+        "the action button disabled while the call runs",
+        &format!(
+            "{}.disabled && {}.textContent === 'Running…'",
+            q(&button),
+            q(&format!("{chat} .customer .action-result"))
+        ),
+    )
+    .await;
+    connector.release_action();
     let result = text_of(op, &format!("{chat} .customer .action-result.ok")).await;
+    assert_eq!(
+        op.js(&format!("return {}.disabled", q(&button)), vec![])
+            .await,
+        json!(false)
+    );
     assert_eq!(result, format!("Case #1 created {EVIL}"));
     let info = &connector.calls("/customer")[0].query;
     assert_eq!(
@@ -252,7 +270,31 @@ async fn a_hostile_connector_is_only_ever_text() {
         .select_by_value("evil")
         .await
         .expect("choose the hostile option");
-    click(op, &format!("{chat} .closing button[type=submit]")).await;
+    // The form changed on the connector meanwhile: the server refuses, and
+    // its reason is shown on the field it names.
+    connector.require_notes();
+    let save = format!("{chat} .closing button[type=submit]");
+    click(op, &save).await;
+    let refused = text_of(op, &format!("{chat} .cf-field[data-id=notes] .field-error")).await;
+    assert_eq!(refused, "Notes: required");
+    assert_eq!(
+        op.js(
+            &format!(
+                "return {}.getAttribute('aria-invalid')",
+                q(&format!("{chat} .cf-field[data-id=notes] textarea"))
+            ),
+            vec![]
+        )
+        .await,
+        json!("true")
+    );
+    type_into(
+        op,
+        &format!("{chat} .cf-field[data-id=notes] textarea"),
+        "Called back",
+    )
+    .await;
+    click(op, &save).await;
     op.wait_js(
         "the answers saved",
         &format!(
