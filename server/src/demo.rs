@@ -165,3 +165,14 @@ pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
     }
     config
 }
+
+/// Starts the demo connector (with a fresh random secret) and declares it
+/// in `config`, as the binary does in demo mode; tests and the e2e harness
+/// use it to get the demo's plugins in-process.
+pub async fn start_connector(
+    config: Config,
+) -> std::io::Result<(Config, crate::demo_connector::Running)> {
+    let secret = crate::ids::random_hex(32);
+    let running = crate::demo_connector::start(secret.clone()).await?;
+    Ok((with_connector(config, &running.base, &secret), running))
+}

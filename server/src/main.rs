@@ -90,11 +90,9 @@ async fn main() -> anyhow::Result<()> {
     // The demo company's connector runs beside the server, on its own
     // listener, and is called over HTTP like any other.
     let (config, connector) = if is_demo {
-        let secret = owidget_server::ids::random_hex(32);
-        let running = owidget_server::demo_connector::start(secret.clone())
+        let (config, running) = demo::start_connector(config)
             .await
             .context("starting the demo connector")?;
-        let config = demo::with_connector(config, &running.base, &secret);
         (config, Some(running.base))
     } else {
         (config, None)

@@ -168,22 +168,13 @@ impl Connectors {
         &self.validators
     }
 
-    /// Calls `company`'s connector and returns the answer as `T`.
+    /// Calls `company`'s connector and returns the answer as `T` (checked
+    /// against `call.schema` first). Every call, failed or not, is logged.
     pub async fn call<T: DeserializeOwned>(
         &self,
         company: usize,
         call: Call<'_>,
     ) -> Result<T, CallError> {
-        let value = self.call_value(company, call).await?;
-        Ok(value.1)
-    }
-
-    /// As [`Connectors::call`], returning the checked JSON value.
-    pub async fn call_value<T: DeserializeOwned>(
-        &self,
-        company: usize,
-        call: Call<'_>,
-    ) -> Result<(Value, T), CallError> {
         let connector = self
             .of(company)
             .ok_or_else(|| CallError("no connector".into()))?;
@@ -321,7 +312,7 @@ impl Connectors {
         &self,
         bytes: &[u8],
         schema: Option<Schema>,
-    ) -> Result<(Value, T), CallError> {
+    ) -> Result<T, CallError> {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|_| CallError("answer is not JSON".into()))?;
         let name = schema.map(Schema::path).unwrap_or("the expected shape");
@@ -330,8 +321,6 @@ impl Connectors {
                 .check(s, &value)
                 .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
         }
-        let typed = T::deserialize(&value)
-            .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
-        Ok((value, typed))
+        T::deserialize(&value).map_err(|e| CallError(format!("answer does not match {name}: {e}")))
     }
 }
