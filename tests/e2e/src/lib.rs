@@ -49,15 +49,10 @@ impl TestServer {
     /// demo company with the built-in demo connector, a separate HTTP
     /// service on its own port 0 that the server calls over HTTP.
     pub async fn start_demo_connector() -> TestServer {
-        let secret = owidget_server::ids::random_hex(32);
-        let running = owidget_server::demo_connector::start(secret.clone())
-            .await
-            .expect("the demo connector starts");
-        let config = owidget_server::demo::with_connector(
-            owidget_server::demo::config(),
-            &running.base,
-            &secret,
-        );
+        let (config, _running) =
+            owidget_server::demo::start_connector(owidget_server::demo::config())
+                .await
+                .expect("the demo connector starts");
         TestServer::start_with(config).await
     }
 
