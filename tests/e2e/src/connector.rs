@@ -12,7 +12,7 @@
 //! product), `"broken"` (its subcategories fail). Product pages and SVG
 //! images are served under `/shop/<id>` and `/img/<id>.svg`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -50,6 +50,18 @@ struct Inner {
     permits: tokio::sync::Semaphore,
     /// The closing form's "notes" field is required from now on.
     notes_required: AtomicBool,
+    /// Paths that answer HTTP 500 for now.
+    failing: Mutex<HashSet<String>>,
+}
+
+impl Inner {
+    fn fails(&self, path: &str) -> bool {
+        self.failing.lock().expect("failing lock").contains(path)
+    }
+}
+
+fn failure() -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "connector down").into_response()
 }
 
 /// The running connector; stops with the test's runtime.
@@ -72,6 +84,7 @@ impl TestConnector {
             hold: AtomicBool::new(false),
             permits: tokio::sync::Semaphore::new(0),
             notes_required: AtomicBool::new(false),
+            failing: Mutex::default(),
         });
         let app = Router::new()
             .route("/categories", get(categories))
@@ -104,6 +117,25 @@ impl TestConnector {
     /// changed between the desk's load and its save).
     pub fn require_notes(&self) {
         self.inner.notes_required.store(true, Ordering::SeqCst);
+    }
+
+    /// `path` (`/customer`, `/form`, ...) answers HTTP 500 until
+    /// [`TestConnector::heal`].
+    pub fn fail(&self, path: &str) {
+        self.inner
+            .failing
+            .lock()
+            .expect("failing lock")
+            .insert(path.into());
+    }
+
+    /// `path` answers again.
+    pub fn heal(&self, path: &str) {
+        self.inner
+            .failing
+            .lock()
+            .expect("failing lock")
+            .remove(path);
     }
 
     /// Every call to `path` so far, oldest first.
@@ -213,6 +245,9 @@ fn page(all: Vec<Value>, q: &HashMap<String, String>) -> Value {
 
 async fn customer(State(inner): State<Arc<Inner>>, Query(q): Q) -> Response {
     record(&inner, "/customer", q.clone(), Value::Null);
+    if inner.fails("/customer") {
+        return failure();
+    }
     if q.get("emailVisitor").map(String::as_str) != Some(KNOWN_EMAIL) {
         return Json(json!([])).into_response();
     }
@@ -241,8 +276,11 @@ async fn action(State(inner): State<Arc<Inner>>, Json(body): Json<Value>) -> Jso
     Json(json!({"success": true, "message": format!("Case #{n} created {EVIL}")}))
 }
 
-async fn form(State(inner): State<Arc<Inner>>, Query(q): Q) -> Json<Value> {
+async fn form(State(inner): State<Arc<Inner>>, Query(q): Q) -> Response {
     record(&inner, "/form", q, Value::Null);
+    if inner.fails("/form") {
+        return failure();
+    }
     let notes_required = inner.notes_required.load(Ordering::SeqCst);
     Json(json!([
         {"id": "reason", "label": "Reason\n(pick one)", "fieldType": "SELECT", "isRequired": true,
@@ -255,6 +293,7 @@ async fn form(State(inner): State<Arc<Inner>>, Query(q): Q) -> Json<Value> {
         {"id": "items", "label": "Items sold", "fieldType": "INTEGER", "isRequired": false},
         {"id": "amount", "label": "Amount", "fieldType": "DECIMAL", "isRequired": false}
     ]))
+    .into_response()
 }
 
 async fn shop(Path(id): Path<String>) -> Html<String> {

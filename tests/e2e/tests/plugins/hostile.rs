@@ -21,8 +21,18 @@ fn no_markup(root: &str) -> String {
 async fn a_hostile_connector_is_only_ever_text() {
     let connector = TestConnector::start().await;
     let server = TestServer::start_with_connector(&connector).await;
+    connector.fail("/customer");
     let c = converse(&server, "Hello").await;
     let (op, chat) = (&c.operator, c.chat.as_str());
+
+    // A failing connector is a sentence in its panel, with a retry.
+    let down = text_of(op, &format!("{chat} .customer p.error")).await;
+    assert!(
+        down.starts_with("customer information is unavailable:") && down.contains("500"),
+        "{down}"
+    );
+    connector.heal("/customer");
+    click(op, &format!("{chat} .customer button.retry")).await;
 
     // Customer information beside the chat: labels and values as text,
     // a safe link, a javascript: URL left as text.
@@ -250,8 +260,36 @@ async fn a_hostile_connector_is_only_ever_text() {
         .await;
     assert_eq!(image, json!(format!("{}/img/evil.svg", connector.base)));
 
-    // The closing form: a hostile label and option, as text.
+    // Ending the chat does not wait for a failing closing form: the chat
+    // is over, the form says why it is missing and can be tried again.
+    connector.fail("/form");
     click(op, &format!("{chat} button.end")).await;
+    let down = text_of(op, &format!("{chat} .closing-form p.error")).await;
+    assert!(
+        down.starts_with("the closing form is unavailable:") && down.contains("500"),
+        "{down}"
+    );
+    let ended = op
+        .js(
+            &format!(
+                "return [{}.textContent, {}.disabled]",
+                q(&format!("{chat} .chat-state")),
+                q(&format!("{chat} .composer textarea"))
+            ),
+            vec![],
+        )
+        .await;
+    assert_eq!(ended, json!(["The chat was ended by the operator.", true]));
+    c.visitor
+        .wait_js(
+            "the visitor told the chat ended",
+            &format!("!{ROOT}.querySelector('[part=ended]').hidden"),
+        )
+        .await;
+    connector.heal("/form");
+    click(op, &format!("{chat} .closing-form button.retry")).await;
+
+    // The closing form: a hostile label and option, as text.
     op.wait_js(
         "the closing form",
         &format!("document.querySelectorAll('{chat} .cf-field').length === 7"),
