@@ -173,8 +173,10 @@ export class ClosingForm {
     if (type === 'CHECKBOX') input.checked = answer === 'true';
     else if (typeof answer === 'string') input.value = answer;
     const error = el('p', { className: 'error field-error', id: `${id}-err`, hidden: true });
-    const counter = type === 'CHECKBOX' || type === 'SELECT' ? null
-      : el('span', { className: 'counter meta', id: `${id}-count` });
+    // Free text gets a counter of the 1024 characters (numbers are checked
+    // on saving; a counter under them would only be noise).
+    const counter = type === 'TEXT' || type === 'TEXTAREA'
+      ? el('span', { className: 'counter meta', id: `${id}-count` }) : null;
     input.setAttribute('aria-describedby', [counter?.id, error.id].filter(Boolean).join(' '));
     const wrap = type === 'CHECKBOX'
       ? el('div', { className: `cf-field checkbox`, 'data-id': String(f.id), 'data-type': type }, input, label, error)
