@@ -6,7 +6,8 @@
 //! the connector with the documented parameters.
 
 use owidget_e2e::connector::{TestConnector, EVIL, KNOWN_EMAIL, SHOES};
-use owidget_e2e::desk::{click, find, type_into};
+use owidget_e2e::desk::{chat_css, click, find, type_into};
+use owidget_e2e::visitor::Visitor;
 use owidget_e2e::TestServer;
 use serde_json::json;
 
@@ -341,6 +342,24 @@ async fn a_hostile_connector_is_only_ever_text() {
         ),
     )
     .await;
+
+    // A visitor the page did not identify: said so, and the connector is
+    // not asked about nobody.
+    let asked = connector.calls("/customer").len();
+    let mut anonymous = Visitor::connect(&server).await;
+    let anon = anonymous.start_chat("Anonymous", "Hi", json!({})).await;
+    click(
+        op,
+        &format!("#queue-list li[data-id=\"{anon}\"] button.accept"),
+    )
+    .await;
+    let said = text_of(
+        op,
+        &format!("{} .customer .not-identified", chat_css(&anon)),
+    )
+    .await;
+    assert!(said.starts_with("Visitor not identified"), "{said}");
+    assert_eq!(connector.calls("/customer").len(), asked);
 
     // Nothing from the connector ever ran or became an element.
     assert_eq!(
