@@ -159,7 +159,8 @@ export class CatalogDialog {
     this.error.hidden = true;
     if (!this.root.open) this.root.showModal();
     this.query.focus();
-    if (!this.loaded) {
+    // First time, or after a failure (the connector may be back): load.
+    if (!this.loaded || this.failed) {
       this.loaded = true;
       this.go(this.path.length);
     }
@@ -180,6 +181,7 @@ export class CatalogDialog {
 
   /** Shows the category at depth `depth` of the path (0 = the root). */
   go(depth) {
+    this.failed = false;
     this.path = this.path.slice(0, depth);
     this.offset = 0;
     this.renderCrumbs();
@@ -241,6 +243,7 @@ export class CatalogDialog {
         : (this.category ? 'No subcategories.' : 'No categories.'));
     } catch (e) {
       if (this.ticket.cats !== ticket) return;
+      this.failed = true;
       this.note(this.catsNote, e.message, true);
     }
   }
@@ -294,6 +297,7 @@ export class CatalogDialog {
       if (focusList) (this.list.querySelector('button.share') ?? this.next).focus();
     } catch (e) {
       if (this.ticket.products !== ticket) return;
+      this.failed = true;
       this.list.replaceChildren();
       this.note(this.productsNote, e.message, true);
       this.prev.disabled = this.offset === 0;
