@@ -28,7 +28,7 @@ step "native tests (protocol, server, phone, SDK logic, end-to-end in Chromium)"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 cargo test --workspace -- --test-threads="${OWIDGET_TEST_THREADS:-2}"
 
-step "wasm-bindgen tests in headless Chromium against a real server"
+step "wasm-bindgen tests in headless Chromium (SDK against a real server, chat module DOM)"
 tmp=$(mktemp -d)
 cleanup() { [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -48,6 +48,6 @@ echo "test server at $url" >&2
 OWIDGET_TEST_SERVER="$url" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60} \
-  cargo test --target wasm32-unknown-unknown -p owidget
+  cargo test --target wasm32-unknown-unknown -p owidget -p owidget-chat
 
 step "all tests passed in $(( $(date +%s) - started ))s"

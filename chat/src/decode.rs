@@ -10,6 +10,8 @@ use owidget_protocol::{
 };
 use owidget_web::Json;
 
+use crate::card;
+
 fn string<J: Json>(v: &J, key: &str) -> Option<String> {
     v.get(key)?.string()
 }
@@ -60,8 +62,7 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
-        // Product cards are decoded by the card module (App Plugins, desk/widget half).
-        card: None,
+        card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
     })
 }
 
@@ -244,6 +245,25 @@ mod tests {
                     card: None,
                 },
             },
+            ServerMessage::Message {
+                message: WireMessage {
+                    seq: 9,
+                    author: Author::Operator,
+                    name: Some("Op".into()),
+                    text: "Trail shoe X".into(),
+                    at: 3,
+                    client_id: None,
+                    card: Some(Box::new(owidget_protocol::plugins::Card {
+                        kind: owidget_protocol::plugins::CardKind::Product,
+                        title: "Trail shoe X".into(),
+                        image_url: Some("https://shop.example/x.png".into()),
+                        url: Some("https://shop.example/x".into()),
+                        available: Some(true),
+                        price: Some("99.90 €".into()),
+                        offer_price: Some("79.90 €".into()),
+                    })),
+                },
+            },
             ServerMessage::Ack {
                 client_id: "c1".into(),
                 seq: 8,
@@ -295,6 +315,17 @@ mod tests {
         ] {
             assert_eq!(server_message(&v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn a_card_of_an_unknown_kind_leaves_the_text() {
+        let v = json!({"type": "message", "message": {
+            "seq": 4, "author": "operator", "text": "Look", "at": 5,
+            "card": {"kind": "content", "text": "Look"}}});
+        let Some(ServerMessage::Message { message }) = server_message(&v) else {
+            panic!("a message");
+        };
+        assert_eq!((message.text.as_str(), message.card), ("Look", None));
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub(crate) struct StartChat<'a, I> {
     pub scope: Option<&'a str>,
     pub custom_data: I,
     pub text: Option<&'a str>,
+    /// The server-issued visitor id kept by the widget (see `visitor`).
+    pub visitor_id: Option<&'a str>,
 }
 
 /// The JSON text of a `startChat`.
@@ -25,7 +27,8 @@ where
         .str("pageUrl", m.page_url)
         .opt("scope", m.scope)
         .map("customData", m.custom_data.clone())
-        .opt("text", m.text);
+        .opt("text", m.text)
+        .opt("visitorId", m.visitor_id);
     o.end()
 }
 
@@ -38,7 +41,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             scope,
             custom_data,
             text,
-            ..
+            visitor_id,
         } => {
             return start_chat(&StartChat {
                 language,
@@ -46,6 +49,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
                 scope: scope.as_deref(),
                 custom_data: custom_data.iter(),
                 text: text.as_deref(),
+                visitor_id: visitor_id.as_deref(),
             })
         }
         ClientMessage::Resume {
@@ -125,6 +129,33 @@ mod tests {
     }
 
     #[test]
+    fn start_chat_carries_the_visitor_id() {
+        let id = "0f".repeat(32);
+        let data: Vec<(String, String)> = Vec::new();
+        let text = start_chat(&StartChat {
+            language: "en",
+            page_url: "p",
+            scope: None,
+            custom_data: data.iter().map(|(k, v)| (k, v)),
+            text: None,
+            visitor_id: Some(&id),
+        });
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["type"], "startChat");
+        assert_eq!(v["visitorId"], serde_json::Value::String(id));
+        // Without one the key is absent (a first chat: the server issues it).
+        let text = start_chat(&StartChat {
+            language: "en",
+            page_url: "p",
+            scope: None,
+            custom_data: data.iter().map(|(k, v)| (k, v)),
+            text: None,
+            visitor_id: None,
+        });
+        assert!(!text.contains("visitorId"), "{text}");
+    }
+
+    #[test]
     fn every_client_message_matches_serde() {
         let mut data = BTreeMap::new();
         data.insert(
@@ -139,7 +170,7 @@ mod tests {
                 scope: Some("shop".into()),
                 custom_data: data,
                 text: Some("Hello 👋".into()),
-                visitor_id: None,
+                visitor_id: Some("0f".repeat(32)),
             },
             ClientMessage::StartChat {
                 language: "en".into(),

@@ -49,6 +49,9 @@ impl Window {
 
     /// A server message for the chat.
     pub(crate) fn on_message(&self, st: &mut State, message: ServerMessage) {
+        if let ServerMessage::SessionCreated { visitor_id, .. } = &message {
+            crate::visitor::save(&st.company, visitor_id);
+        }
         match st.chat.apply(message) {
             Change::Created => {
                 self.emit(Effect::Event("chatSessionCreated"));
@@ -196,12 +199,15 @@ impl Window {
     /// false when the socket is down (nothing changed).
     pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) -> bool {
         let url = page_url();
+        // Read at each start: another tab may have got one meanwhile.
+        let visitor_id = crate::visitor::load(&st.company);
         let m = start_chat(&StartChat {
             language: &st.language,
             page_url: &url,
             scope: st.scope.as_deref(),
             custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
             text: text.as_deref(),
+            visitor_id: visitor_id.as_deref(),
         });
         if self.send_text(&m) {
             st.chat.start(text);

@@ -18,11 +18,14 @@
 //!   panels a status offers); `style`: their CSS.
 //! - `callback`: the callback form's submit (normalization through the
 //!   core, then `callbackRequest`).
+//! - `card`: a product the operator shared (decode and DOM).
+//! - `visitor`: the server-issued visitor id kept in `localStorage`.
 //! - `decode` / `encode`: the protocol's JSON without serde in the wasm.
 #![deny(missing_docs)]
 
 mod api;
 mod callback;
+mod card;
 mod decode;
 mod encode;
 mod flow;
@@ -33,6 +36,7 @@ mod linkify;
 mod state;
 mod style;
 mod view;
+mod visitor;
 mod window;
 
 pub use api::{create, ChatWindow};

@@ -45,8 +45,21 @@ pub(crate) fn pieces(text: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// Whether `s` is one whole `http://` or `https://` URL (ASCII
+/// case-insensitive scheme, a host part, no whitespace or control
+/// characters): what a card may use as its image or link.
+pub(crate) fn is_http_url(s: &str) -> bool {
+    find_url(s) == Some(0)
+        && s.len() > scheme_len(s)
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn scheme_len(url: &str) -> usize {
-    if url.starts_with("https://") {
+    if url
+        .as_bytes()
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"https://"))
+    {
         8
     } else {
         7
@@ -103,6 +116,30 @@ mod tests {
             pieces("(https://a.cz/\"onmouseover=x)"),
             [Text("("), Link("https://a.cz/\"onmouseover=x"), Text(")")]
         );
+    }
+
+    #[test]
+    fn whole_http_urls() {
+        for ok in [
+            "https://a.cz/x.png",
+            "HTTP://a.cz",
+            "http://127.0.0.1:8080/p?q=1",
+        ] {
+            assert!(is_http_url(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "https://",
+            "javascript:alert(1)",
+            " https://a.cz",
+            "https://a.cz/a b",
+            "ftp://a.cz",
+            "//a.cz/x",
+            "https://a.cz/\u{0}",
+            "data:image/png;base64,x",
+        ] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
     }
 
     #[test]

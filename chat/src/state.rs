@@ -14,6 +14,8 @@ fn next_key() -> u32 {
     NEXT_KEY.fetch_add(1, Ordering::Relaxed)
 }
 
+use crate::card::Card;
+
 /// Where the conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Phase {
@@ -51,6 +53,8 @@ pub(crate) struct Item {
     pub at: Option<i64>,
     /// The widget's idempotency key of a visitor message.
     pub client_id: Option<String>,
+    /// A product the operator shared (shown instead of `text`).
+    pub card: Option<Card>,
 }
 
 /// State of a visitor message, shown next to it.
@@ -146,6 +150,7 @@ impl Chat {
             text,
             at: None,
             client_id,
+            card: None,
         });
     }
 
@@ -248,9 +253,13 @@ impl Chat {
                         seq: Some(message.seq),
                         author: message.author,
                         name: message.name,
-                        text: message.text,
                         at: Some(message.at),
+                        card: message
+                            .card
+                            .as_deref()
+                            .and_then(|c| crate::card::view(c, &message.text)),
                         client_id: message.client_id,
+                        text: message.text,
                     }),
                 }
                 self.settle();

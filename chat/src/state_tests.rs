@@ -342,3 +342,28 @@ fn placeholders() {
     assert_eq!(fill("no placeholder", "n", "3"), "no placeholder");
     assert_eq!(fill("{n}{n} {x} {", "n", "1"), "11 {x} {");
 }
+
+#[test]
+fn a_shared_product_keeps_its_card() {
+    use owidget_protocol::plugins::{Card, CardKind};
+    let mut chat = Chat::default();
+    let ServerMessage::Message { mut message } = msg(3, Author::Operator, "Shoe", None) else {
+        unreachable!()
+    };
+    message.card = Some(Box::new(Card {
+        kind: CardKind::Product,
+        title: "Shoe".into(),
+        image_url: Some("javascript:alert(1)".into()),
+        url: Some("https://shop.example/shoe".into()),
+        available: None,
+        price: Some("10 €".into()),
+        offer_price: None,
+    }));
+    chat.apply(ServerMessage::Message { message });
+    chat.apply(msg(4, Author::Operator, "plain", None));
+    let card = chat.items[0].card.as_ref().expect("the card");
+    assert_eq!(card.title, "Shoe");
+    assert_eq!(card.image_url, None, "only http(s) images");
+    assert_eq!(card.url.as_deref(), Some("https://shop.example/shoe"));
+    assert_eq!(chat.items[1].card, None);
+}

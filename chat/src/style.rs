@@ -55,4 +55,10 @@ pub(crate) const CSS: &str = "\
 .tab{flex:1;padding:8px;border:0;border-bottom:3px solid transparent;background:none;font:inherit;color:inherit;cursor:pointer}\
 .tab.on{border-bottom-color:var(--ow-bg);font-weight:600}\
 .fld[aria-invalid=true]{border-color:#cf222e}\
+.card{display:flex;flex-direction:column;gap:4px;margin-top:4px;min-width:0}\
+.ci{display:block;width:100%;max-height:140px;object-fit:contain;border-radius:6px;background:#fff}\
+.ct{margin:0;font-weight:600}.ca,.cp{margin:0;font-size:13px}.ca.on{color:#1a7f37}.ca.off{color:#cf222e}\
+.cp b{font-size:15px}.cp s{color:#57606a}\
+.cg{align-self:flex-start;padding:6px 12px;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font-weight:600;text-decoration:none}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
 ";

@@ -298,7 +298,7 @@ impl View {
             .zip(&plan)
             .map(|(item, keep)| match keep.and_then(|i| old[i].take()) {
                 Some(row) => row,
-                None => self.row(chat, item),
+                None => self.row(chat, item, texts),
             })
             .collect();
         for row in old.into_iter().flatten() {
@@ -334,7 +334,7 @@ impl View {
     }
 
     /// A new row for `item`, appended to the list.
-    fn row(&self, chat: &Chat, item: &crate::state::Item) -> Row {
+    fn row(&self, chat: &Chat, item: &crate::state::Item, texts: &Texts) -> Row {
         let class = match item.author {
             Author::Visitor => "m v",
             Author::Operator => "m o",
@@ -350,6 +350,16 @@ impl View {
             text(&child(&meta, "span", "who"), who);
         }
         let time = child(&meta, "time", "");
+        if let Some(card) = &item.card {
+            crate::card::render(&li, card, texts);
+            let mark = child(&li, "div", "mark");
+            return Row {
+                key: item.key,
+                li,
+                time,
+                mark,
+            };
+        }
         let body = child(&li, "div", "txt");
         for piece in pieces(&item.text) {
             match piece {

@@ -40,6 +40,8 @@ pub(crate) struct State {
     pub(crate) language: String,
     /// Longest message the server stores, in characters.
     pub(crate) max_chars: u32,
+    /// Company GUID (the visitor id is kept per company).
+    pub(crate) company: String,
     pub(crate) scope: Option<String>,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) open: bool,
@@ -106,6 +108,11 @@ impl Window {
             features: decode::features(config),
             language,
             max_chars: decode::message_max_chars(config),
+            // The configuration names the company (canonical GUID).
+            company: config
+                .get("company")
+                .and_then(|c| c.string())
+                .unwrap_or_default(),
             scope: init.get("scope").and_then(|s| s.string()),
             status: init
                 .get("status")

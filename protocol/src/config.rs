@@ -237,4 +237,13 @@ texts! {
     send_failed = "The message could not be sent.";
     /// A message over the length limit (`{max}` characters).
     too_long = "The message is too long: at most {max} characters.";
+    /// Link of a product card (a product the operator shared).
+    view_product = "View product";
+    /// Availability of a product card: in stock.
+    in_stock = "In stock";
+    /// Availability of a product card: out of stock.
+    out_of_stock = "Out of stock";
+    /// Said by screen readers before the struck-through catalog price of a
+    /// product card on offer.
+    original_price = "Original price";
 }

@@ -68,6 +68,10 @@ fn czech() -> toml::Table {
             "Žádný operátor teď není k dispozici. Vydržte prosím, místo ve frontě vám zůstává.",
         ),
         ("too_long", "Zpráva je příliš dlouhá: nejvýše {max} znaků."),
+        ("view_product", "Zobrazit produkt"),
+        ("in_stock", "Skladem"),
+        ("out_of_stock", "Není skladem"),
+        ("original_price", "Původní cena"),
     ];
     pairs
         .into_iter()

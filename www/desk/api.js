@@ -9,12 +9,16 @@ export const ROOT = new URL('../', import.meta.url);
 
 const API = new URL('api/operator', ROOT).href;
 
-/** A failed call: `status` is the HTTP status (0 when the server was unreachable). */
+/**
+ * A failed call: `status` is the HTTP status (0 when the server was
+ * unreachable); `field` the id of the form field a 400 points at, if any.
+ */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, field = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.field = field;
   }
 }
 
@@ -73,7 +77,8 @@ async function call(method, path, body) {
       storeToken(null);
       onExpired(message);
     }
-    throw new ApiError(res.status, message);
+    const field = typeof data?.field === 'string' ? data.field : null;
+    throw new ApiError(res.status, message, field);
   }
   return data;
 }
@@ -128,6 +133,37 @@ export const callbacks = ({ status = 'open', limit = 50, offset = 0 } = {}) =>
   call('GET', `/callbacks${query({ status, limit, offset })}`);
 export const offlineDone = (id) => call('POST', `/offline-messages/${encodeURIComponent(id)}/done`);
 export const callbackDone = (id) => call('POST', `/callbacks/${encodeURIComponent(id)}/done`);
+
+// ---- App Plugins (the company's connector, through the server) ----------------
+
+/** `{productList, customerInformation, customerAction, closingForm, health}`. */
+export const plugins = () => call('GET', '/plugins');
+/** A page of categories under `idParent` (root when absent): `{items, limit, offset}`. */
+export const categories = ({ idParent, limit, offset } = {}) =>
+  call('GET', `/plugins/product-list/categories${query({ idParent, limit, offset })}`);
+/** A page of products (of a category and/or matching a search): `{items, limit, offset}`. */
+export const products = ({ idCategory, searchQuery, limit, offset } = {}) =>
+  call('GET', `/plugins/product-list/products${query({ idCategory, searchQuery, limit, offset })}`);
+/** Shares `product` (as listed) in the chat: the stored message, with its `card`. */
+export const shareProduct = (id, product) =>
+  call('POST', `${chatPath(id)}/share-product`, { product });
+/** `{fields, identified}` for the chat's visitor. */
+export const customerInformation = (id, locale) =>
+  call('GET', `${chatPath(id)}/customer-information${query({ locale })}`);
+/** Runs an ACTION field (`action` = its value): `{success, message}`. */
+export const customerAction = (id, action) =>
+  call('POST', `${chatPath(id)}/customer-information/action`, { action });
+/** `{fields, answers}` of the chat's closing form. */
+export const closingForm = (id, locale) =>
+  call('GET', `${chatPath(id)}/closing-form${query({ locale })}`);
+/** Stores the closing form's answers (`{fieldId: string}`): `{answers}`. */
+export const saveClosingForm = (id, answers) =>
+  call('PUT', `${chatPath(id)}/closing-form`, { answers });
+/** The newest connector calls: `{calls: [...]}`. */
+export const connectorLog = ({ limit = 100 } = {}) => call('GET', `/connector-log${query({ limit })}`);
+
+/** The desk's language, sent to connectors as `operatorLocale`. */
+export const LOCALE = document.documentElement.lang || 'en';
 
 /** A random idempotency key for a message (works outside secure contexts too). */
 export function newClientId() {

@@ -5,12 +5,21 @@ import * as api from './api.js';
 import {
   el, link, telLink, appendText, formatTime, formatDateTime, timeEl, visitorName,
 } from './text.js';
+import { cardNode } from './catalog.js';
+import { CustomerPanel } from './customer.js';
+import { ClosingForm } from './closing-form.js';
 
 /** Reserved custom data keys that fill the visitor's identity. */
 const IDENTITY = {
   oo1_guest_ident: 'Name',
   oo1_guest_email: 'E-mail',
   oo1_guest_phone: 'Phone',
+  oo1_guest_external_id: 'Customer id',
+};
+
+/** No App Plugins (before `/plugins` answered, or when it failed). */
+export const NO_PLUGINS = {
+  productList: false, customerInformation: false, customerAction: false, closingForm: false, health: 'none',
 };
 
 /** Typing notifications: at most one "typing" per interval, "stopped" after idle. */
@@ -26,7 +35,9 @@ export function messageItem(m) {
   const who = m.author === 'visitor' ? (m.name || 'Visitor')
     : m.author === 'operator' ? (m.name || 'Operator') : 'System';
   const body = el('div', { className: 'text' });
-  appendText(body, m.text);
+  // A shared product: the card (its title is also the message text).
+  if (m.card && m.card.kind === 'product') body.append(cardNode(m.card));
+  else appendText(body, m.text);
   return el('li', { className: `msg ${m.author}`, 'data-seq': String(m.seq) },
     el('div', { className: 'head' },
       el('span', { className: 'author' }, who),
@@ -51,6 +62,7 @@ export function chatInfo(chat) {
   const phone = data.oo1_guest_phone;
   const info = details([
     ['E-mail', data.oo1_guest_email],
+    ['Customer id', data.oo1_guest_external_id],
     ['Phone', phone ? telLink(phone) : null],
     ['Page', chat.pageUrl ? link(chat.pageUrl) : null],
     ['Language', chat.language],
@@ -72,9 +84,14 @@ export class ChatView {
    * @param {(message: string) => void} o.notice shows an error
    * @param {(id: string) => void} o.onClose the operator closes an ended chat
    * @param {() => void} o.onUnread unread count changed
+   * @param {Promise<object>} [o.plugins] the company's App Plugins (`/plugins`)
+   * @param {import('./catalog.js').CatalogDialog} [o.catalog] the product dialog
    */
-  constructor(chat, { announce, notice, onClose, onUnread }) {
-    Object.assign(this, { announce, notice, onClose, onUnread });
+  constructor(chat, { announce, notice, onClose, onUnread, plugins, catalog }) {
+    Object.assign(this, { announce, notice, onClose, onUnread, catalog });
+    this.plugins = NO_PLUGINS;
+    this.customer = null;
+    this.closing = null;
     this.chat = chat;
     this.id = chat.id;
     this.messages = new Map(); // seq → message
@@ -87,6 +104,7 @@ export class ChatView {
     this.typingIdle = null;
     this.visitorTypingTimer = null;
     this.build();
+    Promise.resolve(plugins ?? NO_PLUGINS).then((p) => this.setPlugins(p ?? NO_PLUGINS));
   }
 
   build() {
@@ -125,21 +143,62 @@ export class ChatView {
     this.endBtn.addEventListener('click', () => this.end());
     this.closeBtn = el('button', { type: 'button', className: 'close', hidden: true }, 'Close');
     this.closeBtn.addEventListener('click', () => this.onClose(this.id));
+    this.productsBtn = el('button', { type: 'button', className: 'products', hidden: true, 'aria-haspopup': 'dialog' },
+      'Products');
+    this.productsBtn.addEventListener('click', () => this.catalog?.open(this, this.productsBtn));
+    this.formBtn = el('button', { type: 'button', className: 'closing-open', hidden: true }, 'Closing form');
+    this.formBtn.addEventListener('click', () => this.showClosingForm(true));
 
     this.heading = el('h2', { id: `chat-h-${n}` }, visitorName(this.chat));
     this.infoBox = el('div', { className: 'info' }, chatInfo(this.chat));
+    this.side = el('aside', { className: 'chat-side', 'aria-label': 'About the visitor' }, this.infoBox);
+    this.formSlot = el('div', { className: 'form-slot' });
     this.root = el('section', {
       className: 'view chat', 'data-id': this.id, 'aria-labelledby': `chat-h-${n}`, hidden: true,
     },
     el('header', { className: 'chat-head' },
       this.heading,
-      el('div', { className: 'actions' }, this.transferBox, this.endBtn, this.closeBtn)),
-    this.infoBox,
-    this.stateEl,
-    this.list,
-    this.typingEl,
-    this.composer);
+      el('div', { className: 'actions' },
+        this.productsBtn, this.transferBox, this.endBtn, this.formBtn, this.closeBtn)),
+    el('div', { className: 'chat-body' },
+      el('div', { className: 'chat-main' },
+        this.stateEl,
+        this.formSlot,
+        this.list,
+        this.typingEl,
+        this.composer),
+      this.side));
     this.renderState();
+  }
+
+  /** The company's App Plugins are known: add their panels. */
+  setPlugins(p) {
+    this.plugins = p;
+    if (p.customerInformation && !this.customer) {
+      this.customer = new CustomerPanel(this.id, { announce: this.announce, actions: p.customerAction });
+      this.side.append(this.customer.root);
+      this.customer.load();
+    }
+    if (this.ended && p.closingForm) this.showClosingForm(false);
+    this.renderState();
+  }
+
+  /**
+   * Shows the connector's closing form (loaded once; `focus` moves there).
+   * Only after the chat has ended, so a failing connector cannot keep it open.
+   */
+  showClosingForm(focus) {
+    if (!this.plugins.closingForm || !this.ended) return;
+    if (!this.closing) {
+      this.closing = new ClosingForm(this.id, { announce: this.announce });
+      this.formSlot.append(this.closing.root);
+      this.closing.load();
+    }
+    if (focus) {
+      const h = this.closing.root.querySelector('h3');
+      h.tabIndex = -1;
+      h.focus();
+    }
   }
 
   /** Title for the tab list. */
@@ -155,6 +214,7 @@ export class ChatView {
     this.infoBox.replaceChildren(chatInfo(chat));
     if (chat.state === 'ended') this.ended = true;
     this.renderState();
+    this.showClosingForm(false);
   }
 
   /**
@@ -230,6 +290,8 @@ export class ChatView {
     this.setTyping(false);
     this.stopTyping();
     this.renderState();
+    if (this.catalog?.chat === this) this.catalog.close();
+    this.showClosingForm(false);
     if (by === 'visitor') this.announce(`${visitorName(this.chat)} ended the chat.`);
   }
 
@@ -240,6 +302,8 @@ export class ChatView {
     this.endBtn.hidden = ended;
     this.transferBox.hidden = ended;
     this.closeBtn.hidden = !ended;
+    this.productsBtn.hidden = ended || !this.plugins.productList;
+    this.formBtn.hidden = !ended || !this.plugins.closingForm;
     this.root.classList.toggle('ended', ended);
     let text;
     if (ended) {
@@ -333,7 +397,8 @@ export class ChatView {
     try {
       await api.end(this.id);
       this.setEnded('operator');
-      this.closeBtn.focus();
+      if (this.closing) this.showClosingForm(true);
+      else this.closeBtn.focus();
     } catch (e) {
       this.notice(`Could not end the chat: ${e.message}`);
     } finally {

@@ -3,7 +3,8 @@
 
 import * as api from './api.js';
 import { el, formatDateTime, visitorName } from './text.js';
-import { messageItem, chatInfo } from './chat.js';
+import { messageItem, chatInfo, NO_PLUGINS } from './chat.js';
+import { ClosingForm, answersNode } from './closing-form.js';
 
 const PAGE = 30;
 
@@ -11,9 +12,14 @@ export class HistoryView {
   /**
    * @param {HTMLElement} root the history view section (see index.html)
    * @param {(message: string) => void} notice
+   * @param {object} [o]
+   * @param {() => Promise<object>} [o.plugins] the company's App Plugins
+   * @param {(text: string) => void} [o.announce]
    */
-  constructor(root, notice) {
+  constructor(root, notice, { plugins = async () => NO_PLUGINS, announce = () => {} } = {}) {
     this.notice = notice;
+    this.plugins = plugins;
+    this.announce = announce;
     this.list = root.querySelector('#history-list');
     this.empty = root.querySelector('#history-empty');
     this.more = root.querySelector('#history-more');
@@ -64,6 +70,40 @@ export class HistoryView {
     }
   }
 
+  /**
+   * The closing form's answers of an ended chat (labels from the connector's
+   * form when it answers, else the field ids), with a button to fill the
+   * form in or change the answers when the company has one.
+   */
+  closingSection(id, answers) {
+    const box = el('section', { className: 'closing-answers', 'aria-label': 'Closing form answers' },
+      el('h4', {}, 'Closing form'));
+    const list = el('div', {});
+    const show = (a, fields = []) => {
+      const has = a && Object.keys(a).length > 0;
+      list.replaceChildren(has ? answersNode(fields, a) : el('p', { className: 'meta' }, 'No answers saved.'));
+    };
+    show(answers);
+    box.append(list);
+    this.plugins().then((p) => {
+      if (!p.closingForm || !box.isConnected) return;
+      // Labels for the stored ids (quietly ids only when the connector fails).
+      if (answers) api.closingForm(id, api.LOCALE).then((f) => show(answers, f.fields)).catch(() => {});
+      const edit = el('button', { type: 'button', className: 'closing-open' },
+        answers ? 'Change the answers' : 'Fill in the closing form');
+      edit.addEventListener('click', () => {
+        const form = new ClosingForm(id, {
+          announce: this.announce,
+          onSaved: (saved, fields) => { show(saved, fields); },
+        });
+        edit.replaceWith(form.root);
+        form.load();
+      });
+      box.append(edit);
+    });
+    return box;
+  }
+
   item(chat) {
     const ended = chat.endedAt ?? chat.createdAt;
     const button = el('button', { type: 'button', className: 'history-open', 'data-id': chat.id },
@@ -79,12 +119,15 @@ export class HistoryView {
     button.setAttribute('aria-current', 'true');
     this.transcript.replaceChildren(el('p', {}, 'Loading…'));
     try {
-      const { chat, messages } = await api.chat(id);
+      const detail = await api.chat(id);
+      const { chat, messages } = detail;
       const heading = el('h3', { tabIndex: -1 }, `Conversation with ${visitorName(chat)}`);
+      const answers = detail.closingForm ?? chat.closingForm ?? null;
       this.transcript.replaceChildren(
         heading,
         chatInfo(chat),
         el('p', { className: 'chat-state' }, endedBy(chat.endedBy)),
+        this.closingSection(id, answers),
         el('ol', { className: 'messages transcript', 'aria-label': 'Transcript' }, messages.map(messageItem)),
       );
       heading.focus();

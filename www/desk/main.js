@@ -4,9 +4,11 @@
 import * as api from './api.js';
 import { Live } from './live.js';
 import { QueueView } from './queue.js';
-import { ChatView } from './chat.js';
+import { ChatView, NO_PLUGINS } from './chat.js';
 import { HistoryView } from './history.js';
 import { OfflineView, CallbackView } from './contacts.js';
+import { CatalogDialog } from './catalog.js';
+import { ConnectorLogView } from './connector-log.js';
 import { el } from './text.js';
 
 const $ = (id) => document.getElementById(id);
@@ -127,7 +129,33 @@ const queue = new QueueView({
   onAccept: accept,
   announce,
 });
-const historyView = new HistoryView($('view-history'), notice);
+// ---- App Plugins ------------------------------------------------------------------
+
+let pluginsAnswer = null;
+/**
+ * The company's App Plugins (`GET /plugins`), asked once (again with
+ * `fresh`). Rejects when the server cannot say; `pluginsOrNone` then means
+ * "no plugin panels", never a broken chat.
+ */
+function plugins(fresh = false) {
+  if (!pluginsAnswer || fresh) {
+    pluginsAnswer = api.plugins();
+    pluginsAnswer.then(renderHealth, () => { pluginsAnswer = null; });
+  }
+  return pluginsAnswer;
+}
+const pluginsOrNone = () => plugins().catch(() => NO_PLUGINS);
+
+function renderHealth(p) {
+  const badge = $('connector-badge');
+  badge.textContent = p.health === 'down' ? 'down' : '';
+  badge.classList.toggle('error', p.health === 'down');
+}
+
+const catalog = new CatalogDialog({ announce });
+const connectorView = new ConnectorLogView($('view-connector'), { plugins });
+
+const historyView = new HistoryView($('view-history'), notice, { plugins: pluginsOrNone, announce });
 const offline = new OfflineView($('view-offline'), { notice, announce, badge: $('offline-badge') });
 const callbacks = new CallbackView($('view-callbacks'), { notice, announce, badge: $('callback-badge') });
 
@@ -136,6 +164,7 @@ function enterDesk(op) {
   $('desk').hidden = false;
   renderOperator(op);
   select('home');
+  plugins().catch(() => {});
   live = new Live({ token: api.currentToken, onEvent, onState });
   live.start();
   offline.load();
@@ -271,6 +300,8 @@ function openChat(chat, reload = false) {
       notice,
       onClose: (id) => { dropChat(id); },
       onUnread: () => updateTab(chat.id),
+      plugins: pluginsOrNone(),
+      catalog,
     });
     chats.set(chat.id, view);
     $('main').append(view.root);
@@ -355,6 +386,7 @@ function select(key, focus = false) {
   }
   if (key === 'history') historyView.shown();
   if (key === 'offline') offline.shown();
+  if (key === 'connector') connectorView.shown();
   const chat = key.startsWith('chat:') ? chats.get(key.slice(5)) : null;
   if (!focus) return;
   if (chat) {

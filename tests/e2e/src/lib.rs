@@ -11,11 +11,13 @@
 //! - [`demo`]: what the demo page shows (status code, app events).
 //! - [`desk`]: steps in the operator desk page.
 //! - [`site`]: a customer's site on another origin (static files, headers).
+//! - [`connector`]: a hostile App Plugins connector on port 0.
 //! - [`TestServer`]: the server with the built-in demo company.
 //! - [`Operator`]: a logged-in operator (HTTP API).
 #![deny(missing_docs)]
 
 pub mod browser;
+pub mod connector;
 pub mod demo;
 pub mod desk;
 pub mod proxy;
@@ -41,15 +43,50 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts the demo server on port 0, serving the files built into it
-    /// (the build of `owidget-server` fails with a hint when `pkg/` is
-    /// missing: `bash scripts/build-wasm.sh`).
+    /// Starts the demo server on port 0 (the demo company without its
+    /// connector), serving the files built into it (the build of
+    /// `owidget-server` fails with a hint when `pkg/` is missing:
+    /// `bash scripts/build-wasm.sh`).
     pub async fn start() -> TestServer {
         TestServer::start_with(owidget_server::demo::config()).await
     }
 
-    /// [`TestServer::start`] with another configuration (the demo's with
-    /// other limits, say).
+    /// The demo server as `owidget-server` runs it without `--config`: the
+    /// demo company with the built-in demo connector, a separate HTTP
+    /// service on its own port 0 that the server calls over HTTP.
+    pub async fn start_demo_connector() -> TestServer {
+        let (config, _running) =
+            owidget_server::demo::start_connector(owidget_server::demo::config())
+                .await
+                .expect("the demo connector starts");
+        TestServer::start_with(config).await
+    }
+
+    /// The demo company with `connector` as its App Plugins connector
+    /// (all three plugins and the health check), declared as a company
+    /// would in `[companies.connector]`.
+    pub async fn start_with_connector(connector: &connector::TestConnector) -> TestServer {
+        let base = &connector.base;
+        let raw = owidget_server::plugins::config::RawConnector {
+            id_connector_version: "0b6f5c1e-9a2d-4e3f-8c7b-6d5e4f3a2b1c".into(),
+            id_website: "ha-123".into(),
+            secret: "e2e-connector-secret-0123456789".into(),
+            categories_url: Some(format!("{base}/categories")),
+            products_url: Some(format!("{base}/products")),
+            customer_information_url: Some(format!("{base}/customer")),
+            customer_action_url: Some(format!("{base}/customer/action")),
+            closing_form_url: Some(format!("{base}/form")),
+            health_check_url: Some(format!("{base}/health")),
+            ..Default::default()
+        };
+        let mut config = owidget_server::demo::config();
+        let checked = owidget_server::plugins::config::check("e2e connector", raw)
+            .expect("the test connector configuration is valid");
+        config.companies[0].connector = Some(checked);
+        TestServer::start_with(config).await
+    }
+
+    /// Starts a server with `config` on port 0 over a fresh data directory.
     pub async fn start_with(config: owidget_server::Config) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
         // The files built into the server, as the binary serves them.

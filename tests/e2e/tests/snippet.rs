@@ -66,3 +66,42 @@ fn demo_page_has_the_documented_snippet_with_only_src_changed() {
         }
     }
 }
+
+/// The demo page identifies its visitor for the App Plugins (issue 7) in a
+/// step of its own, outside the documented snippet: the snippet's lines
+/// stay verbatim and the identification is the page's `$owidgetOnLoad`
+/// body calling a helper defined elsewhere on the page.
+#[test]
+fn demo_page_identifies_its_visitor_outside_the_snippet() {
+    let page =
+        std::fs::read_to_string(workspace_root().join("www/demo/index.html")).expect("demo page");
+    let snippet_at = page
+        .find("<script type=\"text/javascript\">")
+        .expect("the snippet's script");
+    let helper_at = page
+        .find("function demoIdentify(owidget)")
+        .expect("the identification helper");
+    assert!(
+        helper_at < snippet_at,
+        "the helper is not inside the snippet"
+    );
+    let helper = &page[helper_at..];
+    let helper = &helper[..helper.find("\n  }\n").expect("end of the helper")];
+    assert!(
+        helper.contains("owidget.addCustomData('oo1_guest_email', value)"),
+        "{helper}"
+    );
+    assert!(page.contains("var DEMO_VISITOR_EMAIL = 'visitor@example.com';"));
+    assert!(page.contains("id=\"identity-email\" type=\"email\" value=\"visitor@example.com\""));
+    let snippet = &page[snippet_at..];
+    let body_at = snippet
+        .find("owidget.init(DEMO_COMPANY);")
+        .expect("init in the body");
+    assert!(
+        snippet[body_at..]
+            .trim_start_matches("owidget.init(DEMO_COMPANY);")
+            .trim_start()
+            .starts_with("demoIdentify(owidget);"),
+        "identified right after init, before any chat can start"
+    );
+}
