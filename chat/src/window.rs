@@ -339,6 +339,7 @@ impl Window {
         }
         let extra = Extra {
             stranded,
+            transcript: st.features.transcript,
             disconnected: !st.connected,
             notice: st.notice.as_deref(),
             forms: FormsState {

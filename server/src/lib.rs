@@ -23,6 +23,7 @@
 //! - [`desk`]: the `/ws/desk` live event socket of the operator desk.
 //! - [`assets`]: static files (loader, wasm package, demo page, desk).
 //! - [`ids`]: random ids, token hashing, the clock.
+//! - [`mail`]: the transcript outbox, sent through the `[smtp]` relay.
 #![deny(missing_docs)]
 
 pub mod assets;
@@ -33,6 +34,7 @@ pub mod desk;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod mail;
 pub mod operators;
 pub mod status;
 pub mod storage;
@@ -71,6 +73,8 @@ pub struct AppState {
     /// Flips to `true` when the server shuts down, so that WebSocket loops
     /// (which graceful HTTP shutdown does not wait for) close cleanly.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Wakes the transcript mailer (`mail`) when a request is stored.
+    pub mail: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -92,6 +96,7 @@ impl AppState {
             config,
             dirs,
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+            mail: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -141,6 +146,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let closing = state.closing.clone();
+    if let Some(smtp) = state.config.smtp.clone() {
+        tokio::spawn(mail::run(
+            state.clone(),
+            smtp,
+            state.mail.clone(),
+            closing.subscribe(),
+        ));
+    }
     let router = app(state);
     let shutdown = async move {
         shutdown.await;
