@@ -176,13 +176,12 @@ async fn visitor_and_operator_hold_a_conversation() {
     .await;
     assert!(!find(&root, "[part=ended]").hidden(), "ended view");
     assert!(find(&root, "[part=composer]").hidden());
-    let email: web_sys::HtmlInputElement = find(&root, "[part=ended] input").dyn_into().unwrap();
-    email.set_value("jana@example.com");
-    find(&root, "[part=ended] form button").click();
-    wait_for("the transcript confirmation", || {
-        text_of(&root, ".info") == "The transcript will be sent to your e-mail."
-    })
-    .await;
+    // The test server has no [smtp]: no transcript is promised (issue 14
+    // item 9; server/tests/mail.rs mails one).
+    assert!(
+        find(&root, "[part=ended] form").hidden(),
+        "no transcript field without SMTP"
+    );
     find(&root, "[part=close]").click();
     assert_eq!(
         *events.borrow(),

@@ -161,6 +161,7 @@ pub(crate) fn features<J: Json>(config: &J) -> Features {
             "keepWaitingWhenOffline",
             defaults.keep_waiting_when_offline,
         ),
+        transcript: flag("transcript", defaults.transcript),
     }
 }
 

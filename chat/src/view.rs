@@ -67,6 +67,8 @@ pub(crate) struct Extra<'a> {
     pub notice: Option<&'a str>,
     /// Panels offered, the one shown, forms sent.
     pub forms: FormsState<'a>,
+    /// The server e-mails transcripts: the ended view offers one.
+    pub transcript: bool,
 }
 
 struct Row {
@@ -88,6 +90,7 @@ pub(crate) struct View {
     end: Element,
     ended: Element,
     ended_text: Element,
+    t_form: Element,
     t_label: Element,
     t_email: HtmlInputElement,
     t_submit: Element,
@@ -209,6 +212,7 @@ impl View {
             end,
             ended,
             ended_text,
+            t_form: tform,
             t_label,
             t_email,
             t_submit,
@@ -275,6 +279,7 @@ impl View {
 
         show(&self.ended, in_chat && chat.phase == Phase::Ended);
         text(&self.ended_text, &texts.chat_ended);
+        show(&self.t_form, extra.transcript);
         text(&self.t_label, &texts.transcript_email);
         text(&self.t_submit, &texts.submit);
         text(&self.new_chat, &texts.new_chat);

@@ -284,7 +284,7 @@ impl Window {
     /// one runs or has just ended, else what the status offers (the
     /// visitor's tab choice when it is offered).
     pub(crate) fn panel(&self, st: &State) -> Panel {
-        if self.stranded(st) == Some(false) && st.features.offline_message {
+        if self.stranded(st) == Some(false) {
             // Waiting for nobody: the offline message first, the chat a
             // tab away.
             return match st.choice {
@@ -304,11 +304,12 @@ impl Window {
     }
 
     /// The visitor waits in the queue while nobody is online: `Some(keep)`,
-    /// `keep` when the preset keeps them waiting (else they are offered
-    /// the offline message); `None` otherwise.
+    /// `keep` when they keep waiting (the preset says so, or it offers no
+    /// offline message), else they are offered the offline message;
+    /// `None` otherwise.
     pub(crate) fn stranded(&self, st: &State) -> Option<bool> {
         (st.chat.phase == Phase::Waiting && st.status == Some(ButtonStatus::Offline))
-            .then_some(st.features.keep_waiting_when_offline)
+            .then_some(st.features.keep_waiting_when_offline || !st.features.offline_message)
     }
 
     /// Redraws the window's content; warms the phone module the first
@@ -316,7 +317,7 @@ impl Window {
     pub(crate) fn render(&self, st: &mut State) {
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
         let stranded = self.stranded(st);
-        let offer = stranded == Some(false) && st.features.offline_message;
+        let offer = stranded == Some(false);
         let offered = if idle {
             panels(st.status, &st.features)
         } else if offer {
@@ -346,6 +347,7 @@ impl Window {
         }
         let extra = Extra {
             stranded,
+            transcript: st.features.transcript,
             disconnected: !st.connected,
             notice: st.notice.as_deref(),
             forms: FormsState {

@@ -96,6 +96,10 @@ pub struct Features {
     /// waiting (told so) instead of being offered the offline message.
     #[serde(default)]
     pub keep_waiting_when_offline: bool,
+    /// The server e-mails transcripts (it has `[smtp]`): the ended chat
+    /// offers the transcript field. Set by the server, not per preset.
+    #[serde(default)]
+    pub transcript: bool,
 }
 
 impl Default for Features {
@@ -105,6 +109,7 @@ impl Default for Features {
             callback_when_offline: false,
             offline_message: true,
             keep_waiting_when_offline: false,
+            transcript: false,
         }
     }
 }

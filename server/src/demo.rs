@@ -90,6 +90,7 @@ pub fn config() -> Config {
     texts.insert("en".to_string(), toml::Table::new());
     texts.insert("cs".to_string(), czech());
     let raw = RawConfig {
+        smtp: None,
         companies: vec![RawCompany {
             id: COMPANY.into(),
             name: Some("Demo Company".into()),

@@ -31,6 +31,7 @@
 //! - [`throttle`]: sliding-window throttles per IP, account, preset (429 + Retry-After).
 //! - [`ids`]: random ids, token hashing, the clock.
 //! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
+//! - [`mail`]: the transcript outbox, sent through the `[smtp]` relay.
 #![deny(missing_docs)]
 
 pub mod assets;
@@ -43,6 +44,7 @@ pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod listen;
+pub mod mail;
 pub mod operators;
 pub mod plugins;
 pub mod status;
@@ -89,6 +91,8 @@ pub struct AppState {
     /// Flips to `true` when the server shuts down, so that WebSocket loops
     /// (which graceful HTTP shutdown does not wait for) close cleanly.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Wakes the transcript mailer (`mail`) when a request is stored.
+    pub mail: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -124,6 +128,7 @@ impl AppState {
             dirs,
             demo: false,
             closing,
+            mail: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -182,6 +187,14 @@ pub async fn run(
     let closing = state.closing.clone();
     let network = state.config.network.clone();
     let sweep = tokio::spawn(state.hub.clone().sweep(closing.subscribe()));
+    if let Some(smtp) = state.config.smtp.clone() {
+        tokio::spawn(mail::run(
+            state.clone(),
+            smtp,
+            state.mail.clone(),
+            closing.subscribe(),
+        ));
+    }
     let router = app(state);
     let shutdown = async move {
         shutdown.await;

@@ -112,12 +112,15 @@ async fn full_conversation() {
     assert_eq!(next_of(&mut d, "chatEnded").await["by"], "operator");
     let me = next_of(&mut d, "operator").await;
     assert_eq!(me["operator"]["activeChats"], 0);
+    // Without [smtp] no transcript is promised (tests/mail.rs sends one).
     send(
         &mut w,
         json!({"type": "transcript", "email": "jana@example.cz"}),
     )
     .await;
-    assert_eq!(next_of(&mut w, "stored").await["kind"], "transcript");
+    let e = next_of(&mut w, "error").await;
+    assert_eq!(e["code"], "invalid");
+    assert!(e["message"].as_str().unwrap().contains("[smtp]"), "{e}");
     send(
         &mut w,
         json!({"type": "send", "clientId": "late", "text": "hello?"}),

@@ -17,7 +17,7 @@ use owidget_protocol::{normalize_guid, Colors, Features, Position, WidgetConfig}
 
 pub use guards::{Abuse, Network, Presence};
 pub use origin::OriginRule;
-use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset, RawStorage};
+use raw::{RawCompany, RawConfig, RawLimits, RawOperator, RawPreset, RawSmtp, RawStorage};
 
 use crate::{Error, Result};
 
@@ -36,6 +36,22 @@ pub struct Config {
     pub presence: Presence,
     /// `[abuse]`: login and chat-start throttles, queue cap.
     pub abuse: Abuse,
+    /// Where transcript e-mails go; `None`: the widget offers none.
+    pub smtp: Option<SmtpOptions>,
+}
+
+/// `[smtp]`: a relay that takes mail without TLS or login (a local MTA
+/// such as Postfix on `localhost:25`, which then delivers it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpOptions {
+    /// Relay host.
+    pub host: String,
+    /// Relay port.
+    pub port: u16,
+    /// Sender mailbox (checked).
+    pub from: String,
+    /// Longest time one delivery may take.
+    pub timeout: Duration,
 }
 
 /// `[storage]`: how hard SQLite works to keep a commit.
@@ -179,6 +195,7 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         ));
     }
     let limits = check_limits(raw.limits)?;
+    let smtp = raw.smtp.map(check_smtp).transpose()?;
     let storage = check_storage(raw.storage)?;
     let network = guards::check_network(raw.network)?;
     let presence = guards::check_presence(raw.presence)?;
@@ -191,6 +208,8 @@ pub fn check(raw: RawConfig) -> Result<Config> {
             // Published, so that the composer enforces the same limit.
             p.widget.limits.message_max_chars =
                 u32::try_from(limits.message_max_chars).unwrap_or(u32::MAX);
+            // The transcript field only where a transcript will be sent.
+            p.widget.features.transcript = smtp.is_some();
         }
         if !seen.insert(company.id.clone()) {
             return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
@@ -204,6 +223,28 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         network,
         presence,
         abuse,
+        smtp,
+    })
+}
+
+fn check_smtp(raw: RawSmtp) -> Result<SmtpOptions> {
+    if raw.host.trim().is_empty() {
+        return Err(bad("smtp.host", "must not be empty"));
+    }
+    if raw.from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(bad(
+            "smtp.from",
+            format!(
+                "{:?} is not a mailbox like \"Shop <chat@shop.example>\"",
+                raw.from
+            ),
+        ));
+    }
+    Ok(SmtpOptions {
+        host: raw.host,
+        port: raw.port.unwrap_or(25),
+        from: raw.from,
+        timeout: Duration::from_secs(raw.timeout_secs.unwrap_or(10).max(1)),
     })
 }
 

@@ -28,6 +28,23 @@ pub struct RawConfig {
     /// `[abuse]` table.
     #[serde(default)]
     pub abuse: super::guards::RawAbuse,
+    /// `[smtp]` table: where transcript e-mails go (none: no transcripts).
+    #[serde(default)]
+    pub smtp: Option<RawSmtp>,
+}
+
+/// `[smtp]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSmtp {
+    /// Relay host (`localhost`).
+    pub host: String,
+    /// Port (default 25).
+    pub port: Option<u16>,
+    /// Sender, `"Shop <chat@shop.example>"` or `chat@shop.example`.
+    pub from: String,
+    /// Seconds one delivery may take (default 10).
+    pub timeout_secs: Option<u64>,
 }
 
 /// `[storage]`.

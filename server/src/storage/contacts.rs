@@ -261,3 +261,63 @@ impl Store {
         .await
     }
 }
+
+/// A transcript e-mail still to send.
+#[derive(Debug, Clone)]
+pub struct PendingTranscript {
+    /// Request id.
+    pub id: i64,
+    /// Session.
+    pub session: String,
+    /// Company GUID of the session.
+    pub company: String,
+    /// Recipient.
+    pub email: String,
+}
+
+impl Store {
+    /// Transcript requests neither sent nor failed, oldest first.
+    pub async fn pending_transcripts(&self, limit: u32) -> Result<Vec<PendingTranscript>> {
+        self.call(move |c| {
+            let mut st = c.prepare(
+                "SELECT t.id, t.session, s.company, t.email FROM transcript_requests t \
+                 JOIN sessions s ON s.id = t.session \
+                 WHERE t.sent_at IS NULL AND t.failed_at IS NULL ORDER BY t.id LIMIT ?1",
+            )?;
+            let rows = st
+                .query_map(params![limit], |r| {
+                    Ok(PendingTranscript {
+                        id: r.get(0)?,
+                        session: r.get(1)?,
+                        company: r.get(2)?,
+                        email: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The transcript was sent (`Ok`) or refused for good (`Err(reason)`).
+    pub async fn transcript_done(
+        &self,
+        id: i64,
+        result: std::result::Result<(), String>,
+    ) -> Result<()> {
+        self.call(move |c| {
+            match result {
+                Ok(()) => c.execute(
+                    "UPDATE transcript_requests SET sent_at = ?2 WHERE id = ?1",
+                    params![id, now_ms()],
+                )?,
+                Err(e) => c.execute(
+                    "UPDATE transcript_requests SET failed_at = ?2, error = ?3 WHERE id = ?1",
+                    params![id, now_ms(), e],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+}

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-pub use contacts::{NewCallback, NewOffline};
+pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use messages::{Appended, NewMessage};
 pub use operators::OperatorSession;
 pub use sessions::{NewSession, OpenSession};

@@ -76,7 +76,8 @@ CREATE TABLE transcript_requests (
 
 /// Version 2: read marks, so that "Read" survives a reload of either side
 /// (`visitor_seq`: the visitor has read up to this `seq`; `operator_seq`:
-/// the operator has); offline messages get a done state, as callbacks.
+/// the operator has); offline messages get a done state, as callbacks;
+/// a transcript the relay refused for good is marked failed.
 const V2: &str = r#"
 CREATE TABLE read_marks (
     session      TEXT PRIMARY KEY REFERENCES sessions (id),
@@ -87,6 +88,8 @@ ALTER TABLE offline_messages ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
     CHECK (status IN ('open', 'done'));
 ALTER TABLE offline_messages ADD COLUMN done_at INTEGER;
 ALTER TABLE offline_messages ADD COLUMN done_by TEXT;
+ALTER TABLE transcript_requests ADD COLUMN failed_at INTEGER;
+ALTER TABLE transcript_requests ADD COLUMN error TEXT;
 "#;
 
 /// Operator logins (hashed tokens) and availability survive a restart

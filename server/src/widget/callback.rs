@@ -134,6 +134,13 @@ impl Conn {
         email: String,
     ) -> Result<Vec<ServerMessage>, ServerMessage> {
         self.admit()?;
+        if self.state.config.smtp.is_none() {
+            // No false promise: without [smtp] nothing would be sent.
+            return Err(error(
+                ErrorCode::Invalid,
+                "this server sends no transcripts (no [smtp] configured)",
+            ));
+        }
         let email = email.trim().to_string();
         if !is_email(&email) {
             return Err(error(ErrorCode::Invalid, "invalid e-mail address"));
@@ -149,6 +156,7 @@ impl Conn {
             .insert_transcript(&id, &email)
             .await
             .map_err(super::socket::hub_error)?;
+        self.state.mail.notify_one();
         Ok(vec![ServerMessage::Stored {
             kind: StoredKind::Transcript,
             phone: None,
