@@ -151,10 +151,10 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let sql = if latest {
-                "SELECT * FROM (SELECT seq, author, name, text, at, client_id FROM messages \
+                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
             } else {
-                "SELECT seq, author, name, text, at, client_id FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             };
             let mut st = c.prepare_cached(sql)?;
@@ -224,5 +224,53 @@ mod tests {
         assert!(again.duplicate);
         assert_eq!(again.message.seq, 1);
         assert_eq!(store.messages_after("s", 2).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_page_of_messages_carries_their_cards() {
+        let store = Store::in_memory().unwrap();
+        store
+            .insert_session(NewSession {
+                id: "s".into(),
+                company: "c".into(),
+                preset: "p".into(),
+                scope: None,
+                language: "en".into(),
+                page_url: "u".into(),
+                custom_data: Default::default(),
+                token_hash: "h".into(),
+                created_at: 1,
+                visitor_id: "v".into(),
+            })
+            .await
+            .unwrap();
+        let card = owidget_protocol::plugins::Card {
+            kind: owidget_protocol::plugins::CardKind::Product,
+            title: "Shoe".into(),
+            image_url: Some("https://shop.example/shoe.png".into()),
+            url: Some("https://shop.example/shoe".into()),
+            available: Some(true),
+            price: Some("99 €".into()),
+            offer_price: None,
+        };
+        store
+            .append(
+                NewMessage {
+                    session: "s".into(),
+                    author: Author::Operator,
+                    name: Some("Op".into()),
+                    text: "Shoe".into(),
+                    client_id: None,
+                    card: Some(Box::new(card.clone())),
+                },
+                |_| {},
+            )
+            .await
+            .unwrap();
+        for latest in [false, true] {
+            let page = store.messages_page("s", 0, 10, latest).await.unwrap();
+            assert_eq!(page.len(), 1);
+            assert_eq!(page[0].card.as_deref(), Some(&card), "latest = {latest}");
+        }
     }
 }
