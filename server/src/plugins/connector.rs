@@ -214,16 +214,12 @@ impl Connectors {
             ok: false,
             error: None,
         };
-        let result = self
+        let exchanged = self
             .exchange(connector, &method, url, body, &mut record)
-            .await
-            .and_then(|bytes| {
-                record.latency_ms = started.elapsed().as_millis() as u64;
-                self.check::<T>(&bytes, call.schema)
-            });
-        if record.latency_ms == 0 {
-            record.latency_ms = started.elapsed().as_millis() as u64;
-        }
+            .await;
+        // The connector's time: request sent to last byte read (or failure).
+        record.latency_ms = started.elapsed().as_millis() as u64;
+        let result = exchanged.and_then(|bytes| self.check::<T>(&bytes, call.schema));
         match &result {
             Ok(_) => record.ok = true,
             Err(e) => record.error = Some(e.0.clone()),
@@ -325,5 +321,31 @@ impl Connectors {
                 .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
         }
         T::deserialize(&value).map_err(|e| CallError(format!("answer does not match {name}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_parameters_follow_the_configured_query_in_order() {
+        let p = |k: &'static str, v: Option<&str>| (k, v.map(str::to_string));
+        let url = with_query(
+            "https://c.example/p?key=a%20b",
+            &[
+                p("idParent", None),
+                p("limit", Some("10")),
+                p("searchQuery", Some("a&b c")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            url.query(),
+            Some("key=a%20b&limit=10&searchQuery=a%26b%20c")
+        );
+        let bare = with_query("https://c.example/health", &[]).unwrap();
+        assert_eq!(bare.as_str(), "https://c.example/health");
+        assert_eq!(bare.query(), None);
     }
 }
