@@ -3,8 +3,9 @@
 //! documented order, or a JSON body), signs it (iAdvize's signature and our
 //! v2 signatures), bounds it (timeout over the whole exchange, answer size
 //! cap while streaming), checks the answer (2xx, JSON, the published
-//! schema, then the Rust type) and records the call in the log. Plugin
-//! modules only say what to ask and what the answer means.
+//! schema, then the Rust type) and records the call in the log (written
+//! off the request path, see `logger`). Plugin modules only say what to
+//! ask and what the answer means.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::config::ConnectorConfig;
+use super::logger::CallLogger;
 use super::schemas::{Schema, Validators};
 use super::sign;
 use crate::ids::now_ms;
@@ -73,7 +75,7 @@ pub struct CallError(pub String);
 #[derive(Debug)]
 pub struct Connectors {
     client: reqwest::Client,
-    store: Store,
+    log: CallLogger,
     validators: Validators,
     by_company: Vec<Option<Connector>>,
 }
@@ -138,7 +140,7 @@ impl Connectors {
             .expect("an HTTP client without TLS roots to load builds");
         Connectors {
             client,
-            store,
+            log: CallLogger::start(store),
             validators: Validators::new(),
             by_company: companies
                 .into_iter()
@@ -164,6 +166,11 @@ impl Connectors {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+    }
+
+    /// Waits until every call made so far is in the log (before reading it).
+    pub async fn flush_log(&self) {
+        self.log.flush().await;
     }
 
     /// The validators (the benchmark times them).
@@ -227,9 +234,7 @@ impl Connectors {
         if record.ok && call.quiet_when_ok {
             return result;
         }
-        if let Err(e) = self.store.record_call(&connector.company, record).await {
-            tracing::warn!(error = %e, "connector call not logged");
-        }
+        self.log.record(&connector.company, record);
         result
     }
 
