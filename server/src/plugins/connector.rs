@@ -3,8 +3,9 @@
 //! documented order, or a JSON body), signs it (iAdvize's signature and our
 //! v2 signatures), bounds it (timeout over the whole exchange, answer size
 //! cap while streaming), checks the answer (2xx, JSON, the published
-//! schema, then the Rust type) and records the call in the log. Plugin
-//! modules only say what to ask and what the answer means.
+//! schema, then the Rust type) and records the call in the log (written
+//! off the request path, see `logger`). Plugin modules only say what to
+//! ask and what the answer means.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::config::ConnectorConfig;
+use super::logger::CallLogger;
 use super::schemas::{Schema, Validators};
 use super::sign;
 use crate::ids::now_ms;
@@ -73,7 +75,7 @@ pub struct CallError(pub String);
 #[derive(Debug)]
 pub struct Connectors {
     client: reqwest::Client,
-    store: Store,
+    log: CallLogger,
     validators: Validators,
     by_company: Vec<Option<Connector>>,
 }
@@ -138,7 +140,7 @@ impl Connectors {
             .expect("an HTTP client without TLS roots to load builds");
         Connectors {
             client,
-            store,
+            log: CallLogger::start(store),
             validators: Validators::new(),
             by_company: companies
                 .into_iter()
@@ -164,6 +166,11 @@ impl Connectors {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+    }
+
+    /// Waits until every call made so far is in the log (before reading it).
+    pub async fn flush_log(&self) {
+        self.log.flush().await;
     }
 
     /// The validators (the benchmark times them).
@@ -214,16 +221,12 @@ impl Connectors {
             ok: false,
             error: None,
         };
-        let result = self
+        let exchanged = self
             .exchange(connector, &method, url, body, &mut record)
-            .await
-            .and_then(|bytes| {
-                record.latency_ms = started.elapsed().as_millis() as u64;
-                self.check::<T>(&bytes, call.schema)
-            });
-        if record.latency_ms == 0 {
-            record.latency_ms = started.elapsed().as_millis() as u64;
-        }
+            .await;
+        // The connector's time: request sent to last byte read (or failure).
+        record.latency_ms = started.elapsed().as_millis() as u64;
+        let result = exchanged.and_then(|bytes| self.check::<T>(&bytes, call.schema));
         match &result {
             Ok(_) => record.ok = true,
             Err(e) => record.error = Some(e.0.clone()),
@@ -231,9 +234,7 @@ impl Connectors {
         if record.ok && call.quiet_when_ok {
             return result;
         }
-        if let Err(e) = self.store.record_call(&connector.company, record).await {
-            tracing::warn!(error = %e, "connector call not logged");
-        }
+        self.log.record(&connector.company, record);
         result
     }
 
@@ -325,5 +326,31 @@ impl Connectors {
                 .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
         }
         T::deserialize(&value).map_err(|e| CallError(format!("answer does not match {name}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_parameters_follow_the_configured_query_in_order() {
+        let p = |k: &'static str, v: Option<&str>| (k, v.map(str::to_string));
+        let url = with_query(
+            "https://c.example/p?key=a%20b",
+            &[
+                p("idParent", None),
+                p("limit", Some("10")),
+                p("searchQuery", Some("a&b c")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            url.query(),
+            Some("key=a%20b&limit=10&searchQuery=a%26b%20c")
+        );
+        let bare = with_query("https://c.example/health", &[]).unwrap();
+        assert_eq!(bare.as_str(), "https://c.example/health");
+        assert_eq!(bare.query(), None);
     }
 }

@@ -24,6 +24,8 @@ pub(super) async fn connector_log(
         return Err(Error::BadRequest("limit must be 1 to 1000".into()));
     }
     let company = &state.config.companies[who.op.company].id;
+    // Calls still queued for the log are written first.
+    state.plugins.flush_log().await;
     let calls = state.hub.store().connector_log(company, limit).await?;
     Ok(Json(ConnectorLog { calls }))
 }

@@ -11,7 +11,8 @@
 //!   `/schemas/…`.
 //! - [`store`]: call log, closing form answers, visitor ids, cards.
 //! - `catalog`, `customer`, `closing`: the three plugins' operator endpoints.
-//! - `health`: health-check polling; `log`: `GET /api/operator/connector-log`.
+//! - `health`: health-check polling; `log`: `GET /api/operator/connector-log`;
+//!   `logger`: the batched call log writer.
 
 pub mod config;
 pub mod connector;
@@ -24,6 +25,7 @@ mod closing;
 mod customer;
 mod health;
 mod log;
+mod logger;
 
 use axum::extract::State;
 use axum::routing::get;

@@ -74,33 +74,45 @@ fn parse_plugin(s: &str) -> PluginKind {
 }
 
 impl Store {
-    /// Appends a call to the company's log (keeping the last [`LOG_KEEP`]).
-    /// The URL is kept as called: it holds no secret (signatures travel in
-    /// headers), but it may hold the visitor's e-mail, like the chat does.
-    pub async fn record_call(&self, company: &str, c: ConnectorCall) -> Result<()> {
-        let company = company.to_string();
+    /// Appends calls to their companies' logs in one transaction, keeping
+    /// each company's newest [`LOG_KEEP`]. URLs are kept as called: they
+    /// hold no secret (signatures travel in headers), but may hold the
+    /// visitor's e-mail, like the chat does.
+    pub async fn record_calls(&self, calls: Vec<(String, ConnectorCall)>) -> Result<()> {
         self.call(move |conn| {
-            conn.execute(
-                "INSERT INTO connector_calls (company, at, plugin, method, url, status, latency_ms, ok, error) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    company,
-                    c.at,
-                    plugin_str(c.plugin),
-                    c.method,
-                    c.url,
-                    c.status,
-                    c.latency_ms as i64,
-                    c.ok,
-                    c.error
-                ],
-            )?;
-            // Keep the company's newest LOG_KEEP calls (an index range scan).
-            conn.execute(
-                "DELETE FROM connector_calls WHERE company = ?1 AND id <= \
-                 (SELECT id FROM connector_calls WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                params![company, LOG_KEEP],
-            )?;
+            let tx = conn.transaction()?;
+            let mut companies: Vec<String> = Vec::new();
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO connector_calls (company, at, plugin, method, url, status, latency_ms, ok, error) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for (company, c) in &calls {
+                    insert.execute(params![
+                        company,
+                        c.at,
+                        plugin_str(c.plugin),
+                        c.method,
+                        c.url,
+                        c.status,
+                        c.latency_ms as i64,
+                        c.ok,
+                        c.error
+                    ])?;
+                    if !companies.contains(company) {
+                        companies.push(company.clone());
+                    }
+                }
+            }
+            for company in companies {
+                // An index range scan over the company's newest calls.
+                tx.execute(
+                    "DELETE FROM connector_calls WHERE company = ?1 AND id <= \
+                     (SELECT id FROM connector_calls WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                    params![company, LOG_KEEP],
+                )?;
+            }
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -199,9 +211,16 @@ mod tests {
     #[tokio::test]
     async fn the_log_keeps_the_newest_calls_per_company() {
         let store = Store::in_memory().unwrap();
-        store.record_call("other", call(-1)).await.unwrap();
-        for i in 0..LOG_KEEP + 5 {
-            store.record_call("c", call(i)).await.unwrap();
+        store
+            .record_calls(vec![("other".into(), call(-1))])
+            .await
+            .unwrap();
+        // In several batches, so that pruning runs between them too.
+        let calls: Vec<_> = (0..LOG_KEEP + 5)
+            .map(|i| ("c".to_string(), call(i)))
+            .collect();
+        for chunk in calls.chunks(700) {
+            store.record_calls(chunk.to_vec()).await.unwrap();
         }
         let all = store.connector_log("c", 5000).await.unwrap();
         assert_eq!(all.len() as i64, LOG_KEEP);
