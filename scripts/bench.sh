@@ -43,6 +43,10 @@ cargo build -q --release -p owidget-bench -p owidget-server
 bench_bin="${CARGO_TARGET_DIR:-target}/release/owidget-bench"
 "$bench_bin" latency "${OWIDGET_BENCH_CHATS:-1000}"
 
+echo
+echo "App Plugins on loopback (demo connector over HTTP, server in this process, release build):"
+"$bench_bin" plugins "${OWIDGET_BENCH_PLUGIN_CALLS:-500}"
+
 # Status fan-out against a separate server process (demo mode), so that each
 # process holds one descriptor per socket: 19,000 sockets fit under a
 # 20,000 open-files limit (`ulimit -n`), 20,000 would not.

@@ -8,6 +8,9 @@
 //! - `fanout [sockets]` (default 5,000): that many idle widget sockets watch
 //!   one preset; an operator toggles availability and each toggle is timed
 //!   until every socket has the new status. Budget: p99 < 250 ms at 20,000.
+//! - `plugins [calls]` (default 500): App Plugins with the demo connector
+//!   on loopback: catalog open to products returned, the connector alone,
+//!   and the server's overhead per connector call (see `plugins.rs`).
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
@@ -18,6 +21,7 @@
 
 mod clients;
 mod phone;
+mod plugins;
 
 use std::time::{Duration, Instant};
 
@@ -33,8 +37,9 @@ async fn main() {
         "latency" => latency(n.unwrap_or(1000)).await,
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
+        "plugins" => plugins::run(n.unwrap_or(500)).await,
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | phone [runs]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs]  (got {other})");
             std::process::exit(2);
         }
     }

@@ -228,6 +228,13 @@ async fn every_connector_failure_is_a_clear_502_and_harms_nothing() {
         "the catalog is unavailable: answer over 8192 bytes"
     );
 
+    // Announced by Content-Length this time: refused before reading.
+    c.reply("/products", Reply::Json(json!("a".repeat(20_000))));
+    assert_eq!(
+        catalog_error(&s, &token).await,
+        "the catalog is unavailable: answer over 8192 bytes"
+    );
+
     c.reply("/products", Reply::Hang);
     assert_eq!(
         catalog_error(&s, &token).await,
@@ -453,4 +460,39 @@ async fn schemas_are_published_as_embedded() {
     assert_eq!(r.status(), 404);
     let v: Value = r.json().await.unwrap();
     assert!(v["message"].is_string());
+}
+
+#[tokio::test]
+async fn one_secret_one_v2_signature() {
+    let c = TestConnector::start().await;
+    let mut config = config_with(&c, "");
+    config.companies[0]
+        .connector
+        .as_mut()
+        .unwrap()
+        .secrets
+        .truncate(1);
+    let s = Server::start_with(config, None).await;
+    let token = s.login(DEMO, "demo").await;
+    c.reply("/cat", Reply::Json(json!([])));
+    let (st, _) = s
+        .call(
+            Method::GET,
+            "/api/operator/plugins/product-list/categories",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let seen = c.last("/cat");
+    let ts = seen.header("x-owidget-timestamp");
+    let signed = format!("GET\n/cat\n{}\n{ts}\n", seen.query);
+    assert_eq!(
+        seen.header("x-owidget-signature"),
+        format!("v2={}", hmac_hex(SECRET, signed.as_bytes()))
+    );
+    assert_eq!(
+        seen.header("x-iadvize-signature"),
+        format!("sha256={}", hmac_hex(SECRET, seen.query.as_bytes()))
+    );
 }

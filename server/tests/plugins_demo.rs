@@ -270,9 +270,31 @@ async fn health_is_polled_and_shown() {
     c.reply("/health", Reply::Status(500));
     wait_health(&s, &token, "down").await;
     let log = get(&s, &token, "/api/operator/connector-log").await;
-    assert!(log["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["plugin"] == "health" && c["ok"] == true));
+    let health_log = |log: &Value| -> Vec<Value> {
+        log["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["plugin"] == "health")
+            .cloned()
+            .collect()
+    };
+    let entries = health_log(&log);
+    assert!(entries.iter().any(|c| c["ok"] == true));
+    assert!(entries.iter().any(|c| c["error"] == "HTTP 500"));
+    // Back up: that poll is logged; the healthy polls after it are not.
+    c.reply("/health", Reply::Json(json!({"status": "UP"})));
+    wait_health(&s, &token, "up").await;
+    let polls = c.count("/health");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while c.count("/health") < polls + 2 {
+        assert!(tokio::time::Instant::now() < deadline, "health polls go on");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let after = health_log(&get(&s, &token, "/api/operator/connector-log").await);
+    assert_eq!(
+        after.len(),
+        entries.len() + 1,
+        "only the change back to up is logged"
+    );
 }

@@ -89,6 +89,7 @@ async fn categories(
         ],
         post: false,
         schema: Some(Schema::Category),
+        quiet_when_ok: false,
     };
     let items: Vec<Category> = state
         .plugins
@@ -133,6 +134,7 @@ async fn products(
         ],
         post: false,
         schema: Some(Schema::Product),
+        quiet_when_ok: false,
     };
     let items: Vec<Product> = state
         .plugins

@@ -171,6 +171,7 @@ async fn fetch(state: &AppState, who: &CurrentOperator, locale: String) -> Resul
         ],
         post: false,
         schema: Some(Schema::ClosingFormField),
+        quiet_when_ok: false,
     };
     state
         .plugins

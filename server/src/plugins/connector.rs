@@ -58,6 +58,9 @@ pub struct Call<'a> {
     pub post: bool,
     /// Schema the answer must match (`None`: checked by the caller).
     pub schema: Option<Schema>,
+    /// Leave a successful call out of the log (repeated healthy health
+    /// checks would bury the calls a connector's author looks for).
+    pub quiet_when_ok: bool,
 }
 
 /// Why a call gave nothing usable; the text is meant for the operator and
@@ -169,7 +172,8 @@ impl Connectors {
     }
 
     /// Calls `company`'s connector and returns the answer as `T` (checked
-    /// against `call.schema` first). Every call, failed or not, is logged.
+    /// against `call.schema` first). Every call is logged (failed or not;
+    /// successful `quiet_when_ok` calls excepted).
     pub async fn call<T: DeserializeOwned>(
         &self,
         company: usize,
@@ -194,15 +198,11 @@ impl Connectors {
                 .collect();
             let bytes = serde_json::to_vec(&body).expect("a map of strings serializes");
             (
-                Url::parse(call.url).map_err(|e| CallError(format!("bad URL: {e}"))),
+                Url::parse(call.url).map_err(|e| CallError(format!("bad URL: {e}")))?,
                 bytes,
             )
         } else {
-            (with_query(call.url, &call.params), Vec::new())
-        };
-        let url = match url {
-            Ok(u) => u,
-            Err(e) => return Err(e),
+            (with_query(call.url, &call.params)?, Vec::new())
         };
         let mut record = ConnectorCall {
             at,
@@ -214,19 +214,18 @@ impl Connectors {
             ok: false,
             error: None,
         };
-        let result = self
+        let exchanged = self
             .exchange(connector, &method, url, body, &mut record)
-            .await
-            .and_then(|bytes| {
-                record.latency_ms = started.elapsed().as_millis() as u64;
-                self.check::<T>(&bytes, call.schema)
-            });
-        if record.latency_ms == 0 {
-            record.latency_ms = started.elapsed().as_millis() as u64;
-        }
+            .await;
+        // The connector's time: request sent to last byte read (or failure).
+        record.latency_ms = started.elapsed().as_millis() as u64;
+        let result = exchanged.and_then(|bytes| self.check::<T>(&bytes, call.schema));
         match &result {
             Ok(_) => record.ok = true,
             Err(e) => record.error = Some(e.0.clone()),
+        }
+        if record.ok && call.quiet_when_ok {
+            return result;
         }
         if let Err(e) = self.store.record_call(&connector.company, record).await {
             tracing::warn!(error = %e, "connector call not logged");
@@ -322,5 +321,31 @@ impl Connectors {
                 .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
         }
         T::deserialize(&value).map_err(|e| CallError(format!("answer does not match {name}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_parameters_follow_the_configured_query_in_order() {
+        let p = |k: &'static str, v: Option<&str>| (k, v.map(str::to_string));
+        let url = with_query(
+            "https://c.example/p?key=a%20b",
+            &[
+                p("idParent", None),
+                p("limit", Some("10")),
+                p("searchQuery", Some("a&b c")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            url.query(),
+            Some("key=a%20b&limit=10&searchQuery=a%26b%20c")
+        );
+        let bare = with_query("https://c.example/health", &[]).unwrap();
+        assert_eq!(bare.as_str(), "https://c.example/health");
+        assert_eq!(bare.query(), None);
     }
 }

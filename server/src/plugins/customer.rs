@@ -100,6 +100,7 @@ async fn information(
         ],
         post: false,
         schema: Some(Schema::CustomerInformation),
+        quiet_when_ok: false,
     };
     let fields: Vec<CustomerField> = state
         .plugins
@@ -143,6 +144,7 @@ async fn action(
         ],
         post: true,
         schema: Some(Schema::CustomerAction),
+        quiet_when_ok: false,
     };
     let result: ActionResult = state
         .plugins

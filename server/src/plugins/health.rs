@@ -30,6 +30,8 @@ pub async fn check_once(connectors: &Connectors, company: usize) -> Health {
         params: Vec::new(),
         post: false,
         schema: None,
+        // A healthy connector that stays healthy is not news.
+        quiet_when_ok: c.health() == Health::Up,
     };
     let health = match connectors.call::<Status>(company, call).await {
         Ok(s) if s.status == "UP" => Health::Up,

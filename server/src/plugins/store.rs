@@ -75,6 +75,8 @@ fn parse_plugin(s: &str) -> PluginKind {
 
 impl Store {
     /// Appends a call to the company's log (keeping the last [`LOG_KEEP`]).
+    /// The URL is kept as called: it holds no secret (signatures travel in
+    /// headers), but it may hold the visitor's e-mail, like the chat does.
     pub async fn record_call(&self, company: &str, c: ConnectorCall) -> Result<()> {
         let company = company.to_string();
         self.call(move |conn| {
@@ -93,13 +95,12 @@ impl Store {
                     c.error
                 ],
             )?;
-            let id = conn.last_insert_rowid();
-            if id % 100 == 0 {
-                conn.execute(
-                    "DELETE FROM connector_calls WHERE company = ?1 AND id <= ?2",
-                    params![company, id - LOG_KEEP],
-                )?;
-            }
+            // Keep the company's newest LOG_KEEP calls (an index range scan).
+            conn.execute(
+                "DELETE FROM connector_calls WHERE company = ?1 AND id <= \
+                 (SELECT id FROM connector_calls WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                params![company, LOG_KEEP],
+            )?;
             Ok(())
         })
         .await
@@ -175,5 +176,37 @@ impl Store {
                 .map(|(form, visitor)| (form.and_then(|f| serde_json::from_str(&f).ok()), visitor)))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(i: i64) -> ConnectorCall {
+        ConnectorCall {
+            at: i,
+            plugin: PluginKind::Health,
+            method: "GET".into(),
+            url: format!("http://c/{i}"),
+            status: Some(200),
+            latency_ms: 1,
+            ok: true,
+            error: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_log_keeps_the_newest_calls_per_company() {
+        let store = Store::in_memory().unwrap();
+        store.record_call("other", call(-1)).await.unwrap();
+        for i in 0..LOG_KEEP + 5 {
+            store.record_call("c", call(i)).await.unwrap();
+        }
+        let all = store.connector_log("c", 5000).await.unwrap();
+        assert_eq!(all.len() as i64, LOG_KEEP);
+        assert_eq!(all[0].at, LOG_KEEP + 4, "newest first");
+        assert_eq!(all.last().unwrap().at, 5, "the oldest five dropped");
+        assert_eq!(store.connector_log("other", 10).await.unwrap().len(), 1);
     }
 }
