@@ -386,3 +386,90 @@ async fn chat_starts_and_queue_are_capped() {
     assert_eq!(e["code"], "unavailable", "{e}");
     assert!(e["message"].as_str().unwrap().contains("queue is full"));
 }
+
+/// Issue 10, item 4: a burst of `typing` and `read` frames reaches the
+/// desk coalesced (the first at once, the latest when the second is up),
+/// not one desk event per frame.
+#[tokio::test]
+async fn typing_and_read_are_coalesced() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, _id, _) = active_chat(&s, &token).await;
+    let mut d = desk(&s, &token).await;
+    next_of(&mut d, "heartbeat").await;
+    for typing in [true, false, true, false] {
+        send(
+            &mut w,
+            serde_json::json!({"type": "typing", "typing": typing}),
+        )
+        .await;
+    }
+    for seq in [1, 2, 3] {
+        send(&mut w, serde_json::json!({"type": "read", "seq": seq})).await;
+    }
+    let mut typing = Vec::new();
+    let mut read = Vec::new();
+    while typing.len() < 2 || read.len() < 2 {
+        let v = next_json(&mut d).await;
+        match v["type"].as_str().unwrap() {
+            "typing" => typing.push(v["typing"].as_bool().unwrap()),
+            "read" => read.push(v["seq"].as_u64().unwrap()),
+            _ => {}
+        }
+    }
+    // Nothing else is queued behind them: the next event is this message.
+    visitor_says(&mut w, "after", "done").await;
+    loop {
+        let v = next_json(&mut d).await;
+        match v["type"].as_str().unwrap() {
+            "message" => break,
+            "typing" | "read" => panic!("uncoalesced {v}"),
+            _ => {}
+        }
+    }
+    assert_eq!(typing, [true, false]);
+    assert_eq!(read, [1, 3]);
+}
+
+/// Issue 10, item 4: resumes are rate limited per socket, and a resume
+/// of a long chat sends only its latest 200 messages.
+#[tokio::test]
+async fn resume_is_limited_and_paged() {
+    let s = Server::start_with(
+        config_with(|c| {
+            c.abuse.resumes_per_minute = 3;
+            c.limits.messages_per_10s = 10_000;
+            c.storage.full_sync = false;
+        }),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, id, resume_token) = active_chat(&s, &token).await;
+    for i in 0..205 {
+        visitor_says(&mut w, &format!("c{i}"), "x").await;
+    }
+    let mut r = s.widget("default").await;
+    let resume = serde_json::json!({"type": "resume", "sessionId": id, "token": resume_token, "afterSeq": 0});
+    send(&mut r, resume.clone()).await;
+    next_of(&mut r, "resumed").await;
+    let mut seqs = Vec::new();
+    loop {
+        let v = next_json(&mut r).await;
+        if v["type"] == "message" {
+            seqs.push(v["message"]["seq"].as_u64().unwrap());
+            if seqs.len() == 200 {
+                break;
+            }
+        }
+    }
+    assert_eq!(seqs.first(), Some(&6), "the latest 200 of 205");
+    assert_eq!(seqs.last(), Some(&205));
+    for _ in 0..2 {
+        send(&mut r, resume.clone()).await;
+        next_of(&mut r, "resumed").await;
+    }
+    send(&mut r, resume).await;
+    let e = next_of(&mut r, "error").await;
+    assert_eq!(e["code"], "rateLimited", "{e}");
+}

@@ -1,6 +1,7 @@
 //! The widget's endpoints: `GET /api/widget/config` and `GET /ws/widget`.
 
 mod callback;
+mod coalesce;
 mod frames;
 mod socket;
 
