@@ -20,7 +20,7 @@ pub mod guid;
 pub mod status;
 pub mod widget;
 
-pub use config::{Colors, Features, Position, Texts, WidgetConfig};
+pub use config::{Colors, Features, Position, Texts, WidgetConfig, WidgetLimits};
 pub use guid::{is_guid, normalize_guid};
 pub use status::ButtonStatus;
 pub use widget::{

@@ -215,6 +215,7 @@ fn widget_config() {
         features: Features::default(),
         phone_country: "CZ".into(),
         groups: vec!["support".into()],
+        limits: Default::default(),
     };
     let v = serde_json::to_value(&cfg).unwrap();
     assert_eq!(v["defaultLanguage"], "en");

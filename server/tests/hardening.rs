@@ -143,7 +143,7 @@ async fn slowloris_is_cut_off() {
 }
 
 /// Issue 10, item 3: a WebSocket with no traffic either way is closed after
-/// the idle timeout (here the desk's heartbeat is far longer).
+/// the idle timeout (here far shorter than the server's ping period).
 #[tokio::test]
 async fn idle_socket_is_closed() {
     let s = Server::start_with(
@@ -151,12 +151,12 @@ async fn idle_socket_is_closed() {
         None,
     )
     .await;
-    let token = s.login(DEMO, "demo").await;
-    let mut d = desk(&s, &token).await;
+    // A widget socket: the server pings only every 30 s.
+    let mut w = s.widget("default").await;
     use futures::StreamExt;
     let closed =
-        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = d.next().await {} }).await;
-    assert!(closed.is_ok(), "the idle desk socket stayed open");
+        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = w.next().await {} }).await;
+    assert!(closed.is_ok(), "the idle widget socket stayed open");
 }
 
 /// Issue 10, item 3: connections over the per-IP cap, and over the global
@@ -472,4 +472,61 @@ async fn resume_is_limited_and_paged() {
     send(&mut r, resume).await;
     let e = next_of(&mut r, "error").await;
     assert_eq!(e["code"], "rateLimited", "{e}");
+}
+
+/// Issue 10, item 9: the widget config publishes the limits the server
+/// enforces, counted in characters on both sides: custom data at the
+/// published limits (multi-byte characters included) is accepted, one
+/// character more is refused.
+#[tokio::test]
+async fn published_limits_are_the_enforced_ones() {
+    let s = Server::start().await;
+    let cfg: serde_json::Value = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=default")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lim = &cfg["limits"];
+    assert_eq!(
+        lim["messageMaxChars"], 200,
+        "the [limits] value of the test config"
+    );
+    let value_max = lim["customDataValueMaxChars"].as_u64().unwrap() as usize;
+    let total_max = lim["customDataTotalMaxChars"].as_u64().unwrap() as usize;
+    let url_max = lim["pageUrlMaxChars"].as_u64().unwrap() as usize;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    // "ž" is 2 bytes: a byte count would refuse this.
+    let mut data = serde_json::Map::new();
+    let mut used = 0;
+    let mut i = 0;
+    while used + 3 + value_max <= total_max {
+        data.insert(format!("k{i:02}"), "ž".repeat(value_max).into());
+        used += 3 + value_max;
+        i += 1;
+    }
+    let url = format!("http://localhost:5173/{}", "é".repeat(url_max - 22));
+    let start = |data: serde_json::Map<String, serde_json::Value>| serde_json::json!({"type": "startChat", "language": "en", "pageUrl": url, "customData": data});
+    let mut w = s.widget("default").await;
+    send(&mut w, start(data.clone())).await;
+    let v = next_json_of(&mut w, &["sessionCreated", "error"]).await;
+    assert_eq!(v["type"], "sessionCreated", "{v}");
+    data.insert("extra".into(), "x".repeat(total_max - used).into());
+    let mut w = s.widget("default").await;
+    send(&mut w, start(data)).await;
+    let v = next_json_of(&mut w, &["sessionCreated", "error"]).await;
+    assert_eq!(v["code"], "invalid", "{v}");
+}
+
+async fn next_json_of(w: &mut Ws, types: &[&str]) -> serde_json::Value {
+    loop {
+        let v = next_json(w).await;
+        if types.iter().any(|t| v["type"] == *t) {
+            return v;
+        }
+    }
 }

@@ -128,6 +128,7 @@ mod tests {
             features: Features::default(),
             phone_country: "CZ".into(),
             groups: vec!["support".into()],
+            limits: Default::default(),
         };
         let v = serde_json::to_value(&config).unwrap();
         let p = preset(&v).unwrap();

@@ -181,6 +181,12 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     let network = guards::check_network(raw.network)?;
     let presence = guards::check_presence(raw.presence)?;
     let abuse = guards::check_abuse(raw.abuse)?;
+    if network.idle_timeout <= limits.request_timeout {
+        return Err(bad(
+            "network.idle_timeout_secs",
+            "must be longer than limits.request_timeout_secs (a slow request is not idle)",
+        ));
+    }
     let mut seen = HashSet::new();
     let mut companies = Vec::new();
     for (i, c) in raw.companies.into_iter().enumerate() {
@@ -189,6 +195,15 @@ pub fn check(raw: RawConfig) -> Result<Config> {
             return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
         }
         companies.push(company);
+    }
+    // One set of limits, published in every preset's widget config and
+    // enforced by the server with the same numbers (issue 10, item 9).
+    let published = owidget_protocol::WidgetLimits {
+        message_max_chars: limits.message_max_chars,
+        ..Default::default()
+    };
+    for p in companies.iter_mut().flat_map(|c| c.presets.iter_mut()) {
+        p.widget.limits = published.clone();
     }
     Ok(Config {
         companies,
@@ -393,6 +408,7 @@ fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
             features,
             phone_country,
             groups: raw.groups,
+            limits: Default::default(),
         },
         name: raw.name,
     })

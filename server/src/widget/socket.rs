@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use super::coalesce::Coalesce;
-use super::frames::{check_len, no_session, status_frame};
+use super::frames::{check_custom_data, check_len, no_session, status_frame};
 pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
@@ -154,17 +154,12 @@ impl Conn {
                 }
                 self.admit()?;
                 check_len("language", &language, 35)?;
-                check_len("pageUrl", &page_url, 2048)?;
+                let lim = &self.preset_cfg().widget.limits;
+                check_len("pageUrl", &page_url, lim.page_url_max_chars)?;
                 if let Some(s) = &scope {
                     check_len("scope", s, 256)?;
                 }
-                if custom_data.len() > 50
-                    || custom_data
-                        .iter()
-                        .any(|(k, v)| k.len() > 100 || v.len() > 1000)
-                {
-                    return Err(error(ErrorCode::Invalid, "customData is too large"));
-                }
+                check_custom_data(&custom_data, lim)?;
                 let text = text.filter(|t| !t.trim().is_empty());
                 if let Some(t) = &text {
                     check_text(t, self.state.config.limits.message_max_chars)
