@@ -43,6 +43,11 @@ cargo build -q --release -p owidget-bench -p owidget-server
 bench_bin="${CARGO_TARGET_DIR:-target}/release/owidget-bench"
 "$bench_bin" latency "${OWIDGET_BENCH_CHATS:-1000}"
 
+echo
+echo "Hardening (issue 10): chat acks during a login flood; status fan-out next to slow readers:"
+"$bench_bin" loginflood 100
+"$bench_bin" slowreaders 500 1000
+
 # Status fan-out against a separate server process (demo mode), so that each
 # process holds one descriptor per socket: 19,000 sockets fit under a
 # 20,000 open-files limit (`ulimit -n`), 20,000 would not.

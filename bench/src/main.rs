@@ -8,6 +8,7 @@
 //! - `fanout [sockets]` (default 5,000): that many idle widget sockets watch
 //!   one preset; an operator toggles availability and each toggle is timed
 //!   until every socket has the new status. Budget: p99 < 250 ms at 20,000.
+//! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
@@ -17,6 +18,7 @@
 //! the machine's cores.
 
 mod clients;
+mod guard;
 mod phone;
 
 use std::time::{Duration, Instant};
@@ -33,8 +35,13 @@ async fn main() {
         "latency" => latency(n.unwrap_or(1000)).await,
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
+        "loginflood" => guard::login_flood(n.unwrap_or(100)).await,
+        "slowreaders" => {
+            let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
+            guard::slow_readers(n.unwrap_or(500), normal).await
+        }
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | phone [runs]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }
@@ -151,7 +158,7 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
     report("status change → last socket", &mut last_socket);
 }
 
-fn report(what: &str, d: &mut [Duration]) {
+pub(crate) fn report(what: &str, d: &mut [Duration]) {
     d.sort();
     let pct = |p: f64| d[((d.len() as f64 * p).ceil() as usize).clamp(1, d.len()) - 1];
     println!(
