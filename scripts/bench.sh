@@ -47,6 +47,11 @@ echo
 echo "App Plugins on loopback (demo connector over HTTP, server in this process, release build):"
 "$bench_bin" plugins "${OWIDGET_BENCH_PLUGIN_CALLS:-500}"
 
+echo
+echo "Hardening (issue 10): chat acks during a login flood; status fan-out next to slow readers:"
+"$bench_bin" loginflood 100
+"$bench_bin" slowreaders 500 1000
+
 # Status fan-out against a separate server process (demo mode), so that each
 # process holds one descriptor per socket: 19,000 sockets fit under a
 # 20,000 open-files limit (`ulimit -n`), 20,000 would not.

@@ -26,15 +26,25 @@ pub struct Setup {
     http: reqwest::Client,
     /// Set for the in-process server; `None` for an external demo server.
     _data: Option<tempfile::TempDir>,
+    /// The in-process server's state.
+    pub state: Option<AppState>,
 }
 
 impl Setup {
     /// Starts a server with `operators` operators (`op0`…, password `pw`)
     /// of `capacity` chats each, in one group of one preset.
     pub async fn start(operators: usize, capacity: u32) -> Setup {
+        Self::start_with(operators, capacity, "").await
+    }
+
+    /// [`Setup::start`] with extra `[abuse]` keys (one `key = value` a line).
+    /// Chat starts and queue length are uncapped: all the benchmark's
+    /// visitors come from one address.
+    pub async fn start_with(operators: usize, capacity: u32, abuse: &str) -> Setup {
         let hash = demo::hash_password("pw");
         let mut toml = format!(
-            "[limits]\nmessages_per_10s = 1000\n\n[[companies]]\nid = \"{COMPANY}\"\n\
+            "[limits]\nmessages_per_10s = 1000\n\n[abuse]\nchat_starts_per_ip_per_minute = 1000000\n\
+             chat_starts_per_preset_per_minute = 1000000\nqueue_max = 1000000\n{abuse}\n\n[[companies]]\nid = \"{COMPANY}\"\n\
              allowed_origins = [\"http://localhost:*\"]\n[[companies.presets]]\nname = \"default\"\ngroups = [\"support\"]\n"
         );
         for i in 0..operators {
@@ -48,6 +58,7 @@ impl Setup {
         let state = AppState::open(config, dirs, data.path())
             .await
             .expect("server state");
+        let kept = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -58,6 +69,7 @@ impl Setup {
             ws: format!("ws://{addr}"),
             http: reqwest::Client::new(),
             _data: Some(data),
+            state: Some(kept),
         }
     }
 
@@ -70,6 +82,7 @@ impl Setup {
             base,
             http: reqwest::Client::new(),
             _data: None,
+            state: None,
         }
     }
 
@@ -132,6 +145,31 @@ impl Setup {
         let v: Value = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {v}");
         v
+    }
+
+    /// Base URL `http://host:port`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// A widget socket whose client reads into a tiny receive buffer and is
+    /// never read: a slow reader (its frames pile up on the server side).
+    pub async fn slow_widget(&self) -> Ws {
+        let url = format!("{}/ws/widget?company={COMPANY}&preset=default&v=1", self.ws);
+        let addr = self.base.trim_start_matches("http://");
+        let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+        sock.set_recv_buffer_size(2048).expect("SO_RCVBUF");
+        let tcp = sock
+            .connect(addr.parse().expect("addr"))
+            .await
+            .expect("connect");
+        let mut req = url.into_client_request().expect("ws request");
+        req.headers_mut()
+            .insert("origin", "http://localhost".parse().expect("header"));
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("ws handshake");
+        ws
     }
 
     async fn socket(&self, path: &str) -> Ws {

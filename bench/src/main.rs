@@ -11,6 +11,7 @@
 //! - `plugins [calls]` (default 500): App Plugins with the demo connector
 //!   on loopback: catalog open to products returned, the connector alone,
 //!   and the server's overhead per connector call (see `plugins.rs`).
+//! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
@@ -20,6 +21,7 @@
 //! the machine's cores.
 
 mod clients;
+mod guard;
 mod phone;
 mod plugins;
 
@@ -38,8 +40,13 @@ async fn main() {
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
+        "loginflood" => guard::login_flood(n.unwrap_or(100)).await,
+        "slowreaders" => {
+            let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
+            guard::slow_readers(n.unwrap_or(500), normal).await
+        }
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }
@@ -156,7 +163,7 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
     report("status change → last socket", &mut last_socket);
 }
 
-fn report(what: &str, d: &mut [Duration]) {
+pub(crate) fn report(what: &str, d: &mut [Duration]) {
     d.sort();
     let pct = |p: f64| d[((d.len() as f64 * p).ceil() as usize).clamp(1, d.len()) - 1];
     println!(

@@ -172,7 +172,8 @@ pub(crate) fn message_max_chars<J: Json>(config: &J) -> u32 {
         .and_then(|l| l.get("messageMaxChars")?.number())
         .filter(|n| *n >= 1.0)
         .map_or(
-            owidget_protocol::WidgetLimits::default().message_max_chars,
+            u32::try_from(owidget_protocol::WidgetLimits::default().message_max_chars)
+                .unwrap_or(u32::MAX),
             |n| n as u32,
         )
 }

@@ -29,25 +29,40 @@ pub struct WidgetConfig {
     pub phone_country: String,
     /// Names of the operator groups whose status drives the button.
     pub groups: Vec<String>,
-    /// The server's limits the widget enforces before sending.
+    /// The server's limits on what the widget sends, so that the widget
+    /// refuses (or trims) exactly what the server would refuse.
     #[serde(default)]
     pub limits: WidgetLimits,
 }
 
-/// Limits of the server that the widget applies itself, so that the
-/// visitor learns of them while typing, not from a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Limits on what a widget sends. Every length is counted in Unicode
+/// characters (scalar values, Rust's `chars()`), on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetLimits {
-    /// Longest chat message, in characters (Unicode scalar values), as
-    /// the server's `limits.message_max_chars`.
-    pub message_max_chars: u32,
+    /// Longest chat message.
+    pub message_max_chars: usize,
+    /// Longest `pageUrl` (the widget sends `location.href` trimmed to it).
+    pub page_url_max_chars: usize,
+    /// Most `customData` keys.
+    pub custom_data_max_keys: usize,
+    /// Longest `customData` key.
+    pub custom_data_key_max_chars: usize,
+    /// Longest `customData` value.
+    pub custom_data_value_max_chars: usize,
+    /// All `customData` keys and values together.
+    pub custom_data_total_max_chars: usize,
 }
 
 impl Default for WidgetLimits {
     fn default() -> Self {
         WidgetLimits {
             message_max_chars: 2000,
+            page_url_max_chars: 2048,
+            custom_data_max_keys: 50,
+            custom_data_key_max_chars: 100,
+            custom_data_value_max_chars: 1000,
+            custom_data_total_max_chars: 4000,
         }
     }
 }

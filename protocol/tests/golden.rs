@@ -240,12 +240,10 @@ fn widget_config() {
         features: Features::default(),
         phone_country: "CZ".into(),
         groups: vec!["support".into()],
-        limits: WidgetLimits {
-            message_max_chars: 500,
-        },
+        limits: Default::default(),
     };
     let v = serde_json::to_value(&cfg).unwrap();
-    assert_eq!(v["limits"], serde_json::json!({ "messageMaxChars": 500 }));
+    assert_eq!(v["limits"]["messageMaxChars"], 2000);
     assert_eq!(v["defaultLanguage"], "en");
     assert_eq!(v["position"], "bottomRight");
     assert_eq!(v["colors"]["onPrimary"], "#ffffff");

@@ -143,7 +143,7 @@ async fn slowloris_is_cut_off() {
 }
 
 /// Issue 10, item 3: a WebSocket with no traffic either way is closed after
-/// the idle timeout (here the desk's heartbeat is far longer).
+/// the idle timeout (here far shorter than the server's ping period).
 #[tokio::test]
 async fn idle_socket_is_closed() {
     let s = Server::start_with(
@@ -151,12 +151,12 @@ async fn idle_socket_is_closed() {
         None,
     )
     .await;
-    let token = s.login(DEMO, "demo").await;
-    let mut d = desk(&s, &token).await;
+    // A widget socket: the server pings only every 30 s.
+    let mut w = s.widget("default").await;
     use futures::StreamExt;
     let closed =
-        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = d.next().await {} }).await;
-    assert!(closed.is_ok(), "the idle desk socket stayed open");
+        tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = w.next().await {} }).await;
+    assert!(closed.is_ok(), "the idle widget socket stayed open");
 }
 
 /// Issue 10, item 3: connections over the per-IP cap, and over the global
@@ -382,4 +382,148 @@ async fn chat_starts_and_queue_are_capped() {
     let e = next_of(&mut b, "error").await;
     assert_eq!(e["code"], "unavailable", "{e}");
     assert!(e["message"].as_str().unwrap().contains("queue is full"));
+}
+
+/// Issue 10, item 4: a burst of `typing` and `read` frames reaches the
+/// desk coalesced (the first at once, the latest when the second is up),
+/// not one desk event per frame.
+#[tokio::test]
+async fn typing_and_read_are_coalesced() {
+    let s = Server::start().await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, _id, _) = active_chat(&s, &token).await;
+    let mut d = desk(&s, &token).await;
+    next_of(&mut d, "heartbeat").await;
+    for typing in [true, false, true, false] {
+        send(
+            &mut w,
+            serde_json::json!({"type": "typing", "typing": typing}),
+        )
+        .await;
+    }
+    for seq in [1, 2, 3] {
+        send(&mut w, serde_json::json!({"type": "read", "seq": seq})).await;
+    }
+    let mut typing = Vec::new();
+    let mut read = Vec::new();
+    while typing.len() < 2 || read.len() < 2 {
+        let v = next_json(&mut d).await;
+        match v["type"].as_str().unwrap() {
+            "typing" => typing.push(v["typing"].as_bool().unwrap()),
+            "read" => read.push(v["seq"].as_u64().unwrap()),
+            _ => {}
+        }
+    }
+    // Nothing else is queued behind them: the next event is this message.
+    visitor_says(&mut w, "after", "done").await;
+    loop {
+        let v = next_json(&mut d).await;
+        match v["type"].as_str().unwrap() {
+            "message" => break,
+            "typing" | "read" => panic!("uncoalesced {v}"),
+            _ => {}
+        }
+    }
+    assert_eq!(typing, [true, false]);
+    assert_eq!(read, [1, 3]);
+}
+
+/// Issue 10, item 4: resumes are rate limited per socket, and a resume
+/// of a long chat sends only its latest 200 messages.
+#[tokio::test]
+async fn resume_is_limited_and_paged() {
+    let s = Server::start_with(
+        config_with(|c| {
+            c.abuse.resumes_per_minute = 3;
+            c.limits.messages_per_10s = 10_000;
+            c.storage.full_sync = false;
+        }),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    let (mut w, id, resume_token) = active_chat(&s, &token).await;
+    for i in 0..205 {
+        visitor_says(&mut w, &format!("c{i}"), "x").await;
+    }
+    let mut r = s.widget("default").await;
+    let resume = serde_json::json!({"type": "resume", "sessionId": id, "token": resume_token, "afterSeq": 0});
+    send(&mut r, resume.clone()).await;
+    next_of(&mut r, "resumed").await;
+    let mut seqs = Vec::new();
+    loop {
+        let v = next_json(&mut r).await;
+        if v["type"] == "message" {
+            seqs.push(v["message"]["seq"].as_u64().unwrap());
+            if seqs.len() == 200 {
+                break;
+            }
+        }
+    }
+    assert_eq!(seqs.first(), Some(&6), "the latest 200 of 205");
+    assert_eq!(seqs.last(), Some(&205));
+    for _ in 0..2 {
+        send(&mut r, resume.clone()).await;
+        next_of(&mut r, "resumed").await;
+    }
+    send(&mut r, resume).await;
+    let e = next_of(&mut r, "error").await;
+    assert_eq!(e["code"], "rateLimited", "{e}");
+}
+
+/// Issue 10, item 9: the widget config publishes the limits the server
+/// enforces, counted in characters on both sides: custom data at the
+/// published limits (multi-byte characters included) is accepted, one
+/// character more is refused.
+#[tokio::test]
+async fn published_limits_are_the_enforced_ones() {
+    let s = Server::start().await;
+    let cfg: serde_json::Value = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=default")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lim = &cfg["limits"];
+    assert_eq!(
+        lim["messageMaxChars"], 200,
+        "the [limits] value of the test config"
+    );
+    let value_max = lim["customDataValueMaxChars"].as_u64().unwrap() as usize;
+    let total_max = lim["customDataTotalMaxChars"].as_u64().unwrap() as usize;
+    let url_max = lim["pageUrlMaxChars"].as_u64().unwrap() as usize;
+    let token = s.login(DEMO, "demo").await;
+    s.set_availability(&token, "online").await;
+    // "ž" is 2 bytes: a byte count would refuse this.
+    let mut data = serde_json::Map::new();
+    let mut used = 0;
+    let mut i = 0;
+    while used + 3 + value_max <= total_max {
+        data.insert(format!("k{i:02}"), "ž".repeat(value_max).into());
+        used += 3 + value_max;
+        i += 1;
+    }
+    let url = format!("http://localhost:5173/{}", "é".repeat(url_max - 22));
+    let start = |data: serde_json::Map<String, serde_json::Value>| serde_json::json!({"type": "startChat", "language": "en", "pageUrl": url, "customData": data});
+    let mut w = s.widget("default").await;
+    send(&mut w, start(data.clone())).await;
+    let v = next_json_of(&mut w, &["sessionCreated", "error"]).await;
+    assert_eq!(v["type"], "sessionCreated", "{v}");
+    data.insert("extra".into(), "x".repeat(total_max - used).into());
+    let mut w = s.widget("default").await;
+    send(&mut w, start(data)).await;
+    let v = next_json_of(&mut w, &["sessionCreated", "error"]).await;
+    assert_eq!(v["code"], "invalid", "{v}");
+}
+
+async fn next_json_of(w: &mut Ws, types: &[&str]) -> serde_json::Value {
+    loop {
+        let v = next_json(w).await;
+        if types.iter().any(|t| v["type"] == *t) {
+            return v;
+        }
+    }
 }

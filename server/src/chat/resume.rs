@@ -12,6 +12,9 @@ use super::{Hub, VisitorLink};
 use crate::ids::{hashes_equal, token_hash};
 use crate::{Error, Result};
 
+/// Most messages one resume sends: the latest ones after `afterSeq`.
+pub const RESUME_PAGE: u32 = 200;
+
 /// What a resuming widget learns.
 #[derive(Debug, Clone)]
 pub struct Resumed {
@@ -87,7 +90,12 @@ impl Hub {
                 (SessionState::Ended, stored.chat.operator_name, None, false)
             }
         };
-        let missed = self.store.messages_after(id, after_seq).await?;
+        // Long histories come back in part: the latest RESUME_PAGE messages
+        // (issue 10, item 4); the operator API pages the rest.
+        let missed = self
+            .store
+            .messages_page(id, after_seq, RESUME_PAGE, true)
+            .await?;
         let (_, read_seq) = self.store.read_marks(id).await?;
         Ok(Resumed {
             state,

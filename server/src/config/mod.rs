@@ -200,14 +200,17 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     let network = guards::check_network(raw.network)?;
     let presence = guards::check_presence(raw.presence)?;
     let abuse = guards::check_abuse(raw.abuse)?;
+    if network.idle_timeout <= limits.request_timeout {
+        return Err(bad(
+            "network.idle_timeout_secs",
+            "must be longer than limits.request_timeout_secs (a slow request is not idle)",
+        ));
+    }
     let mut seen = HashSet::new();
     let mut companies = Vec::new();
     for (i, c) in raw.companies.into_iter().enumerate() {
         let mut company = check_company(&format!("companies[{i}]"), c)?;
         for p in &mut company.presets {
-            // Published, so that the composer enforces the same limit.
-            p.widget.limits.message_max_chars =
-                u32::try_from(limits.message_max_chars).unwrap_or(u32::MAX);
             // The transcript field only where a transcript will be sent.
             p.widget.features.transcript = smtp.is_some();
         }
@@ -215,6 +218,15 @@ pub fn check(raw: RawConfig) -> Result<Config> {
             return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
         }
         companies.push(company);
+    }
+    // One set of limits, published in every preset's widget config and
+    // enforced by the server with the same numbers (issue 10, item 9).
+    let published = owidget_protocol::WidgetLimits {
+        message_max_chars: limits.message_max_chars,
+        ..Default::default()
+    };
+    for p in companies.iter_mut().flat_map(|c| c.presets.iter_mut()) {
+        p.widget.limits = published.clone();
     }
     Ok(Config {
         companies,

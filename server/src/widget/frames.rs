@@ -13,6 +13,38 @@ pub(super) fn check_len(field: &str, value: &str, max: usize) -> Result<(), Serv
     Ok(())
 }
 
+/// `customData` within the published limits, counted in characters as the
+/// widget counts them.
+pub(super) fn check_custom_data(
+    data: &std::collections::BTreeMap<String, String>,
+    lim: &owidget_protocol::WidgetLimits,
+) -> Result<(), ServerMessage> {
+    let mut total = 0;
+    for (k, v) in data {
+        let (kn, vn) = (k.chars().count(), v.chars().count());
+        if kn > lim.custom_data_key_max_chars || vn > lim.custom_data_value_max_chars {
+            return Err(error(
+                ErrorCode::Invalid,
+                format!(
+                    "customData keys may have {} and values {} characters",
+                    lim.custom_data_key_max_chars, lim.custom_data_value_max_chars
+                ),
+            ));
+        }
+        total += kn + vn;
+    }
+    if data.len() > lim.custom_data_max_keys || total > lim.custom_data_total_max_chars {
+        return Err(error(
+            ErrorCode::Invalid,
+            format!(
+                "customData may have {} keys and {} characters in all",
+                lim.custom_data_max_keys, lim.custom_data_total_max_chars
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn error(code: ErrorCode, message: impl Into<String>) -> ServerMessage {
     ServerMessage::Error {
         code,

@@ -1,6 +1,7 @@
 //! The widget's endpoints: `GET /api/widget/config` and `GET /ws/widget`.
 
 mod callback;
+mod coalesce;
 mod frames;
 mod socket;
 
@@ -20,9 +21,11 @@ pub use socket::{serve, Conn, PING_EVERY};
 /// Read and write buffers of one widget socket. Small on purpose: 20,000
 /// idle widgets must fit in memory, and widget frames are small JSON.
 pub const SOCKET_BUFFER: usize = 4 * 1024;
-/// Largest frame a widget may send (a 2,000-character message in JSON is
-/// far below this).
-pub const MAX_FRAME: usize = 16 * 1024;
+/// Largest frame a widget may send: a `startChat` at every published limit
+/// (2,048-character page URL, 4,000 characters of custom data, a
+/// 2,000-character first message), each character 4 bytes of UTF-8 or a
+/// 6-byte JSON escape, fits.
+pub const MAX_FRAME: usize = 64 * 1024;
 
 /// Query of both widget endpoints.
 #[derive(Debug, Deserialize)]
@@ -140,7 +143,7 @@ pub async fn socket(
     Ok(ws
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
-        .max_write_buffer_size(MAX_FRAME * 4)
+        .max_write_buffer_size(64 * 1024)
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| {

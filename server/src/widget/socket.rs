@@ -15,7 +15,8 @@ use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
-use super::frames::{check_len, no_session, refused, status_frame};
+use super::coalesce::Coalesce;
+use super::frames::{check_custom_data, check_len, no_session, refused, status_frame};
 pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
@@ -52,11 +53,17 @@ pub struct Conn {
     /// Pushes from the hub; created on the first chat, so that idle status
     /// sockets cost no channel.
     rx: Option<mpsc::Receiver<ServerMessage>>,
+    /// `typing` and `read` frames, at most one of each a second to the desk.
+    typing: Coalesce<bool>,
+    read: Coalesce<u64>,
+    /// Resumes of this socket (`[abuse] resumes_per_minute`).
+    resumes: crate::throttle::Throttle<()>,
 }
 
 impl Conn {
     /// A connection to a checked company and preset.
     pub fn new(state: AppState, company: usize, preset: usize) -> Self {
+        let resumes = state.config.abuse.resumes_per_minute;
         Conn {
             state,
             company,
@@ -69,6 +76,9 @@ impl Conn {
             last_seq: 0,
             rate: RateWindow::default(),
             rx: None,
+            typing: Coalesce::default(),
+            read: Coalesce::default(),
+            resumes: crate::throttle::Throttle::new(resumes, Duration::from_secs(60)),
         }
     }
 
@@ -145,17 +155,12 @@ impl Conn {
                 }
                 self.admit()?;
                 check_len("language", &language, 35)?;
-                check_len("pageUrl", &page_url, 2048)?;
+                let lim = &self.preset_cfg().widget.limits;
+                check_len("pageUrl", &page_url, lim.page_url_max_chars)?;
                 if let Some(s) = &scope {
                     check_len("scope", s, 256)?;
                 }
-                if custom_data.len() > 50
-                    || custom_data
-                        .iter()
-                        .any(|(k, v)| k.len() > 100 || v.len() > 1000)
-                {
-                    return Err(error(ErrorCode::Invalid, "customData is too large"));
-                }
+                check_custom_data(&custom_data, lim)?;
                 let text = text.filter(|t| !t.trim().is_empty());
                 if let Some(t) = &text {
                     check_text(t, self.state.config.limits.message_max_chars)
@@ -196,6 +201,12 @@ impl Conn {
                 token,
                 after_seq,
             } => {
+                if self.resumes.hit((), Instant::now()).is_err() {
+                    return Err(error(
+                        ErrorCode::RateLimited,
+                        "too many resumes, wait a minute",
+                    ));
+                }
                 if let Some(old) = self.session.take() {
                     hub.detach(self.company, &old, self.id);
                 }
@@ -251,15 +262,19 @@ impl Conn {
             }
             ClientMessage::Typing { typing } => {
                 let id = self.current()?;
-                hub.visitor_typing(self.company, &id, typing)
-                    .map_err(hub_error)?;
+                if let Some(typing) = self.typing.offer(typing, Instant::now()) {
+                    hub.visitor_typing(self.company, &id, typing)
+                        .map_err(hub_error)?;
+                }
                 Ok(vec![])
             }
             ClientMessage::Read { seq } => {
                 let id = self.current()?;
-                hub.visitor_read(self.company, &id, seq)
-                    .await
-                    .map_err(hub_error)?;
+                if let Some(seq) = self.read.offer(seq, Instant::now()) {
+                    hub.visitor_read(self.company, &id, seq)
+                        .await
+                        .map_err(hub_error)?;
+                }
                 Ok(vec![])
             }
             ClientMessage::EndChat => {
@@ -301,10 +316,46 @@ impl Conn {
         Some(msg)
     }
 
+    /// When a coalesced `typing` or `read` is due.
+    fn flush_due(&self) -> Option<Instant> {
+        match (self.typing.due(), self.read.due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends the coalesced `typing` / `read` whose window ended.
+    fn flush(&mut self) {
+        let now = Instant::now();
+        let Some(id) = self.session.clone() else {
+            self.typing = Coalesce::default();
+            self.read = Coalesce::default();
+            return;
+        };
+        let hub = &self.state.hub;
+        if self.typing.due().is_some_and(|d| d <= now) {
+            if let Some(t) = self.typing.flush(now) {
+                let _ = hub.visitor_typing(self.company, &id, t);
+            }
+        }
+        if self.read.due().is_some_and(|d| d <= now) {
+            if let Some(seq) = self.read.flush(now) {
+                let _ = hub.visitor_read(self.company, &id, seq);
+            }
+        }
+    }
+
     fn close(&mut self) {
         if let Some(id) = self.session.take() {
             self.state.hub.detach(self.company, &id, self.id);
         }
+    }
+}
+
+async fn flush_at(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => pending().await,
     }
 }
 
@@ -342,6 +393,7 @@ where
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heard = true;
     loop {
+        let flush_due = conn.flush_due();
         tokio::select! {
             changed = status.changed() => {
                 if changed.is_err() {
@@ -396,6 +448,7 @@ where
                     }
                 }
             },
+            _ = flush_at(flush_due) => conn.flush(),
             _ = closing.changed() => break,
             _ = ping.tick() => {
                 if !heard {
