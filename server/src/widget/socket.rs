@@ -324,8 +324,9 @@ impl Conn {
         }
     }
 
-    /// Sends the coalesced `typing` / `read` whose window ended.
-    fn flush(&mut self) {
+    /// Sends the coalesced `typing` / `read` whose window ended (the read
+    /// mark is stored before it is pushed, so it is awaited).
+    async fn flush(&mut self) {
         let now = Instant::now();
         let Some(id) = self.session.clone() else {
             self.typing = Coalesce::default();
@@ -340,7 +341,7 @@ impl Conn {
         }
         if self.read.due().is_some_and(|d| d <= now) {
             if let Some(seq) = self.read.flush(now) {
-                let _ = hub.visitor_read(self.company, &id, seq);
+                let _ = hub.visitor_read(self.company, &id, seq).await;
             }
         }
     }
@@ -448,7 +449,7 @@ where
                     }
                 }
             },
-            _ = flush_at(flush_due) => conn.flush(),
+            _ = flush_at(flush_due) => conn.flush().await,
             _ = closing.changed() => break,
             _ = ping.tick() => {
                 if !heard {
