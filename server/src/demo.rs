@@ -152,7 +152,13 @@ pub fn config() -> Config {
         storage: Default::default(),
         network: Default::default(),
         presence: Default::default(),
-        abuse: Default::default(),
+        // Everyone trying the demo comes from one address (localhost), and
+        // clicking through it starts many chats a minute: the per-IP cap of
+        // a real deployment (10) would refuse the newcomer's own chats.
+        abuse: crate::config::guards::RawAbuse {
+            chat_starts_per_ip_per_minute: Some(DEMO_CHAT_STARTS_PER_IP),
+            ..Default::default()
+        },
     };
     let config = check(raw).expect("the demo configuration is valid");
     debug_assert_ne!(
@@ -161,6 +167,10 @@ pub fn config() -> Config {
     );
     config
 }
+
+/// Chat starts per IP address and minute in the built-in demo (see
+/// [`config`]); a configuration file gets the default of `[abuse]`.
+pub const DEMO_CHAT_STARTS_PER_IP: u32 = 600;
 
 /// `GET /api/demo`: the demo login, so that the desk can prefill its form
 /// (`{"company", "username", "password"}`); `404` when a `--config` runs.
