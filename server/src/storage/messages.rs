@@ -176,18 +176,7 @@ mod tests {
     async fn seq_is_gapless_and_client_id_idempotent() {
         let store = Store::in_memory().unwrap();
         store
-            .insert_session(NewSession {
-                id: "s".into(),
-                company: "c".into(),
-                preset: "p".into(),
-                scope: None,
-                language: "en".into(),
-                page_url: "u".into(),
-                custom_data: Default::default(),
-                token_hash: "h".into(),
-                created_at: 1,
-                visitor_id: "v".into(),
-            })
+            .insert_session(NewSession::for_test("s"))
             .await
             .unwrap();
         let msg = |cid: Option<&str>, text: &str| NewMessage {
@@ -230,18 +219,7 @@ mod tests {
     async fn a_page_of_messages_carries_their_cards() {
         let store = Store::in_memory().unwrap();
         store
-            .insert_session(NewSession {
-                id: "s".into(),
-                company: "c".into(),
-                preset: "p".into(),
-                scope: None,
-                language: "en".into(),
-                page_url: "u".into(),
-                custom_data: Default::default(),
-                token_hash: "h".into(),
-                created_at: 1,
-                visitor_id: "v".into(),
-            })
+            .insert_session(NewSession::for_test("s"))
             .await
             .unwrap();
         let card = owidget_protocol::plugins::Card {

@@ -58,18 +58,7 @@ mod tests {
     async fn read_marks_only_go_up() {
         let store = Store::in_memory().unwrap();
         store
-            .insert_session(NewSession {
-                id: "s".into(),
-                company: "c".into(),
-                preset: "p".into(),
-                scope: None,
-                language: "en".into(),
-                page_url: "u".into(),
-                custom_data: Default::default(),
-                token_hash: "h".into(),
-                created_at: 1,
-                visitor_id: "v".into(),
-            })
+            .insert_session(NewSession::for_test("s"))
             .await
             .unwrap();
         assert_eq!(store.read_marks("s").await.unwrap(), (0, 0));

@@ -34,6 +34,25 @@ pub struct NewSession {
     pub visitor_id: String,
 }
 
+#[cfg(test)]
+impl NewSession {
+    /// A waiting session `id` with placeholder fields, for storage tests.
+    pub(crate) fn for_test(id: &str) -> NewSession {
+        NewSession {
+            id: id.into(),
+            company: "c".into(),
+            preset: "p".into(),
+            scope: None,
+            language: "en".into(),
+            page_url: "u".into(),
+            custom_data: Default::default(),
+            token_hash: "h".into(),
+            created_at: 1,
+            visitor_id: "v".into(),
+        }
+    }
+}
+
 /// A stored session with what the summary does not show.
 #[derive(Debug, Clone)]
 pub struct OpenSession {
