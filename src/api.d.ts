@@ -17,7 +17,7 @@ export interface OwidgetAppEvent {
  */
 export class Owidget {
   /** The loader calls this with the absolute URL of its own directory. */
-  constructor(baseUrl: string);
+  constructor(baseUrl: string, assets?: Record<string, string> | null);
   /** `true`; an unsupported browser gets `{isSupported: false, ...}` instead. */
   readonly isSupported: boolean;
   /** Last known status, `undefined` before the first one. */

@@ -28,13 +28,16 @@ pub struct Owidget {
 
 #[wasm_bindgen(js_class = Owidget)]
 impl Owidget {
-    /// `new Owidget(baseUrl)`: `baseUrl` is the absolute URL of the
-    /// loader's directory (`http://host/widget/`); the server's API is its
-    /// parent. The loader calls this; pages normally do not.
+    /// `new Owidget(baseUrl, [assets])`: `baseUrl` is the absolute URL of
+    /// the loader's directory (`http://host/widget/`); the server's API is
+    /// its parent. `assets` maps package file names to their
+    /// content-hashed names (`{"owidget_chat.js": "owidget_chat.<hash>.js"}`,
+    /// written into the loader by the server). The loader calls this; pages
+    /// normally do not.
     #[wasm_bindgen(constructor)]
-    pub fn new(base_url: JsValue) -> Owidget {
+    pub fn new(base_url: JsValue, assets: JsValue) -> Owidget {
         let base = base_url.as_string().unwrap_or_default();
-        let widget = Widget::new(&base);
+        let widget = Widget::new(&base, hashed_names(&assets));
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
@@ -253,4 +256,31 @@ fn browser_languages() -> Vec<String> {
     } else {
         list
     }
+}
+
+/// The content-hashed names the core loads by (`assets` of the
+/// constructor): plain file names only, so they stay inside `pkg/`.
+fn hashed_names(assets: &JsValue) -> Vec<(&'static str, String)> {
+    if !assets.is_object() {
+        return Vec::new();
+    }
+    [
+        "owidget_chat.js",
+        "owidget_chat_bg.wasm",
+        "owidget_phone.js",
+        "owidget_phone_bg.wasm",
+    ]
+    .into_iter()
+    .filter_map(|name| {
+        let hashed = Reflect::get(assets, &JsValue::from_str(name))
+            .ok()?
+            .as_string()?;
+        let plain = !hashed.starts_with('.')
+            && !hashed.is_empty()
+            && hashed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        plain.then_some((name, hashed))
+    })
+    .collect()
 }

@@ -11,7 +11,7 @@
 //! the phone module failed to load).
 
 use js_sys::{Function, Promise};
-use owidget_web::{cat, console};
+use owidget_web::console;
 use wasm_bindgen::JsValue;
 
 use crate::modules::{normalize_phone, preload};
@@ -91,11 +91,11 @@ impl Widget {
 
     /// URLs of the phone module, once the configuration is known.
     fn phone_urls(&self, st: &State) -> Option<(String, String)> {
-        let pkg = &self.endpoints.as_ref().ok()?.pkg;
+        let endpoints = self.endpoints.as_ref().ok()?;
         st.preset.as_ref()?;
         Some((
-            cat(&[pkg, "owidget_phone.js"]),
-            cat(&[pkg, "owidget_phone_bg.wasm"]),
+            endpoints.module("owidget_phone.js"),
+            endpoints.module("owidget_phone_bg.wasm"),
         ))
     }
 }

@@ -75,6 +75,9 @@ pub(crate) struct Endpoints {
     pub ws: String,
     /// The wasm modules: `<loader directory>pkg/`.
     pub pkg: String,
+    /// Content-hashed names of the files in `pkg/` (from the loader), by
+    /// stable name; files not named here are loaded by their stable name.
+    pub names: Vec<(&'static str, String)>,
 }
 
 impl Endpoints {
@@ -109,7 +112,19 @@ impl Endpoints {
             api: cat(&[scheme, host, "/", &parent]),
             ws: cat(&[ws_scheme, host, "/", &parent]),
             pkg: cat(&[scheme, host, "/", &dir, "pkg/"]),
+            names: Vec::new(),
         })
+    }
+
+    /// The URL of the package file `name` (`owidget_chat.js`, …): its
+    /// content-hashed name when the loader gave one.
+    pub(crate) fn module(&self, name: &str) -> String {
+        let file = self
+            .names
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, hashed)| hashed.as_str());
+        cat(&[&self.pkg, file])
     }
 
     /// `GET` URL of the widget configuration.

@@ -6,6 +6,10 @@
 (function (w, d) {
   'use strict';
   var DONE = '$owidgetHandled';
+  // Written in by the server: this release's content-hashed (immutable)
+  // file names, {"owidget.js": "owidget.<hash>.js", ...}; null when this
+  // file is served as it is, then the stable (revalidated) names are used.
+  var ASSETS = /*@owidget-assets*/null;
   function report(msg, e) {
     if (w.console) w.console.error('[owidget] ' + msg, e);
   }
@@ -36,11 +40,22 @@
       normalizeNumber: function () { return w.Promise ? w.Promise.resolve(null) : null; }
     };
   }
+  function glue(base, names) {
+    function url(n) { return base + 'pkg/' + (names && names[n] || n); }
+    return import(url('owidget.js')).then(function (m) {
+      return m.default({ module_or_path: url('owidget_bg.wasm') }).then(function () { return m; });
+    });
+  }
   function load(base) {
     var reg = w.$owidgetLoader || (w.$owidgetLoader = {});
     if (!reg[base]) {
-      reg[base] = import(base + 'pkg/owidget.js').then(function (m) {
-        return m.default({ module_or_path: base + 'pkg/owidget_bg.wasm' }).then(function () { return m; });
+      // A hashed name this loader knows may be gone after a deploy (the
+      // loader is cached for minutes): then the stable names, without
+      // hashes for the chat and phone modules either.
+      reg[base] = glue(base, ASSETS)['catch'](function (e) {
+        if (!ASSETS) throw e;
+        ASSETS = null;
+        return glue(base, null);
       });
       // A failed load may be retried by a later snippet.
       reg[base]['catch'](function () { delete reg[base]; });
@@ -55,7 +70,7 @@
     var base = new URL('.', el.src).href;
     load(base).then(function (m) {
       var o;
-      try { o = new m.Owidget(base); } catch (e) { return report('cannot create the widget:', e); }
+      try { o = new m.Owidget(base, ASSETS); } catch (e) { return report('cannot create the widget:', e); }
       call(el, o);
     }, function (e) { report('cannot load the SDK from ' + base + ':', e); });
   });
