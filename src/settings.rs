@@ -137,6 +137,20 @@ impl Endpoints {
         url
     }
 
+    /// `GET` URL of the server's default normalization of `raw` for the
+    /// preset (its `phone_country`).
+    pub(crate) fn phone_url(&self, company: &str, preset: &str, raw: &str) -> String {
+        cat(&[
+            &self.api,
+            "api/widget/phone?company=",
+            company,
+            "&preset=",
+            &encode(preset),
+            "&number=",
+            &encode(raw),
+        ])
+    }
+
     /// URL of the widget WebSocket.
     pub(crate) fn socket_url(&self, company: &str, preset: &str) -> String {
         cat(&[
