@@ -11,12 +11,15 @@
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
+//! - `phone-exact <corpus.jsonl>`: our normalization against Google's
+//!   libphonenumber on the corpus of `bench/phone-corpus.mjs` (`exact.rs`).
 //!
 //! The server runs in this process (release build, real sockets on
 //! loopback, a real SQLite file in a temp dir), so clients and server share
 //! the machine's cores.
 
 mod clients;
+mod exact;
 mod phone;
 
 use std::time::{Duration, Instant};
@@ -28,6 +31,9 @@ use serde_json::json;
 async fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "latency".into());
+    if what == "phone-exact" {
+        return exact::run(&args.next().expect("phone-exact <corpus.jsonl>"));
+    }
     let n: Option<usize> = args.next().map(|a| a.parse().expect("a number"));
     match what.as_str() {
         "latency" => latency(n.unwrap_or(1000)).await,
