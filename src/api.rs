@@ -98,7 +98,7 @@ impl Owidget {
 
     /// `setCustomNumberNormalization(function (phoneNumber) {})`: returns
     /// `null` for an invalid number, else the number as it will be dialled.
-    /// Replaces the default (the phone module is then never fetched). A
+    /// Replaces the default (numbers are then never sent to the server). A
     /// function that throws or returns anything else makes that number
     /// invalid, with a console error.
     #[wasm_bindgen(js_name = setCustomNumberNormalization)]
@@ -110,8 +110,8 @@ impl Owidget {
 
     /// `normalizeNumber(phoneNumber)`: a Promise of the number as it will
     /// be dialled, or of `null` for an invalid one, with the page's custom
-    /// normalization or the default one (the phone module, fetched on
-    /// first use, with the preset's default country). Never rejects.
+    /// normalization or the default one (the server's, `GET
+    /// /api/widget/phone`, with the preset's phone country). Never rejects.
     #[wasm_bindgen(js_name = normalizeNumber)]
     pub fn normalize_number(&self, phone_number: JsValue) -> Promise {
         let raw = phone_number.as_string().ok_or(Error::BadArgument(
@@ -264,23 +264,18 @@ fn hashed_names(assets: &JsValue) -> Vec<(&'static str, String)> {
     if !assets.is_object() {
         return Vec::new();
     }
-    [
-        "owidget_chat.js",
-        "owidget_chat_bg.wasm",
-        "owidget_phone.js",
-        "owidget_phone_bg.wasm",
-    ]
-    .into_iter()
-    .filter_map(|name| {
-        let hashed = Reflect::get(assets, &JsValue::from_str(name))
-            .ok()?
-            .as_string()?;
-        let plain = !hashed.starts_with('.')
-            && !hashed.is_empty()
-            && hashed
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        plain.then_some((name, hashed))
-    })
-    .collect()
+    ["owidget_chat.js", "owidget_chat_bg.wasm"]
+        .into_iter()
+        .filter_map(|name| {
+            let hashed = Reflect::get(assets, &JsValue::from_str(name))
+                .ok()?
+                .as_string()?;
+            let plain = !hashed.starts_with('.')
+                && !hashed.is_empty()
+                && hashed
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            plain.then_some((name, hashed))
+        })
+        .collect()
 }

@@ -6,9 +6,7 @@
 (function (w, d) {
   'use strict';
   var DONE = '$owidgetHandled';
-  // Written in by the server: this release's content-hashed (immutable)
-  // file names, {"owidget.js": "owidget.<hash>.js", ...}; null when this
-  // file is served as it is, then the stable (revalidated) names are used.
+  // The server writes in the content-hashed names ({"owidget.js": ...}).
   var ASSETS = /*@owidget-assets*/null;
   function report(msg, e) {
     if (w.console) w.console.error('[owidget] ' + msg, e);
@@ -49,9 +47,7 @@
   function load(base) {
     var reg = w.$owidgetLoader || (w.$owidgetLoader = {});
     if (!reg[base]) {
-      // A hashed name this loader knows may be gone after a deploy (the
-      // loader is cached for minutes): then the stable names, without
-      // hashes for the chat and phone modules either.
+      // After a deploy a cached loader's names 404: use the stable names.
       reg[base] = glue(base, ASSETS)['catch'](function (e) {
         if (!ASSETS) throw e;
         ASSETS = null;

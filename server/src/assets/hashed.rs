@@ -22,14 +22,14 @@ use sha2::{Digest, Sha256};
 
 use super::embedded;
 
-/// The files the loader and the core load by content-hashed name.
+/// The files the loader and the core load by content-hashed name (the
+/// phone module is not among them: the widget normalizes numbers through
+/// the server, so its names would only lengthen every loader).
 pub(crate) const MODULES: &[&str] = &[
     "owidget.js",
     "owidget_bg.wasm",
     "owidget_chat.js",
     "owidget_chat_bg.wasm",
-    "owidget_phone.js",
-    "owidget_phone_bg.wasm",
 ];
 
 /// `Cache-Control` of a content-hashed name.
