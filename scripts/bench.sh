@@ -66,6 +66,9 @@ done
 "$bench_bin" fanout "$sockets" "$url" "$server_pid"
 
 echo
+"$bench_bin" onload "${OWIDGET_BENCH_ONLOAD_RUNS:-3}"
+
+echo
 echo "Phone numbers: ours (owidget-phone, what GET /api/widget/phone answers) against Google's"
 echo "libphonenumber (libphonenumber-js $LIBPHONENUMBER_JS_VERSION, max metadata, from npm into ~/.cache):"
 lpn_dir="$HOME/.cache/owidget-tools/libphonenumber-js-$LIBPHONENUMBER_JS_VERSION"

@@ -11,6 +11,8 @@
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
+//! - `onload [runs]` (default 3): snippet → `$owidgetOnLoad` → first
+//!   status on the demo page, step by step, cold and warm (`onload.rs`).
 //! - `phone-exact <corpus.jsonl>`: our normalization against Google's
 //!   libphonenumber on the corpus of `bench/phone-corpus.mjs` (`exact.rs`).
 //!
@@ -20,6 +22,7 @@
 
 mod clients;
 mod exact;
+mod onload;
 mod phone;
 
 use std::time::{Duration, Instant};
@@ -39,6 +42,7 @@ async fn main() {
         "latency" => latency(n.unwrap_or(1000)).await,
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
+        "onload" => onload::run(n.unwrap_or(3)).await,
         other => {
             eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | phone [runs]  (got {other})");
             std::process::exit(2);
