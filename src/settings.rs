@@ -225,6 +225,28 @@ mod tests {
     }
 
     #[test]
+    fn modules_by_the_loaders_hashed_names_and_phone_url() {
+        let mut e = Endpoints::from_base("http://h/widget/").unwrap();
+        assert_eq!(
+            e.module("owidget_chat.js"),
+            "http://h/widget/pkg/owidget_chat.js"
+        );
+        e.names = vec![("owidget_chat.js", "owidget_chat.0123456789abcdef.js".into())];
+        assert_eq!(
+            e.module("owidget_chat.js"),
+            "http://h/widget/pkg/owidget_chat.0123456789abcdef.js"
+        );
+        assert_eq!(
+            e.module("owidget_chat_bg.wasm"),
+            "http://h/widget/pkg/owidget_chat_bg.wasm"
+        );
+        assert_eq!(
+            e.phone_url("c", "main site", "+420 777"),
+            "http://h/api/widget/phone?company=c&preset=main%20site&number=%2B420%20777"
+        );
+    }
+
+    #[test]
     fn endpoints_from_the_loader_directory() {
         let e = Endpoints::from_base("http://127.0.0.1:8080/widget/").unwrap();
         assert_eq!(e.api, "http://127.0.0.1:8080/");
