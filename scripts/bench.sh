@@ -3,6 +3,8 @@
 # shared design: first paint <= 40 KB gzip). Builds pkg/ first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The exactness reference (npm, installed into ~/.cache, never committed).
+LIBPHONENUMBER_JS_VERSION=1.13.16
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh
 bash scripts/build-wasm.sh 2>/dev/null
@@ -71,6 +73,23 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "server did not start"; exit 1; }
 "$bench_bin" fanout "$sockets" "$url" "$server_pid"
+
+echo
+"$bench_bin" onload "${OWIDGET_BENCH_ONLOAD_RUNS:-3}"
+
+echo
+echo "Phone numbers: ours (owidget-phone, what GET /api/widget/phone answers) against Google's"
+echo "libphonenumber (libphonenumber-js $LIBPHONENUMBER_JS_VERSION, max metadata, from npm into ~/.cache):"
+lpn_dir="$HOME/.cache/owidget-tools/libphonenumber-js-$LIBPHONENUMBER_JS_VERSION"
+[ -d "$lpn_dir/node_modules/libphonenumber-js" ] ||
+  npm install --prefix "$lpn_dir" --no-save --no-audit --no-fund --loglevel=error \
+    "libphonenumber-js@$LIBPHONENUMBER_JS_VERSION" >&2
+lpn="$lpn_dir/node_modules/libphonenumber-js"
+node bench/phone-corpus.mjs "$lpn" >"$tmp/corpus.jsonl"
+"$bench_bin" phone-exact "$tmp/corpus.jsonl"
+printf '  %-28s %9d B gzip (the peer: libphonenumber-js max bundle)\n' "libphonenumber-js" \
+  "$(gzip -9 -c "$lpn/bundle/libphonenumber-max.js" | wc -c)"
+echo "  ours per normalization: one GET /api/widget/phone (~100 B URL, ~240 B answer with headers)"
 
 echo
 echo "Phone module in headless Chromium (demo server in this process, pkg/ over loopback;"

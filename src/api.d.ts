@@ -41,8 +41,8 @@ export interface Owidget {
    * Replaces the default phone normalization (the callback form and `normalizeNumber`):
    * return `null` for an invalid number, else the number as it will be dialled
    * (`'+420 777 666 555'`). Throwing or returning anything else makes that number
-   * invalid, with an `[owidget]` console error. The default phone module is then
-   * never downloaded.
+   * invalid, with an `[owidget]` console error. Numbers are then never sent to the
+   * server for normalization.
    */
   setCustomNumberNormalization(callback: (phoneNumber: string) => string | null): void;
   /**

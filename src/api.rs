@@ -38,13 +38,16 @@ pub struct Owidget {
 
 #[wasm_bindgen(js_class = Owidget)]
 impl Owidget {
-    /// `new Owidget(baseUrl)`: `baseUrl` is the absolute URL of the
-    /// loader's directory (`http://host/widget/`); the server's API is its
-    /// parent. The loader calls this; pages normally do not.
+    /// `new Owidget(baseUrl, [assets])`: `baseUrl` is the absolute URL of
+    /// the loader's directory (`http://host/widget/`); the server's API is
+    /// its parent. `assets` maps package file names to their
+    /// content-hashed names (`{"owidget_chat.js": "owidget_chat.<hash>.js"}`,
+    /// written into the loader by the server). The loader calls this; pages
+    /// normally do not.
     #[wasm_bindgen(constructor)]
-    pub fn new(base_url: JsValue) -> Owidget {
+    pub fn new(base_url: JsValue, assets: JsValue) -> Owidget {
         let base = base_url.as_string().unwrap_or_default();
-        let widget = Widget::new(&base);
+        let widget = Widget::new(&base, hashed_names(&assets));
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
@@ -106,7 +109,7 @@ impl Owidget {
 
     /// `setCustomNumberNormalization(function (phoneNumber) {})`: returns
     /// `null` for an invalid number, else the number as it will be dialled.
-    /// Replaces the default (the phone module is then never fetched). A
+    /// Replaces the default (numbers are then never sent to the server). A
     /// function that throws or returns anything else makes that number
     /// invalid, with a console error.
     #[wasm_bindgen(js_name = setCustomNumberNormalization)]
@@ -118,8 +121,8 @@ impl Owidget {
 
     /// `normalizeNumber(phoneNumber)`: a Promise of the number as it will
     /// be dialled, or of `null` for an invalid one, with the page's custom
-    /// normalization or the default one (the phone module, fetched on
-    /// first use, with the preset's default country). Never rejects.
+    /// normalization or the default one (the server's, `GET
+    /// /api/widget/phone`, with the preset's phone country). Never rejects.
     #[wasm_bindgen(js_name = normalizeNumber)]
     pub fn normalize_number(&self, phone_number: JsValue) -> Promise {
         let raw = phone_number.as_string().ok_or(Error::BadArgument(
@@ -265,4 +268,26 @@ fn browser_languages() -> Vec<String> {
     } else {
         list
     }
+}
+
+/// The content-hashed names the core loads by (`assets` of the
+/// constructor): plain file names only, so they stay inside `pkg/`.
+fn hashed_names(assets: &JsValue) -> Vec<(&'static str, String)> {
+    if !assets.is_object() {
+        return Vec::new();
+    }
+    ["owidget_chat.js", "owidget_chat_bg.wasm"]
+        .into_iter()
+        .filter_map(|name| {
+            let hashed = Reflect::get(assets, &JsValue::from_str(name))
+                .ok()?
+                .as_string()?;
+            let plain = !hashed.starts_with('.')
+                && !hashed.is_empty()
+                && hashed
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            plain.then_some((name, hashed))
+        })
+        .collect()
 }

@@ -126,8 +126,8 @@ impl Widget {
                 w.on_chat_module(module, error);
             }
         });
-        let js = owidget_web::cat(&[&endpoints.pkg, "owidget_chat.js"]);
-        let wasm = owidget_web::cat(&[&endpoints.pkg, "owidget_chat_bg.wasm"]);
+        let js = endpoints.module("owidget_chat.js");
+        let wasm = endpoints.module("owidget_chat_bg.wasm");
         load_module(&js, &wasm, idle, done);
     }
 

@@ -1,5 +1,5 @@
-//! Loading the lazily fetched wasm modules (the chat window and the phone
-//! module) with `import()`, the way the loader loads the core.
+//! Loading the lazily fetched chat window module with `import()`, the way
+//! the loader loads the core, and the server's phone number normalization.
 //!
 //! `import()` is syntax, not a function a binding could call: this snippet
 //! is the one piece of hand-written JS in the core (the build bundles it
@@ -26,13 +26,11 @@ export function loadModule(js, wasm, idle, done) {
   else if (typeof requestIdleCallback == 'function') requestIdleCallback(go, { timeout: 5000 });
   else setTimeout(go, 2000);
 }
-export function preload(js, wasm) {
-  load(js, wasm).catch(() => {});
-}
-export function normalizePhone(js, wasm, raw, country) {
-  return load(js, wasm)
-    .then((m) => { const n = m.normalize(raw, country); return typeof n == 'string' ? n : null; })
-    .catch((e) => { console.error('[owidget] the phone module failed (' + js + '):', e); });
+export function normalizeRemote(url) {
+  return fetch(url, { credentials: 'omit' })
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
+    .then((j) => (typeof j.number == 'string' ? j.number : null))
+    .catch((e) => { console.error('[owidget] the phone number normalization failed (' + url + '):', e); });
 }
 export function orNull(p) {
   return p.then((v) => (v === undefined ? null : v));
@@ -44,14 +42,11 @@ extern "C" {
     #[wasm_bindgen(js_name = loadModule)]
     pub(crate) fn load_module(js: &str, wasm: &str, idle: bool, done: JsValue);
 
-    /// Starts loading a module whose use will follow.
-    pub(crate) fn preload(js: &str, wasm: &str);
-
-    /// `normalize(raw, country)` of the phone module: a Promise of the
-    /// number as dialled, `null` (invalid) or `undefined` (the module
+    /// The server's normalization (`GET /api/widget/phone`): a Promise of
+    /// the number as dialled, `null` (invalid) or `undefined` (the request
     /// failed, reported on the console). Never rejects.
-    #[wasm_bindgen(js_name = normalizePhone)]
-    pub(crate) fn normalize_phone(js: &str, wasm: &str, raw: &str, country: &str) -> Promise;
+    #[wasm_bindgen(js_name = normalizeRemote)]
+    pub(crate) fn normalize_remote(url: &str) -> Promise;
 
     /// `p` with `undefined` turned into `null`.
     #[wasm_bindgen(js_name = orNull)]

@@ -1,20 +1,21 @@
 //! Phone number normalization: the page's custom function
-//! (`setCustomNumberNormalization`) when set, else the phone module
-//! (`pkg/owidget_phone.js`, a large wasm module with libphonenumber's
-//! metadata) with the preset's default country. The module is fetched only
-//! when a number is first needed, or warmed when the callback form opens;
-//! a page with a custom function never fetches it.
+//! (`setCustomNumberNormalization`) when set, else the server's
+//! (`GET /api/widget/phone`: the `owidget-phone` crate with the preset's
+//! phone country, the same check a callback request gets there). That
+//! costs a visitor a few hundred bytes per number instead of the ~0.5 MB
+//! gzip wasm module with libphonenumber's metadata the widget used to
+//! fetch (issue 11); a page with a custom function sends nothing.
 //!
 //! Used by `owidget.normalizeNumber(raw)` and by the chat window's callback
 //! form. Results are Promises that never reject: a number as dialled,
 //! `null` for an invalid one (and, inside the SDK only, `undefined` when
-//! the phone module failed to load).
+//! the request failed).
 
 use js_sys::{Function, Promise};
-use owidget_web::{cat, console};
+use owidget_web::console;
 use wasm_bindgen::JsValue;
 
-use crate::modules::{normalize_phone, preload};
+use crate::modules::normalize_remote;
 use crate::widget::{State, Widget};
 
 /// Number typed, and the `resolve` of the Promise waiting for the
@@ -31,8 +32,8 @@ impl Widget {
             if st.destroyed {
                 return Target::Null(None);
             }
-            match self.phone_urls(st) {
-                Some((js, wasm)) => Target::Module(js, wasm, st.phone_country.clone()),
+            match self.phone_url(st, raw) {
+                Some(url) => Target::Server(url),
                 None if st.config_refused => Target::Null(Some(
                     "normalizeNumber(): the widget has no configuration (see the error above); the number counts as invalid",
                 )),
@@ -44,7 +45,7 @@ impl Widget {
             }
         });
         match target {
-            Some(Target::Module(js, wasm, country)) => normalize_phone(&js, &wasm, raw, &country),
+            Some(Target::Server(url)) => normalize_remote(&url),
             Some(Target::Wait(why)) => {
                 if let Some(why) = why {
                     console::warn(why);
@@ -73,42 +74,32 @@ impl Widget {
     /// The configuration arrived (or will not): answers the numbers that
     /// waited for the preset's country.
     pub(crate) fn answer_waiting(&self, st: &mut State) {
-        let urls = self.phone_urls(st);
         for (raw, resolve) in std::mem::take(&mut st.phone_waiting) {
             // Resolving with a Promise adopts it; reactions run later, so
             // no page code runs while the state is borrowed.
-            let value: JsValue = match &urls {
-                Some((js, wasm)) => normalize_phone(js, wasm, &raw, &st.phone_country).into(),
+            let value: JsValue = match self.phone_url(st, &raw) {
+                Some(url) => normalize_remote(&url).into(),
                 None => JsValue::NULL,
             };
             let _ = resolve.call1(&JsValue::UNDEFINED, &value);
         }
     }
 
-    /// Starts fetching the phone module when the default normalization
-    /// will be needed (the callback form opened).
-    pub(crate) fn warm_phone(&self) {
-        if self.normalizer().is_some() {
-            return;
-        }
-        if let Some(Some((js, wasm))) = self.read(|st| self.phone_urls(st)) {
-            preload(&js, &wasm);
-        }
-    }
+    /// Called when the callback form opens: nothing to fetch ahead, the
+    /// default normalization is one small request per number.
+    pub(crate) fn warm_phone(&self) {}
 
-    /// URLs of the phone module, once the configuration is known.
-    fn phone_urls(&self, st: &State) -> Option<(String, String)> {
-        let pkg = &self.endpoints.as_ref().ok()?.pkg;
-        st.preset.as_ref()?;
-        Some((
-            cat(&[pkg, "owidget_phone.js"]),
-            cat(&[pkg, "owidget_phone_bg.wasm"]),
-        ))
+    /// URL of the server's normalization of `raw`, once the configuration
+    /// is known.
+    fn phone_url(&self, st: &State, raw: &str) -> Option<String> {
+        let endpoints = self.endpoints.as_ref().ok()?;
+        let settings = st.settings.as_ref()?;
+        Some(endpoints.phone_url(&settings.company, st.preset.as_ref()?, raw))
     }
 }
 
 enum Target {
-    Module(String, String, String),
+    Server(String),
     /// Until the configuration is known (with a hint when
     /// `connectToServer()` was not called yet).
     Wait(Option<&'static str>),

@@ -75,6 +75,9 @@ pub(crate) struct Endpoints {
     pub ws: String,
     /// The wasm modules: `<loader directory>pkg/`.
     pub pkg: String,
+    /// Content-hashed names of the files in `pkg/` (from the loader), by
+    /// stable name; files not named here are loaded by their stable name.
+    pub names: Vec<(&'static str, String)>,
 }
 
 impl Endpoints {
@@ -109,7 +112,19 @@ impl Endpoints {
             api: cat(&[scheme, host, "/", &parent]),
             ws: cat(&[ws_scheme, host, "/", &parent]),
             pkg: cat(&[scheme, host, "/", &dir, "pkg/"]),
+            names: Vec::new(),
         })
+    }
+
+    /// The URL of the package file `name` (`owidget_chat.js`, …): its
+    /// content-hashed name when the loader gave one.
+    pub(crate) fn module(&self, name: &str) -> String {
+        let file = self
+            .names
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, hashed)| hashed.as_str());
+        cat(&[&self.pkg, file])
     }
 
     /// `GET` URL of the widget configuration.
@@ -120,6 +135,20 @@ impl Endpoints {
             url.push_str(&encode(preset));
         }
         url
+    }
+
+    /// `GET` URL of the server's default normalization of `raw` for the
+    /// preset (its `phone_country`).
+    pub(crate) fn phone_url(&self, company: &str, preset: &str, raw: &str) -> String {
+        cat(&[
+            &self.api,
+            "api/widget/phone?company=",
+            company,
+            "&preset=",
+            &encode(preset),
+            "&number=",
+            &encode(raw),
+        ])
     }
 
     /// URL of the widget WebSocket.
@@ -193,6 +222,28 @@ mod tests {
         assert_eq!(s.preset, None);
         assert_eq!(s.scope, None);
         assert_eq!(s.wishes.first(), Some("cs"));
+    }
+
+    #[test]
+    fn modules_by_the_loaders_hashed_names_and_phone_url() {
+        let mut e = Endpoints::from_base("http://h/widget/").unwrap();
+        assert_eq!(
+            e.module("owidget_chat.js"),
+            "http://h/widget/pkg/owidget_chat.js"
+        );
+        e.names = vec![("owidget_chat.js", "owidget_chat.0123456789abcdef.js".into())];
+        assert_eq!(
+            e.module("owidget_chat.js"),
+            "http://h/widget/pkg/owidget_chat.0123456789abcdef.js"
+        );
+        assert_eq!(
+            e.module("owidget_chat_bg.wasm"),
+            "http://h/widget/pkg/owidget_chat_bg.wasm"
+        );
+        assert_eq!(
+            e.phone_url("c", "main site", "+420 777"),
+            "http://h/api/widget/phone?company=c&preset=main%20site&number=%2B420%20777"
+        );
     }
 
     #[test]

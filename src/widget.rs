@@ -139,10 +139,11 @@ pub(crate) struct Widget {
 }
 
 impl Widget {
-    /// A widget whose loader lives at `base` (the loader's directory URL).
-    pub(crate) fn new(base: &str) -> Rc<Widget> {
+    /// A widget whose loader lives at `base` (the loader's directory URL),
+    /// loading the package files by the `names` the loader gave.
+    pub(crate) fn new(base: &str, names: Vec<(&'static str, String)>) -> Rc<Widget> {
         Rc::new_cyclic(|me| Widget {
-            endpoints: Endpoints::from_base(base),
+            endpoints: Endpoints::from_base(base).map(|e| Endpoints { names, ..e }),
             me: me.clone(),
             callbacks: RefCell::default(),
             state: RefCell::default(),

@@ -1,6 +1,6 @@
-//! The phone module (~0.5 MB gzip) is fetched only when a phone number is
-//! first needed: not for the first paint, the status or the chat window,
-//! but when the callback form opens (warmed before the visitor submits).
+//! No phone module (~0.5 MB gzip) is fetched at all: the callback form's
+//! numbers are normalized by the server (`/api/widget/phone`, issue 11),
+//! one small request per number, none before one is typed.
 //! Its own test binary, so that no other test's fetch is in this page's
 //! resource list. Runs against a real owidget-server (`OWIDGET_TEST_SERVER`).
 #![cfg(target_arch = "wasm32")]
@@ -14,7 +14,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
-async fn the_phone_module_is_fetched_when_the_callback_form_opens() {
+async fn the_callback_form_normalizes_by_the_server_without_a_phone_module() {
     let token = operator_login().await;
     let busy = Busy::start(&token).await;
     let w = widget();
@@ -44,10 +44,7 @@ async fn the_phone_module_is_fetched_when_the_callback_form_opens() {
 
     find(&root, "[part=button]").click();
     assert!(!find(&root, "[part=callback]").hidden(), "offered at busy");
-    wait_for("the phone module, warmed by the open form", || {
-        fetched("owidget_phone_bg.wasm") == 1
-    })
-    .await;
+    assert_eq!(fetched("/api/widget/phone?"), 0, "nothing asked yet");
 
     let name = unique("Lazy Visitor");
     send_callback(&root, &name, "777 666 555");
@@ -56,7 +53,8 @@ async fn the_phone_module_is_fetched_when_the_callback_form_opens() {
     })
     .await;
     assert_eq!(callbacks_of(&token, &name).await, ["+420 777 666 555"]);
-    assert_eq!(fetched("owidget_phone_bg.wasm"), 1, "fetched once");
+    assert_eq!(fetched("owidget_phone"), 0, "no phone module");
+    assert_eq!(fetched("/api/widget/phone?"), 1, "one normalization");
     call_ok(&w, "destroy", &[]);
     busy.release(&token).await;
 }

@@ -12,6 +12,8 @@
 (function (w, d) {
   'use strict';
   var DONE = '$owidgetHandled';
+  // The server writes in the content-hashed names ({"owidget.js": ...}).
+  var ASSETS = /*@owidget-assets*/null;
   function report(msg, e) {
     if (w.console) w.console.error('[owidget] ' + msg, e);
   }
@@ -56,11 +58,20 @@
     });
     return api;
   }
+  function glue(base, names) {
+    function url(n) { return base + 'pkg/' + (names && names[n] || n); }
+    return import(url('owidget.js')).then(function (m) {
+      return m.default({ module_or_path: url('owidget_bg.wasm') }).then(function () { return m; });
+    });
+  }
   function load(base) {
     var reg = w.$owidgetLoader || (w.$owidgetLoader = {});
     if (!reg[base]) {
-      reg[base] = import(base + 'pkg/owidget.js').then(function (m) {
-        return m.default({ module_or_path: base + 'pkg/owidget_bg.wasm' }).then(function () { return m; });
+      // After a deploy a cached loader's names 404: use the stable names.
+      reg[base] = glue(base, ASSETS)['catch'](function (e) {
+        if (!ASSETS) throw e;
+        ASSETS = null;
+        return glue(base, null);
       });
       // A failed load may be retried by a later snippet.
       reg[base]['catch'](function () { delete reg[base]; });
@@ -75,7 +86,7 @@
     var base = new URL('.', el.src).href;
     load(base).then(function (m) {
       var o;
-      try { o = new m.Owidget(base); } catch (e) { return report('cannot create the widget:', e); }
+      try { o = new m.Owidget(base, ASSETS); } catch (e) { return report('cannot create the widget:', e); }
       call(el, facade(o));
     }, function (e) { report('cannot load the SDK from ' + base + ':', e); });
   });

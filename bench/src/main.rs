@@ -15,13 +15,19 @@
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
 //!   number afterwards (see `phone.rs`).
+//! - `onload [runs]` (default 3): snippet → `$owidgetOnLoad` → first
+//!   status on the demo page, step by step, cold and warm (`onload.rs`).
+//! - `phone-exact <corpus.jsonl>`: our normalization against Google's
+//!   libphonenumber on the corpus of `bench/phone-corpus.mjs` (`exact.rs`).
 //!
 //! The server runs in this process (release build, real sockets on
 //! loopback, a real SQLite file in a temp dir), so clients and server share
 //! the machine's cores.
 
 mod clients;
+mod exact;
 mod guard;
+mod onload;
 mod phone;
 mod plugins;
 
@@ -34,6 +40,9 @@ use serde_json::json;
 async fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "latency".into());
+    if what == "phone-exact" {
+        return exact::run(&args.next().expect("phone-exact <corpus.jsonl>"));
+    }
     let n: Option<usize> = args.next().map(|a| a.parse().expect("a number"));
     match what.as_str() {
         "latency" => latency(n.unwrap_or(1000)).await,
@@ -45,6 +54,7 @@ async fn main() {
             let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
             guard::slow_readers(n.unwrap_or(500), normal).await
         }
+        "onload" => onload::run(n.unwrap_or(3)).await,
         other => {
             eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);

@@ -7,19 +7,22 @@
 //!
 //! Cache policy: the loader URL is pasted into customers' pages and never
 //! changes, so it gets a short `max-age` (a new release reaches pages within
-//! minutes); everything under `/widget/pkg/` is revalidated on every use
+//! minutes) and carries the content-hashed names of the current glue and
+//! wasm ([`hashed`]), which are cached for a year as `immutable`; the
+//! stable names under `/widget/pkg/` are revalidated on every use
 //! (`no-cache` + `Last-Modified` from disk or `ETag` when embedded, answered
-//! `304` when unchanged) because the file names carry no content hash.
+//! `304` when unchanged).
 //! Content types come from the file extension (`.wasm` → `application/wasm`,
 //! `.js` → `text/javascript`), which WebAssembly streaming compilation
 //! requires.
 
 mod embedded;
+mod hashed;
 
 use std::path::PathBuf;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -98,13 +101,15 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
     let widget = Router::new()
         .route("/owidget.js", get(loader))
         .layer(cache("public, max-age=300"))
-        .nest_service(
+        .nest(
             "/pkg",
-            match &dirs.pkg {
-                Some(pkg) => Router::new().fallback_service(ServeDir::new(pkg)),
-                None => Router::new().route("/{*path}", get(pkg_file)),
-            }
-            .layer(cache("no-cache")),
+            Router::new()
+                .route("/{*path}", get(pkg_file))
+                // Content-hashed names say `immutable` themselves.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                )),
         )
         .layer(public);
     Router::new()
@@ -132,15 +137,55 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
         .layer(axum::middleware::from_fn(desk_slash))
 }
 
-async fn loader(State(state): State<AppState>, request: Request) -> Response {
-    serve(state.dirs.www, "www", "owidget.js", request).await
+/// The loader, with the current content-hashed names of the package in
+/// it; `ETag` over that text, so a revalidation after a deploy gets the
+/// new names.
+async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(text) = read_text(state.dirs.www, "www", "owidget.js").await else {
+        return crate::Error::NotFound("no loader".into()).into_response();
+    };
+    let pkg = state.dirs.pkg;
+    let text = tokio::task::spawn_blocking(move || hashed::loader(&text, pkg.as_deref()))
+        .await
+        .unwrap_or_default();
+    let tag = format!("\"{}\"", hashed::hash(text.as_bytes()));
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript".to_owned()),
+            (header::ETAG, tag),
+        ],
+        text,
+    )
+        .into_response()
 }
 
-async fn pkg_file(Path(path): Path<String>, request: Request) -> Response {
+/// A file of the package: by content-hashed name (immutable, only while
+/// current) or by its stable name.
+async fn pkg_file(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    request: Request,
+) -> Response {
+    let not_found = || crate::Error::NotFound("no such file".into()).into_response();
     if !plain(&path) {
-        return crate::Error::NotFound("no such file".into()).into_response();
+        return not_found();
     }
-    serve(None, "pkg", &path, request).await
+    if hashed::split(&path).is_some() {
+        let pkg = state.dirs.pkg;
+        return tokio::task::spawn_blocking(move || hashed::respond(pkg.as_ref(), &path))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(not_found);
+    }
+    serve(state.dirs.pkg, "pkg", &path, request).await
 }
 
 /// The embedded desk: `/desk/` is its `index.html`.

@@ -150,6 +150,7 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = Router::new()
         .route("/widget/config", get(widget::config))
+        .route("/widget/phone", get(widget::phone))
         .route("/demo", get(demo::login_hint))
         .nest(
             "/operator",

@@ -102,7 +102,15 @@ async fn the_binary_alone_in_an_empty_directory_serves_demo_desk_and_wasm() {
 
     let (status, ty, body) = get(&base, "/widget/owidget.js").await;
     assert_eq!((status, ty.as_str()), (200, "text/javascript"));
-    assert_eq!(body, repo("www/owidget.js"));
+    let loader = String::from_utf8(body).unwrap();
+    let names = assets(&loader);
+    let repo_loader = String::from_utf8(repo("www/owidget.js")).unwrap();
+    assert_eq!(
+        loader,
+        repo_loader.replace("/*@owidget-assets*/null", &names.to_string()),
+        "the loader as in www/, with the current hashed names"
+    );
+    hashed_names_are_immutable_and_current(&base, &names, &repo_loader_dir("pkg")).await;
     for wasm in [
         "owidget_bg.wasm",
         "owidget_chat_bg.wasm",
@@ -176,8 +184,60 @@ async fn www_and_pkg_dirs_override_the_embedded_files_and_configs_have_no_demo_l
     let (_, _, body) = get(&base, "/widget/pkg/owidget_bg.wasm").await;
     assert_eq!(body, std::fs::read(pkg.join("owidget_bg.wasm")).unwrap());
     let (_, _, body) = get(&base, "/widget/owidget.js").await;
-    assert_eq!(body, std::fs::read(www.join("owidget.js")).unwrap());
+    let loader = String::from_utf8(body).unwrap();
+    assert!(loader.starts_with("/* loader fixture */"), "{loader}");
+    let names = assets(&loader);
+    assert_eq!(
+        names.as_object().map(|m| m.len()),
+        Some(2),
+        "only the files the --pkg-dir has: {names}"
+    );
+    hashed_names_are_immutable_and_current(&base, &names, &pkg).await;
     let (status, _, body) = get(&base, "/api/demo").await;
     assert_eq!(status, 404);
     assert!(String::from_utf8_lossy(&body).contains("own configuration"));
+}
+
+fn repo_loader_dir(dir: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(dir)
+}
+
+/// The JSON object the server wrote into the loader (`var ASSETS = …;`).
+fn assets(loader: &str) -> serde_json::Value {
+    let start = loader.find("var ASSETS = ").expect("ASSETS in the loader") + 13;
+    let end = start + loader[start..].find(';').expect("end of ASSETS");
+    serde_json::from_str(&loader[start..end]).unwrap_or_else(|e| panic!("{e}: {loader}"))
+}
+
+/// Every hashed name of the loader serves the file of `pkg` with a year of
+/// `immutable` caching; the stable name is revalidated (`no-cache`); a
+/// name with another hash is 404.
+async fn hashed_names_are_immutable_and_current(base: &str, names: &serde_json::Value, pkg: &Path) {
+    let names = names.as_object().expect("an object");
+    assert!(names.contains_key("owidget_bg.wasm"), "{names:?}");
+    for (name, hashed) in names {
+        let hashed = hashed.as_str().unwrap();
+        assert_ne!(hashed, name);
+        let r = reqwest::get(format!("{base}/widget/pkg/{hashed}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{hashed}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{hashed}"
+        );
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let body = r.bytes().await.unwrap();
+        assert_eq!(body, std::fs::read(pkg.join(name)).unwrap(), "{hashed}");
+        let stable = reqwest::get(format!("{base}/widget/pkg/{name}"))
+            .await
+            .unwrap();
+        assert_eq!(stable.headers()["cache-control"], "no-cache", "{name}");
+        let (stem, ext) = name.rsplit_once('.').unwrap();
+        let stale = format!("/widget/pkg/{stem}.0000000000000000.{ext}");
+        assert_eq!(get(base, &stale).await.0, 404, "{stale}");
+    }
 }

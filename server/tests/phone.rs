@@ -178,3 +178,62 @@ async fn invalid_numbers_are_refused_and_nothing_is_stored() {
     assert_eq!(all_callbacks(&s, &demo).await.len(), 1);
     s.stop().await;
 }
+
+/// `GET /api/widget/phone`: the widget's default normalization, with the
+/// preset's phone country (demo: CZ), readable by allowed origins only.
+#[tokio::test]
+async fn the_widget_phone_endpoint_normalizes_like_the_callback_check() {
+    let s = Server::start().await;
+    let ask = |number: &str, origin: &str| {
+        let url = s.url(&format!(
+            "/api/widget/phone?company={DEMO}&number={}",
+            number.replace('+', "%2B").replace(' ', "%20")
+        ));
+        let req = s.http.get(url).header("origin", origin.to_string());
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let allow = r
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, allow, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, allow, body) = ask("777 666 555", ORIGIN).await;
+    assert_eq!(status, 200);
+    assert_eq!(allow.as_deref(), Some(ORIGIN));
+    assert_eq!(body, json!({"number": "+420 777 666 555"}));
+    assert_eq!(
+        ask("00420 777-666-555", ORIGIN).await.2["number"],
+        "+420 777 666 555"
+    );
+    let (status, _, body) = ask("777 666 55", ORIGIN).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["number"], Value::Null);
+    assert!(body["message"].is_string(), "{body}");
+    let long = "7".repeat(100);
+    assert_eq!(ask(&long, ORIGIN).await.2["number"], Value::Null);
+    // Another site may not read the answer.
+    assert_eq!(ask("777 666 555", "https://evil.example").await.1, None);
+
+    let r = s
+        .http
+        .get(s.url(&format!("/api/widget/phone?company={DEMO}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("number"));
+    let r = s
+        .http
+        .get(s.url("/api/widget/phone?company=00000000-0000-4000-8000-000000000000&number=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    s.stop().await;
+}

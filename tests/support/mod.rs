@@ -26,15 +26,15 @@ pub fn server() -> &'static str {
 
 /// A new widget as the page sees it: the JS object of class `Owidget`.
 pub fn widget() -> JsValue {
-    JsValue::from(Owidget::new(JsValue::from_str(&format!(
-        "{}/widget/",
-        server()
-    ))))
+    JsValue::from(Owidget::new(
+        JsValue::from_str(&format!("{}/widget/", server())),
+        JsValue::NULL,
+    ))
 }
 
 /// A widget whose loader directory is `base` (any URL, for failure tests).
 pub fn widget_at(base: &str) -> JsValue {
-    JsValue::from(Owidget::new(JsValue::from_str(base)))
+    JsValue::from(Owidget::new(JsValue::from_str(base), JsValue::NULL))
 }
 
 /// Calls `obj[method](...args)` through JS, as a page would; `Err` is what

@@ -38,14 +38,28 @@ pub(crate) fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn etag(i: usize) -> &'static str {
-    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
-    &TAGS.get_or_init(|| {
+/// Per file: its `ETag` (32 hex digits of the SHA-256, quoted) and its
+/// content hash for hashed names (the first 16 of them), computed once.
+fn digests() -> &'static [(String, String)] {
+    static DIGESTS: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    DIGESTS.get_or_init(|| {
         FILES
             .iter()
-            .map(|(_, bytes)| format!("\"{}\"", &hex::encode(Sha256::digest(bytes))[..32]))
+            .map(|(_, bytes)| {
+                let hex = hex::encode(Sha256::digest(bytes));
+                (format!("\"{}\"", &hex[..32]), hex[..16].to_owned())
+            })
             .collect()
-    })[i]
+    })
+}
+
+fn etag(i: usize) -> &'static str {
+    &digests()[i].0
+}
+
+/// The content hash of the embedded file `name` (see `hashed`).
+pub(crate) fn hash(name: &str) -> Option<&'static str> {
+    index(name).map(|i| digests()[i].1.as_str())
 }
 
 /// Answers a request for the embedded file `name`: `200` with its type and

@@ -1,8 +1,10 @@
-//! The widget's endpoints: `GET /api/widget/config` and `GET /ws/widget`.
+//! The widget's endpoints: `GET /api/widget/config`, `GET /api/widget/phone`
+//! and `GET /ws/widget`.
 
 mod callback;
 mod coalesce;
 mod frames;
+mod phone;
 mod socket;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -16,6 +18,7 @@ use serde::Deserialize;
 
 use crate::{AppState, Error, Result};
 pub use callback::validate_phone;
+pub use phone::normalize as phone;
 pub use socket::{serve, Conn, PING_EVERY};
 
 /// Read and write buffers of one widget socket. Small on purpose: 20,000

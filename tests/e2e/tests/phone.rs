@@ -1,6 +1,7 @@
 //! Issue 4 end to end: the callback form of the demo page's widget while
-//! the status is busy, in real Chromium through the real server. The phone
-//! module is fetched only when the form opens; an invalid number is refused
+//! the status is busy, in real Chromium through the real server. Numbers
+//! are normalized by the server (`/api/widget/phone`, a few hundred bytes
+//! each; no phone wasm module is fetched, issue 11); an invalid number is refused
 //! with a message and never reaches the operator API; a valid one is stored
 //! in international format and shown; a custom normalization replaces the
 //! default, and a custom function that throws leaves the form working.
@@ -22,20 +23,23 @@ const SENT: &str = "We will call you at {phone}.";
 /// JS expression: entries of the phone module in the resource timeline.
 const PHONE_ENTRIES: &str = "performance.getEntriesByType('resource')\
     .filter((e) => e.name.includes('/owidget_phone'))";
+/// JS expression: the server normalizations in the resource timeline.
+const NORMALIZATIONS: &str = "performance.getEntriesByType('resource')\
+    .filter((e) => e.name.includes('/api/widget/phone?'))";
 /// Records console errors for the `[owidget]` reports.
 const CONSOLE_TRAP: &str = "window.__errors = []; const err = console.error; \
     console.error = function (...a) { window.__errors.push(a.map(String).join(' ')); \
     return err.apply(console, a); };";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn callback_form_loads_the_phone_module_lazily_and_stores_normalized_numbers() {
+async fn callback_form_normalizes_by_the_server_and_stores_normalized_numbers() {
     let server = TestServer::start().await;
     let operator = server.demo_operator().await;
     let _visitors = make_busy(&server, &operator).await;
     let browser = Browser::start().await;
     browser.before_page_scripts(CONSOLE_TRAP).await;
 
-    // Busy and settled, the widget has not fetched the phone module.
+    // Busy and settled, the widget has asked nothing about phones.
     open_busy_page(&browser, &server).await;
     browser
         .js(
@@ -45,38 +49,35 @@ async fn callback_form_loads_the_phone_module_lazily_and_stores_normalized_numbe
         .await;
     let before = browser
         .js(
-            &format!("return {PHONE_ENTRIES}.map((e) => e.name)"),
+            &format!("return {PHONE_ENTRIES}.concat({NORMALIZATIONS}).map((e) => e.name)"),
             vec![],
         )
         .await;
-    assert_eq!(
-        before,
-        json!([]),
-        "phone module fetched before it was needed"
-    );
-
-    // Opening the window offers the callback form, which warms the module.
-    let clicked_at = browser.js("return performance.now()", vec![]).await;
+    assert_eq!(before, json!([]), "phone requests before any number");
     open_callback_form(&browser).await;
-    let start = browser
-        .wait_js(
-            "the phone module's wasm fetched once the callback form opened",
-            &format!(
-                "(() => {{ const e = {PHONE_ENTRIES}.find((e) => e.name.endsWith('.wasm')); \
-                 return e ? e.startTime : null; }})()"
-            ),
-        )
-        .await;
-    assert!(
-        start.as_f64() >= clicked_at.as_f64(),
-        "the phone module's fetch started at {start} ms, before the click at {clicked_at} ms"
-    );
 
     // An invalid number: the message, and nothing is sent.
     fill(&browser, "Jana", "777 666 55").await;
     submit(&browser).await;
     wait_text(&browser, "the invalid-phone message", INVALID).await;
     assert_eq!(callbacks(&operator).await, Vec::<Value>::new());
+    // It cost one small request, and no phone module.
+    let sizes = browser
+        .js(
+            &format!("return {NORMALIZATIONS}.map((e) => e.transferSize)"),
+            vec![],
+        )
+        .await;
+    let sizes: Vec<u64> = serde_json::from_value(sizes).expect("sizes");
+    assert_eq!(sizes.len(), 1, "one normalization request: {sizes:?}");
+    assert!(
+        sizes[0] > 0 && sizes[0] < 2048,
+        "a few hundred bytes with headers: {sizes:?}"
+    );
+    let modules = browser
+        .js(&format!("return {PHONE_ENTRIES}.length"), vec![])
+        .await;
+    assert_eq!(modules, json!(0), "no phone module fetched");
 
     // A valid one reaches the operator in international format; the page
     // shows it as it will be dialled.
