@@ -4,6 +4,7 @@ mod callback;
 mod coalesce;
 mod frames;
 mod socket;
+mod start;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
