@@ -15,6 +15,8 @@ pub(crate) struct StartChat<'a, I> {
     pub text: Option<&'a str>,
     /// The server-issued visitor id kept by the widget (see `visitor`).
     pub visitor_id: Option<&'a str>,
+    /// The idempotency key of this start (re-sent unchanged on reconnect).
+    pub start_key: Option<&'a str>,
 }
 
 /// The JSON text of a `startChat`.
@@ -28,7 +30,8 @@ where
         .opt("scope", m.scope)
         .map("customData", m.custom_data.clone())
         .opt("text", m.text)
-        .opt("visitorId", m.visitor_id);
+        .opt("visitorId", m.visitor_id)
+        .opt("startKey", m.start_key);
     o.end()
 }
 
@@ -42,6 +45,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             custom_data,
             text,
             visitor_id,
+            start_key,
         } => {
             return start_chat(&StartChat {
                 language,
@@ -50,6 +54,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
                 custom_data: custom_data.iter(),
                 text: text.as_deref(),
                 visitor_id: visitor_id.as_deref(),
+                start_key: start_key.as_deref(),
             })
         }
         ClientMessage::Resume {
@@ -139,6 +144,7 @@ mod tests {
             custom_data: data.iter().map(|(k, v)| (k, v)),
             text: None,
             visitor_id: Some(&id),
+            start_key: None,
         });
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["type"], "startChat");
@@ -151,6 +157,7 @@ mod tests {
             custom_data: data.iter().map(|(k, v)| (k, v)),
             text: None,
             visitor_id: None,
+            start_key: None,
         });
         assert!(!text.contains("visitorId"), "{text}");
     }
@@ -171,6 +178,7 @@ mod tests {
                 custom_data: data,
                 text: Some("Hello 👋".into()),
                 visitor_id: Some("0f".repeat(32)),
+                start_key: Some("w0123456789abcdef".into()),
             },
             ClientMessage::StartChat {
                 language: "en".into(),
@@ -179,6 +187,7 @@ mod tests {
                 custom_data: BTreeMap::new(),
                 text: None,
                 visitor_id: None,
+                start_key: None,
             },
             ClientMessage::Resume {
                 session_id: "s1".into(),

@@ -24,6 +24,14 @@ impl Window {
     /// The socket is (re)connected: reattach the session and resend what
     /// the server has not stored (ids make resends idempotent).
     pub(crate) fn on_connected(&self, st: &mut State) {
+        if st.chat.phase == Phase::Starting {
+            // The start went out on a socket that dropped before its
+            // answer: the same frame (same `startKey`) finds the session
+            // it created, if it got that far, or creates it now.
+            if let Some(frame) = &st.start_frame {
+                self.send_text(frame);
+            }
+        }
         if std::mem::take(&mut st.enqueue_pending) && !st.chat.is_open() {
             self.start_chat(st, None);
         }
@@ -52,9 +60,27 @@ impl Window {
         if let ServerMessage::SessionCreated { visitor_id, .. } = &message {
             crate::visitor::save(&st.company, visitor_id);
         }
-        match st.chat.apply(message) {
+        // What the visitor typed while the start was on its way: it goes
+        // back to the message box if the start is refused.
+        let typed_while_starting: Vec<String> = if st.chat.phase == Phase::Starting {
+            st.chat
+                .items
+                .iter()
+                .filter(|i| i.seq.is_none())
+                .map(|i| i.text.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let change = st.chat.apply(message);
+        if st.chat.phase != Phase::Starting {
+            st.start_frame = None;
+        }
+        match change {
             Change::Created => {
                 self.emit(Effect::Event("chatSessionCreated"));
+                // Messages typed while starting go out now.
+                self.resend_unsent(st);
                 self.remember(st);
             }
             Change::Started => self.emit(Effect::Event("chatSessionStarted")),
@@ -96,6 +122,13 @@ impl Window {
             }
             Change::Failed(code) => {
                 st.callback_pending = false;
+                if st.chat.phase == Phase::Idle {
+                    if let Some(view) = &st.view {
+                        for text in &typed_while_starting {
+                            view.restore_draft(text);
+                        }
+                    }
+                }
                 if st.chat.session.is_none() {
                     // A refused resume (unknown session): nothing to restore.
                     self.forget();
@@ -188,10 +221,14 @@ impl Window {
             // Unsent messages stay marked "…" and go out on reconnect.
             self.send(&ClientMessage::Send { client_id, text });
             true
-        } else if st.chat.phase != Phase::Starting && st.chat.phase != Phase::Resuming {
-            self.start_chat(st, Some(text))
+        } else if st.chat.phase == Phase::Starting || st.chat.phase == Phase::Resuming {
+            // No session yet: kept marked "…" and sent once the session
+            // is known (`sessionCreated` or `resumed`), never dropped.
+            st.next_client_id += 1;
+            st.chat.send(client_id(st.next_client_id), text);
+            true
         } else {
-            false
+            self.start_chat(st, Some(text))
         }
     }
 
@@ -208,9 +245,11 @@ impl Window {
             custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
             text: text.as_deref(),
             visitor_id: visitor_id.as_deref(),
+            start_key: Some(&start_key()),
         });
         if self.send_text(&m) {
             st.chat.start(text);
+            st.start_frame = Some(m);
             st.read_sent = 0;
             true
         } else {
@@ -297,6 +336,35 @@ impl Window {
 fn client_id(n: u32) -> String {
     let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     cat(&["w", &decimal(random), "-", &decimal(u64::from(n))])
+}
+
+/// A fresh `startKey`: 128 bits from `crypto.getRandomValues` as 32 hex
+/// digits (`Math.random` only where no `crypto` exists). It finds the
+/// session it created and opens its token, so it must not be guessable.
+fn start_key() -> String {
+    use js_sys::{Function, Reflect, Uint8Array};
+    use wasm_bindgen::{JsCast, JsValue};
+    let bytes = Uint8Array::new_with_length(16);
+    let filled = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .ok()
+        .filter(|c| c.is_object())
+        .and_then(|crypto| {
+            let f = Reflect::get(&crypto, &JsValue::from_str("getRandomValues")).ok()?;
+            f.dyn_into::<Function>().ok()?.call1(&crypto, &bytes).ok()
+        })
+        .is_some();
+    let mut out = String::with_capacity(32);
+    for i in 0..16 {
+        let b = if filled {
+            bytes.get_index(i)
+        } else {
+            (js_sys::Math::random() * 256.0) as u8
+        };
+        for d in [b >> 4, b & 15] {
+            out.push(char::from_digit(u32::from(d), 16).unwrap_or('0'));
+        }
+    }
+    out
 }
 
 /// The preset's text for a refusal with `code`, in the visitor's language

@@ -75,6 +75,10 @@ pub(crate) struct State {
     pub(crate) next_client_id: u32,
     /// `openChat(true)` came before the socket was connected.
     pub(crate) enqueue_pending: bool,
+    /// The `startChat` frame sent and not answered yet (with its
+    /// `startKey`): re-sent as is after a reconnect, so that a start lost
+    /// with its socket creates one session (issue 10, item 7).
+    pub(crate) start_frame: Option<String>,
     pub(crate) view: Option<View>,
 }
 
@@ -140,6 +144,7 @@ impl Window {
             read_sent: 0,
             next_client_id: 0,
             enqueue_pending: init.get("enqueue").and_then(|e| e.boolean()) == Some(true),
+            start_frame: None,
             view: None,
         };
         let w = Rc::new_cyclic(|me: &Weak<Window>| Window {

@@ -49,6 +49,15 @@ pub enum ClientMessage {
         /// hex) is kept, anything else gets a new id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor_id: Option<String>,
+        /// Idempotency key of this start, chosen by the widget (16 to 64
+        /// characters of `A-Z a-z 0-9 _ -`, random) and re-sent unchanged
+        /// when the socket dropped before [`ServerMessage::SessionCreated`]
+        /// arrived: while the session it created is open, a `startChat` with
+        /// the same key creates nothing and answers that session's
+        /// `sessionCreated` (same id and token), followed by a
+        /// [`ServerMessage::Resumed`] and its messages so far.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_key: Option<String>,
     },
     /// Reattach to a session after a reload or reconnect.
     Resume {

@@ -45,10 +45,12 @@ fn client_messages() {
             custom_data: data,
             text: Some("Hello".into()),
             visitor_id: Some("ab".repeat(32)),
+            start_key: Some("k7Qx-2f_0a9b8c7d".into()),
         },
         r#"{"type":"startChat","language":"cs","pageUrl":"http://localhost/","scope":"shop",
             "customData":{"oo1_guest_ident":"Jana"},"text":"Hello",
-            "visitorId":"abababababababababababababababababababababababababababababababab"}"#,
+            "visitorId":"abababababababababababababababababababababababababababababababab",
+            "startKey":"k7Qx-2f_0a9b8c7d"}"#,
     );
     golden(
         ClientMessage::Resume {
@@ -110,6 +112,7 @@ fn start_chat_defaults() {
             custom_data: BTreeMap::new(),
             text: None,
             visitor_id: None,
+            start_key: None,
         }
     );
 }

@@ -37,3 +37,73 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// A widget's `startKey`: 16 to 64 characters of `A-Z a-z 0-9 _ -`.
+pub fn is_start_key(key: &str) -> bool {
+    (16..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// What the database keeps of a `startKey`: its hash (to find the session
+/// it started) and the session's token sealed with it (XOR with a hash of
+/// the key), so that a repeated start answers the same token while the
+/// database alone reveals neither the key nor the token (Stripe-style
+/// idempotency keys replay the first answer).
+pub fn start_key_record(key: &str, token: &str) -> (String, String) {
+    (start_key_hash(key), seal(key, token))
+}
+
+/// The lookup hash of a `startKey`.
+pub fn start_key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("owidget start key:{key}").as_bytes(),
+    ))
+}
+
+fn pad(key: &str) -> [u8; 32] {
+    Sha256::digest(format!("owidget start seal:{key}").as_bytes()).into()
+}
+
+/// Seals a 64-hex token with `key`.
+fn seal(key: &str, token: &str) -> String {
+    let bytes = hex::decode(token).expect("tokens are 64 hex");
+    hex::encode(
+        bytes
+            .iter()
+            .zip(pad(key))
+            .map(|(b, p)| b ^ p)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The token sealed with `key`, if `sealed` is well-formed.
+pub fn unseal(key: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok().filter(|b| b.len() == 32)?;
+    Some(hex::encode(
+        bytes
+            .iter()
+            .zip(pad(key))
+            .map(|(b, p)| b ^ p)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_token_opens_with_its_key_only() {
+        let token = new_token();
+        let (hash, sealed) = start_key_record("key-0123456789abcdef", &token);
+        assert_eq!(hash, start_key_hash("key-0123456789abcdef"));
+        assert_ne!(sealed, token);
+        assert_eq!(unseal("key-0123456789abcdef", &sealed), Some(token.clone()));
+        assert_ne!(unseal("key-0123456789abcdeX", &sealed), Some(token));
+        assert!(is_start_key("w0123456789abcdef"));
+        assert!(!is_start_key("short"));
+        assert!(!is_start_key("bad key with spaces!"));
+    }
+}

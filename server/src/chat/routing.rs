@@ -26,6 +26,8 @@ pub struct StartChat {
     pub ip: Option<std::net::IpAddr>,
     /// The visitor id the widget kept from an earlier chat, if any.
     pub visitor_id: Option<String>,
+    /// The widget's idempotency key of this start (checked by the socket).
+    pub start_key: Option<String>,
 }
 
 /// A created session, as the visitor learns it.
@@ -39,6 +41,10 @@ pub struct Created {
     pub position: u32,
     /// The visitor's stable id (kept from `StartChat` or new).
     pub visitor_id: String,
+    /// True when the `startKey` named a session it had already created:
+    /// nothing new was created and no socket was attached (the caller
+    /// resumes the session with `token`).
+    pub repeated: bool,
 }
 
 pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String) -> Live {
@@ -64,6 +70,18 @@ impl Hub {
         start: StartChat,
         visitor: VisitorLink,
     ) -> Result<Created> {
+        // A start with a key is checked and created under the company's
+        // routing lock, so that two sockets re-sending the same key (an
+        // old one still closing) create one session.
+        let _serial = match &start.start_key {
+            Some(_) => Some(self.routing[company].lock().await),
+            None => None,
+        };
+        if let Some(key) = &start.start_key {
+            if let Some(created) = self.started_with(company, key).await? {
+                return Ok(created);
+            }
+        }
         if self.status(company, preset) == ButtonStatus::Offline {
             return Err(Error::Unavailable("no operator is available".into()));
         }
@@ -103,6 +121,10 @@ impl Hub {
                 token_hash: hash.clone(),
                 created_at: chat.created_at,
                 visitor_id: visitor_id.clone(),
+                start_key: start
+                    .start_key
+                    .as_deref()
+                    .map(|key| crate::ids::start_key_record(key, &token)),
             })
             .await?;
         let mut live = live_of(chat, preset_cfg.widget.groups.clone(), hash);
@@ -120,7 +142,41 @@ impl Hub {
             token,
             position,
             visitor_id,
+            repeated: false,
         })
+    }
+
+    /// The open session a repeated `startKey` created, if any (issue 10,
+    /// item 7: the socket dropped before `sessionCreated` arrived).
+    async fn started_with(&self, company: usize, key: &str) -> Result<Option<Created>> {
+        let company_id = &self.config.companies[company].id;
+        let found = self
+            .store
+            .session_by_start_key(company_id, &crate::ids::start_key_hash(key))
+            .await?;
+        let Some((id, Some(sealed), visitor_id)) = found else {
+            return Ok(None);
+        };
+        let Some(token) = crate::ids::unseal(key, &sealed) else {
+            return Ok(None);
+        };
+        let position = {
+            let state = self.lock();
+            let Some(live) = state[company].sessions.get(&id) else {
+                // Stored as open but not live (its company was reconfigured
+                // away and back): a fresh start is the honest answer.
+                return Ok(None);
+            };
+            live.chat.queue_position.unwrap_or(0)
+        };
+        tracing::info!(session = %id, "repeated chat start answered with its session");
+        Ok(Some(Created {
+            id,
+            token,
+            position,
+            visitor_id: visitor_id.unwrap_or_else(|| crate::plugins::visitor_id(None)),
+            repeated: true,
+        }))
     }
 
     /// The caps on chat starts (issue 10, item 1): queue length per

@@ -25,6 +25,7 @@ async fn hub_with_waiting_chat() -> (Hub, String) {
         custom_data: Default::default(),
         ip: None,
         visitor_id: None,
+        start_key: None,
     };
     let created = hub
         .start_chat(0, 0, start, VisitorLink { conn: 1, tx })

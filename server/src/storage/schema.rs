@@ -110,9 +110,19 @@ CREATE TABLE operator_state (
 );
 "#;
 
+/// A chat start is idempotent (issue 10, item 7): the hash of the widget's
+/// `startKey` finds the open session it created, and the session's token
+/// sealed with the key answers a repeated start with the same token.
+const START_KEYS: &str = r#"
+ALTER TABLE sessions ADD COLUMN start_key_hash TEXT;
+ALTER TABLE sessions ADD COLUMN start_token_seal TEXT;
+CREATE INDEX sessions_start_key ON sessions (company, start_key_hash)
+    WHERE start_key_hash IS NOT NULL;
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, START_KEYS)];
 
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {

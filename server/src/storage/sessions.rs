@@ -32,6 +32,9 @@ pub struct NewSession {
     pub created_at: i64,
     /// The visitor's stable id (`idVisitorUnique` for plugin connectors).
     pub visitor_id: String,
+    /// `(hash of the startKey, token sealed with it)`, see
+    /// [`crate::ids::start_key_record`].
+    pub start_key: Option<(String, String)>,
 }
 
 #[cfg(test)]
@@ -49,6 +52,7 @@ impl NewSession {
             token_hash: "h".into(),
             created_at: 1,
             visitor_id: "v".into(),
+            start_key: None,
         }
     }
 }
@@ -129,12 +133,33 @@ impl Store {
     pub async fn insert_session(&self, s: NewSession) -> Result<()> {
         self.call(move |c| {
             let custom = serde_json::to_string(&s.custom_data).expect("map serializes");
+            let (key_hash, seal) = s.start_key.unzip();
             c.execute(
                 "INSERT INTO sessions (id, company, preset, scope, state, language, page_url, \
-                 custom_data, token_hash, created_at, visitor_id) VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at, s.visitor_id],
+                 custom_data, token_hash, created_at, visitor_id, start_key_hash, start_token_seal) \
+                 VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at, s.visitor_id, key_hash, seal],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    /// The open session a `startKey` created: `(id, sealed token, visitor id)`.
+    pub async fn session_by_start_key(
+        &self,
+        company: &str,
+        key_hash: &str,
+    ) -> Result<Option<(String, Option<String>, Option<String>)>> {
+        let (company, key_hash) = (company.to_string(), key_hash.to_string());
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT id, start_token_seal, visitor_id FROM sessions \
+                 WHERE company = ?1 AND start_key_hash = ?2 AND state != 'ended'",
+                params![company, key_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
         })
         .await
     }

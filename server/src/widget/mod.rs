@@ -6,6 +6,7 @@ mod coalesce;
 mod frames;
 mod phone;
 mod socket;
+mod start;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;

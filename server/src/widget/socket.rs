@@ -47,12 +47,12 @@ pub struct Conn {
     pub(super) ended: Option<String>,
     /// Highest message `seq` sent to the widget: pushes at or below it are
     /// repeats (after a resume) and are dropped.
-    last_seq: u64,
+    pub(super) last_seq: u64,
     /// Limits offline messages, callbacks, transcripts and chat starts.
     rate: RateWindow,
     /// Pushes from the hub; created on the first chat, so that idle status
     /// sockets cost no channel.
-    rx: Option<mpsc::Receiver<ServerMessage>>,
+    pub(super) rx: Option<mpsc::Receiver<ServerMessage>>,
     /// `typing` and `read` frames, at most one of each a second to the desk.
     typing: Coalesce<bool>,
     read: Coalesce<u64>,
@@ -96,7 +96,7 @@ impl Conn {
 
     /// A fresh push channel for attaching to a session. The hub holds the
     /// only sender, so when it unlinks us our receiver ends.
-    fn link(&mut self) -> VisitorLink {
+    pub(super) fn link(&mut self) -> VisitorLink {
         let (tx, rx) = mpsc::channel(PUSH_QUEUE);
         self.rx = Some(rx);
         VisitorLink { conn: self.id, tx }
@@ -149,9 +149,19 @@ impl Conn {
                 custom_data,
                 text,
                 visitor_id,
+                start_key,
             } => {
                 if self.session.is_some() {
                     return Err(error(ErrorCode::Invalid, "a chat is already open"));
+                }
+                if start_key
+                    .as_deref()
+                    .is_some_and(|k| !crate::ids::is_start_key(k))
+                {
+                    return Err(error(
+                        ErrorCode::Invalid,
+                        "startKey must be 16 to 64 characters of A-Z a-z 0-9 _ -",
+                    ));
                 }
                 self.admit()?;
                 check_len("language", &language, 35)?;
@@ -174,11 +184,15 @@ impl Conn {
                     custom_data,
                     ip: self.ip,
                     visitor_id,
+                    start_key,
                 };
                 let created = hub
                     .start_chat(self.company, self.preset, start, link)
                     .await
                     .map_err(hub_error)?;
+                if created.repeated {
+                    return self.start_again(created, text).await;
+                }
                 self.session = Some(created.id.clone());
                 self.last_seq = 0;
                 if let Some(text) = text {

@@ -170,6 +170,27 @@ impl Browser {
             .expect("CDP command");
     }
 
+    /// Sends a Chrome DevTools Protocol command to the page's target (as
+    /// `Network.emulateNetworkConditions`); returns its result.
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client()
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// Takes the page off the network (DevTools network emulation) or
+    /// brings it back.
+    pub async fn offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": offline, "latency": 0,
+                    "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await;
+    }
+
     /// Closes the session.
     pub async fn close(mut self) {
         if let Some(c) = self.client.take() {
