@@ -5,7 +5,7 @@ import * as api from './api.js';
 import {
   el, link, telLink, appendText, formatTime, formatDateTime, timeEl, visitorName,
 } from './text.js';
-import { cardNode } from './catalog.js';
+import { attachmentNode } from './cards.js';
 import { CustomerPanel } from './customer.js';
 import { ClosingForm } from './closing-form.js';
 
@@ -35,8 +35,9 @@ export function messageItem(m) {
   const who = m.author === 'visitor' ? (m.name || 'Visitor')
     : m.author === 'operator' ? (m.name || 'Operator') : 'System';
   const body = el('div', { className: 'text' });
-  // A shared product: the card (its title is also the message text).
-  if (m.card && m.card.kind === 'product') body.append(cardNode(m.card));
+  // A shared product, a pushed card or carousel (the text is its fallback).
+  const attachment = attachmentNode(m);
+  if (attachment) body.append(attachment);
   else appendText(body, m.text);
   return el('li', { className: `msg ${m.author}`, 'data-seq': String(m.seq) },
     el('div', { className: 'head' },

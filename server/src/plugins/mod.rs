@@ -3,6 +3,8 @@
 //! a conversation closing form, called exactly as iAdvize calls them
 //! (reference `app-plugins-spec.md` §1–3) and shown in the desk.
 //!
+//! - [`cards`]: content cards and carousels from iAdvize payloads (Custom
+//!   App pushes, bot replies), validated.
 //! - [`config`]: the `[companies.connector]` table, raw and checked.
 //! - [`connector`]: the one HTTP client every call goes through (sign,
 //!   time out, cap, validate, log).
@@ -14,6 +16,7 @@
 //! - `health`: health-check polling; `log`: `GET /api/operator/connector-log`;
 //!   `logger`: the batched call log writer.
 
+pub mod cards;
 pub mod config;
 pub mod connector;
 pub mod schemas;
