@@ -6,6 +6,8 @@
 //! - [`cards`]: content cards and carousels from iAdvize payloads (Custom
 //!   App pushes, bot replies), validated.
 //! - [`config`]: the `[companies.connector]` table, raw and checked.
+//! - [`custom_app`]: `[[companies.connector.custom_apps]]` and their HS256
+//!   tokens; [`cpa`]: their operator API (apps, tokens, pushed cards).
 //! - [`connector`]: the one HTTP client every call goes through (sign,
 //!   time out, cap, validate, log).
 //! - [`sign`]: `x-iadvize-signature` and our v2 signatures.
@@ -19,6 +21,8 @@
 pub mod cards;
 pub mod config;
 pub mod connector;
+pub mod cpa;
+pub mod custom_app;
 pub mod schemas;
 pub mod sign;
 pub mod store;
@@ -61,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(customer::routes())
         .merge(closing::routes())
+        .merge(cpa::routes())
 }
 
 async fn info(State(state): State<AppState>, who: CurrentOperator) -> Json<PluginsInfo> {
