@@ -208,6 +208,20 @@ async fn pushed_cards_reach_the_visitor_as_text_with_http_links_only() {
     );
     assert_eq!(m["message"]["author"], "operator");
 
+    // A long text without title: the message text (its fallback) keeps to
+    // the message size limit (200 in the test config), the card keeps all.
+    let long = "x".repeat(500);
+    let (st, v) = push(
+        "card",
+        json!({"text": long, "actions": [{"type": "LINK", "title": "Go", "url": "http://a.example/"}]}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["text"].as_str().unwrap().chars().count(), 200);
+    assert_eq!(v["card"]["text"], long);
+    assert_eq!(v["card"]["title"], "");
+    next_of(&mut w, "message").await;
+
     let card = json!({"title": "A", "actions": [{"type": "LINK", "title": "Go", "url": "http://a.example/"}]});
     let (st, v) = push(
         "card-bundle",
@@ -263,10 +277,10 @@ async fn pushed_cards_reach_the_visitor_as_text_with_http_links_only() {
         )
         .await;
     let messages = d["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 2, "{d}");
+    assert_eq!(messages.len(), 3, "{d}");
     assert_eq!(messages[0]["card"]["kind"], "content");
     assert_eq!(
-        messages[1]["carousel"]["cards"].as_array().unwrap().len(),
+        messages[2]["carousel"]["cards"].as_array().unwrap().len(),
         2
     );
 

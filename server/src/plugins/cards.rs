@@ -1,7 +1,8 @@
 //! Content cards and carousels from iAdvize payloads (cards-contract.md):
 //! a Custom App's `pushCardInConversationThread` /
 //! `pushCardBundleInConversationThread` (reference §5.3) and a bot's
-//! `card/content` / `bundle/card` (§4.4) become a [`Card`] / [`Carousel`]
+//! `card/content` / `bundle/card` / `product-offer` / `bundle/product-offer`
+//! (§4.4) become a [`Card`] / [`Carousel`]
 //! of a chat message.
 //!
 //! The payload is read as untrusted JSON: every string is kept as text
@@ -149,6 +150,77 @@ pub fn carousel(v: &Value, what: &str) -> Result<Carousel, String> {
     Ok(Carousel { title, cards })
 }
 
+/// A bot's `product-offer` `{name, price, offerPrice?, description?,
+/// image?, availability?: {status: AVAILABLE | UNAVAILABLE}, actions}`
+/// (reference §4.4) as a product card: `url` is the first action's.
+pub fn product_offer(v: &Value, what: &str) -> Result<Card, String> {
+    if !v.is_object() {
+        return Err(format!("{what} must be an object"));
+    }
+    let name = opt_text(v, "name", &format!("{what}.name"), MAX_TITLE_CHARS)?
+        .ok_or_else(|| format!("{what}.name is required"))?;
+    let price = opt_text(v, "price", &format!("{what}.price"), MAX_TITLE_CHARS)?
+        .ok_or_else(|| format!("{what}.price is required"))?;
+    let offer_price = opt_text(
+        v,
+        "offerPrice",
+        &format!("{what}.offerPrice"),
+        MAX_TITLE_CHARS,
+    )?;
+    let text = opt_text(
+        v,
+        "description",
+        &format!("{what}.description"),
+        MAX_TEXT_CHARS,
+    )?;
+    let (image_url, image_alt) = image(v, what)?;
+    let available = match v.get("availability").and_then(|a| a.get("status")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "AVAILABLE" => Some(true),
+        Some(Value::String(s)) if s == "UNAVAILABLE" => Some(false),
+        Some(_) => {
+            return Err(format!(
+                "{what}.availability.status must be AVAILABLE or UNAVAILABLE"
+            ))
+        }
+    };
+    let actions = actions(v, what)?;
+    let url = actions
+        .first()
+        .map(|a| a.url.clone())
+        .ok_or_else(|| format!("{what} needs at least one LINK action with an http(s) URL"))?;
+    Ok(Card {
+        kind: CardKind::Product,
+        title: name,
+        image_url,
+        url: Some(url),
+        available,
+        price: Some(price),
+        offer_price,
+        text,
+        image_alt,
+        actions,
+    })
+}
+
+/// A bot's `bundle/product-offer` `{offers: [product-offer, …]}` (1 to
+/// [`MAX_CARDS`]) as a carousel without title.
+pub fn offer_carousel(v: &Value, what: &str) -> Result<Carousel, String> {
+    let offers = match v.get("offers") {
+        Some(Value::Array(a)) => a,
+        _ => return Err(format!("{what}.offers must be an array")),
+    };
+    if offers.is_empty() || offers.len() > MAX_CARDS {
+        return Err(format!("{what}.offers: 1 to {MAX_CARDS} offers"));
+    }
+    let cards = offers
+        .iter()
+        .enumerate()
+        .map(|(i, o)| product_offer(o, &format!("{what}.offers[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Carousel { title: None, cards })
+}
+
 /// The plain-text fallback of a card: its title, else its text, else its
 /// first action's label (always non-empty for a valid card).
 pub fn fallback_text(card: &Card) -> String {
@@ -251,6 +323,33 @@ mod tests {
         ] {
             assert_eq!(content_card(&v, "card").unwrap_err(), want, "{v}");
         }
+    }
+
+    #[test]
+    fn a_product_offer_is_a_product_card() {
+        let v = json!({"name": "Trail shoe", "price": "99 €", "offerPrice": "79 €",
+            "description": "Light", "image": {"url": "https://s.example/i.png", "description": "Shoe"},
+            "availability": {"status": "UNAVAILABLE"},
+            "actions": [{"type": "LINK", "name": "Buy", "url": "https://s.example/p"}]});
+        let c = product_offer(&v, "offer").unwrap();
+        assert_eq!(c.kind, CardKind::Product);
+        assert_eq!(
+            (c.title.as_str(), c.text.as_deref()),
+            ("Trail shoe", Some("Light"))
+        );
+        assert_eq!(
+            (c.price.as_deref(), c.offer_price.as_deref()),
+            (Some("99 €"), Some("79 €"))
+        );
+        assert_eq!(c.available, Some(false));
+        assert_eq!(c.url.as_deref(), Some("https://s.example/p"));
+        assert_eq!(c.actions[0].title, "Buy");
+        assert_eq!(
+            product_offer(&json!({"name": "x", "actions": []}), "offer").unwrap_err(),
+            "offer.price is required"
+        );
+        let bundle = offer_carousel(&json!({"offers": [v, v]}), "bundle").unwrap();
+        assert_eq!((bundle.title, bundle.cards.len()), (None, 2));
     }
 
     #[test]

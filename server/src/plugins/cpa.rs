@@ -91,6 +91,16 @@ async fn token(
     Ok(response)
 }
 
+/// The message text of a pushed card: its fallback, cut to the message
+/// size limit (the card itself keeps everything).
+fn fallback(state: &AppState, text: String) -> String {
+    let max = state.config.limits.message_max_chars;
+    match text.char_indices().nth(max) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// Only an active chat of mine takes cards.
 fn check_mine(state: &AppState, who: &CurrentOperator, id: &str) -> Result<()> {
     match state.hub.live_chat(who.op, id) {
@@ -118,7 +128,7 @@ async fn push_card(
     let app = app(&state, &who, &app_id)?;
     let card = cards::content_card(&body, "card").map_err(Error::BadRequest)?;
     check_mine(&state, &who, &id)?;
-    let text = cards::fallback_text(&card);
+    let text = fallback(&state, cards::fallback_text(&card));
     let stored = state
         .hub
         .operator_rich(who.op, &id, None, text, Some(Box::new(card)), None)
@@ -138,7 +148,7 @@ async fn push_bundle(
     let app = app(&state, &who, &app_id)?;
     let carousel = cards::carousel(&body, "bundle").map_err(Error::BadRequest)?;
     check_mine(&state, &who, &id)?;
-    let text = cards::carousel_text(&carousel);
+    let text = fallback(&state, cards::carousel_text(&carousel));
     let stored = state
         .hub
         .operator_rich(who.op, &id, None, text, None, Some(Box::new(carousel)))

@@ -3,7 +3,7 @@
 //! through `/desk/idzcpa.js` and the desk's postMessage bridge. The app's
 //! `insertTextInComposeBox` fills the compose box; its pushed card and
 //! carousel reach the visitor's widget; a bridge message from a wrong
-//! origin is ignored; `getJWT` gives a fresh token (which the app's own
+//! origin is ignored (by the desk and by the library); `getJWT` gives a fresh token (which the app's own
 //! backend verified before listing the orders); two chats keep two app
 //! states.
 
@@ -152,6 +152,25 @@ async fn the_orders_app_in_two_chats() {
         assert_eq!(jwt.as_str().unwrap_or_default().split('.').count(), 3);
         let claims: Value =
             serde_json::from_str(&text_of(op, "#claims").await).expect("claims JSON");
+        // The library reads only the desk's answers: forged answers from
+        // another origin (for every id it may be waiting on) are ignored.
+        let got = op
+            .js_async(
+                "const done = arguments[0]; \
+                 window.idzCpa.init().then((client) => { \
+                   const p = client.getJWT(); \
+                   for (let id = 1; id < 100; id++) window.dispatchEvent(new MessageEvent('message', \
+                     { data: { idzCpa: 'response', id, result: 'FORGED' }, origin: 'http://evil.example', source: window.parent })); \
+                   return p; \
+                 }).then(done, (e) => done('rejected: ' + e.message));",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            got.as_str().unwrap_or_default().split('.').count(),
+            3,
+            "a real token, not the forged answer: {got}"
+        );
         claims
     })
     .await;
