@@ -63,6 +63,10 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
         card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
+        carousel: v
+            .get("carousel")
+            .and_then(|c| card::decode_carousel(&c))
+            .map(Box::new),
     })
 }
 
@@ -234,6 +238,7 @@ mod tests {
                     at: 1_700_000_000_123,
                     client_id: None,
                     card: None,
+                    carousel: None,
                 },
             },
             ServerMessage::Message {
@@ -245,6 +250,7 @@ mod tests {
                     at: 1,
                     client_id: Some("c1".into()),
                     card: None,
+                    carousel: None,
                 },
             },
             ServerMessage::Message {
@@ -263,6 +269,33 @@ mod tests {
                         available: Some(true),
                         price: Some("99.90 €".into()),
                         offer_price: Some("79.90 €".into()),
+                        ..Default::default()
+                    })),
+                    carousel: None,
+                },
+            },
+            ServerMessage::Message {
+                message: WireMessage {
+                    seq: 10,
+                    author: Author::Operator,
+                    name: None,
+                    text: "Your orders".into(),
+                    at: 4,
+                    client_id: None,
+                    card: None,
+                    carousel: Some(Box::new(owidget_protocol::plugins::Carousel {
+                        title: Some("Your orders".into()),
+                        cards: vec![owidget_protocol::plugins::Card {
+                            kind: owidget_protocol::plugins::CardKind::Content,
+                            title: String::new(),
+                            text: Some("Order 1042".into()),
+                            image_alt: Some("A parcel".into()),
+                            actions: vec![owidget_protocol::plugins::CardAction {
+                                title: "Track".into(),
+                                url: "https://shop.example/t".into(),
+                            }],
+                            ..Default::default()
+                        }],
                     })),
                 },
             },
@@ -323,7 +356,7 @@ mod tests {
     fn a_card_of_an_unknown_kind_leaves_the_text() {
         let v = json!({"type": "message", "message": {
             "seq": 4, "author": "operator", "text": "Look", "at": 5,
-            "card": {"kind": "content", "text": "Look"}}});
+            "card": {"kind": "video", "text": "Look"}}});
         let Some(ServerMessage::Message { message }) = server_message(&v) else {
             panic!("a message");
         };

@@ -173,6 +173,7 @@ fn desk_events() {
                 at: 5,
                 client_id: Some("c".into()),
                 card: None,
+                carousel: None,
             },
         },
         r#"{"type":"message","sessionId":"s1","message":{"seq":2,"author":"visitor",

@@ -174,6 +174,7 @@ fn server_messages() {
                 at: 1_700_000_000_000,
                 client_id: Some("c1".into()),
                 card: None,
+                carousel: None,
             },
         },
         r#"{"type":"message","message":{"seq":1,"author":"visitor","text":"<b>hi</b>","at":1700000000000,"clientId":"c1"}}"#,

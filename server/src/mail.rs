@@ -157,6 +157,7 @@ mod tests {
             at,
             client_id: None,
             card: None,
+            carousel: None,
         };
         let text = transcript_text(
             "Shop",

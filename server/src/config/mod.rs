@@ -141,6 +141,8 @@ pub struct Operator {
     pub capacity: u32,
     /// Groups served.
     pub groups: Vec<String>,
+    /// E-mail address, if configured.
+    pub email: Option<String>,
 }
 
 impl Config {
@@ -484,12 +486,22 @@ fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
     if raw.groups.is_empty() {
         return Err(bad(&format!("{key}.groups"), "name at least one group"));
     }
+    if let Some(email) = &raw.email {
+        let ok = email.len() <= 254
+            && email.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && !d.is_empty() && !email.chars().any(char::is_whitespace)
+            });
+        if !ok {
+            return Err(bad(&format!("{key}.email"), "is not an e-mail address"));
+        }
+    }
     Ok(Operator {
         name: raw.name.unwrap_or_else(|| raw.username.clone()),
         username: raw.username,
         password_hash: raw.password_hash,
         capacity: raw.capacity.unwrap_or(2),
         groups: raw.groups,
+        email: raw.email,
     })
 }
 

@@ -38,6 +38,9 @@ pub struct RawConnector {
     pub max_answer_bytes: Option<usize>,
     /// Seconds between health checks (default 30).
     pub health_check_interval_secs: Option<u64>,
+    /// Custom Apps (`[[companies.connector.custom_apps]]`).
+    #[serde(default)]
+    pub custom_apps: Vec<super::custom_app::RawCustomApp>,
 }
 
 /// A checked connector.
@@ -67,6 +70,8 @@ pub struct ConnectorConfig {
     pub max_answer_bytes: usize,
     /// Time between health checks.
     pub health_check_interval: Duration,
+    /// Custom Apps of the desk's conversation panel.
+    pub custom_apps: Vec<super::custom_app::CustomApp>,
 }
 
 // Secrets never reach logs, not even through `{:?}`.
@@ -84,6 +89,7 @@ impl std::fmt::Debug for ConnectorConfig {
             .field("health_check_url", &self.health_check_url)
             .field("timeout", &self.timeout)
             .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("custom_apps", &self.custom_apps)
             .finish()
     }
 }
@@ -199,6 +205,7 @@ pub fn check(key: &str, raw: RawConnector) -> Result<ConnectorConfig> {
         timeout,
         max_answer_bytes,
         health_check_interval,
+        custom_apps: super::custom_app::check_all(key, raw.custom_apps)?,
     })
 }
 

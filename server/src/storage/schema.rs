@@ -110,6 +110,13 @@ CREATE TABLE operator_state (
 );
 "#;
 
+/// A message may carry a carousel of cards (a Custom App's or a bot's card
+/// bundle), stored as JSON beside the single card of `card_json` (the
+/// plugins' own idempotent migration adds that one).
+const MESSAGE_CAROUSELS: &str = r#"
+ALTER TABLE messages ADD COLUMN carousel_json TEXT;
+"#;
+
 /// A chat start is idempotent (issue 10, item 7): the hash of the widget's
 /// `startKey` finds the open session it created, and the session's token
 /// sealed with the key answers a repeated start with the same token.
@@ -122,7 +129,13 @@ CREATE INDEX sessions_start_key ON sessions (company, start_key_hash)
 
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, START_KEYS)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1),
+    (2, V2),
+    (3, V3),
+    (4, MESSAGE_CAROUSELS),
+    (5, START_KEYS),
+];
 
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {
