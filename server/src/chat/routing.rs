@@ -204,7 +204,9 @@ impl Hub {
             chat.operator_name = Some(me.name.clone());
             chat
         };
-        self.store.set_assignment(&planned).await?;
+        let event = crate::webhooks::pushed(&self.config, op.company, &planned);
+        self.store.set_assignment(&planned, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let mut state = self.lock();
         Ok(self.apply_assign(op, &mut state[op.company], id, planned.accepted_at))
     }
@@ -259,7 +261,10 @@ impl Hub {
             }
             chat
         };
-        self.store.set_assignment(&planned).await?;
+        let event =
+            target.and_then(|_| crate::webhooks::pushed(&self.config, op.company, &planned));
+        self.store.set_assignment(&planned, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let chat = {
             let mut state = self.lock();
             let c = &mut state[op.company];
@@ -416,7 +421,14 @@ impl Hub {
             }
         }
         let at = now_ms();
-        self.store.end_session(id, at, by).await?;
+        let by_name = match by {
+            Author::Visitor => "visitor",
+            Author::Operator => "operator",
+            Author::System => "system",
+        };
+        let event = crate::webhooks::closed(&self.config, company, id, by_name);
+        self.store.end_session(id, at, by, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let mut state = self.lock();
         let c = &mut state[company];
         let mut live = c.sessions.remove(id).expect("routing is serialized");

@@ -38,6 +38,9 @@ pub struct RawConnector {
     pub max_answer_bytes: Option<usize>,
     /// Seconds between health checks (default 30).
     pub health_check_interval_secs: Option<u64>,
+    /// `[[companies.connector.webhooks]]` (see `crate::webhooks::config`).
+    #[serde(default)]
+    pub webhooks: Vec<crate::webhooks::config::RawWebhook>,
 }
 
 /// A checked connector.
@@ -67,6 +70,8 @@ pub struct ConnectorConfig {
     pub max_answer_bytes: usize,
     /// Time between health checks.
     pub health_check_interval: Duration,
+    /// Declared webhooks.
+    pub webhooks: Vec<crate::webhooks::config::WebhookConfig>,
 }
 
 // Secrets never reach logs, not even through `{:?}`.
@@ -84,6 +89,7 @@ impl std::fmt::Debug for ConnectorConfig {
             .field("health_check_url", &self.health_check_url)
             .field("timeout", &self.timeout)
             .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -186,7 +192,9 @@ pub fn check(key: &str, raw: RawConnector) -> Result<ConnectorConfig> {
         Some(s) => Duration::from_secs(s),
         None => Duration::from_secs(30),
     };
+    let webhooks = crate::webhooks::config::check_all(key, &raw.id_website, raw.webhooks)?;
     Ok(ConnectorConfig {
+        webhooks,
         id_connector_version,
         id_website: raw.id_website,
         secrets,
