@@ -190,7 +190,8 @@ pub async fn login_hint(
 }
 
 /// `config` with the demo connector at `base` (see [`crate::demo_connector`])
-/// declared for the demo company: all three plugins and a health check.
+/// declared for the demo company: all three plugins, a health check and a
+/// webhook receiving every event.
 pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
     let raw = crate::plugins::config::RawConnector {
         id_connector_version: "7d3c5a1e-2b4f-4c6d-9e8f-0a1b2c3d4e5f".into(),
@@ -202,6 +203,11 @@ pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
         customer_action_url: Some(format!("{base}/customer/action")),
         closing_form_url: Some(format!("{base}/closing-form")),
         health_check_url: Some(format!("{base}/health")),
+        webhooks: vec![crate::webhooks::config::RawWebhook {
+            url: format!("{base}/webhooks"),
+            events: vec!["*".into()],
+            ..Default::default()
+        }],
         ..Default::default()
     };
     let checked = crate::plugins::config::check("demo connector", raw)

@@ -121,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         println!("  operator:   {} / {}", demo::USERNAME, demo::PASSWORD);
         if let Some(base) = &connector {
             println!("  connector:  {base} (demo App Plugins connector)");
+            println!("  webhooks:   {base}/webhooks (events the demo connector received)");
         }
     }
     owidget_server::run(listener, state, shutdown_signal()).await?;

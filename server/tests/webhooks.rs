@@ -47,6 +47,32 @@ async fn deliveries(s: &Server, token: &str, q: &str) -> Vec<Value> {
     v["deliveries"].as_array().unwrap().clone()
 }
 
+/// Polls the delivery log until `done` holds (the server records a
+/// delivery just after the receiver answers it).
+async fn log_until(
+    s: &Server,
+    token: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let log = deliveries(s, token, "?limit=1000").await;
+        if done(&log) {
+            return log;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} not within the wait: {log:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn all_delivered(n: usize) -> impl Fn(&[Value]) -> bool {
+    move |log| log.len() == n && log.iter().all(|d| d["state"] == "delivered")
+}
+
 #[tokio::test]
 async fn failed_deliveries_are_retried_with_backoff_same_ids_in_order() {
     let r = Receiver::start(vec![
@@ -140,8 +166,7 @@ async fn failed_deliveries_are_retried_with_backoff_same_ids_in_order() {
     assert_eq!(bodies[4]["closedBy"], "operator");
 
     // The delivery log: newest first, every attempt.
-    let log = deliveries(&s, &token, "?limit=10").await;
-    assert_eq!(log.len(), 6);
+    let log = log_until(&s, &token, "6 delivered", all_delivered(6)).await;
     let oldest = &log[5];
     assert_eq!(oldest["eventId"], first["eventId"]);
     assert_eq!(oldest["state"], "delivered");
@@ -293,6 +318,45 @@ async fn a_dead_receiver_does_not_hold_up_chats_and_is_given_up_after_the_period
     s.stop().await;
 }
 
+#[tokio::test]
+async fn a_transfer_pushes_to_the_new_operator_and_closed_names_both() {
+    let r = Receiver::start(vec![]).await;
+    let c = TestConnector::start().await;
+    let s = Server::start_with(
+        config_with(&c, &hook_toml(&r.url, "[\"v2.conversation.*\"]", "")),
+        None,
+    )
+    .await;
+    let token = s.login(DEMO, "demo").await;
+    let solo = s.login(DEMO, "solo").await;
+    s.set_availability(&solo, "online").await;
+    let (_w, id, _) = active_chat(&s, &token).await;
+    let (st, v) = s
+        .call(
+            Method::POST,
+            &format!("/api/operator/chats/{id}/transfer"),
+            &token,
+            Some(json!({"to": "solo"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(s.end(&solo, &id).await.0, 200);
+    let got = r.until("3 events", |g| g.len() == 3).await;
+    let b: Vec<Value> = got.iter().map(Got::json).collect();
+    assert_eq!(
+        (b[0]["eventType"].as_str(), b[0]["operatorId"].as_str()),
+        (Some("v2.conversation.pushed"), Some("demo"))
+    );
+    assert_eq!(
+        (b[1]["eventType"].as_str(), b[1]["operatorId"].as_str()),
+        (Some("v2.conversation.pushed"), Some("solo"))
+    );
+    assert_eq!(b[2]["eventType"], "v2.conversation.closed");
+    assert_eq!(b[2]["operatorIds"], json!(["demo", "solo"]));
+    assert_ne!(b[0]["eventId"], b[1]["eventId"]);
+    s.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // SIGKILL of the real binary with undelivered events.
 
@@ -409,9 +473,7 @@ async fn sigkill_with_undelivered_events_then_all_delivered_once() {
         .await;
     // Once the log says all delivered, nothing is pending to be sent again.
     let token = s.login(DEMO, "op").await;
-    let log = deliveries(&s, &token, "").await;
-    assert_eq!(log.len(), 8);
-    assert!(log.iter().all(|d| d["state"] == "delivered"), "{log:?}");
+    log_until(&s, &token, "8 delivered", all_delivered(8)).await;
     let got_after = r.got();
     assert_eq!(
         got_after.len(),

@@ -421,12 +421,7 @@ impl Hub {
             }
         }
         let at = now_ms();
-        let by_name = match by {
-            Author::Visitor => "visitor",
-            Author::Operator => "operator",
-            Author::System => "system",
-        };
-        let event = crate::webhooks::closed(&self.config, company, id, by_name);
+        let event = crate::webhooks::closed(&self.config, company, id, by);
         self.store.end_session(id, at, by, event.clone()).await?;
         self.webhooks.wake(event.as_slice());
         let mut state = self.lock();

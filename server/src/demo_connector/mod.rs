@@ -16,9 +16,12 @@
 //!   case, which then shows in the customer's fields.
 //! - `GET /closing-form`: all six field types and a dependent field.
 //! - `GET /health`: `{"status":"UP"}` (public, as iAdvize requires).
+//! - `POST /webhooks`: the demo webhook receiver (every event, signed);
+//!   `GET /webhooks` (a page) and `GET /webhooks.json` show what arrived.
 
 mod data;
 mod verify;
+mod webhooks;
 
 use std::sync::{Arc, Mutex};
 
@@ -55,6 +58,7 @@ struct Demo {
     /// `http://127.0.0.1:<port>`: for image and product page URLs.
     base: String,
     cases: Mutex<Vec<Case>>,
+    webhooks: webhooks::Inbox,
 }
 
 type Shared = Arc<Demo>;
@@ -88,6 +92,7 @@ pub fn router(secret: String, base: String) -> Router {
         secrets: vec![secret],
         base,
         cases: Mutex::new(Vec::new()),
+        webhooks: webhooks::Inbox::default(),
     });
     let signed = Router::new()
         .route("/categories", get(categories))
@@ -95,6 +100,7 @@ pub fn router(secret: String, base: String) -> Router {
         .route("/customer", get(customer))
         .route("/customer/action", post(action))
         .route("/closing-form", get(closing_form))
+        .route("/webhooks", post(webhooks::receive))
         .layer(middleware::from_fn_with_state(
             demo.clone(),
             check_signature,
@@ -102,6 +108,8 @@ pub fn router(secret: String, base: String) -> Router {
     Router::new()
         .merge(signed)
         .route("/health", get(|| async { Json(json!({"status": "UP"})) }))
+        .route("/webhooks", get(webhooks::page))
+        .route("/webhooks.json", get(webhooks::list))
         .route("/images/{name}", get(image))
         .route("/shop/{id}", get(shop_page))
         .with_state(demo)

@@ -23,6 +23,7 @@ pub mod worker;
 use std::sync::Arc;
 
 use owidget_protocol::desk::{Availability, ChatSummary};
+use owidget_protocol::Author;
 use rand::RngCore;
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
@@ -215,7 +216,12 @@ pub fn pushed(config: &Config, company: usize, chat: &ChatSummary) -> Option<Pla
 
 /// `v2.conversation.closed`: session `id` just ended (written only when it
 /// ever had an operator, like iAdvize's conversations).
-pub fn closed(config: &Config, company: usize, id: &str, ended_by: &str) -> Option<Planned> {
+pub fn closed(config: &Config, company: usize, id: &str, by: Author) -> Option<Planned> {
+    let ended_by = match by {
+        Author::Visitor => "visitor",
+        Author::Operator => "operator",
+        Author::System => "system",
+    };
     let mut f = Map::new();
     f.insert("conversationId".into(), json!(id));
     f.insert("channel".into(), json!("CHAT"));
