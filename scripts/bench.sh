@@ -50,6 +50,10 @@ echo "App Plugins on loopback (demo connector over HTTP, server in this process,
 "$bench_bin" plugins "${OWIDGET_BENCH_PLUGIN_CALLS:-500}"
 
 echo
+echo "Webhooks (issue 9): event → delivery latency and throughput on loopback, chat acks next to a dead receiver:"
+"$bench_bin" webhooks "${OWIDGET_BENCH_WEBHOOK_EVENTS:-10000}"
+
+echo
 echo "Hardening (issue 10): chat acks during a login flood; status fan-out next to slow readers:"
 "$bench_bin" loginflood 100
 "$bench_bin" slowreaders 500 1000

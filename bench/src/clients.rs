@@ -41,6 +41,12 @@ impl Setup {
     /// Chat starts and queue length are uncapped: all the benchmark's
     /// visitors come from one address.
     pub async fn start_with(operators: usize, capacity: u32, abuse: &str) -> Setup {
+        Self::start_full(operators, capacity, abuse, "").await
+    }
+
+    /// [`Setup::start_with`] with `company` TOML appended to the company
+    /// (a `[companies.connector]` table, say).
+    pub async fn start_full(operators: usize, capacity: u32, abuse: &str, company: &str) -> Setup {
         let hash = demo::hash_password("pw");
         let mut toml = format!(
             "[limits]\nmessages_per_10s = 1000\n\n[abuse]\nchat_starts_per_ip_per_minute = 1000000\n\
@@ -52,6 +58,7 @@ impl Setup {
                 "[[companies.operators]]\nusername = \"op{i}\"\npassword_hash = \"{hash}\"\ncapacity = {capacity}\ngroups = [\"support\"]\n"
             ));
         }
+        toml.push_str(company);
         let config = Config::from_toml(&toml).expect("benchmark config");
         let data = tempfile::tempdir().expect("temp dir");
         let dirs = Dirs::default();
@@ -120,6 +127,17 @@ impl Setup {
         self.call(
             reqwest::Method::POST,
             &format!("/api/operator/chats/{session}/accept"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    }
+
+    /// Ends a chat as the operator.
+    pub async fn end(&self, token: &str, session: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{session}/end"),
             Some(token),
             json!({}),
         )

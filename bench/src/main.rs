@@ -11,6 +11,9 @@
 //! - `plugins [calls]` (default 500): App Plugins with the demo connector
 //!   on loopback: catalog open to products returned, the connector alone,
 //!   and the server's overhead per connector call (see `plugins.rs`).
+//! - `webhooks [events]` (default 10,000): webhook delivery throughput,
+//!   event → delivery latency, and the delay a dead receiver adds to chat
+//!   messages (see `webhooks.rs`).
 //! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
@@ -30,6 +33,7 @@ mod guard;
 mod onload;
 mod phone;
 mod plugins;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 
@@ -49,6 +53,7 @@ async fn main() {
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
+        "webhooks" => webhooks::run(n.unwrap_or(10_000)).await,
         "loginflood" => guard::login_flood(n.unwrap_or(100)).await,
         "slowreaders" => {
             let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
@@ -56,7 +61,7 @@ async fn main() {
         }
         "onload" => onload::run(n.unwrap_or(3)).await,
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }

@@ -382,6 +382,8 @@ pub enum PluginKind {
     ClosingForm,
     /// Health check.
     Health,
+    /// A webhook delivery.
+    Webhook,
 }
 
 /// One recorded connector call.

@@ -193,7 +193,8 @@ pub async fn login_hint(
 }
 
 /// `config` with the demo connector at `base` (see [`crate::demo_connector`])
-/// declared for the demo company: all three plugins and a health check.
+/// declared for the demo company: all three plugins, a health check and a
+/// webhook receiving every event.
 pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
     let raw = crate::plugins::config::RawConnector {
         id_connector_version: "7d3c5a1e-2b4f-4c6d-9e8f-0a1b2c3d4e5f".into(),
@@ -218,6 +219,11 @@ pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
             icon: "ORDER".into(),
             url: format!("{base}{}", crate::demo_connector::orders::PATH),
             use_authentication: true,
+        }],
+        webhooks: vec![crate::webhooks::config::RawWebhook {
+            url: format!("{base}/webhooks"),
+            events: vec!["*".into()],
+            ..Default::default()
         }],
         ..Default::default()
     };

@@ -32,6 +32,9 @@
 //! - [`ids`]: random ids, token hashing, the clock.
 //! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
 //! - [`mail`]: the transcript outbox, sent through the `[smtp]` relay.
+//! - [`webhooks`]: events to the connectors' webhook receivers, through a
+//!   durable outbox written with the change, delivered in order with
+//!   backoff, and the delivery log.
 #![deny(missing_docs)]
 
 pub mod assets;
@@ -50,6 +53,7 @@ pub mod plugins;
 pub mod status;
 pub mod storage;
 pub mod throttle;
+pub mod webhooks;
 pub mod widget;
 pub mod wsio;
 
@@ -156,6 +160,7 @@ pub fn app(state: AppState) -> Router {
             "/operator",
             operators::routes()
                 .merge(plugins::routes())
+                .merge(webhooks::api::routes())
                 .layer(operator_cors),
         )
         .fallback(|| async { Error::NotFound("no such endpoint".into()) });
@@ -199,6 +204,7 @@ pub async fn run(
             closing.subscribe(),
         ));
     }
+    let hooks = webhooks::worker::spawn(&state, closing.subscribe());
     let router = app(state);
     let shutdown = async move {
         shutdown.await;
@@ -208,5 +214,9 @@ pub async fn run(
     listen::serve(listener, router, &network, shutdown).await;
     // The sweep stores the operators' availability one last time.
     let _ = sweep.await;
+    // Webhook deliveries under way finish (each within its timeout).
+    for h in hooks {
+        let _ = h.await;
+    }
     Ok(())
 }

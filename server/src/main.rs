@@ -139,6 +139,10 @@ async fn main() -> anyhow::Result<()> {
                 running.base,
                 owidget_server::demo_connector::orders::PATH
             );
+            println!(
+                "  webhooks:   {}/webhooks (events the demo connector received)",
+                running.base
+            );
         }
     }
     owidget_server::run(listener, state, shutdown_signal()).await?;

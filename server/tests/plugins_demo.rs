@@ -298,3 +298,92 @@ async fn health_is_polled_and_shown() {
         "only the change back to up is logged"
     );
 }
+
+/// The demo webhook receiver gets every event, signed (it refuses
+/// unsigned ones), and shows them on its page as text.
+#[tokio::test]
+async fn the_demo_webhook_receiver_shows_the_events() {
+    let (s, token, base) = demo_server().await;
+    let (_w, id, _) = active_chat(&s, &token).await;
+    let (st, _) = s.end(&token, &id).await;
+    assert_eq!(st, 200);
+    let http = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let events = loop {
+        let v: Value = http
+            .get(format!("{base}/webhooks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let types: Vec<String> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["eventType"].as_str().unwrap().to_string())
+            .collect();
+        if [
+            "user.availability.updated",
+            "v2.conversation.pushed",
+            "v2.conversation.closed",
+        ]
+        .iter()
+        .all(|t| types.iter().any(|x| x == t))
+        {
+            break v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "events so far: {types:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let closed = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["eventType"] == "v2.conversation.closed")
+        .unwrap();
+    assert_eq!(closed["payload"]["conversationId"], id.as_str());
+    assert_eq!(closed["payload"]["platform"], "demo");
+    let page = http.get(format!("{base}/webhooks")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("v2.conversation.closed") && html.contains(&id),
+        "{html}"
+    );
+    // An unsigned event is refused.
+    let r = http
+        .post(format!("{base}/webhooks"))
+        .json(&json!({"eventId": "x", "eventType": "v2.conversation.closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // The server's delivery log says delivered (recorded just after the
+    // receiver answered).
+    loop {
+        let (_, log) = s
+            .call(
+                Method::GET,
+                "/api/operator/webhooks/deliveries",
+                &token,
+                None,
+            )
+            .await;
+        if log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["eventType"] == "v2.conversation.closed" && d["state"] == "delivered")
+        {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{log}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    s.stop().await;
+}

@@ -107,6 +107,9 @@ struct CompanyState {
     sessions: HashMap<String, Live>,
     /// Waiting session ids, oldest first.
     queue: Vec<String>,
+    /// `user.availability.updated` events not stored yet: written with the
+    /// availability rows by the sweep, in order.
+    availability_events: Vec<crate::webhooks::Planned>,
 }
 
 /// Live chat state of all companies.
@@ -124,6 +127,8 @@ pub struct Hub {
     starts_by_ip: crate::throttle::Throttle<std::net::IpAddr>,
     /// Chat starts per (company, preset).
     starts_by_preset: crate::throttle::Throttle<(usize, usize)>,
+    /// Wakes webhook receivers when their events are committed.
+    webhooks: Arc<crate::webhooks::Wakers>,
 }
 
 impl Hub {
@@ -156,6 +161,7 @@ impl Hub {
                 config.abuse.chat_starts_per_preset_per_minute,
                 std::time::Duration::from_secs(60),
             ),
+            webhooks: Arc::new(crate::webhooks::Wakers::new(&config)),
             config,
             store,
             status,
@@ -171,6 +177,11 @@ impl Hub {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The webhook receivers' wake-ups.
+    pub fn webhooks(&self) -> &Arc<crate::webhooks::Wakers> {
+        &self.webhooks
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<CompanyState>> {
@@ -226,6 +237,7 @@ impl Hub {
     pub fn set_availability(&self, op: OpRef, availability: Availability) -> OperatorInfo {
         let mut state = self.lock();
         let company = &mut state[op.company];
+        self.availability_event(op, company, availability, "operator");
         company.operators[op.operator].availability = availability;
         company.operators[op.operator].seen = tokio::time::Instant::now();
         self.recompute(op.company, company);
@@ -247,6 +259,20 @@ impl Hub {
 }
 
 impl Hub {
+    /// Plans `user.availability.updated` when `op`'s availability changes
+    /// to `to` (stored with the availability by the sweep).
+    fn availability_event(&self, op: OpRef, c: &mut CompanyState, to: Availability, origin: &str) {
+        if c.operators[op.operator].availability == to {
+            return;
+        }
+        let username = &self.config.companies[op.company].operators[op.operator].username;
+        if let Some(p) =
+            crate::webhooks::availability(&self.config, op.company, username, to, origin)
+        {
+            c.availability_events.push(p);
+        }
+    }
+
     /// Puts saved closing form answers on a live session's summary (ended
     /// sessions read them from the database).
     pub fn set_live_closing_form(

@@ -36,10 +36,12 @@ impl Hub {
                 {
                     continue;
                 }
+                let op = OpRef { company, operator };
+                self.availability_event(op, c, Availability::Away, "system");
+                let s = &mut c.operators[operator];
                 s.availability = Availability::Away;
                 any = true;
                 changed += 1;
-                let op = OpRef { company, operator };
                 tracing::info!(
                     operator = %self.config.companies[company].operators[operator].username,
                     "no desk for the grace period; operator is away"
@@ -124,7 +126,9 @@ impl Hub {
         Ok(())
     }
 
-    /// Stores the availabilities that differ from `stored` (and updates it).
+    /// Stores the availabilities that differ from `stored` (and updates it),
+    /// with the `user.availability.updated` events planned since the last
+    /// call, in one transaction.
     async fn persist_availability(&self, stored: &mut Vec<Vec<Availability>>) {
         let now = self.availability_snapshot();
         let mut rows = Vec::new();
@@ -136,12 +140,29 @@ impl Hub {
                 }
             }
         }
-        if rows.is_empty() {
+        let events: Vec<Vec<crate::webhooks::Planned>> = self
+            .lock()
+            .iter_mut()
+            .map(|c| std::mem::take(&mut c.availability_events))
+            .collect();
+        if rows.is_empty() && events.iter().all(Vec::is_empty) {
             return;
         }
-        match self.store.save_availability(rows).await {
-            Ok(()) => *stored = now,
-            Err(e) => tracing::warn!(error = %e, "storing operator availability failed"),
+        let flat: Vec<_> = events.iter().flatten().cloned().collect();
+        match self.store.save_availability(rows, flat.clone()).await {
+            Ok(()) => {
+                *stored = now;
+                self.webhooks.wake(&flat);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "storing operator availability failed");
+                // Kept, in order, for the next tick.
+                let mut state = self.lock();
+                for (c, mut ev) in state.iter_mut().zip(events) {
+                    ev.append(&mut c.availability_events);
+                    c.availability_events = ev;
+                }
+            }
         }
     }
 

@@ -118,7 +118,7 @@ impl Hub {
                 continue;
             };
             if let Some(requeued) = self.restore_one(company, s.chat, s.token_hash) {
-                self.store.set_assignment(&requeued).await?;
+                self.store.set_assignment(&requeued, None).await?;
             }
             n += 1;
         }

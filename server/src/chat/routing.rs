@@ -260,7 +260,9 @@ impl Hub {
             chat.operator_name = Some(me.name.clone());
             chat
         };
-        self.store.set_assignment(&planned).await?;
+        let event = crate::webhooks::pushed(&self.config, op.company, &planned);
+        self.store.set_assignment(&planned, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let mut state = self.lock();
         Ok(self.apply_assign(op, &mut state[op.company], id, planned.accepted_at))
     }
@@ -315,7 +317,10 @@ impl Hub {
             }
             chat
         };
-        self.store.set_assignment(&planned).await?;
+        let event =
+            target.and_then(|_| crate::webhooks::pushed(&self.config, op.company, &planned));
+        self.store.set_assignment(&planned, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let chat = {
             let mut state = self.lock();
             let c = &mut state[op.company];
@@ -472,7 +477,9 @@ impl Hub {
             }
         }
         let at = now_ms();
-        self.store.end_session(id, at, by).await?;
+        let event = crate::webhooks::closed(&self.config, company, id, by);
+        self.store.end_session(id, at, by, event.clone()).await?;
+        self.webhooks.wake(event.as_slice());
         let mut state = self.lock();
         let c = &mut state[company];
         let mut live = c.sessions.remove(id).expect("routing is serialized");

@@ -17,10 +17,13 @@
 //! - `GET /closing-form`: all six field types and a dependent field.
 //! - `GET /health`: `{"status":"UP"}` (public, as iAdvize requires).
 //! - `GET /apps/orders/`: the demo Custom App "Orders" (see [`orders`]).
+//! - `POST /webhooks`: the demo webhook receiver (every event, signed);
+//!   `GET /webhooks` (a page) and `GET /webhooks.json` show what arrived.
 
 mod data;
 pub mod orders;
 mod verify;
+mod webhooks;
 
 use std::sync::{Arc, Mutex};
 
@@ -59,6 +62,7 @@ struct Demo {
     cases: Mutex<Vec<Case>>,
     /// The desk's origin, for the Orders app's script and `frame-ancestors`.
     desk: Arc<orders::Desk>,
+    webhooks: webhooks::Inbox,
 }
 
 type Shared = Arc<Demo>;
@@ -112,6 +116,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         base,
         cases: Mutex::new(Vec::new()),
         desk,
+        webhooks: webhooks::Inbox::default(),
     });
     let signed = Router::new()
         .route("/categories", get(categories))
@@ -119,6 +124,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         .route("/customer", get(customer))
         .route("/customer/action", post(action))
         .route("/closing-form", get(closing_form))
+        .route("/webhooks", post(webhooks::receive))
         .layer(middleware::from_fn_with_state(
             demo.clone(),
             check_signature,
@@ -126,6 +132,8 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
     Router::new()
         .merge(signed)
         .route("/health", get(|| async { Json(json!({"status": "UP"})) }))
+        .route("/webhooks", get(webhooks::page))
+        .route("/webhooks.json", get(webhooks::list))
         .route("/images/{name}", get(image))
         .route("/shop/{id}", get(shop_page))
         .merge(orders::routes())

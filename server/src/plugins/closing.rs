@@ -218,11 +218,13 @@ async fn save(
     let fields = fetch(&state, &who, locale).await?;
     let answers = check_answers(&fields, &body.answers)?;
     let company = &state.config.companies[who.op.company].id;
+    let event = crate::webhooks::closing_form(&state.config, who.op.company, &id, &me, &answers);
     state
         .hub
         .store()
-        .set_closing_form(company, &id, &answers)
+        .set_closing_form(company, &id, &answers, event.clone())
         .await?;
+    state.hub.webhooks().wake(event.as_slice());
     state
         .hub
         .set_live_closing_form(who.op.company, &id, answers.clone());

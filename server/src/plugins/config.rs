@@ -41,6 +41,9 @@ pub struct RawConnector {
     /// Custom Apps (`[[companies.connector.custom_apps]]`).
     #[serde(default)]
     pub custom_apps: Vec<super::custom_app::RawCustomApp>,
+    /// `[[companies.connector.webhooks]]` (see `crate::webhooks::config`).
+    #[serde(default)]
+    pub webhooks: Vec<crate::webhooks::config::RawWebhook>,
 }
 
 /// A checked connector.
@@ -72,6 +75,8 @@ pub struct ConnectorConfig {
     pub health_check_interval: Duration,
     /// Custom Apps of the desk's conversation panel.
     pub custom_apps: Vec<super::custom_app::CustomApp>,
+    /// Declared webhooks.
+    pub webhooks: Vec<crate::webhooks::config::WebhookConfig>,
 }
 
 // Secrets never reach logs, not even through `{:?}`.
@@ -90,6 +95,7 @@ impl std::fmt::Debug for ConnectorConfig {
             .field("timeout", &self.timeout)
             .field("max_answer_bytes", &self.max_answer_bytes)
             .field("custom_apps", &self.custom_apps)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -192,7 +198,9 @@ pub fn check(key: &str, raw: RawConnector) -> Result<ConnectorConfig> {
         Some(s) => Duration::from_secs(s),
         None => Duration::from_secs(30),
     };
+    let webhooks = crate::webhooks::config::check_all(key, &raw.id_website, raw.webhooks)?;
     Ok(ConnectorConfig {
+        webhooks,
         id_connector_version,
         id_website: raw.id_website,
         secrets,

@@ -65,6 +65,17 @@ pub struct Call<'a> {
     pub quiet_when_ok: bool,
 }
 
+/// How a webhook delivery went.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Status, when an answer came.
+    pub status: Option<u16>,
+    /// Request to answer (or failure).
+    pub latency_ms: u64,
+    /// `None` when delivered (2xx), else why not.
+    pub error: Option<String>,
+}
+
 /// Why a call gave nothing usable; the text is meant for the operator and
 /// the connector's author ("timed out after 5000 ms", "HTTP 500", …).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,7 +249,13 @@ impl Connectors {
         result
     }
 
-    fn headers(connector: &Connector, method: &Method, url: &Url, body: &[u8]) -> HeaderMap {
+    fn headers(
+        connector: &Connector,
+        method: &Method,
+        url: &Url,
+        body: &[u8],
+        content_type: &'static str,
+    ) -> HeaderMap {
         let secrets = &connector.config.secrets;
         let query = url.query().unwrap_or("");
         let signed: &[u8] = if method == Method::GET {
@@ -262,7 +279,7 @@ impl Connectors {
             HeaderValue::from_static(concat!("owidget/", env!("CARGO_PKG_VERSION"))),
         );
         if method == Method::POST {
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         h
     }
@@ -277,7 +294,24 @@ impl Connectors {
         record: &mut ConnectorCall,
     ) -> Result<Vec<u8>, CallError> {
         let cfg = &connector.config;
-        let headers = Self::headers(connector, method, &url, &body);
+        let headers = Self::headers(connector, method, &url, &body, "application/json");
+        self.send(cfg, method, url, headers, body, cfg.timeout, record)
+            .await
+    }
+
+    /// Sends a signed request and reads the answer within `timeout` and the
+    /// size cap.
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        cfg: &ConnectorConfig,
+        method: &Method,
+        url: Url,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        timeout: Duration,
+        record: &mut ConnectorCall,
+    ) -> Result<Vec<u8>, CallError> {
         let mut req = self.client.request(method.clone(), url).headers(headers);
         if *method == Method::POST {
             req = req.body(body);
@@ -302,13 +336,94 @@ impl Connectors {
             }
             Ok(bytes)
         };
-        match tokio::time::timeout(cfg.timeout, work).await {
+        match tokio::time::timeout(timeout, work).await {
             Ok(r) => r,
             Err(_) => Err(CallError(format!(
                 "timed out after {} ms",
-                cfg.timeout.as_millis()
+                timeout.as_millis()
             ))),
         }
+    }
+
+    /// POSTs one webhook delivery: `body` signed like every call
+    /// (`x-iadvize-signature` over the raw body, our v2 signature), plus
+    /// `extra` headers (`x-iadvize-delivery`, `x-iadvize-correlationid`),
+    /// within the webhook's timeout (else the connector's) and the answer
+    /// cap, logged in the call log. Delivered means a 2xx status; the
+    /// answer's body is read (up to the cap) and ignored.
+    pub async fn deliver(
+        &self,
+        company: usize,
+        hook: &crate::webhooks::config::WebhookConfig,
+        body: Vec<u8>,
+        extra: &[(&'static str, String)],
+    ) -> Delivery {
+        let started = Instant::now();
+        let mut record = ConnectorCall {
+            at: now_ms(),
+            plugin: PluginKind::Webhook,
+            method: "POST".into(),
+            url: hook.url.clone(),
+            status: None,
+            latency_ms: 0,
+            ok: false,
+            error: None,
+        };
+        let Some(connector) = self.of(company) else {
+            return Delivery {
+                status: None,
+                latency_ms: 0,
+                error: Some("no connector".into()),
+            };
+        };
+        let result = match Url::parse(&hook.url) {
+            Ok(url) => {
+                let mut headers =
+                    Self::headers(connector, &Method::POST, &url, &body, hook.content_type());
+                headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+                for (name, value) in extra {
+                    if let Ok(v) = HeaderValue::from_str(value) {
+                        headers.insert(*name, v);
+                    }
+                }
+                let timeout = hook.timeout.unwrap_or(connector.config.timeout);
+                self.send(
+                    &connector.config,
+                    &Method::POST,
+                    url,
+                    headers,
+                    body,
+                    timeout,
+                    &mut record,
+                )
+                .await
+                .map(|_| ())
+            }
+            Err(e) => Err(CallError(format!("bad URL: {e}"))),
+        };
+        record.latency_ms = started.elapsed().as_millis() as u64;
+        let delivered = record.status.is_some_and(|s| (200..300).contains(&s));
+        record.ok = delivered;
+        record.error = match (delivered, result) {
+            (true, _) | (false, Ok(())) => None,
+            (false, Err(e)) => Some(e.0),
+        };
+        let out = Delivery {
+            status: record.status,
+            latency_ms: record.latency_ms,
+            error: if delivered {
+                None
+            } else {
+                Some(
+                    record
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "not delivered".into()),
+                )
+            },
+        };
+        self.log.record(&connector.company, record);
+        out
     }
 
     /// JSON, then the schema, then the Rust type.

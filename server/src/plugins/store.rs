@@ -61,6 +61,7 @@ fn plugin_str(p: PluginKind) -> &'static str {
         PluginKind::Customer => "customer",
         PluginKind::ClosingForm => "closingForm",
         PluginKind::Health => "health",
+        PluginKind::Webhook => "webhook",
     }
 }
 
@@ -69,6 +70,7 @@ fn parse_plugin(s: &str) -> PluginKind {
         "productList" => PluginKind::ProductList,
         "customer" => PluginKind::Customer,
         "closingForm" => PluginKind::ClosingForm,
+        "webhook" => PluginKind::Webhook,
         _ => PluginKind::Health,
     }
 }
@@ -145,21 +147,30 @@ impl Store {
         .await
     }
 
-    /// Stores the closing form answers of a session of `company`.
+    /// Stores the closing form answers of a session of `company`, with its
+    /// webhook `events` in the same transaction (outbox rows written are
+    /// returned).
     pub async fn set_closing_form(
         &self,
         company: &str,
         id: &str,
         answers: &BTreeMap<String, String>,
-    ) -> Result<()> {
+        events: Option<crate::webhooks::Planned>,
+    ) -> Result<usize> {
         let (company, id) = (company.to_string(), id.to_string());
         let json = serde_json::to_string(answers).expect("a map of strings serializes");
         self.call(move |conn| {
-            conn.execute(
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
                 "UPDATE sessions SET closing_form = ?3 WHERE id = ?1 AND company = ?2",
                 params![id, company, json],
             )?;
-            Ok(())
+            let n = match &events {
+                Some(e) if changed > 0 => crate::webhooks::outbox::write(&tx, e)?,
+                _ => 0,
+            };
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }

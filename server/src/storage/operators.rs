@@ -91,8 +91,13 @@ impl Store {
         .await
     }
 
-    /// Stores operators' availability: `(company, username, availability)`.
-    pub async fn save_availability(&self, rows: Vec<(String, String, Availability)>) -> Result<()> {
+    /// Stores operators' availability: `(company, username, availability)`,
+    /// with the webhook `events` of those changes in the same transaction.
+    pub async fn save_availability(
+        &self,
+        rows: Vec<(String, String, Availability)>,
+        events: Vec<crate::webhooks::Planned>,
+    ) -> Result<()> {
         self.call(move |c| {
             let tx = c.transaction()?;
             for (company, username, a) in &rows {
@@ -102,6 +107,7 @@ impl Store {
                     params![company, username, availability_str(*a)],
                 )?;
             }
+            crate::webhooks::outbox::write_all(&tx, &events)?;
             tx.commit()?;
             Ok(())
         })

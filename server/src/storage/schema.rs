@@ -127,6 +127,40 @@ CREATE INDEX sessions_start_key ON sessions (company, start_key_hash)
     WHERE start_key_hash IS NOT NULL;
 "#;
 
+/// Webhooks' durable outbox (issue 9): one row per (event, receiver),
+/// written in the transaction of the change that caused the event; one
+/// row per delivery attempt; and every operator a session was ever
+/// assigned to (`operatorIds` of `v2.conversation.closed`), a JSON array.
+const WEBHOOK_OUTBOX: &str = r#"
+CREATE TABLE webhook_outbox (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    company        TEXT NOT NULL,
+    receiver       TEXT NOT NULL,
+    event_id       TEXT NOT NULL,
+    correlation_id TEXT NOT NULL UNIQUE,
+    event_type     TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_at        INTEGER NOT NULL,
+    done_at        INTEGER,
+    UNIQUE (receiver, event_id)
+);
+CREATE INDEX webhook_outbox_pending ON webhook_outbox (company, receiver, id) WHERE state = 'pending';
+CREATE INDEX webhook_outbox_log ON webhook_outbox (company, id);
+CREATE TABLE webhook_attempts (
+    outbox      INTEGER NOT NULL REFERENCES webhook_outbox (id) ON DELETE CASCADE,
+    delivery_id TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    status      INTEGER,
+    latency_ms  INTEGER NOT NULL,
+    error       TEXT
+);
+CREATE INDEX webhook_attempts_by_outbox ON webhook_attempts (outbox);
+ALTER TABLE sessions ADD COLUMN operator_ids TEXT;
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -135,6 +169,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, V3),
     (4, MESSAGE_CAROUSELS),
     (5, START_KEYS),
+    (6, WEBHOOK_OUTBOX),
 ];
 
 /// Brings the schema up to the current version.

@@ -165,8 +165,14 @@ impl Store {
     }
 
     /// Records the session's assignment: `Some` operator = active with that
-    /// operator (accept or transfer), `None` = back to waiting.
-    pub async fn set_assignment(&self, chat: &ChatSummary) -> Result<()> {
+    /// operator (accept or transfer, added to the session's `operator_ids`),
+    /// `None` = back to waiting. `events` (webhooks) are written in the
+    /// same transaction; returns how many outbox rows were.
+    pub async fn set_assignment(
+        &self,
+        chat: &ChatSummary,
+        events: Option<crate::webhooks::Planned>,
+    ) -> Result<usize> {
         let (id, op, name, at) = (
             chat.id.clone(),
             chat.operator.clone(),
@@ -175,25 +181,46 @@ impl Store {
         );
         let state = state_str(chat.state);
         self.call(move |c| {
-            c.execute(
-                "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5 \
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
+                 operator_ids = CASE WHEN ?3 IS NULL THEN operator_ids \
+                 ELSE json_insert(coalesce(operator_ids, '[]'), '$[#]', ?3) END \
                  WHERE id = ?1 AND state != 'ended'",
                 params![id, state, op, name, at],
             )?;
-            Ok(())
+            let n = match &events {
+                Some(e) => crate::webhooks::outbox::write(&tx, e)?,
+                None => 0,
+            };
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }
 
-    /// Marks a session ended.
-    pub async fn end_session(&self, id: &str, at: i64, by: Author) -> Result<()> {
+    /// Marks a session ended, with its webhook `events` in the same
+    /// transaction; returns how many outbox rows were written.
+    pub async fn end_session(
+        &self,
+        id: &str,
+        at: i64,
+        by: Author,
+        events: Option<crate::webhooks::Planned>,
+    ) -> Result<usize> {
         let id = id.to_string();
         self.call(move |c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 WHERE id = ?1",
                 params![id, at, author_str(by)],
             )?;
-            Ok(())
+            let n = match &events {
+                Some(e) => crate::webhooks::outbox::write(&tx, e)?,
+                None => 0,
+            };
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }

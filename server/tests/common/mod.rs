@@ -132,6 +132,18 @@ impl Server {
         }
     }
 
+    /// A server started elsewhere (the real binary), at `base`.
+    pub fn remote(base: &str) -> Server {
+        Server {
+            base: base.to_string(),
+            ws: base.replace("http://", "ws://"),
+            http: reqwest::Client::new(),
+            stop: None,
+            task: None,
+            data: None,
+        }
+    }
+
     /// Graceful stop; returns the data dir for a restart.
     pub async fn stop(mut self) -> Option<tempfile::TempDir> {
         if let Some(stop) = self.stop.take() {
