@@ -11,7 +11,7 @@
 //!    recorded in the database before the next);
 //! 3. a dead receiver (accepts connections, never answers; 2 s timeout)
 //!    while chats come and go: chat message ack latency (visitor send →
-//!    stored + ack) with it and with no webhook at all.
+//!    stored + ack) with it, with a live receiver, and with no webhook.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -182,6 +182,7 @@ pub async fn run(events: usize) {
     });
     for (what, company) in [
         ("no webhook", String::new()),
+        ("live receiver", connector(&r.url, 2000)),
         ("dead receiver (2 s timeout)", connector(&dead_url, 2000)),
     ] {
         let setup = Setup::start_full(OPERATORS, 100, "", &company).await;
