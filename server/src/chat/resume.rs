@@ -48,8 +48,8 @@ impl Hub {
         let bad = || Error::NotFound("unknown session or wrong token".into());
         let hash = token_hash(token);
         let live = {
-            let mut state = self.lock();
-            let c = &mut state[company];
+            let mut state = self.lock(company);
+            let c = &mut state;
             match c.sessions.get_mut(id) {
                 Some(live) => {
                     if !hashes_equal(&live.token_hash, &hash) {
@@ -122,9 +122,9 @@ impl Hub {
             }
             n += 1;
         }
-        let mut state = self.lock();
-        for (i, c) in state.iter_mut().enumerate() {
-            self.recompute(i, c);
+        for i in 0..self.state.len() {
+            let c = self.lock(i);
+            self.recompute(i, &c);
         }
         Ok(n)
     }
@@ -148,8 +148,8 @@ impl Hub {
             .operator
             .as_deref()
             .and_then(|u| c_cfg.operators.iter().position(|o| o.username == u));
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         chat.visitor_online = false;
         let id = chat.id.clone();
         match operator {
