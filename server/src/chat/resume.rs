@@ -8,7 +8,7 @@ use owidget_protocol::desk::ChatSummary;
 
 use super::desks::send;
 use super::routing::live_of;
-use super::{Hub, VisitorLink};
+use super::{Created, Hub, VisitorLink};
 use crate::ids::{hashes_equal, token_hash};
 use crate::{Error, Result};
 
@@ -105,6 +105,39 @@ impl Hub {
             read_seq,
             attached,
         })
+    }
+
+    /// The open session a repeated `startKey` created, if any (issue 10,
+    /// item 7: the socket dropped before `sessionCreated` arrived).
+    pub(super) async fn started_with(&self, company: usize, key: &str) -> Result<Option<Created>> {
+        let company_id = &self.config.companies[company].id;
+        let found = self
+            .store
+            .session_by_start_key(company_id, &crate::ids::start_key_hash(key))
+            .await?;
+        let Some((id, Some(sealed), visitor_id)) = found else {
+            return Ok(None);
+        };
+        let Some(token) = crate::ids::unseal(key, &sealed) else {
+            return Ok(None);
+        };
+        let position = {
+            let state = self.lock(company);
+            let Some(live) = state.sessions.get(&id) else {
+                // Stored as open but not live (its company was reconfigured
+                // away and back): a fresh start is the honest answer.
+                return Ok(None);
+            };
+            live.chat.queue_position.unwrap_or(0)
+        };
+        tracing::info!(session = %id, "repeated chat start answered with its session");
+        Ok(Some(Created {
+            id,
+            token,
+            position,
+            visitor_id: visitor_id.unwrap_or_else(|| crate::plugins::visitor_id(None)),
+            repeated: true,
+        }))
     }
 
     /// Loads waiting and active sessions from the database into a fresh

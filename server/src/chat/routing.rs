@@ -146,39 +146,6 @@ impl Hub {
         })
     }
 
-    /// The open session a repeated `startKey` created, if any (issue 10,
-    /// item 7: the socket dropped before `sessionCreated` arrived).
-    async fn started_with(&self, company: usize, key: &str) -> Result<Option<Created>> {
-        let company_id = &self.config.companies[company].id;
-        let found = self
-            .store
-            .session_by_start_key(company_id, &crate::ids::start_key_hash(key))
-            .await?;
-        let Some((id, Some(sealed), visitor_id)) = found else {
-            return Ok(None);
-        };
-        let Some(token) = crate::ids::unseal(key, &sealed) else {
-            return Ok(None);
-        };
-        let position = {
-            let state = self.lock(company);
-            let Some(live) = state.sessions.get(&id) else {
-                // Stored as open but not live (its company was reconfigured
-                // away and back): a fresh start is the honest answer.
-                return Ok(None);
-            };
-            live.chat.queue_position.unwrap_or(0)
-        };
-        tracing::info!(session = %id, "repeated chat start answered with its session");
-        Ok(Some(Created {
-            id,
-            token,
-            position,
-            visitor_id: visitor_id.unwrap_or_else(|| crate::plugins::visitor_id(None)),
-            repeated: true,
-        }))
-    }
-
     /// The caps on chat starts (issue 10, item 1): queue length per
     /// company, starts per IP and per preset per minute.
     fn admit_start(
