@@ -72,6 +72,7 @@ impl Window {
         } else {
             Vec::new()
         };
+        let was_waiting = st.chat.phase == Phase::Waiting;
         let change = st.chat.apply(message);
         if st.chat.phase != Phase::Starting {
             st.start_frame = None;
@@ -89,7 +90,12 @@ impl Window {
                 self.forget();
             }
             Change::Resumed(SessionState::Ended) => self.forget(),
-            Change::Resumed(_) => {
+            Change::Resumed(state) => {
+                if was_waiting && state == SessionState::Active {
+                    // Accepted while the socket was down (or while the
+                    // start's answer was lost): the page still learns it.
+                    self.emit(Effect::Event("chatSessionStarted"));
+                }
                 self.resend_unsent(st);
                 self.remember(st);
             }

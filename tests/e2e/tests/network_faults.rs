@@ -87,8 +87,17 @@ async fn lost_start(browser: &Browser, proxy: &Proxy, operator: &Operator) {
             held.iter().any(|f| f.contains("\"sessionCreated\""))
         })
         .await;
-    // The answer is lost with its socket. The visitor goes on typing
-    // while the widget reconnects.
+    // The operator accepts meanwhile; the answer is lost with its socket.
+    // The visitor goes on typing while the widget reconnects.
+    let queue = wait_queue(operator).await;
+    let id = queue[0]["id"].as_str().expect("chat id").to_string();
+    operator
+        .call(
+            Method::POST,
+            &format!("/api/operator/chats/{id}/accept"),
+            None,
+        )
+        .await;
     let sockets = proxy.sockets();
     proxy.cut();
     composer
@@ -98,17 +107,35 @@ async fn lost_start(browser: &Browser, proxy: &Proxy, operator: &Operator) {
     proxy.wait_sockets_over(sockets).await;
     proxy.release(Dir::Down);
 
-    let queue = wait_queue(operator).await;
-    let id = queue[0]["id"].as_str().expect("chat id").to_string();
     let written = ["Hello".to_string(), "Second".to_string()];
     window_shows_stored(browser, operator, &id, "after the lost start", &written).await;
+    // One session: the accepted one, nothing new in the queue.
     let queue = operator
         .call(Method::GET, "/api/operator/queue", None)
         .await;
+    assert_eq!(queue, serde_json::json!([]), "one session for one start");
+    let mine = operator
+        .call(Method::GET, "/api/operator/chats", None)
+        .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    // The page heard of the session and of its acceptance, once each.
+    browser
+        .wait_js(
+            "chatSessionStarted",
+            "Array.from(document.querySelectorAll('#events li')).some((li) => li.textContent === 'chatSessionStarted')",
+        )
+        .await;
+    let events = browser
+        .js(
+            "return Array.from(document.querySelectorAll('#events li')).map((li) => li.textContent) \
+             .filter((e) => e.startsWith('chatSession'));",
+            vec![],
+        )
+        .await;
     assert_eq!(
-        queue.as_array().map(Vec::len),
-        Some(1),
-        "one session for one start: {queue}"
+        events,
+        serde_json::json!(["chatSessionCreated", "chatSessionStarted"]),
+        "app events"
     );
     operator
         .call(Method::POST, &format!("/api/operator/chats/{id}/end"), None)
