@@ -7,8 +7,12 @@
 
 /// Delay of the first retry's ceiling, in milliseconds.
 pub(crate) const BASE_MS: u32 = 500;
-/// Largest ceiling, in milliseconds.
-pub(crate) const CAP_MS: u32 = 30_000;
+/// Largest ceiling, in milliseconds. Low, as Phoenix's client (which
+/// stops growing at 5 s): a visitor whose network comes back after an
+/// outage of any length is connected again within 4 s (issue 10: status
+/// and chat resume within 5 s); full jitter still spreads the reconnects
+/// of thousands of widgets after a restart over those 4 s.
+pub(crate) const CAP_MS: u32 = 4_000;
 /// Smallest delay: a refused socket must not be retried in a hot loop.
 pub(crate) const FLOOR_MS: u32 = 100;
 
@@ -35,10 +39,11 @@ mod tests {
     fn ceiling_doubles_up_to_the_cap() {
         assert_eq!(delay_ms(0, 0.999_999), 499);
         assert_eq!(delay_ms(1, 0.999_999), 999);
+        assert_eq!(delay_ms(2, 0.999_999), 1_999);
         assert_eq!(delay_ms(3, 0.999_999), 3_999);
-        assert_eq!(delay_ms(6, 0.999_999), 29_999);
-        assert_eq!(delay_ms(7, 0.999_999), 29_999);
-        assert_eq!(delay_ms(u32::MAX, 0.999_999), 29_999);
+        assert_eq!(delay_ms(4, 0.999_999), 3_999);
+        assert_eq!(delay_ms(7, 0.999_999), 3_999);
+        assert_eq!(delay_ms(u32::MAX, 0.999_999), 3_999);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! `addCustomData`. They work before the chat module is there: the core
 //! keeps what the chat window must start from and hands it over.
 
+use owidget_protocol::WidgetLimits;
+use owidget_web::Json;
+
 use crate::chat_link::ChatCall;
 use crate::error::{Error, Result};
-use crate::widget::Widget;
-
-/// Most `addCustomData` entries (the server refuses more).
-const MAX_CUSTOM_DATA: usize = 50;
+use crate::widget::{State, Widget};
 
 impl Widget {
     /// `openChat([enqueue])`.
@@ -53,27 +53,60 @@ impl Widget {
             if w.chat_started(st) {
                 return Err(Error::ChatAlreadyStarted);
             }
-            if name.is_empty() || chars(&name) > 100 || chars(&value) > 1000 {
+            // The published limits (issue 10 item 9), counted in
+            // characters as the server counts them: what is accepted here
+            // never makes the server refuse the chat start.
+            let lim = custom_limits(st);
+            if name.is_empty()
+                || chars(&name) > lim.custom_data_key_max_chars
+                || chars(&value) > lim.custom_data_value_max_chars
+            {
                 return Err(Error::BadArgument(
                     "addCustomData",
-                    "name must be 1-100 characters and value at most 1000",
+                    "name must be 1-100 characters and value at most 1000 (the server's published limits)",
                 ));
             }
-            let full = st.custom_data.len() >= MAX_CUSTOM_DATA;
+            let others = st.custom_data.iter().filter(|(k, _)| *k != name);
+            let keys = others.clone().count() + 1;
+            let total: usize = others.map(|(k, v)| chars(k) + chars(v)).sum::<usize>()
+                + chars(&name)
+                + chars(&value);
+            if keys > lim.custom_data_max_keys || total > lim.custom_data_total_max_chars {
+                return Err(Error::BadArgument(
+                    "addCustomData",
+                    "at most 50 entries and 4000 characters of names and values in all are kept (the server's published limits)",
+                ));
+            }
             match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
                 Some(entry) => entry.1 = value.clone(),
-                None if full => {
-                    return Err(Error::BadArgument(
-                        "addCustomData",
-                        "at most 50 entries are kept",
-                    ));
-                }
                 None => st.custom_data.push((name.clone(), value.clone())),
             }
             w.tell_chat(st, ChatCall::CustomData(name, value));
             Ok(())
         })
     }
+}
+
+/// The custom data limits the server published in the configuration, the
+/// protocol's defaults (the server's too) before it is known.
+fn custom_limits(st: &State) -> WidgetLimits {
+    let mut lim = WidgetLimits::default();
+    let published = st.config.as_ref().and_then(|c| c.get("limits"));
+    if let Some(p) = published {
+        let n = |key: &str, default: usize| {
+            p.get(key)
+                .and_then(|v| v.number())
+                .filter(|n| *n >= 0.0)
+                .map_or(default, |n| n as usize)
+        };
+        lim.custom_data_max_keys = n("customDataMaxKeys", lim.custom_data_max_keys);
+        lim.custom_data_key_max_chars = n("customDataKeyMaxChars", lim.custom_data_key_max_chars);
+        lim.custom_data_value_max_chars =
+            n("customDataValueMaxChars", lim.custom_data_value_max_chars);
+        lim.custom_data_total_max_chars =
+            n("customDataTotalMaxChars", lim.custom_data_total_max_chars);
+    }
+    lim
 }
 
 /// Number of characters of `s`: `chars().count()` brings a vectorised

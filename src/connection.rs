@@ -103,6 +103,7 @@ impl Widget {
         st.language = Some(language.to_string());
         st.preset = Some(config.name.clone());
         st.phone_country = config.phone_country.clone();
+        st.heartbeat_ms = config.heartbeat_ms;
         st.config = Some(raw);
         self.answer_waiting(st);
         self.restore(st, &config.name);
@@ -161,23 +162,65 @@ impl Widget {
             match event {
                 SocketEvent::Open => {
                     st.socket_open = true;
+                    w.start_heartbeat(st);
                     w.tell_chat(st, ChatCall::Connected(true));
                 }
                 SocketEvent::Text(text) => {
+                    st.heard = true;
                     let message = owidget_web::parse_text(&text).ok_or(Error::BadResponse)?;
                     w.on_message(st, message);
                 }
-                SocketEvent::Closed => {
-                    st.socket = None;
-                    st.socket_open = false;
-                    w.tell_chat(st, ChatCall::Connected(false));
-                    w.start_grace(st);
-                    w.schedule_retry(st);
-                }
+                SocketEvent::Closed => w.socket_lost(st),
             }
             Ok(())
         });
         report(result);
+    }
+
+    /// The socket closed, or went silent: the chat window learns it is
+    /// disconnected, the status turns 0 after the grace period, and a
+    /// reconnect is scheduled (the chat resumes on it).
+    fn socket_lost(&self, st: &mut State) {
+        // Dropping the socket detaches its handlers and closes it.
+        st.socket = None;
+        st.socket_open = false;
+        st.heartbeat = None;
+        self.tell_chat(st, ChatCall::Connected(false));
+        self.start_grace(st);
+        self.schedule_retry(st);
+    }
+
+    /// Every `heartbeatSecs` on an open socket: a `ping` (the server
+    /// answers `pong` at once), and the socket is given up when a whole
+    /// period passes without any frame, not even that `pong`. A
+    /// network that vanished without closing the connection (a laptop
+    /// lid, a dropped NAT entry, a dead access point) leaves the browser's
+    /// WebSocket "open" for minutes; this finds out within two periods.
+    fn start_heartbeat(&self, st: &mut State) {
+        st.heard = true;
+        if st.heartbeat_ms == 0 {
+            return;
+        }
+        let me = self.me.clone();
+        st.heartbeat = Some(gloo_timers::callback::Interval::new(
+            st.heartbeat_ms,
+            move || {
+                if let Some(w) = me.upgrade() {
+                    report(w.update(|w, st| {
+                        if st.destroyed || !st.socket_open {
+                            return Ok(());
+                        }
+                        if !std::mem::take(&mut st.heard) {
+                            console::warn("the connection went silent; reconnecting");
+                            w.socket_lost(st);
+                        } else if let Some(socket) = &st.socket {
+                            socket.send(r#"{"type":"ping"}"#);
+                        }
+                        Ok(())
+                    }));
+                }
+            },
+        ));
     }
 
     /// A message of the socket: the status is the core's, the rest goes
@@ -194,6 +237,7 @@ impl Widget {
                 self.set_status(st, status);
             }
             Frame::BadStatus => report(Err(Error::BadResponse)),
+            Frame::Pong => {}
             Frame::Chat => self.tell_chat(st, ChatCall::Frame(message)),
         }
     }

@@ -106,6 +106,13 @@ pub(crate) struct State {
     pub(crate) socket: Option<Socket>,
     pub(crate) socket_open: bool,
     pub(crate) retry: Option<Timeout>,
+    /// The heartbeat of the open socket (see `connection`).
+    pub(crate) heartbeat: Option<gloo_timers::callback::Interval>,
+    /// A frame arrived since the last heartbeat tick.
+    pub(crate) heard: bool,
+    /// The preset's heartbeat period (`heartbeatSecs`), 0 before the
+    /// configuration is known.
+    pub(crate) heartbeat_ms: u32,
     pub(crate) grace: Option<Timeout>,
     pub(crate) attempt: u32,
     /// An outage was already reported on the console (report once).

@@ -76,7 +76,7 @@ impl Window {
                     name: name.to_string(),
                     phone,
                     language: st.language.clone(),
-                    page_url: page_url(),
+                    page_url: page_url(st.limits.page_url_max_chars),
                 };
                 if !self.send(&m) {
                     st.notice = Some(st.texts.send_failed.clone());

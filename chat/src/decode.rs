@@ -182,6 +182,29 @@ pub(crate) fn message_max_chars<J: Json>(config: &J) -> u32 {
         )
 }
 
+/// The limits the server published (`limits`), the protocol's defaults
+/// for missing ones.
+pub(crate) fn limits<J: Json>(config: &J) -> owidget_protocol::WidgetLimits {
+    let mut lim = owidget_protocol::WidgetLimits::default();
+    if let Some(l) = config.get("limits") {
+        let n = |key: &str, default: usize| {
+            l.get(key)
+                .and_then(|v| v.number())
+                .filter(|n| *n >= 0.0)
+                .map_or(default, |n| n as usize)
+        };
+        lim.message_max_chars = n("messageMaxChars", lim.message_max_chars);
+        lim.page_url_max_chars = n("pageUrlMaxChars", lim.page_url_max_chars);
+        lim.custom_data_max_keys = n("customDataMaxKeys", lim.custom_data_max_keys);
+        lim.custom_data_key_max_chars = n("customDataKeyMaxChars", lim.custom_data_key_max_chars);
+        lim.custom_data_value_max_chars =
+            n("customDataValueMaxChars", lim.custom_data_value_max_chars);
+        lim.custom_data_total_max_chars =
+            n("customDataTotalMaxChars", lim.custom_data_total_max_chars);
+    }
+    lim
+}
+
 /// The texts of `language` in the configuration (English defaults when
 /// the language is missing).
 pub(crate) fn texts_of<J: Json>(config: &J, language: &str) -> Texts {

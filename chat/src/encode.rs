@@ -115,6 +115,7 @@ pub(crate) fn client_message(m: &ClientMessage) -> String {
             o.str("email", email);
             o
         }
+        ClientMessage::Ping => Obj::new("ping"),
     };
     o.end()
 }
@@ -216,6 +217,7 @@ mod tests {
             ClientMessage::Transcript {
                 email: "a@b.cz".into(),
             },
+            ClientMessage::Ping,
         ] {
             same_as_serde(m);
         }

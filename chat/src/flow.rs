@@ -8,7 +8,7 @@ use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use owidget_web::{cat, decimal, Obj};
 
 use crate::encode::{client_message, start_chat, StartChat};
-use crate::state::{fill, is_email, Change, Chat, Phase};
+use crate::state::{fill, fit_custom_data, is_email, trim_chars, Change, Chat, Phase};
 use crate::view::Action;
 use crate::window::{Effect, State, Window};
 
@@ -72,6 +72,7 @@ impl Window {
         } else {
             Vec::new()
         };
+        let was_waiting = st.chat.phase == Phase::Waiting;
         let change = st.chat.apply(message);
         if st.chat.phase != Phase::Starting {
             st.start_frame = None;
@@ -89,7 +90,12 @@ impl Window {
                 self.forget();
             }
             Change::Resumed(SessionState::Ended) => self.forget(),
-            Change::Resumed(_) => {
+            Change::Resumed(state) => {
+                if was_waiting && state == SessionState::Active {
+                    // Accepted while the socket was down (or while the
+                    // start's answer was lost): the page still learns it.
+                    self.emit(Effect::Event("chatSessionStarted"));
+                }
                 self.resend_unsent(st);
                 self.remember(st);
             }
@@ -194,12 +200,14 @@ impl Window {
                 let email = email.trim().to_string();
                 if !is_email(&email) {
                     st.notice = Some(st.texts.invalid_email.clone());
+                } else if text.chars().count() > st.max_chars as usize {
+                    st.notice = Some(refusal_text(st, ErrorCode::TooLong));
                 } else if !text.trim().is_empty() {
                     let m = ClientMessage::OfflineMessage {
                         email,
                         text,
                         language: st.language.clone(),
-                        page_url: page_url(),
+                        page_url: page_url(st.limits.page_url_max_chars),
                     };
                     if !self.send(&m) {
                         st.notice = Some(st.texts.send_failed.clone());
@@ -235,14 +243,22 @@ impl Window {
     /// Starts a chat (puts the visitor in the queue), with a first message;
     /// false when the socket is down (nothing changed).
     pub(crate) fn start_chat(&self, st: &mut State, text: Option<String>) -> bool {
-        let url = page_url();
+        let url = page_url(st.limits.page_url_max_chars);
         // Read at each start: another tab may have got one meanwhile.
         let visitor_id = crate::visitor::load(&st.company);
+        // The core accepted them by the same limits; a configuration with
+        // lower ones than it knew then still never gets the start refused.
+        let (data, dropped) = fit_custom_data(&st.custom_data, &st.limits);
+        if dropped > 0 {
+            owidget_web::console::warn(
+                "custom data over the server's published limits was not sent",
+            );
+        }
         let m = start_chat(&StartChat {
             language: &st.language,
             page_url: &url,
             scope: st.scope.as_deref(),
-            custom_data: st.custom_data.iter().map(|(k, v)| (k, v)),
+            custom_data: data.iter().map(|(k, v)| (*k, *v)),
             text: text.as_deref(),
             visitor_id: visitor_id.as_deref(),
             start_key: Some(&start_key()),
@@ -376,9 +392,12 @@ fn refusal_text(st: &State, code: ErrorCode) -> String {
     }
 }
 
-/// The page's URL, sent with chats and forms.
-pub(crate) fn page_url() -> String {
-    web_sys::window()
+/// The page's URL, sent with chats and forms, trimmed to the server's
+/// published `pageUrlMaxChars` (a long query string must not make the
+/// server refuse the chat).
+pub(crate) fn page_url(max_chars: usize) -> String {
+    let href = web_sys::window()
         .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    trim_chars(href, max_chars)
 }

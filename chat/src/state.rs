@@ -321,7 +321,7 @@ impl Chat {
                 }
                 Change::Failed(code)
             }
-            ServerMessage::Status { .. } => Change::Redraw,
+            ServerMessage::Status { .. } | ServerMessage::Pong => Change::Redraw,
         }
     }
 
@@ -360,6 +360,38 @@ pub(crate) fn is_email(s: &str) -> bool {
         && !domain.contains('@')
         && domain.split('.').count() >= 2
         && domain.split('.').all(|p| !p.is_empty())
+}
+
+/// `s` cut to its first `max` characters (Unicode scalar values, as the
+/// server counts).
+pub(crate) fn trim_chars(mut s: String, max: usize) -> String {
+    if let Some((at, _)) = s.char_indices().nth(max) {
+        s.truncate(at);
+    }
+    s
+}
+
+/// The custom data entries, in call order, that fit the published limits
+/// (keys, key and value length, total characters), and how many did not.
+pub(crate) fn fit_custom_data<'a>(
+    data: &'a [(String, String)],
+    lim: &owidget_protocol::WidgetLimits,
+) -> (Vec<(&'a String, &'a String)>, usize) {
+    let mut kept = Vec::new();
+    let mut total = 0;
+    for (k, v) in data {
+        let (kn, vn) = (k.chars().count(), v.chars().count());
+        if kept.len() < lim.custom_data_max_keys
+            && kn <= lim.custom_data_key_max_chars
+            && vn <= lim.custom_data_value_max_chars
+            && total + kn + vn <= lim.custom_data_total_max_chars
+        {
+            total += kn + vn;
+            kept.push((k, v));
+        }
+    }
+    let dropped = data.len() - kept.len();
+    (kept, dropped)
 }
 
 /// Replaces `{key}` in `template` by `value`. Hand-rolled: `str::replace`

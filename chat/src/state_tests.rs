@@ -397,3 +397,37 @@ fn a_pushed_carousel_is_kept_for_the_view() {
     assert_eq!(cards.len(), 2);
     assert_eq!(chat.items[0].text, "Orders", "the fallback text stays");
 }
+
+/// Issue 10 item 9: the widget cuts `location.href` to the published
+/// `pageUrlMaxChars`, counted in characters as the server counts.
+#[test]
+fn page_urls_are_trimmed_in_characters() {
+    assert_eq!(trim_chars("abc".into(), 5), "abc");
+    assert_eq!(trim_chars("abcdef".into(), 3), "abc");
+    assert_eq!(trim_chars("ééé".into(), 2), "éé");
+    assert_eq!(trim_chars("😀😀".into(), 1), "😀");
+}
+
+/// Issue 10 item 9: custom data sent with a start fits every published
+/// limit, entries kept in call order.
+#[test]
+fn custom_data_fits_the_published_limits() {
+    let lim = owidget_protocol::WidgetLimits::default();
+    let data: Vec<(String, String)> = (0..5).map(|i| (format!("k{i}"), "v".repeat(999))).collect();
+    let (kept, dropped) = fit_custom_data(&data, &lim);
+    let keys: Vec<&str> = kept.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["k0", "k1", "k2"]);
+    assert_eq!(dropped, 2);
+    let total: usize = kept
+        .iter()
+        .map(|(k, v)| k.chars().count() + v.chars().count())
+        .sum();
+    assert!(total <= lim.custom_data_total_max_chars);
+    let many: Vec<(String, String)> = (0..60).map(|i| (format!("k{i}"), "v".into())).collect();
+    assert_eq!(
+        fit_custom_data(&many, &lim).0.len(),
+        lim.custom_data_max_keys
+    );
+    let long_key = vec![("k".repeat(101), "v".to_string())];
+    assert_eq!(fit_custom_data(&long_key, &lim), (vec![], 1));
+}

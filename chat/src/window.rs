@@ -40,6 +40,8 @@ pub(crate) struct State {
     pub(crate) language: String,
     /// Longest message the server stores, in characters.
     pub(crate) max_chars: u32,
+    /// Everything the server published about what it takes.
+    pub(crate) limits: owidget_protocol::WidgetLimits,
     /// Company GUID (the visitor id is kept per company).
     pub(crate) company: String,
     pub(crate) scope: Option<String>,
@@ -112,6 +114,7 @@ impl Window {
             features: decode::features(config),
             language,
             max_chars: decode::message_max_chars(config),
+            limits: decode::limits(config),
             // The configuration names the company (canonical GUID).
             company: config
                 .get("company")

@@ -33,6 +33,17 @@ pub struct WidgetConfig {
     /// refuses (or trims) exactly what the server would refuse.
     #[serde(default)]
     pub limits: WidgetLimits,
+    /// The widget's heartbeat period in seconds (`[network]
+    /// widget_heartbeat_secs`): after a period without any frame the widget
+    /// sends `ping`; when the next period passes in silence too, the socket
+    /// is dead (a network that vanished without closing it) and the widget
+    /// reconnects and resumes.
+    #[serde(default = "default_heartbeat_secs")]
+    pub heartbeat_secs: u32,
+}
+
+fn default_heartbeat_secs() -> u32 {
+    25
 }
 
 /// Limits on what a widget sends. Every length is counted in Unicode

@@ -116,6 +116,11 @@ pub enum ClientMessage {
         /// Address to send it to.
         email: String,
     },
+    /// The widget's heartbeat: answered at once by [`ServerMessage::Pong`].
+    /// Browsers cannot send WebSocket pings, and a socket whose network
+    /// died silently stays "open" for minutes; a widget that hears nothing
+    /// after its ping closes the socket and reconnects.
+    Ping,
 }
 
 /// Who wrote a message.
@@ -283,6 +288,8 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+    /// Answer to [`ClientMessage::Ping`].
+    Pong,
 }
 
 /// State of a chat session.

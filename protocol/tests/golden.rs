@@ -245,6 +245,7 @@ fn widget_config() {
         phone_country: "CZ".into(),
         groups: vec!["support".into()],
         limits: Default::default(),
+        heartbeat_secs: 25,
     };
     let v = serde_json::to_value(&cfg).unwrap();
     assert_eq!(v["limits"]["messageMaxChars"], 2000);

@@ -143,3 +143,24 @@ async fn a_start_key_survives_a_restart() {
     assert_eq!(again[2]["message"]["text"], "Before the crash", "{again:?}");
     assert_eq!(queue_len(&s, &token).await, 1);
 }
+
+/// Issue 10 (network drop): the widget's heartbeat `ping` is answered at
+/// once with `pong`, and the period is published in the configuration.
+#[tokio::test]
+async fn the_widget_heartbeat_is_answered_and_published() {
+    let s = Server::start().await;
+    let mut w = s.widget("default").await;
+    send(&mut w, json!({"type": "ping"})).await;
+    let pong = next_of(&mut w, "pong").await;
+    assert_eq!(pong, json!({"type": "pong"}));
+    let cfg: Value = s
+        .http
+        .get(s.url(&format!("/api/widget/config?company={DEMO}&preset=default")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cfg["heartbeatSecs"], 25, "{cfg}");
+}

@@ -16,14 +16,18 @@ pub(crate) enum Frame {
     Status(ButtonStatus),
     /// A `status` frame the widget cannot read (ignored).
     BadStatus,
+    /// The answer to the heartbeat's `ping` (the core's own).
+    Pong,
     /// Any other frame: for the chat window.
     Chat,
 }
 
 /// Sorts a socket frame.
 pub(crate) fn frame<J: Json>(v: &J) -> Frame {
-    if string(v, "type").as_deref() != Some("status") {
-        return Frame::Chat;
+    match string(v, "type").as_deref() {
+        Some("status") => {}
+        Some("pong") => return Frame::Pong,
+        _ => return Frame::Chat,
     }
     let code = v.get("status").and_then(|s| s.number());
     match code.filter(|n| n.fract() == 0.0 && (0.0..=2.0).contains(n)) {
@@ -47,6 +51,8 @@ pub(crate) struct Preset<J> {
     pub position: Position,
     /// Country of phone numbers typed without a country code.
     pub phone_country: String,
+    /// Heartbeat period (`heartbeatSecs`), in milliseconds.
+    pub heartbeat_ms: u32,
 }
 
 /// Decodes the widget configuration.
@@ -67,6 +73,11 @@ pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
             _ => Position::BottomRight,
         },
         phone_country: string(v, "phoneCountry").unwrap_or_default(),
+        heartbeat_ms: v
+            .get("heartbeatSecs")
+            .and_then(|s| s.number())
+            .filter(|s| *s >= 1.0 && *s <= 3600.0)
+            .map_or(25_000, |s| (s * 1000.0) as u32),
     })
 }
 
@@ -129,6 +140,7 @@ mod tests {
             phone_country: "CZ".into(),
             groups: vec!["support".into()],
             limits: Default::default(),
+            heartbeat_secs: 7,
         };
         let v = serde_json::to_value(&config).unwrap();
         let p = preset(&v).unwrap();
@@ -137,6 +149,7 @@ mod tests {
         assert_eq!(p.colors, config.colors);
         assert_eq!(p.position, config.position);
         assert_eq!(p.phone_country, "CZ");
+        assert_eq!(p.heartbeat_ms, 7_000);
         let langs: Vec<&str> = p.texts.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(langs, ["cs", "en"]);
     }

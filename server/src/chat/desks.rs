@@ -21,8 +21,8 @@ impl Hub {
     /// which starts with the operator's state and queue.
     pub fn attach_desk(&self, op: OpRef, id: u64) -> mpsc::Receiver<DeskEvent> {
         let (tx, rx) = mpsc::channel(DESK_QUEUE);
-        let mut state = self.lock();
-        let c = &mut state[op.company];
+        let mut state = self.lock(op.company);
+        let c = &mut state;
         let info = self.info_locked(op, c);
         let queue = self.queue_locked(op, c);
         // Fresh channel with room for all three: these cannot fail.
@@ -37,8 +37,8 @@ impl Hub {
 
     /// Unregisters a desk socket.
     pub fn detach_desk(&self, op: OpRef, id: u64) {
-        let mut state = self.lock();
-        let s = &mut state[op.company].operators[op.operator];
+        let mut state = self.lock(op.company);
+        let s = &mut state.operators[op.operator];
         s.desks.retain(|(d, _)| *d != id);
         if s.desks.is_empty() {
             // The presence lease runs from the last desk closing.
@@ -101,8 +101,8 @@ impl Hub {
     /// Tells operators serving a preset's groups about something new
     /// (offline message, callback request).
     pub fn notify_groups(&self, company: usize, groups: &[String], event: DeskEvent) {
-        let mut state = self.lock();
-        self.tell_servers(company, &mut state[company], groups, event);
+        let mut state = self.lock(company);
+        self.tell_servers(company, &mut state, groups, event);
     }
 
     /// Sends the operator's own state to their desks (after their chat

@@ -2,10 +2,12 @@
 //! queue, operators' availability and load, and fan-out to visitors and
 //! desks.
 //!
-//! One [`Hub`] holds it all behind a `std::sync::Mutex`: every operation is
-//! a few map look-ups and never held across an `.await` (the compiler
-//! enforces it: the guard is not `Send`), so a blocking mutex is cheaper
-//! than an async one. The database is written outside the lock, and before
+//! One [`Hub`] holds it all, one `std::sync::Mutex` per company (issue 10,
+//! item 1: a busy company's queue changes never wait for another
+//! company's): every operation is a few map look-ups and never held across
+//! an `.await` (the compiler enforces it: the guard is not `Send`), so a
+//! blocking mutex is cheaper than an async one. Only the periodic presence
+//! sweep visits every company, one lock at a time. The database is written outside the lock, and before
 //! live state changes: accept, transfer and end check under the lock,
 //! write, then publish, serialized per company (as Chatwoot broadcasts only
 //! after the commit), so a failed write changes nothing; message
@@ -118,7 +120,8 @@ pub struct Hub {
     config: Arc<Config>,
     store: Store,
     status: Vec<CompanyStatus>,
-    state: Mutex<Vec<CompanyState>>,
+    /// Per company, each behind its own lock.
+    state: Vec<Mutex<CompanyState>>,
     /// Per company: held across check → database write → publish of
     /// accept, transfer and end, so that what was checked still holds when
     /// the write lands (the database is one writer anyway).
@@ -138,13 +141,15 @@ impl Hub {
         let state = config
             .companies
             .iter()
-            .map(|c| CompanyState {
-                operators: c
-                    .operators
-                    .iter()
-                    .map(|_| OperatorState::default())
-                    .collect(),
-                ..Default::default()
+            .map(|c| {
+                Mutex::new(CompanyState {
+                    operators: c
+                        .operators
+                        .iter()
+                        .map(|_| OperatorState::default())
+                        .collect(),
+                    ..Default::default()
+                })
             })
             .collect();
         Hub {
@@ -165,7 +170,7 @@ impl Hub {
             config,
             store,
             status,
-            state: Mutex::new(state),
+            state,
         }
     }
 
@@ -184,9 +189,9 @@ impl Hub {
         &self.webhooks
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<CompanyState>> {
-        // A panic while holding the lock leaves plain data behind; keep serving.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// The live state of one company.
+    fn lock(&self, company: usize) -> MutexGuard<'_, CompanyState> {
+        lock_company(&self.state[company])
     }
 
     /// Status channel of a preset.
@@ -213,8 +218,8 @@ impl Hub {
 
     /// The operator as the desk shows them.
     pub fn operator_info(&self, op: OpRef) -> OperatorInfo {
-        let state = self.lock();
-        self.info_locked(op, &state[op.company])
+        let state = self.lock(op.company);
+        self.info_locked(op, &state)
     }
 
     fn info_locked(&self, op: OpRef, state: &CompanyState) -> OperatorInfo {
@@ -235,8 +240,8 @@ impl Hub {
 
     /// Sets an operator's availability and updates the button statuses.
     pub fn set_availability(&self, op: OpRef, availability: Availability) -> OperatorInfo {
-        let mut state = self.lock();
-        let company = &mut state[op.company];
+        let mut state = self.lock(op.company);
+        let company = &mut state;
         self.availability_event(op, company, availability, "operator");
         company.operators[op.operator].availability = availability;
         company.operators[op.operator].seen = tokio::time::Instant::now();
@@ -281,11 +286,16 @@ impl Hub {
         id: &str,
         answers: std::collections::BTreeMap<String, String>,
     ) {
-        let mut state = self.lock();
-        if let Some(live) = state[company].sessions.get_mut(id) {
+        let mut state = self.lock(company);
+        if let Some(live) = state.sessions.get_mut(id) {
             live.chat.closing_form = Some(answers);
         }
     }
+}
+
+fn lock_company(m: &Mutex<CompanyState>) -> MutexGuard<'_, CompanyState> {
+    // A panic while holding the lock leaves plain data behind; keep serving.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Sends to the visitor's sockets without waiting; a full or closed channel

@@ -14,8 +14,8 @@ use super::{Hub, OpRef};
 impl Hub {
     /// Renews the operator's presence lease (an authenticated request).
     pub fn touch(&self, op: OpRef) {
-        let mut state = self.lock();
-        state[op.company].operators[op.operator].seen = Instant::now();
+        let mut state = self.lock(op.company);
+        state.operators[op.operator].seen = Instant::now();
     }
 
     /// Sets away every online operator whose lease ran out at `now`: no desk
@@ -25,8 +25,9 @@ impl Hub {
     pub fn decay(&self, now: Instant) -> usize {
         let grace = self.config.presence.away_after;
         let mut changed = 0;
-        let mut state = self.lock();
-        for (company, c) in state.iter_mut().enumerate() {
+        for company in 0..self.state.len() {
+            let mut c = self.lock(company);
+            let c = &mut *c;
             let mut any = false;
             for operator in 0..c.operators.len() {
                 let s = &mut c.operators[operator];
@@ -62,19 +63,17 @@ impl Hub {
     pub async fn expire_waiting(&self, now: Instant) -> usize {
         let expiry = self.config.presence.waiting_expiry;
         let due: Vec<(usize, String)> = {
-            let state = self.lock();
-            state
-                .iter()
-                .enumerate()
-                .flat_map(|(company, c)| {
-                    c.queue.iter().filter_map(move |id| {
-                        let live = c.sessions.get(id)?;
-                        let gone = live.gone_since?;
-                        (live.visitors.is_empty() && now.saturating_duration_since(gone) >= expiry)
-                            .then(|| (company, id.clone()))
-                    })
-                })
-                .collect()
+            let mut due = Vec::new();
+            for company in 0..self.state.len() {
+                let c = self.lock(company);
+                due.extend(c.queue.iter().filter_map(|id| {
+                    let live = c.sessions.get(id)?;
+                    let gone = live.gone_since?;
+                    (live.visitors.is_empty() && now.saturating_duration_since(gone) >= expiry)
+                        .then(|| (company, id.clone()))
+                }));
+            }
+            due
         };
         let mut ended = 0;
         for (company, id) in due {
@@ -94,10 +93,11 @@ impl Hub {
 
     /// Availability of every operator, by company.
     fn availability_snapshot(&self) -> Vec<Vec<Availability>> {
-        let state = self.lock();
-        state
-            .iter()
-            .map(|c| c.operators.iter().map(|o| o.availability).collect())
+        (0..self.state.len())
+            .map(|company| {
+                let c = self.lock(company);
+                c.operators.iter().map(|o| o.availability).collect()
+            })
             .collect()
     }
 
@@ -106,7 +106,6 @@ impl Hub {
     /// not reconnect within the grace becomes away.
     pub async fn restore_availability(&self) -> crate::Result<()> {
         let rows = self.store.availability().await?;
-        let mut state = self.lock();
         let now = Instant::now();
         for (guid, username, a) in rows {
             let Some(company) = self.config.companies.iter().position(|c| c.id == guid) else {
@@ -116,12 +115,14 @@ impl Hub {
             let Some(operator) = ops.iter().position(|o| o.username == username) else {
                 continue;
             };
-            let s = &mut state[company].operators[operator];
+            let mut c = self.lock(company);
+            let s = &mut c.operators[operator];
             s.availability = a;
             s.seen = now;
         }
-        for (i, c) in state.iter().enumerate() {
-            self.recompute(i, c);
+        for i in 0..self.state.len() {
+            let c = self.lock(i);
+            self.recompute(i, &c);
         }
         Ok(())
     }

@@ -31,8 +31,8 @@ impl Hub {
     /// Pushes a stored message to both sides, in `seq` order (runs inside
     /// the storage lock, see [`crate::storage::Store::append`]).
     fn deliver(&self, company: usize, id: &str, message: &WireMessage) {
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         let Some(live) = c.sessions.get_mut(id) else {
             return;
         };
@@ -70,8 +70,8 @@ impl Hub {
     ) -> Result<Appended> {
         let max = self.config.limits.messages_per_10s;
         let name = {
-            let mut state = self.lock();
-            let live = live_mut(&mut state[company], id)?;
+            let mut state = self.lock(company);
+            let live = live_mut(&mut state, id)?;
             if !live.visitor_rate.admit(Instant::now(), max) {
                 return Err(Error::TooManyRequests(format!(
                     "at most {max} messages per 10 seconds"
@@ -130,8 +130,8 @@ impl Hub {
         let max = self.config.limits.messages_per_10s;
         let me = &self.config.companies[op.company].operators[op.operator];
         {
-            let mut state = self.lock();
-            let live = live_mut(&mut state[op.company], id)?;
+            let mut state = self.lock(op.company);
+            let live = live_mut(&mut state, id)?;
             if live.operator != Some(op.operator) {
                 return Err(Error::Forbidden("the chat is not yours".into()));
             }
@@ -166,8 +166,8 @@ impl Hub {
     pub async fn visitor_read(&self, company: usize, id: &str, seq: u64) -> Result<()> {
         // Only a chat that is live here (and the visitor's own) is marked.
         {
-            let mut state = self.lock();
-            live_mut(&mut state[company], id)?;
+            let mut state = self.lock(company);
+            live_mut(&mut state, id)?;
         }
         self.store.mark_read(id, Author::Visitor, seq).await?;
         self.visitor_event(company, id, |session_id| DeskEvent::Read {
@@ -182,8 +182,8 @@ impl Hub {
         id: &str,
         event: impl FnOnce(String) -> DeskEvent,
     ) -> Result<()> {
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         let live = live_mut(c, id)?;
         if let Some(o) = live.operator {
             send(c, o, event(id.to_string()));
@@ -193,8 +193,8 @@ impl Hub {
 
     /// The operator is typing or has read up to a `seq`: tell the visitor.
     pub fn operator_event(&self, op: OpRef, id: &str, msg: ServerMessage) -> Result<()> {
-        let mut state = self.lock();
-        let live = live_mut(&mut state[op.company], id)?;
+        let mut state = self.lock(op.company);
+        let live = live_mut(&mut state, id)?;
         if live.operator != Some(op.operator) {
             return Err(Error::Forbidden("the chat is not yours".into()));
         }

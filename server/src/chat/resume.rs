@@ -8,7 +8,7 @@ use owidget_protocol::desk::ChatSummary;
 
 use super::desks::send;
 use super::routing::live_of;
-use super::{Hub, VisitorLink};
+use super::{Created, Hub, VisitorLink};
 use crate::ids::{hashes_equal, token_hash};
 use crate::{Error, Result};
 
@@ -48,8 +48,8 @@ impl Hub {
         let bad = || Error::NotFound("unknown session or wrong token".into());
         let hash = token_hash(token);
         let live = {
-            let mut state = self.lock();
-            let c = &mut state[company];
+            let mut state = self.lock(company);
+            let c = &mut state;
             match c.sessions.get_mut(id) {
                 Some(live) => {
                     if !hashes_equal(&live.token_hash, &hash) {
@@ -107,6 +107,39 @@ impl Hub {
         })
     }
 
+    /// The open session a repeated `startKey` created, if any (issue 10,
+    /// item 7: the socket dropped before `sessionCreated` arrived).
+    pub(super) async fn started_with(&self, company: usize, key: &str) -> Result<Option<Created>> {
+        let company_id = &self.config.companies[company].id;
+        let found = self
+            .store
+            .session_by_start_key(company_id, &crate::ids::start_key_hash(key))
+            .await?;
+        let Some((id, Some(sealed), visitor_id)) = found else {
+            return Ok(None);
+        };
+        let Some(token) = crate::ids::unseal(key, &sealed) else {
+            return Ok(None);
+        };
+        let position = {
+            let state = self.lock(company);
+            let Some(live) = state.sessions.get(&id) else {
+                // Stored as open but not live (its company was reconfigured
+                // away and back): a fresh start is the honest answer.
+                return Ok(None);
+            };
+            live.chat.queue_position.unwrap_or(0)
+        };
+        tracing::info!(session = %id, "repeated chat start answered with its session");
+        Ok(Some(Created {
+            id,
+            token,
+            position,
+            visitor_id: visitor_id.unwrap_or_else(|| crate::plugins::visitor_id(None)),
+            repeated: true,
+        }))
+    }
+
     /// Loads waiting and active sessions from the database into a fresh
     /// hub. Sessions of companies no longer configured stay in the database
     /// untouched. Returns how many were restored.
@@ -122,9 +155,9 @@ impl Hub {
             }
             n += 1;
         }
-        let mut state = self.lock();
-        for (i, c) in state.iter_mut().enumerate() {
-            self.recompute(i, c);
+        for i in 0..self.state.len() {
+            let c = self.lock(i);
+            self.recompute(i, &c);
         }
         Ok(n)
     }
@@ -148,8 +181,8 @@ impl Hub {
             .operator
             .as_deref()
             .and_then(|u| c_cfg.operators.iter().position(|o| o.username == u));
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         chat.visitor_online = false;
         let id = chat.id.clone();
         match operator {

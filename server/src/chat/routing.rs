@@ -129,8 +129,8 @@ impl Hub {
             .await?;
         let mut live = live_of(chat, preset_cfg.widget.groups.clone(), hash);
         live.visitors.push(visitor);
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         c.queue.push(id.clone());
         let position = c.queue.len() as u32;
         live.chat.queue_position = Some(position);
@@ -146,39 +146,6 @@ impl Hub {
         })
     }
 
-    /// The open session a repeated `startKey` created, if any (issue 10,
-    /// item 7: the socket dropped before `sessionCreated` arrived).
-    async fn started_with(&self, company: usize, key: &str) -> Result<Option<Created>> {
-        let company_id = &self.config.companies[company].id;
-        let found = self
-            .store
-            .session_by_start_key(company_id, &crate::ids::start_key_hash(key))
-            .await?;
-        let Some((id, Some(sealed), visitor_id)) = found else {
-            return Ok(None);
-        };
-        let Some(token) = crate::ids::unseal(key, &sealed) else {
-            return Ok(None);
-        };
-        let position = {
-            let state = self.lock();
-            let Some(live) = state[company].sessions.get(&id) else {
-                // Stored as open but not live (its company was reconfigured
-                // away and back): a fresh start is the honest answer.
-                return Ok(None);
-            };
-            live.chat.queue_position.unwrap_or(0)
-        };
-        tracing::info!(session = %id, "repeated chat start answered with its session");
-        Ok(Some(Created {
-            id,
-            token,
-            position,
-            visitor_id: visitor_id.unwrap_or_else(|| crate::plugins::visitor_id(None)),
-            repeated: true,
-        }))
-    }
-
     /// The caps on chat starts (issue 10, item 1): queue length per
     /// company, starts per IP and per preset per minute.
     fn admit_start(
@@ -188,7 +155,7 @@ impl Hub {
         ip: Option<std::net::IpAddr>,
     ) -> Result<()> {
         let max = self.config.abuse.queue_max;
-        if self.lock()[company].queue.len() >= max {
+        if self.lock(company).queue.len() >= max {
             return Err(Error::Unavailable(
                 "the queue is full; please try again later".into(),
             ));
@@ -215,14 +182,14 @@ impl Hub {
 
     /// Waiting sessions the operator could accept, oldest first.
     pub fn queue(&self, op: OpRef) -> Vec<ChatSummary> {
-        let state = self.lock();
-        self.queue_locked(op, &state[op.company])
+        let state = self.lock(op.company);
+        self.queue_locked(op, &state)
     }
 
     /// The operator's active sessions.
     pub fn my_chats(&self, op: OpRef) -> Vec<ChatSummary> {
-        let state = self.lock();
-        let c = &state[op.company];
+        let state = self.lock(op.company);
+        let c = &state;
         c.operators[op.operator]
             .chats
             .iter()
@@ -235,8 +202,8 @@ impl Hub {
     /// it: theirs, or waiting for one of their groups.
     pub fn live_chat(&self, op: OpRef, id: &str) -> Option<ChatSummary> {
         let me = &self.config.companies[op.company].operators[op.operator];
-        let state = self.lock();
-        let live = state[op.company].sessions.get(id)?;
+        let state = self.lock(op.company);
+        let live = state.sessions.get(id)?;
         let visible = match live.operator {
             Some(o) => o == op.operator,
             None => me.serves(&live.groups),
@@ -250,8 +217,8 @@ impl Hub {
         let _serial = self.routing[op.company].lock().await;
         let me = &self.config.companies[op.company].operators[op.operator];
         let planned = {
-            let state = self.lock();
-            let c = &state[op.company];
+            let state = self.lock(op.company);
+            let c = &state;
             self.check_assign(op, c, id, true)?;
             let mut chat = summary(&c.sessions[id]);
             chat.state = SessionState::Active;
@@ -263,8 +230,8 @@ impl Hub {
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
         self.store.set_assignment(&planned, event.clone()).await?;
         self.webhooks.wake(event.as_slice());
-        let mut state = self.lock();
-        Ok(self.apply_assign(op, &mut state[op.company], id, planned.accepted_at))
+        let mut state = self.lock(op.company);
+        Ok(self.apply_assign(op, &mut state, id, planned.accepted_at))
     }
 
     /// Moves `op`'s active chat to another operator of the company (who must
@@ -291,8 +258,8 @@ impl Hub {
             operator: t,
         };
         let planned = {
-            let state = self.lock();
-            let c = &state[op.company];
+            let state = self.lock(op.company);
+            let c = &state;
             let live = c
                 .sessions
                 .get(id)
@@ -322,8 +289,8 @@ impl Hub {
         self.store.set_assignment(&planned, event.clone()).await?;
         self.webhooks.wake(event.as_slice());
         let chat = {
-            let mut state = self.lock();
-            let c = &mut state[op.company];
+            let mut state = self.lock(op.company);
+            let c = &mut state;
             c.operators[op.operator].chats.retain(|q| q != id);
             send(
                 c,
@@ -455,8 +422,8 @@ impl Hub {
     ) -> Result<ChatSummary> {
         let _serial = self.routing[company].lock().await;
         {
-            let state = self.lock();
-            let live = state[company]
+            let state = self.lock(company);
+            let live = state
                 .sessions
                 .get(id)
                 .ok_or_else(|| Error::NotFound("no such chat".into()))?;
@@ -480,8 +447,8 @@ impl Hub {
         let event = crate::webhooks::closed(&self.config, company, id, by);
         self.store.end_session(id, at, by, event.clone()).await?;
         self.webhooks.wake(event.as_slice());
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         let mut live = c.sessions.remove(id).expect("routing is serialized");
         live.chat.state = SessionState::Ended;
         live.chat.ended_at = Some(at);
@@ -519,8 +486,8 @@ impl Hub {
 
     /// A widget socket closed: unlink it if it is still the session's.
     pub fn detach(&self, company: usize, id: &str, conn: u64) {
-        let mut state = self.lock();
-        let c = &mut state[company];
+        let mut state = self.lock(company);
+        let c = &mut state;
         let Some(live) = c.sessions.get_mut(id) else {
             return;
         };

@@ -79,3 +79,29 @@ async fn failed_writes_change_nothing() {
         .unwrap();
     assert_eq!(stored.chat.state, SessionState::Active, "database agrees");
 }
+
+/// Issue 10 item 1: every company's live state has its own lock, so a
+/// company whose queue is busy (its lock held) never holds up another
+/// company's operations. With the one hub lock of before, this waited
+/// forever.
+#[test]
+fn one_company_never_waits_for_another_company_s_lock() {
+    let mut config = crate::demo::config();
+    let mut other = config.companies[0].clone();
+    other.id = "0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11".into();
+    config.companies.push(other);
+    let hub = Arc::new(Hub::new(Arc::new(config), Store::in_memory().unwrap()));
+    let held = hub.lock(0);
+    let h = hub.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let op = OpRef {
+            company: 1,
+            operator: 0,
+        };
+        let _ = tx.send(h.queue(op).len());
+    });
+    let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
+    drop(held);
+    assert_eq!(answer, Ok(0), "company 1 waited for company 0's lock");
+}

@@ -27,6 +27,8 @@ pub struct RawNetwork {
     pub max_connections_per_ip: Option<usize>,
     /// Seconds between desk heartbeats.
     pub desk_heartbeat_secs: Option<u64>,
+    /// Seconds between widget heartbeats (published to the widget).
+    pub widget_heartbeat_secs: Option<u64>,
 }
 
 /// `[presence]` as written.
@@ -76,6 +78,11 @@ pub struct Network {
     /// Desk heartbeat period; a desk silent for two periods is gone
     /// (default 15 s).
     pub desk_heartbeat: Duration,
+    /// Widget heartbeat period, published in the widget configuration
+    /// (`heartbeatSecs`): the widget pings when it has heard nothing for
+    /// a period and reconnects when the next one passes in silence too
+    /// (default 25 s).
+    pub widget_heartbeat: Duration,
 }
 
 impl Default for Network {
@@ -87,6 +94,7 @@ impl Default for Network {
             max_connections: 19_500,
             max_connections_per_ip: 0,
             desk_heartbeat: Duration::from_secs(15),
+            widget_heartbeat: Duration::from_secs(25),
         }
     }
 }
@@ -188,6 +196,11 @@ pub fn check_network(raw: RawNetwork) -> Result<Network> {
             "network.desk_heartbeat_secs",
             raw.desk_heartbeat_secs,
             d.desk_heartbeat,
+        )?,
+        widget_heartbeat: secs(
+            "network.widget_heartbeat_secs",
+            raw.widget_heartbeat_secs,
+            d.widget_heartbeat,
         )?,
     })
 }

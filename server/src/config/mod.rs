@@ -229,6 +229,7 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     };
     for p in companies.iter_mut().flat_map(|c| c.presets.iter_mut()) {
         p.widget.limits = published.clone();
+        p.widget.heartbeat_secs = network.widget_heartbeat.as_secs() as u32;
     }
     Ok(Config {
         companies,
@@ -463,8 +464,9 @@ fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
             features,
             phone_country,
             groups: raw.groups,
-            // Set from `[limits]` by `check`.
+            // Set from `[limits]` and `[network]` by `check`.
             limits: Default::default(),
+            heartbeat_secs: 25,
         },
         name: raw.name,
     })

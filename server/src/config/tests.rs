@@ -115,3 +115,26 @@ fn demo_is_valid() {
         &co.operators[0].password_hash
     ));
 }
+
+/// `[network] widget_heartbeat_secs` is published in every preset's widget
+/// configuration (25 s without it); 0 is refused.
+#[test]
+fn widget_heartbeat_is_published() {
+    let c = Config::from_toml(&file("", "")).unwrap();
+    let co = c.company("0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11").unwrap();
+    assert_eq!(co.preset(None).unwrap().widget.heartbeat_secs, 25);
+    let text = format!("[network]\nwidget_heartbeat_secs = 7\n{}", file("", ""));
+    let c = Config::from_toml(&text).unwrap();
+    let co = c.company("0b8a7b1e-4c1f-4f3e-9a52-5d6f0c2d9e11").unwrap();
+    assert_eq!(co.preset(None).unwrap().widget.heartbeat_secs, 7);
+    assert_eq!(
+        c.network.widget_heartbeat,
+        std::time::Duration::from_secs(7)
+    );
+    let bad = format!("[network]\nwidget_heartbeat_secs = 0\n{}", file("", ""));
+    assert!(
+        err(&bad).contains("network.widget_heartbeat_secs"),
+        "{}",
+        err(&bad)
+    );
+}

@@ -65,7 +65,11 @@ impl Conn {
         check_text(&text, self.state.config.limits.message_max_chars)
             .map_err(super::socket::text_error)?;
         field("language", &language, 35)?;
-        field("pageUrl", &page_url, 2048)?;
+        field(
+            "pageUrl",
+            &page_url,
+            self.preset_cfg().widget.limits.page_url_max_chars,
+        )?;
         let preset = self.preset_cfg();
         let stored = self
             .state
@@ -103,7 +107,11 @@ impl Conn {
         }
         field("name", &name, 200)?;
         field("language", &language, 35)?;
-        field("pageUrl", &page_url, 2048)?;
+        field(
+            "pageUrl",
+            &page_url,
+            self.preset_cfg().widget.limits.page_url_max_chars,
+        )?;
         let preset = self.preset_cfg();
         let phone = validate_phone(&phone, &preset.widget.phone_country)
             .map_err(|m| error(ErrorCode::Invalid, m))?;

@@ -310,6 +310,7 @@ impl Conn {
                 page_url,
             } => self.callback_request(name, phone, language, page_url).await,
             ClientMessage::Transcript { email } => self.transcript(email).await,
+            ClientMessage::Ping => Ok(vec![ServerMessage::Pong]),
         }
     }
 

@@ -54,6 +54,13 @@ struct Shared {
     up: Gate,
     down: Gate,
     cut: broadcast::Sender<()>,
+    /// Widget sockets accepted so far.
+    sockets: std::sync::atomic::AtomicUsize,
+    /// While true, new connections are dropped at once (no network).
+    offline: std::sync::atomic::AtomicBool,
+    /// Bumped by [`Proxy::blackhole`]: pumps of an older generation
+    /// swallow every frame and never close (a dead link).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -82,6 +89,9 @@ impl Proxy {
             up: Gate::new(),
             down: Gate::new(),
             cut: broadcast::channel(4).0,
+            sockets: Default::default(),
+            offline: Default::default(),
+            generation: Default::default(),
         });
         let s = shared.clone();
         tokio::spawn(async move {
@@ -127,6 +137,43 @@ impl Proxy {
         }
     }
 
+    /// Waits until the proxy has accepted more than `n` widget sockets
+    /// (the widget reconnected); panics after [`WAIT`].
+    pub async fn wait_sockets_over(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.sockets() <= n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no new widget socket within {WAIT:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The network dies without a word: every open widget socket swallows
+    /// all frames from now on and never closes (a vanished access point,
+    /// a NAT that forgot the connection), and new connections fail until
+    /// [`Proxy::restore`].
+    pub fn blackhole(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.shared.offline.store(true, SeqCst);
+        self.shared.generation.fetch_add(1, SeqCst);
+    }
+
+    /// New connections pass again (the dead ones stay dead).
+    pub fn restore(&self) {
+        self.shared
+            .offline
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many widget sockets the proxy has accepted so far.
+    pub fn sockets(&self) -> usize {
+        self.shared
+            .sockets
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Closes every widget socket now (frames still held are lost, as on a
     /// real network), as a network blip would; new ones may connect.
     pub fn cut(&self) {
@@ -137,6 +184,9 @@ impl Proxy {
 /// One accepted connection: a widget socket goes through [`pump`]s, any
 /// other connection is copied byte for byte.
 async fn serve(mut conn: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    if shared.offline.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(()); // dropped: the connection fails
+    }
     const WS: &[u8] = b"GET /ws/widget";
     let mut head = [0u8; 14];
     let n = loop {
@@ -163,6 +213,9 @@ async fn serve(mut conn: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
     let browser = tokio_tungstenite::accept_hdr_async(conn, copy)
         .await
         .map_err(std::io::Error::other)?;
+    shared
+        .sockets
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut request = format!("ws://{}{path}", shared.upstream)
         .into_client_request()
         .map_err(std::io::Error::other)?;
@@ -191,14 +244,22 @@ where
     D: futures_util::Sink<Message> + Unpin,
 {
     let gate = shared.gate(dir);
+    let born = shared.generation.load(std::sync::atomic::Ordering::SeqCst);
     let mut hold = gate.hold.subscribe();
     let mut cut = shared.cut.subscribe();
     // Frames held, in order; `gate.held` mirrors their texts.
     let mut queue: Vec<Message> = Vec::new();
     loop {
         tokio::select! {
+            // A cut wins over a release that came at the same time: what
+            // was held when the test cut is lost, never forwarded.
+            biased;
+            _ = cut.recv() => break,
             m = src.next() => {
                 let Some(Ok(m)) = m else { break };
+                if shared.generation.load(std::sync::atomic::Ordering::SeqCst) != born {
+                    continue; // a dead link: swallowed
+                }
                 let text = m.to_text().unwrap_or_default().to_string();
                 gate.note(|held| held.push(text));
                 queue.push(m);
@@ -208,7 +269,6 @@ where
                     break;
                 }
             }
-            _ = cut.recv() => break,
         }
         if !*hold.borrow_and_update() && !queue.is_empty() {
             let n = queue.len();
