@@ -5,6 +5,8 @@
 // libphonenumber's answer (INTERNATIONAL format when valid for the region,
 // else null). Prints one JSON object per line:
 //   {"region":"CZ","way":"national","input":"777 123 456","expected":"+420 777 123 456"}
+// Then the cases issue 11 names (way "named"): Russian 800/809 numbers,
+// extensions, a doubled plus.
 // Usage: node bench/phone-corpus.mjs <libphonenumber-js dir>
 import { createRequire } from 'node:module';
 
@@ -47,4 +49,13 @@ for (const region of REGIONS) {
   for (const [way, input] of Object.entries(ways)) {
     console.log(JSON.stringify({ region, way, input, expected: expected(input, region) }));
   }
+}
+
+const NAMED = [
+  ['RU', '+7 800 555 35 35'], ['RU', '8 800 555 35 35'], ['RU', '8 (800) 555-35-35'],
+  ['RU', '+7 809 505 12 34'], ['CZ', '+420 777 666 555 ext. 12'], ['US', '+1 201 555 0123 ext 5'],
+  ['CZ', '++420 777 666 555'],
+];
+for (const [region, input] of NAMED) {
+  console.log(JSON.stringify({ region, way: 'named', input, expected: expected(input, region) }));
 }

@@ -272,17 +272,24 @@ impl Visitor {
     }
 
     /// Forwards every status code this socket receives, with its arrival
-    /// time, until the socket closes.
+    /// time and its lag behind the server's stamp (`at`, Unix ms: the same
+    /// machine's clock), until the socket closes.
     pub async fn forward_statuses(
         mut self,
-        tx: tokio::sync::mpsc::UnboundedSender<(u64, Instant)>,
+        tx: tokio::sync::mpsc::UnboundedSender<(u64, Instant, Option<Duration>)>,
     ) {
         while let Some(Ok(frame)) = self.ws.next().await {
             if let Message::Text(t) = frame {
                 let at = Instant::now();
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
                 let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
                 if let (Some("status"), Some(code)) = (v["type"].as_str(), v["status"].as_u64()) {
-                    if tx.send((code, at)).is_err() {
+                    let lag = v["at"]
+                        .as_u64()
+                        .map(|ms| wall.saturating_sub(Duration::from_millis(ms)));
+                    if tx.send((code, at, lag)).is_err() {
                         return;
                     }
                 }

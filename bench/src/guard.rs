@@ -125,7 +125,7 @@ pub async fn slow_readers(slow: usize, normal: usize) {
     for _ in 0..slow {
         slow_socks.push(setup.slow_widget().await);
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant, Option<Duration>)>();
     for _ in 0..normal {
         let mut v = Visitor::connect(&setup).await;
         v.await_status(0).await;
@@ -146,7 +146,7 @@ pub async fn slow_readers(slow: usize, normal: usize) {
         let mut got = 0;
         let mut slowest = Duration::ZERO;
         while got < normal {
-            let (c, at) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            let (c, at, _) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
                 .await
                 .expect("statuses within 60 s")
                 .expect("sockets alive");

@@ -126,6 +126,12 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
         None => Setup::start(1, 2).await,
     };
     let token = setup.login(0).await;
+    let rss_of = || match (&server, &pid) {
+        (None, _) => Some(rss_kib("self")),
+        (Some(_), Some(pid)) => Some(rss_kib(pid)),
+        (Some(_), None) => None,
+    };
+    let rss_before = rss_of();
     let t = Instant::now();
     let mut watchers = Vec::with_capacity(sockets);
     for _ in 0..sockets {
@@ -133,13 +139,20 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
         v.await_status(0).await;
         watchers.push(v);
     }
-    let rss = match (&server, &pid) {
-        (None, _) => format!(
-            "benchmark process (server + clients) RSS {} MiB",
-            rss_mib("self")
+    let rss_after = rss_of();
+    let whose = if server.is_some() {
+        "server process"
+    } else {
+        "benchmark process (server + clients)"
+    };
+    let rss = match (rss_before, rss_after) {
+        (Some(b), Some(a)) => format!(
+            "{whose} RSS {} MiB, +{} MiB for the sockets = {:.1} KiB per idle socket (goal <= 8 KB)",
+            a / 1024,
+            a.saturating_sub(b) / 1024,
+            a.saturating_sub(b) as f64 / sockets as f64
         ),
-        (Some(_), Some(pid)) => format!("server process RSS {} MiB", rss_mib(pid)),
-        (Some(_), None) => "server RSS unknown (no pid given)".to_string(),
+        _ => "server RSS unknown (no pid given)".to_string(),
     };
     println!(
         "setup: {sockets} idle widget sockets in {:.1} s; {rss}",
@@ -147,13 +160,13 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
     );
     // Every socket reads in its own task, so that arrival times are taken
     // as frames land rather than one socket after another.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for w in watchers {
         let tx = tx.clone();
         tokio::spawn(w.forward_statuses(tx));
     }
-    let mut last_socket = Vec::new();
-    let mut every = Vec::new();
+    let (mut last_socket, mut every) = (Vec::new(), Vec::new());
+    let (mut stamped_last, mut stamped) = (Vec::new(), Vec::new());
     for round in 0..10 {
         let (avail, code) = if round % 2 == 0 {
             ("online", 1)
@@ -163,19 +176,34 @@ async fn fanout(sockets: usize, server: Option<String>, pid: Option<String>) {
         let sent = Instant::now();
         setup.availability(&token, avail).await;
         let mut times = Vec::with_capacity(sockets);
+        let mut lags = Vec::with_capacity(sockets);
         while times.len() < sockets {
-            let (got, at) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            let (got, at, lag) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
                 .await
                 .expect("every socket gets the status within 60 s")
                 .expect("socket tasks alive");
             assert_eq!(got, code, "status of round {round}");
             times.push(at.duration_since(sent));
+            lags.extend(lag);
         }
         last_socket.push(*times.iter().max().expect("sockets"));
         every.extend(times);
+        if let Some(max) = lags.iter().max() {
+            stamped_last.push(*max);
+        }
+        stamped.extend(lags);
     }
-    report("status change → each socket", &mut every);
-    report("status change → last socket", &mut last_socket);
+    println!("from the server's stamp in the frame (change seen by the server → receipt):");
+    if !stamped.is_empty() {
+        report("  status change → each socket", &mut stamped);
+        report(
+            "  status change → last socket (goal p99 <= 100 ms)",
+            &mut stamped_last,
+        );
+    }
+    println!("from the benchmark's availability request (incl. the HTTP request) → receipt:");
+    report("  request → each socket", &mut every);
+    report("  request → last socket", &mut last_socket);
 }
 
 pub(crate) fn report(what: &str, d: &mut [Duration]) {
@@ -194,7 +222,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn rss_mib(pid: &str) -> u64 {
+fn rss_kib(pid: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -204,6 +232,5 @@ fn rss_mib(pid: &str) -> u64 {
                     .and_then(|kb| kb.parse::<u64>().ok())
             })
         })
-        .map(|kb| kb / 1024)
         .unwrap_or(0)
 }

@@ -75,6 +75,7 @@ pub(crate) fn server_message<J: Json>(v: &J) -> Option<ServerMessage> {
     Some(match string(v, "type")?.as_str() {
         "status" => ServerMessage::Status {
             status: ButtonStatus::from_code(u8::try_from(uint(v, "status")?).ok()?)?,
+            at: uint(v, "at"),
         },
         "sessionCreated" => ServerMessage::SessionCreated {
             session_id: string(v, "sessionId")?,
@@ -227,6 +228,11 @@ mod tests {
         vec![
             ServerMessage::Status {
                 status: ButtonStatus::Busy,
+                at: None,
+            },
+            ServerMessage::Status {
+                status: ButtonStatus::Online,
+                at: Some(1_764_547_200_123),
             },
             ServerMessage::SessionCreated {
                 session_id: "s1".into(),

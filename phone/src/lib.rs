@@ -117,10 +117,20 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
     }
     let parsed = parse_in(country, text)?;
     if is_valid(&parsed) {
-        Ok(parsed)
-    } else {
-        Err(PhoneError::Invalid)
+        return Ok(parsed);
     }
+    // The crate strips a national prefix twice (`nationalPrefixForParsing`, then
+    // `nationalPrefix` again): RU `8 800 555 35 35` became `005553535`. Stripped once here, the
+    // rest is read as an international number (where `unstripped` keeps it whole).
+    let once = country
+        .and_then(|id| DATABASE.by_id(id.as_ref()))
+        .and_then(|meta| {
+            let prefix = meta.national_prefix()?;
+            let rest = digits.strip_prefix(prefix)?;
+            Some(format!("+{}{rest}", meta.country_code()))
+        });
+    once.and_then(|n| parse_valid_international(&n).ok())
+        .ok_or(PhoneError::Invalid)
 }
 
 /// Length of the international dialling prefix `digits` starts with, if any.
@@ -137,11 +147,30 @@ fn idd_len(country: Option<Id>, digits: &str) -> Option<usize> {
 fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
     let parsed = parse_in(None, number)?;
     if is_valid(&parsed) {
-        Ok(parsed)
-    } else {
-        Err(PhoneError::Invalid)
+        return Ok(parsed);
     }
+    unstripped(number)
+        .filter(is_valid)
+        .ok_or(PhoneError::Invalid)
 }
+
+/// `+<digits>` read with its national number whole.
+///
+/// `phonenumber` 0.3 strips the national prefix of the calling code's region from
+/// international numbers too, whenever what remains is not too short: `+7 800 555 35 35`
+/// loses the `8` of `800` (RU's national prefix) and is refused. libphonenumber strips it only
+/// when the rest is still a viable number. The crate strips with the metadata of the default
+/// country when one is given, and the country code comes from the `+` anyway: parsed with a
+/// default region that has no national prefix, nothing is stripped.
+fn unstripped(number: &str) -> Option<PhoneNumber> {
+    phonenumber::parse(Some(NO_NATIONAL_PREFIX), number)
+        .ok()
+        .filter(|n| n.code().source() == phonenumber::country::Source::Plus)
+}
+
+/// A region without a national prefix or national prefix rules (see [`unstripped`]; a test
+/// checks the metadata).
+const NO_NATIONAL_PREFIX: Id = Id::CZ;
 
 /// The crate's validity check, tightened to libphonenumber's whole-number matching.
 fn is_valid(number: &PhoneNumber) -> bool {
@@ -206,6 +235,25 @@ mod tests {
     fn brief_example() {
         assert_eq!(normalize("777 666 555", "CZ").unwrap(), "+420 777 666 555");
         assert_eq!(to_e164("777 666 555", "cz").unwrap(), "+420777666555");
+    }
+
+    #[test]
+    fn a_national_prefix_inside_the_number_is_kept() {
+        // Russian toll-free and premium numbers start with 8, RU's national prefix: the crate
+        // stripped it from `+7 800…` and twice from `8 800…`. libphonenumber-js gives these
+        // (with spaces for the dashes of RU's format, see the README).
+        for (raw, want) in [
+            ("+7 800 555 35 35", "+7 800 555-35-35"),
+            ("8 800 555 35 35", "+7 800 555-35-35"),
+            ("+7 809 505 12 34", "+7 809 505-12-34"),
+            ("8 (809) 505-12-34", "+7 809 505-12-34"),
+        ] {
+            assert_eq!(normalize(raw, "RU").as_deref(), Ok(want), "{raw}");
+        }
+        assert_eq!(normalize("+7 800 555 35", "RU"), Err(PhoneError::Invalid));
+        let neutral = DATABASE.by_id(NO_NATIONAL_PREFIX.as_ref()).unwrap();
+        assert!(neutral.national_prefix().is_none());
+        assert!(neutral.national_prefix_for_parsing().is_none());
     }
 
     #[test]

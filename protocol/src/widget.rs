@@ -198,6 +198,12 @@ pub enum ServerMessage {
     Status {
         /// 0 offline, 1 online, 2 busy.
         status: ButtonStatus,
+        /// When the server saw this status change (Unix ms, the server's
+        /// clock): a client measures the fan-out lag with it. The frame is
+        /// encoded once per change for every socket, so a socket that
+        /// connects later gets the time of the change, not of its send.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<u64>,
     },
     /// The chat session exists and waits for an operator.
     SessionCreated {

@@ -122,8 +122,16 @@ fn server_messages() {
     golden(
         ServerMessage::Status {
             status: ButtonStatus::Busy,
+            at: None,
         },
         r#"{"type":"status","status":2}"#,
+    );
+    golden(
+        ServerMessage::Status {
+            status: ButtonStatus::Online,
+            at: Some(1_764_547_200_123),
+        },
+        r#"{"type":"status","status":1,"at":1764547200123}"#,
     );
     golden(
         ServerMessage::SessionCreated {

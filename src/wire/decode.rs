@@ -102,7 +102,11 @@ mod tests {
             ButtonStatus::Online,
             ButtonStatus::Busy,
         ] {
-            let v = serde_json::to_value(ServerMessage::Status { status }).unwrap();
+            let v = serde_json::to_value(ServerMessage::Status {
+                status,
+                at: Some(1_764_547_200_123),
+            })
+            .unwrap();
             assert_eq!(frame(&v), Frame::Status(status));
         }
         for v in [

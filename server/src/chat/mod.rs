@@ -195,7 +195,11 @@ impl Hub {
     }
 
     /// Status channel of a preset.
-    pub fn subscribe_status(&self, company: usize, preset: usize) -> watch::Receiver<ButtonStatus> {
+    pub fn subscribe_status(
+        &self,
+        company: usize,
+        preset: usize,
+    ) -> watch::Receiver<crate::status::StatusFrame> {
         self.status[company].subscribe(preset)
     }
 

@@ -1,7 +1,6 @@
 //! Error and status frames of the widget socket.
 
-use axum::extract::ws::{Message, Utf8Bytes};
-use owidget_protocol::{ButtonStatus, ErrorCode, ServerMessage};
+use owidget_protocol::{ErrorCode, ServerMessage};
 
 use crate::limits::TextError;
 use crate::Error;
@@ -88,16 +87,4 @@ pub(super) fn hub_error(e: Error) -> ServerMessage {
             error(ErrorCode::Internal, "internal error, try again")
         }
     }
-}
-
-/// The `status` frame, from static text: a status change is sent to every
-/// widget socket of a preset at once (tens of thousands), so it costs no
-/// serialization and no allocation per socket. `socket_tests` checks these
-/// against serde.
-pub(super) fn status_frame(status: ButtonStatus) -> Message {
-    Message::Text(Utf8Bytes::from_static(match status {
-        ButtonStatus::Offline => r#"{"type":"status","status":0}"#,
-        ButtonStatus::Online => r#"{"type":"status","status":1}"#,
-        ButtonStatus::Busy => r#"{"type":"status","status":2}"#,
-    }))
 }

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use super::coalesce::Coalesce;
-use super::frames::{check_custom_data, check_len, no_session, refused, status_frame};
+use super::frames::{check_custom_data, check_len, no_session, refused};
 pub(super) use super::frames::{error, hub_error, text_error};
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
@@ -391,6 +391,30 @@ async fn send<S: Sink<Message> + Unpin>(
     send_within(sink, Message::Text(json.into()), within).await
 }
 
+/// Sends a status frame (the bytes shared by every socket of the preset).
+/// An idle socket takes it at once: polled once without a deadline first,
+/// so that 20,000 sockets do not each arm a timer for a frame their buffer
+/// takes immediately; only a send that cannot finish now is awaited within
+/// the deadline (the same send, so the frame is never sent twice).
+async fn send_status<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    frame: axum::extract::ws::Utf8Bytes,
+    within: Duration,
+) -> bool {
+    use futures_util::{FutureExt, SinkExt};
+    let mut send = sink.send(Message::Text(frame));
+    match (&mut send).now_or_never() {
+        Some(sent) => sent.is_ok(),
+        None => match tokio::time::timeout(within, send).await {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                tracing::info!(deadline = ?within, "slow peer: status not taken in time; closing");
+                false
+            }
+        },
+    }
+}
+
 /// Runs one widget connection until the peer goes away.
 pub async fn serve<S, R, E>(mut sink: S, mut stream: R, mut conn: Conn)
 where
@@ -401,8 +425,8 @@ where
     let mut status = conn.state.hub.subscribe_status(conn.company, conn.preset);
     let mut closing = conn.state.closing.subscribe();
     let within = conn.state.config.network.send_timeout;
-    let first = *status.borrow_and_update();
-    if !send_within(&mut sink, status_frame(first), within).await {
+    let first = status.borrow_and_update().frame.clone();
+    if !send_status(&mut sink, first, within).await {
         return;
     }
     let mut ping = interval_at(Instant::now() + conn.ping_every, conn.ping_every);
@@ -415,8 +439,8 @@ where
                 if changed.is_err() {
                     break;
                 }
-                let status = *status.borrow_and_update();
-                if !send_within(&mut sink, status_frame(status), within).await {
+                let frame = status.borrow_and_update().frame.clone();
+                if !send_status(&mut sink, frame, within).await {
                     break;
                 }
             }

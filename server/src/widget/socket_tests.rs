@@ -42,19 +42,20 @@ async fn status_and_chat_over_channels() {
     let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
     let task = tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
     use owidget_protocol::ButtonStatus::*;
-    assert_eq!(
-        next_msg(&mut out).await,
-        ServerMessage::Status { status: Offline }
-    );
+    let status = |m: ServerMessage| match m {
+        ServerMessage::Status { status, at } => {
+            assert!(at.is_some(), "stamped with the time of the change");
+            status
+        }
+        other => panic!("expected a status, got {other:?}"),
+    };
+    assert_eq!(status(next_msg(&mut out).await), Offline);
     let op = OpRef {
         company: 0,
         operator: 0,
     };
     state.hub.set_availability(op, Availability::Online);
-    assert_eq!(
-        next_msg(&mut out).await,
-        ServerMessage::Status { status: Online }
-    );
+    assert_eq!(status(next_msg(&mut out).await), Online);
 
     in_tx
         .unbounded_send(Ok(Message::Text("{oops".into())))
@@ -97,14 +98,16 @@ async fn silent_peer_is_dropped_after_a_ping_period() {
 }
 
 #[test]
-fn static_status_frames_match_serde() {
+fn status_frames_match_serde() {
     use owidget_protocol::ButtonStatus::*;
     for status in [Offline, Online, Busy] {
-        let Message::Text(text) = status_frame(status) else {
-            panic!("text frame");
-        };
-        let expected = serde_json::to_value(ServerMessage::Status { status }).unwrap();
-        let actual: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+        let frame = crate::status::StatusFrame::new(status, 1_764_547_200_123);
+        let expected = serde_json::to_value(ServerMessage::Status {
+            status,
+            at: Some(1_764_547_200_123),
+        })
+        .unwrap();
+        let actual: serde_json::Value = serde_json::from_str(frame.frame.as_str()).unwrap();
         assert_eq!(actual, expected);
     }
 }
