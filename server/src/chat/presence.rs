@@ -141,10 +141,8 @@ impl Hub {
                 }
             }
         }
-        let events: Vec<Vec<crate::webhooks::Planned>> = self
-            .lock()
-            .iter_mut()
-            .map(|c| std::mem::take(&mut c.availability_events))
+        let events: Vec<Vec<crate::webhooks::Planned>> = (0..self.state.len())
+            .map(|i| std::mem::take(&mut self.lock(i).availability_events))
             .collect();
         if rows.is_empty() && events.iter().all(Vec::is_empty) {
             return;
@@ -158,8 +156,8 @@ impl Hub {
             Err(e) => {
                 tracing::warn!(error = %e, "storing operator availability failed");
                 // Kept, in order, for the next tick.
-                let mut state = self.lock();
-                for (c, mut ev) in state.iter_mut().zip(events) {
+                for (i, mut ev) in events.into_iter().enumerate() {
+                    let mut c = self.lock(i);
                     ev.append(&mut c.availability_events);
                     c.availability_events = ev;
                 }
