@@ -62,6 +62,7 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
+        bot: None,
         card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
     })
 }
@@ -233,6 +234,7 @@ mod tests {
                     text: "<img src=x onerror=alert(1)>".into(),
                     at: 1_700_000_000_123,
                     client_id: None,
+                    bot: None,
                     card: None,
                 },
             },
@@ -244,6 +246,7 @@ mod tests {
                     text: "hi".into(),
                     at: 1,
                     client_id: Some("c1".into()),
+                    bot: None,
                     card: None,
                 },
             },
@@ -255,6 +258,7 @@ mod tests {
                     text: "Trail shoe X".into(),
                     at: 3,
                     client_id: None,
+                    bot: None,
                     card: Some(Box::new(owidget_protocol::plugins::Card {
                         kind: owidget_protocol::plugins::CardKind::Product,
                         title: "Trail shoe X".into(),

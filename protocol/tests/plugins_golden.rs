@@ -180,6 +180,7 @@ fn card_on_a_message() {
             text: "Trail shoe X".into(),
             at: 9,
             client_id: None,
+            bot: None,
             card: Some(Box::new(Card {
                 kind: CardKind::Product,
                 title: "Trail shoe X".into(),

@@ -147,6 +147,7 @@ pub fn config() -> Config {
                 groups: vec!["support".into(), "sales".into()],
             }],
             connector: None,
+            bots: Vec::new(),
         }],
         limits: Default::default(),
         storage: Default::default(),

@@ -20,6 +20,7 @@
 //! - `presence`: operators without a desk become away; periodic sweep.
 //! - `resume`: visitor resume and restoring open sessions after a restart.
 
+mod bots;
 mod desks;
 mod presence;
 mod relay;
@@ -38,6 +39,7 @@ use crate::limits::RateWindow;
 use crate::status::CompanyStatus;
 use crate::storage::Store;
 
+pub use bots::{BotEvent, BotSays};
 pub use resume::Resumed;
 pub use routing::{Created, StartChat};
 
@@ -124,6 +126,8 @@ pub struct Hub {
     starts_by_ip: crate::throttle::Throttle<std::net::IpAddr>,
     /// Chat starts per (company, preset).
     starts_by_preset: crate::throttle::Throttle<(usize, usize)>,
+    /// The External Bot engine's ears (see `bots`).
+    bot_events: std::sync::OnceLock<mpsc::UnboundedSender<BotEvent>>,
 }
 
 impl Hub {
@@ -160,6 +164,7 @@ impl Hub {
             store,
             status,
             state: Mutex::new(state),
+            bot_events: std::sync::OnceLock::new(),
         }
     }
 

@@ -29,6 +29,9 @@ impl Hub {
         for (company, c) in state.iter_mut().enumerate() {
             let mut any = false;
             for operator in 0..c.operators.len() {
+                if self.config.companies[company].operators[operator].bot {
+                    continue; // a bot's availability comes from its app
+                }
                 let s = &mut c.operators[operator];
                 if s.availability != Availability::Online
                     || !s.desks.is_empty()
@@ -111,7 +114,8 @@ impl Hub {
                 continue;
             };
             let ops = &self.config.companies[company].operators;
-            let Some(operator) = ops.iter().position(|o| o.username == username) else {
+            // A bot starts offline: its app's answer makes it available.
+            let Some(operator) = ops.iter().position(|o| o.username == username && !o.bot) else {
                 continue;
             };
             let s = &mut state[company].operators[operator];

@@ -61,6 +61,7 @@ fn plugin_str(p: PluginKind) -> &'static str {
         PluginKind::Customer => "customer",
         PluginKind::ClosingForm => "closingForm",
         PluginKind::Health => "health",
+        PluginKind::Bot => "bot",
     }
 }
 
@@ -69,6 +70,7 @@ fn parse_plugin(s: &str) -> PluginKind {
         "productList" => PluginKind::ProductList,
         "customer" => PluginKind::Customer,
         "closingForm" => PluginKind::ClosingForm,
+        "bot" => PluginKind::Bot,
         _ => PluginKind::Health,
     }
 }

@@ -1,7 +1,7 @@
 //! The `messages` table: gapless `seq` per session, idempotent `client_id`.
 
 use owidget_protocol::plugins::Card;
-use owidget_protocol::{Author, WireMessage};
+use owidget_protocol::{Author, BotContent, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::sessions::{author_str, parse_author};
@@ -24,6 +24,8 @@ pub struct NewMessage {
     pub client_id: Option<String>,
     /// A card shown with the message (a shared product).
     pub card: Option<Box<Card>>,
+    /// A bot message's Markdown flag, quick replies, file.
+    pub bot: Option<Box<BotContent>>,
 }
 
 /// Result of an append.
@@ -43,6 +45,9 @@ fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
         text: r.get(3)?,
         at: r.get(4)?,
         client_id: r.get(5)?,
+        bot: r
+            .get::<_, Option<String>>(7)?
+            .and_then(|c| serde_json::from_str(&c).ok()),
         // A card that no longer parses (written by a newer version) leaves
         // the plain-text fallback.
         card: r
@@ -66,7 +71,7 @@ impl Store {
             if let Some(id) = &m.client_id {
                 let old = tx
                     .query_row(
-                        "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
+                        "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
                          WHERE session = ?1 AND client_id = ?2",
                         params![m.session, id],
                         wire,
@@ -89,9 +94,13 @@ impl Store {
                 .card
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("a card serializes"));
+            let bot = m
+                .bot
+                .as_ref()
+                .map(|b| serde_json::to_string(b).expect("bot content serializes"));
             tx.execute(
-                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, bot_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     m.session,
                     seq,
@@ -100,7 +109,8 @@ impl Store {
                     m.text,
                     at,
                     m.client_id,
-                    card
+                    card,
+                    bot
                 ],
             )?;
             tx.commit()?;
@@ -111,6 +121,7 @@ impl Store {
                 text: m.text,
                 at,
                 client_id: m.client_id,
+                bot: m.bot,
                 card: m.card,
             };
             deliver(&message);
@@ -127,7 +138,7 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq",
             )?;
             let rows = st
@@ -151,10 +162,10 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let sql = if latest {
-                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json FROM messages \
+                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
             } else {
-                "SELECT seq, author, name, text, at, client_id, card_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             };
             let mut st = c.prepare_cached(sql)?;
@@ -186,6 +197,7 @@ mod tests {
             text: text.into(),
             client_id: cid.map(str::to_string),
             card: None,
+            bot: None,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         for (cid, text) in [
@@ -240,6 +252,7 @@ mod tests {
                     text: "Shoe".into(),
                     client_id: None,
                     card: Some(Box::new(card.clone())),
+                    bot: None,
                 },
                 |_| {},
             )

@@ -110,9 +110,26 @@ CREATE TABLE operator_state (
 );
 "#;
 
+/// External Bot (issue 8): a bot message's Markdown flag, quick replies and
+/// file (`bot_json`); per bot conversation the connector's own id (joined),
+/// the replies not yet played and how far they got, so that a restart
+/// neither loses nor replays them.
+const BOT_CONVERSATIONS: &str = r#"
+ALTER TABLE messages ADD COLUMN bot_json TEXT;
+CREATE TABLE bot_conversations (
+    session      TEXT PRIMARY KEY REFERENCES sessions (id),
+    operator     TEXT NOT NULL,
+    conversation TEXT,
+    batch        INTEGER NOT NULL DEFAULT 0,
+    pending      TEXT NOT NULL DEFAULT '[]',
+    next         INTEGER NOT NULL DEFAULT 0,
+    posted_seq   INTEGER NOT NULL DEFAULT 0
+);
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, BOT_CONVERSATIONS)];
 
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {
