@@ -1,32 +1,43 @@
 //! Cards in the conversation: a product the operator shared from the
-//! company's catalog (App Plugins, product list). The card arrives with an
-//! operator message (`message.card`, see the plugin contract) whose `text`
-//! is the product's title, the fallback for transcripts and old widgets.
+//! company's catalog (App Plugins, product list), a content card or a
+//! carousel of cards pushed by a Custom App or a bot (see
+//! `cards-contract.md`). The card arrives with an operator message
+//! (`message.card` or `message.carousel`) whose `text` is the plain-text
+//! fallback for transcripts and old widgets.
 //!
-//! Two steps: [`decode`] reads the protocol's card from the socket frame
-//! (the server's serde types, checked by the native tests); [`view`] makes
-//! it what the visitor sees.
+//! Two steps: [`decode`] / [`decode_carousel`] read the protocol's types
+//! from the socket frame (the server's serde types, checked by the native
+//! tests); [`attachment`] makes them what the visitor sees, and
+//! [`render()`] draws that into the message's row.
 //!
-//! Everything in a card came from the company's connector: it is set as
-//! text, and only `http(s)` URLs become the image or the "view product"
-//! link (the server checks them too; the widget does not rely on it).
+//! Everything in a card came from a connector, a bot or a Custom App: it is
+//! set as text, and only `http(s)` URLs become the image or links (the
+//! server checks them too; the widget does not rely on it).
 
-use owidget_protocol::plugins::{Card as WireCard, CardKind};
-use owidget_protocol::Texts;
-use owidget_web::dom::{attr, child, text};
+use owidget_protocol::plugins::{Card as WireCard, CardAction, CardKind, Carousel};
 use owidget_web::Json;
-use web_sys::Element;
 
 use crate::linkify::is_http_url;
 
-/// A shared product, as the visitor sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+mod render;
+
+pub(crate) use render::render;
+
+/// A card as the visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Card {
-    /// Product title.
-    pub title: String,
+    /// A product (availability, prices, "view product") or a content card.
+    pub product: bool,
+    /// Title; `None` for a content card without one.
+    pub title: Option<String>,
+    /// Body text (a content card's text, a product's description).
+    pub text: Option<String>,
     /// Picture (`http(s)` only).
     pub image_url: Option<String>,
-    /// Product page (`http(s)` only): the "view product" link.
+    /// Alt text of the picture (empty: decorative).
+    pub image_alt: Option<String>,
+    /// Product page (`http(s)` only): the "view product" link of a product
+    /// without actions.
     pub url: Option<String>,
     /// In stock; `None` when the connector did not say.
     pub available: Option<bool>,
@@ -34,106 +45,134 @@ pub(crate) struct Card {
     pub price: Option<String>,
     /// The promotion (else special) price, shown as the offer.
     pub offer_price: Option<String>,
+    /// LINK buttons `(label, http(s) URL)`.
+    pub actions: Vec<(String, String)>,
 }
 
-/// Reads `message.card` as the protocol has it (`None` for a kind this
-/// widget does not know: the message text is shown instead).
+/// What a message shows instead of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attachment {
+    /// One card.
+    Card(Card),
+    /// A horizontally scrolling row of cards, with an optional title.
+    Carousel {
+        /// Title above the row.
+        title: Option<String>,
+        /// At least one card.
+        cards: Vec<Card>,
+    },
+}
+
+/// Reads one card as the protocol has it (`None` for a kind this widget
+/// does not know, or a product without a title: the text is shown instead).
 pub(crate) fn decode<J: Json>(v: &J) -> Option<WireCard> {
     let s = |key: &str| v.get(key).and_then(|x| x.string());
+    let kind = match s("kind")?.as_str() {
+        "product" => CardKind::Product,
+        "content" => CardKind::Content,
+        _ => return None,
+    };
+    let title = match kind {
+        CardKind::Product => s("title")?,
+        CardKind::Content => s("title").unwrap_or_default(),
+    };
     Some(WireCard {
-        kind: match s("kind")?.as_str() {
-            "product" => CardKind::Product,
-            _ => return None,
-        },
-        title: s("title")?,
+        kind,
+        title,
         image_url: s("imageUrl"),
         url: s("url"),
         available: v.get("available").and_then(|x| x.boolean()),
         price: s("price"),
         offer_price: s("offerPrice"),
+        text: s("text"),
+        image_alt: s("imageAlt"),
+        actions: v
+            .get("actions")
+            .map(|a| a.items())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| {
+                Some(CardAction {
+                    title: a.get("title")?.string()?,
+                    url: a.get("url")?.string()?,
+                })
+            })
+            .collect(),
     })
+}
+
+/// Reads `message.carousel` (cards of unknown kinds are skipped).
+pub(crate) fn decode_carousel<J: Json>(v: &J) -> Option<Carousel> {
+    let cards = v.get("cards")?.items();
+    Some(Carousel {
+        title: v.get("title").and_then(|t| t.string()),
+        cards: cards.iter().filter_map(decode).collect(),
+    })
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.clone().filter(|s| !s.trim().is_empty())
+}
+
+fn http(s: &Option<String>) -> Option<String> {
+    some(s).filter(|u| is_http_url(u))
 }
 
 /// What the visitor is shown of a card: blank parts dropped, URLs kept only
-/// when they are whole `http(s)` URLs, the message `text` as the title when
-/// the card has none. `None` when nothing is left to show as a card.
+/// when they are whole `http(s)` URLs, the message `text` as the title of a
+/// product that has none. `None` when nothing is left to show.
 pub(crate) fn view(card: &WireCard, text: &str) -> Option<Card> {
-    let CardKind::Product = card.kind;
-    let some = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-    let url = |s: &Option<String>| some(s).filter(|u| is_http_url(u));
-    let title = Some(card.title.clone())
-        .filter(|t| !t.trim().is_empty())
-        .or_else(|| (!text.trim().is_empty()).then(|| text.to_string()))?;
-    Some(Card {
+    let product = card.kind == CardKind::Product;
+    let title = some(&Some(card.title.clone()))
+        .or_else(|| some(&Some(text.to_string())).filter(|_| product));
+    if product && title.is_none() {
+        return None;
+    }
+    let actions: Vec<_> = card
+        .actions
+        .iter()
+        .filter(|a| is_http_url(&a.url))
+        .map(|a| {
+            let label = some(&Some(a.title.clone())).unwrap_or_else(|| a.url.clone());
+            (label, a.url.clone())
+        })
+        .collect();
+    let shown = Card {
+        product,
         title,
-        image_url: url(&card.image_url),
-        url: url(&card.url),
-        available: card.available,
-        price: some(&card.price),
-        offer_price: some(&card.offer_price),
-    })
+        text: some(&card.text),
+        image_url: http(&card.image_url),
+        image_alt: some(&card.image_alt),
+        url: http(&card.url),
+        available: card.available.filter(|_| product),
+        price: some(&card.price).filter(|_| product),
+        offer_price: some(&card.offer_price).filter(|_| product),
+        actions,
+    };
+    let empty = shown.title.is_none()
+        && shown.text.is_none()
+        && shown.image_url.is_none()
+        && shown.actions.is_empty();
+    (!empty).then_some(shown)
 }
 
-/// Builds the card into `parent` (the message's list item).
-///
-/// ```text
-/// <article class=card part=card aria-label=title>
-///   <img class=ci src alt="">           (http(s) only)
-///   <p class=ct>title</p>
-///   <p class="ca on|off">In stock</p>   (when known)
-///   <p class=cp><b>offer</b> <s><span class=sr>Original price </span>price</s></p>
-///   <a class=cg href target=_blank rel="noopener noreferrer">View product</a>
-/// </article>
-/// ```
-pub(crate) fn render(parent: &Element, card: &Card, texts: &Texts) {
-    let root = child(parent, "article", "card");
-    attr(&root, "part", "card");
-    attr(&root, "aria-label", &card.title);
-    if let Some(src) = &card.image_url {
-        let img = child(&root, "img", "ci");
-        // Decorative: the title follows as text.
-        attr(&img, "alt", "");
-        attr(&img, "loading", "lazy");
-        attr(&img, "referrerpolicy", "no-referrer");
-        attr(&img, "src", src);
-    }
-    text(&child(&root, "p", "ct"), &card.title);
-    if let Some(available) = card.available {
-        let (class, label) = if available {
-            ("ca on", &texts.in_stock)
-        } else {
-            ("ca off", &texts.out_of_stock)
-        };
-        text(&child(&root, "p", class), label);
-    }
-    let offer = card.offer_price.as_deref();
-    if offer.is_some() || card.price.is_some() {
-        let p = child(&root, "p", "cp");
-        match (offer, card.price.as_deref()) {
-            (Some(offer), price) => {
-                text(&child(&p, "b", ""), offer);
-                if let Some(price) = price.filter(|p| *p != offer) {
-                    let _ = p.append_with_str_1(" ");
-                    let was = child(&p, "s", "");
-                    // `<s>` alone is not announced: say what the number is.
-                    text(
-                        &child(&was, "span", "sr"),
-                        &owidget_web::cat(&[&texts.original_price, " "]),
-                    );
-                    let _ = was.append_with_str_1(price);
-                }
-            }
-            (None, Some(price)) => text(&child(&p, "b", ""), price),
-            (None, None) => {}
+/// What a message with `card` and/or `carousel` shows instead of its
+/// `text`; `None` to show the text (nothing displayable, unknown kinds).
+pub(crate) fn attachment(
+    card: Option<&WireCard>,
+    carousel: Option<&Carousel>,
+    text: &str,
+) -> Option<Attachment> {
+    if let Some(c) = carousel {
+        let cards: Vec<_> = c.cards.iter().filter_map(|c| view(c, "")).collect();
+        if !cards.is_empty() {
+            return Some(Attachment::Carousel {
+                title: some(&c.title),
+                cards,
+            });
         }
     }
-    if let Some(href) = &card.url {
-        let a = child(&root, "a", "cg");
-        attr(&a, "href", href);
-        attr(&a, "target", "_blank");
-        attr(&a, "rel", "noopener noreferrer");
-        text(&a, &texts.view_product);
-    }
+    card.and_then(|c| view(c, text)).map(Attachment::Card)
 }
 
 #[cfg(test)]
@@ -146,9 +185,8 @@ mod tests {
         view(&decode(&v)?, text)
     }
 
-    #[test]
-    fn decodes_what_serde_encodes() {
-        let card = WireCard {
+    fn product() -> WireCard {
+        WireCard {
             kind: CardKind::Product,
             title: "Trail shoe X".into(),
             image_url: Some("https://shop.example/x.png".into()),
@@ -156,18 +194,55 @@ mod tests {
             available: Some(false),
             price: Some("99.90 €".into()),
             offer_price: Some("79.90 €".into()),
-        };
-        let v = serde_json::to_value(&card).unwrap();
-        assert_eq!(decode(&v), Some(card.clone()));
+            ..Default::default()
+        }
+    }
+
+    fn content() -> WireCard {
+        WireCard {
+            kind: CardKind::Content,
+            title: "Order 1042".into(),
+            text: Some("Shipped on Monday".into()),
+            image_url: Some("https://shop.example/parcel.png".into()),
+            image_alt: Some("A parcel".into()),
+            actions: vec![CardAction {
+                title: "Track".into(),
+                url: "https://shop.example/track".into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn decodes_what_serde_encodes() {
+        for card in [product(), content()] {
+            let v = serde_json::to_value(&card).unwrap();
+            assert_eq!(decode(&v), Some(card.clone()));
+        }
         let bare = WireCard {
             image_url: None,
             url: None,
             available: None,
             price: None,
             offer_price: None,
-            ..card
+            ..product()
         };
         assert_eq!(decode(&serde_json::to_value(&bare).unwrap()), Some(bare));
+        let untitled = WireCard {
+            kind: CardKind::Content,
+            text: Some("x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode(&serde_json::to_value(&untitled).unwrap()),
+            Some(untitled)
+        );
+        let carousel = Carousel {
+            title: Some("Orders".into()),
+            cards: vec![content(), product()],
+        };
+        let v = serde_json::to_value(&carousel).unwrap();
+        assert_eq!(decode_carousel(&v), Some(carousel));
     }
 
     #[test]
@@ -180,14 +255,48 @@ mod tests {
         assert_eq!(
             shown(v, "Trail shoe X"),
             Some(Card {
-                title: "Trail shoe X".into(),
+                product: true,
+                title: Some("Trail shoe X".into()),
                 image_url: Some("https://shop.example/x.png".into()),
                 url: Some("https://shop.example/x".into()),
                 available: Some(true),
                 price: Some("99.90 €".into()),
                 offer_price: Some("79.90 €".into()),
+                ..Default::default()
             })
         );
+    }
+
+    #[test]
+    fn shows_a_content_card() {
+        let v = json!({
+            "kind": "content", "text": "Shipped", "imageUrl": "https://shop.example/p.png",
+            "imageAlt": "A parcel", "price": "ignored",
+            "actions": [{"title": "Track", "url": "https://shop.example/t"},
+                        {"title": "Evil", "url": "javascript:alert(1)"},
+                        {"title": " ", "url": "http://shop.example/u"},
+                        {"title": "no url"}]
+        });
+        assert_eq!(
+            shown(v, "Shipped"),
+            Some(Card {
+                product: false,
+                title: None,
+                text: Some("Shipped".into()),
+                image_url: Some("https://shop.example/p.png".into()),
+                image_alt: Some("A parcel".into()),
+                actions: vec![
+                    ("Track".into(), "https://shop.example/t".into()),
+                    (
+                        "http://shop.example/u".into(),
+                        "http://shop.example/u".into()
+                    )
+                ],
+                ..Default::default()
+            })
+        );
+        // Nothing to show: the text instead.
+        assert_eq!(shown(json!({"kind": "content", "title": " "}), "x"), None);
     }
 
     #[test]
@@ -201,7 +310,7 @@ mod tests {
         );
         // A blank title: the message text is the title.
         let c = shown(json!({"kind": "product", "title": ""}), "Shoe").unwrap();
-        assert_eq!(c.title, "Shoe");
+        assert_eq!(c.title.as_deref(), Some("Shoe"));
         assert_eq!(shown(json!({"kind": "product", "title": " "}), ""), None);
     }
 
@@ -212,7 +321,7 @@ mod tests {
             "imageUrl": "javascript:alert(1)", "url": "data:text/html,<script>alert(1)</script>"
         });
         let c = shown(v, "").unwrap();
-        assert_eq!(c.title, "<img src=x onerror=alert(1)>");
+        assert_eq!(c.title.as_deref(), Some("<img src=x onerror=alert(1)>"));
         assert_eq!((c.image_url, c.url), (None, None));
         let v = json!({"kind": "product", "title": "T", "url": "HTTP://shop.example/a b"});
         assert_eq!(shown(v, "").unwrap().url, None, "no whitespace in a URL");
@@ -220,91 +329,41 @@ mod tests {
 
     #[test]
     fn unknown_kinds_fall_back_to_the_text() {
-        assert_eq!(decode(&json!({"kind": "content", "text": "x"})), None);
+        assert_eq!(decode(&json!({"kind": "video", "text": "x"})), None);
         assert_eq!(decode(&json!({"title": "x"})), None);
         assert_eq!(decode(&json!({"kind": "product"})), None);
         assert_eq!(decode(&json!("product")), None);
     }
-}
 
-/// The card's DOM in a real browser: text only, safe links, offer prices.
-#[cfg(all(test, target_arch = "wasm32"))]
-mod browser_tests {
-    use wasm_bindgen_test::*;
-
-    use super::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    fn rendered(card: &Card) -> Element {
-        let doc = owidget_web::dom::document().unwrap();
-        let li = owidget_web::dom::el(&doc, "li", "m o");
-        let _ = doc.body().unwrap().append_child(&li);
-        render(&li, card, &Texts::default());
-        li.query_selector("[part=card]").unwrap().unwrap()
-    }
-
-    fn q(e: &Element, css: &str) -> Option<Element> {
-        e.query_selector(css).unwrap()
-    }
-
-    #[wasm_bindgen_test]
-    fn a_product_on_offer() {
-        let card = rendered(&Card {
-            title: "Trail shoe X".into(),
-            image_url: Some("https://shop.example/x.png".into()),
-            url: Some("https://shop.example/x".into()),
-            available: Some(true),
-            price: Some("99.90 €".into()),
-            offer_price: Some("79.90 €".into()),
-        });
-        assert_eq!(card.get_attribute("aria-label").unwrap(), "Trail shoe X");
-        let img = q(&card, "img").unwrap();
-        assert_eq!(
-            img.get_attribute("src").unwrap(),
-            "https://shop.example/x.png"
-        );
-        assert_eq!(img.get_attribute("alt").unwrap(), "");
-        assert_eq!(
-            q(&card, ".ct").unwrap().text_content().unwrap(),
-            "Trail shoe X"
-        );
-        assert_eq!(q(&card, ".ca").unwrap().text_content().unwrap(), "In stock");
-        assert_eq!(
-            q(&card, ".cp b").unwrap().text_content().unwrap(),
-            "79.90 €"
-        );
-        assert_eq!(
-            q(&card, ".cp s").unwrap().text_content().unwrap(),
-            "Original price 99.90 €"
-        );
-        let a = q(&card, "a").unwrap();
-        assert_eq!(a.get_attribute("href").unwrap(), "https://shop.example/x");
-        assert_eq!(a.get_attribute("target").unwrap(), "_blank");
-        assert_eq!(a.get_attribute("rel").unwrap(), "noopener noreferrer");
-        assert_eq!(a.text_content().unwrap(), "View product");
-    }
-
-    #[wasm_bindgen_test]
-    fn connector_markup_stays_text() {
-        let evil = "<img src=x onerror=alert(1)>";
-        let card = rendered(&Card {
-            title: evil.into(),
-            image_url: None,
-            url: None,
-            available: Some(false),
-            price: Some(evil.into()),
-            offer_price: None,
-        });
-        assert!(q(&card, "img").is_none(), "no image without an http(s) URL");
-        assert!(q(&card, "a").is_none(), "no link without an http(s) URL");
-        assert!(q(&card, "s").is_none(), "nothing struck without an offer");
-        assert_eq!(q(&card, ".ct").unwrap().text_content().unwrap(), evil);
-        assert_eq!(q(&card, ".cp b").unwrap().text_content().unwrap(), evil);
-        assert_eq!(
-            q(&card, ".ca").unwrap().text_content().unwrap(),
-            "Out of stock"
-        );
-        assert_eq!(card.child_element_count(), 3, "title, availability, price");
+    #[test]
+    fn a_carousel_wins_over_the_text_when_it_has_cards() {
+        let carousel = Carousel {
+            title: Some(" ".into()),
+            cards: vec![
+                content(),
+                WireCard {
+                    kind: CardKind::Content,
+                    ..Default::default()
+                },
+                product(),
+            ],
+        };
+        let Some(Attachment::Carousel { title, cards }) =
+            attachment(None, Some(&carousel), "Orders")
+        else {
+            panic!("a carousel")
+        };
+        assert_eq!(title, None);
+        assert_eq!(cards.len(), 2, "the empty card is dropped");
+        assert!(!cards[0].product && cards[1].product);
+        let empty = Carousel {
+            title: Some("T".into()),
+            cards: vec![],
+        };
+        assert_eq!(attachment(None, Some(&empty), "T"), None);
+        assert!(matches!(
+            attachment(Some(&content()), Some(&empty), "T"),
+            Some(Attachment::Card(_))
+        ));
     }
 }

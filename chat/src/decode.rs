@@ -64,6 +64,10 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         client_id: string(v, "clientId"),
         bot: None,
         card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
+        carousel: v
+            .get("carousel")
+            .and_then(|c| card::decode_carousel(&c))
+            .map(Box::new),
     })
 }
 
@@ -236,6 +240,7 @@ mod tests {
                     client_id: None,
                     bot: None,
                     card: None,
+                    carousel: None,
                 },
             },
             ServerMessage::Message {
@@ -248,6 +253,7 @@ mod tests {
                     client_id: Some("c1".into()),
                     bot: None,
                     card: None,
+                    carousel: None,
                 },
             },
             ServerMessage::Message {
@@ -267,6 +273,34 @@ mod tests {
                         available: Some(true),
                         price: Some("99.90 €".into()),
                         offer_price: Some("79.90 €".into()),
+                        ..Default::default()
+                    })),
+                    carousel: None,
+                },
+            },
+            ServerMessage::Message {
+                message: WireMessage {
+                    seq: 10,
+                    author: Author::Operator,
+                    name: None,
+                    text: "Your orders".into(),
+                    at: 4,
+                    client_id: None,
+                    bot: None,
+                    card: None,
+                    carousel: Some(Box::new(owidget_protocol::plugins::Carousel {
+                        title: Some("Your orders".into()),
+                        cards: vec![owidget_protocol::plugins::Card {
+                            kind: owidget_protocol::plugins::CardKind::Content,
+                            title: String::new(),
+                            text: Some("Order 1042".into()),
+                            image_alt: Some("A parcel".into()),
+                            actions: vec![owidget_protocol::plugins::CardAction {
+                                title: "Track".into(),
+                                url: "https://shop.example/t".into(),
+                            }],
+                            ..Default::default()
+                        }],
                     })),
                 },
             },
@@ -327,7 +361,7 @@ mod tests {
     fn a_card_of_an_unknown_kind_leaves_the_text() {
         let v = json!({"type": "message", "message": {
             "seq": 4, "author": "operator", "text": "Look", "at": 5,
-            "card": {"kind": "content", "text": "Look"}}});
+            "card": {"kind": "video", "text": "Look"}}});
         let Some(ServerMessage::Message { message }) = server_message(&v) else {
             panic!("a message");
         };

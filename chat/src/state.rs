@@ -14,7 +14,7 @@ fn next_key() -> u32 {
     NEXT_KEY.fetch_add(1, Ordering::Relaxed)
 }
 
-use crate::card::Card;
+use crate::card::Attachment;
 
 /// Where the conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,8 +53,9 @@ pub(crate) struct Item {
     pub at: Option<i64>,
     /// The widget's idempotency key of a visitor message.
     pub client_id: Option<String>,
-    /// A product the operator shared (shown instead of `text`).
-    pub card: Option<Card>,
+    /// A card or carousel (a shared product, a Custom App's card), shown
+    /// instead of `text`.
+    pub card: Option<Attachment>,
 }
 
 /// State of a visitor message, shown next to it.
@@ -254,10 +255,11 @@ impl Chat {
                         author: message.author,
                         name: message.name,
                         at: Some(message.at),
-                        card: message
-                            .card
-                            .as_deref()
-                            .and_then(|c| crate::card::view(c, &message.text)),
+                        card: crate::card::attachment(
+                            message.card.as_deref(),
+                            message.carousel.as_deref(),
+                            &message.text,
+                        ),
                         client_id: message.client_id,
                         text: message.text,
                     }),

@@ -13,6 +13,7 @@ fn msg(seq: u64, author: Author, text: &str, client_id: Option<&str>) -> ServerM
             client_id: client_id.map(Into::into),
             bot: None,
             card: None,
+            carousel: None,
         },
     }
 }
@@ -359,12 +360,41 @@ fn a_shared_product_keeps_its_card() {
         available: None,
         price: Some("10 €".into()),
         offer_price: None,
+        ..Default::default()
     }));
     chat.apply(ServerMessage::Message { message });
     chat.apply(msg(4, Author::Operator, "plain", None));
-    let card = chat.items[0].card.as_ref().expect("the card");
-    assert_eq!(card.title, "Shoe");
+    let Some(crate::card::Attachment::Card(card)) = chat.items[0].card.as_ref() else {
+        panic!("the card")
+    };
+    assert_eq!(card.title.as_deref(), Some("Shoe"));
     assert_eq!(card.image_url, None, "only http(s) images");
     assert_eq!(card.url.as_deref(), Some("https://shop.example/shoe"));
     assert_eq!(chat.items[1].card, None);
+}
+
+#[test]
+fn a_pushed_carousel_is_kept_for_the_view() {
+    use owidget_protocol::plugins::{Card, CardKind, Carousel};
+    let mut chat = Chat::default();
+    let ServerMessage::Message { mut message } = msg(3, Author::Operator, "Orders", None) else {
+        unreachable!()
+    };
+    let card = |text: &str| Card {
+        kind: CardKind::Content,
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    message.carousel = Some(Box::new(Carousel {
+        title: Some("Orders".into()),
+        cards: vec![card("one"), card("two")],
+    }));
+    chat.apply(ServerMessage::Message { message });
+    let Some(crate::card::Attachment::Carousel { title, cards }) = chat.items[0].card.as_ref()
+    else {
+        panic!("the carousel")
+    };
+    assert_eq!(title.as_deref(), Some("Orders"));
+    assert_eq!(cards.len(), 2);
+    assert_eq!(chat.items[0].text, "Orders", "the fallback text stays");
 }

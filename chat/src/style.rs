@@ -59,6 +59,11 @@ pub(crate) const CSS: &str = "\
 .ci{display:block;width:100%;max-height:140px;object-fit:contain;border-radius:6px;background:#fff}\
 .ct{margin:0;font-weight:600}.ca,.cp{margin:0;font-size:13px}.ca.on{color:#1a7f37}.ca.off{color:#cf222e}\
 .cp b{font-size:15px}.cp s{color:#57606a}\
+.cx{margin:0;font-size:13px;white-space:pre-wrap}\
+.cc{display:flex;flex-direction:column;gap:4px;min-width:0}.ch{margin:0;font-weight:600}\
+.cr{display:flex;gap:8px;overflow-x:auto;scroll-snap-type:x mandatory;margin:0;padding:0 0 6px;list-style:none}\
+.cr:focus-visible{outline:2px solid #0969da;outline-offset:2px}\
+.cl{flex:0 0 78%;scroll-snap-align:start;display:flex}.cl .card{flex:1;margin:0;padding:8px;border:1px solid #d0d7de;border-radius:8px;background:#fff}\
 .cg{align-self:flex-start;padding:6px 12px;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font-weight:600;text-decoration:none}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
 ";

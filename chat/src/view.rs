@@ -356,7 +356,7 @@ impl View {
         }
         let time = child(&meta, "time", "");
         if let Some(card) = &item.card {
-            crate::card::render(&li, card, texts);
+            crate::card::render(&li, card, &item.text, texts);
             let mark = child(&li, "div", "mark");
             return Row {
                 key: item.key,

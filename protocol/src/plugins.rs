@@ -235,21 +235,27 @@ pub struct FormField {
 }
 
 /// Kind of a [`Card`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CardKind {
-    /// A product shared from the catalog.
+    /// A product shared from the catalog (or a bot's `product-offer`).
+    #[default]
     Product,
+    /// A content card: optional title, text, image and LINK actions (a
+    /// Custom App's `pushCardInConversationThread`, a bot's `card/content`).
+    Content,
 }
 
-/// A card attached to a chat message (`WireMessage.card`). Every string is
-/// text; URLs are http(s) only (the server omits or refuses others).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A card attached to a chat message (`WireMessage.card`, or one of a
+/// [`Carousel`]). Every string is text; URLs are http(s) only (the server
+/// omits or refuses others). The fields after `offer_price` were added for
+/// content cards: all optional, so cards stored before them still parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Card {
     /// What the card shows.
     pub kind: CardKind,
-    /// Title (the product title).
+    /// Title (the product title; empty when a content card has none).
     pub title: String,
     /// Image, http(s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,6 +272,37 @@ pub struct Card {
     /// Promotion price, else special price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer_price: Option<String>,
+    /// Body text (a content card's `text`, a product offer's `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Alt text of the image (the iAdvize image `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_alt: Option<String>,
+    /// LINK buttons, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<CardAction>,
+}
+
+/// A LINK action of a [`Card`]: a button opening `url` in a new tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardAction {
+    /// Label of the button.
+    pub title: String,
+    /// Target, http(s) only (the server drops actions with other schemes).
+    pub url: String,
+}
+
+/// A bundle of cards shown as a carousel (`WireMessage.carousel`): content
+/// cards or product cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Carousel {
+    /// Title above the cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The cards, in order.
+    pub cards: Vec<Card>,
 }
 
 /// Health of a company's connector as last polled.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plugins::Card;
+use crate::plugins::{Card, Carousel};
 use crate::ButtonStatus;
 
 /// Widget → server.
@@ -144,6 +144,10 @@ pub struct WireMessage {
     /// [`ServerMessage`] would otherwise carry its size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Box<Card>>,
+    /// A carousel of cards shown with the message (pushed by a Custom App
+    /// or a bot); `text` is then its plain-text fallback. Boxed like `card`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carousel: Option<Box<Carousel>>,
     /// What a bot's message carries besides its text (Markdown, quick
     /// replies, a file). Boxed like `card`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -174,6 +174,7 @@ fn desk_events() {
                 client_id: Some("c".into()),
                 bot: None,
                 card: None,
+                carousel: None,
             },
         },
         r#"{"type":"message","sessionId":"s1","message":{"seq":2,"author":"visitor",

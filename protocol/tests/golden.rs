@@ -172,6 +172,7 @@ fn server_messages() {
                 client_id: Some("c1".into()),
                 bot: None,
                 card: None,
+                carousel: None,
             },
         },
         r#"{"type":"message","message":{"seq":1,"author":"visitor","text":"<b>hi</b>","at":1700000000000,"clientId":"c1"}}"#,

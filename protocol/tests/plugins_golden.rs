@@ -189,7 +189,9 @@ fn card_on_a_message() {
                 available: Some(true),
                 price: Some("99.90 €".into()),
                 offer_price: Some("79.90 €".into()),
+                ..Default::default()
             })),
+            carousel: None,
         },
         r#"{"seq":3,"author":"operator","name":"Eva","text":"Trail shoe X","at":9,
             "card":{"kind":"product","title":"Trail shoe X","imageUrl":"https://shop/x.png",
@@ -205,7 +207,58 @@ fn card_on_a_message() {
             available: None,
             price: None,
             offer_price: None,
+            ..Default::default()
         },
         r#"{"kind":"product","title":"T","url":"https://shop/t"}"#,
     );
+}
+
+#[test]
+fn content_cards_and_carousels_on_a_message() {
+    let content = Card {
+        kind: CardKind::Content,
+        title: "Order 1042".into(),
+        text: Some("Shipped on Monday".into()),
+        image_url: Some("https://shop/parcel.png".into()),
+        image_alt: Some("A parcel".into()),
+        actions: vec![CardAction {
+            title: "Track".into(),
+            url: "https://shop/track/1042".into(),
+        }],
+        ..Default::default()
+    };
+    golden(
+        content.clone(),
+        r#"{"kind":"content","title":"Order 1042","imageUrl":"https://shop/parcel.png",
+            "text":"Shipped on Monday","imageAlt":"A parcel",
+            "actions":[{"title":"Track","url":"https://shop/track/1042"}]}"#,
+    );
+    golden(
+        WireMessage {
+            seq: 4,
+            author: Author::Operator,
+            name: None,
+            text: "Your orders".into(),
+            at: 10,
+            client_id: None,
+            bot: None,
+            card: None,
+            carousel: Some(Box::new(Carousel {
+                title: Some("Your orders".into()),
+                cards: vec![Card {
+                    kind: CardKind::Content,
+                    title: String::new(),
+                    text: Some("No title".into()),
+                    ..Default::default()
+                }],
+            })),
+        },
+        r#"{"seq":4,"author":"operator","text":"Your orders","at":10,
+            "carousel":{"title":"Your orders","cards":[{"kind":"content","title":"","text":"No title"}]}}"#,
+    );
+    // A card stored before content cards (no text, alt or actions) parses.
+    let old: Card = serde_json::from_str(r#"{"kind":"product","title":"T"}"#).unwrap();
+    assert_eq!((old.text, old.image_alt, old.actions), (None, None, vec![]));
+    let untitled: Carousel = serde_json::from_str(r#"{"cards":[]}"#).unwrap();
+    assert_eq!(untitled.title, None);
 }

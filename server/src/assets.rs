@@ -79,18 +79,33 @@ fn plain(path: &str) -> bool {
 
 /// The desk's own Content-Security-Policy: its scripts, styles and API are
 /// same-origin files (`'self'` also covers its `ws(s)://` socket), nothing
-/// inline or evaluated. Images and framed apps may come from connectors
-/// (product images, Custom Apps), hence `http:`/`https:` there only.
+/// inline or evaluated. Images may come from connectors (product images),
+/// hence `http:`/`https:` there only. This is the policy of a server
+/// without Custom Apps: nothing may be framed; [`desk_csp`] lets in the
+/// configured app origins.
 pub const DESK_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-connect-src 'self'; img-src 'self' data: http: https:; frame-src http: https:; font-src 'self'; \
+connect-src 'self'; img-src 'self' data: http: https:; frame-src 'none'; font-src 'self'; \
 form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+
+/// [`DESK_CSP`] with `frame-src` limited to `origins` (the Custom Apps'
+/// origins, `scheme://host[:port]`), or `'none'` when there are none.
+pub fn desk_csp(origins: &[String]) -> String {
+    if origins.is_empty() {
+        return DESK_CSP.to_string();
+    }
+    DESK_CSP.replace(
+        "frame-src 'none'",
+        &format!("frame-src {}", origins.join(" ")),
+    )
+}
 
 fn cache(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(value))
 }
 
 /// Routes for `/`, `/widget/*`, `/demo/*`, `/desk/*`.
-pub fn routes(dirs: &Dirs) -> Router<AppState> {
+pub fn routes(dirs: &Dirs, desk_csp: &str) -> Router<AppState> {
+    let desk_csp = HeaderValue::from_str(desk_csp).expect("origins are ASCII");
     // The loader and the SDK run inside customers' pages on other origins:
     // the module import and the wasm fetch are cross-origin, so they need
     // CORS. They are public files, hence `*`.
@@ -126,7 +141,7 @@ pub fn routes(dirs: &Dirs) -> Router<AppState> {
             .layer(cache("no-cache"))
             .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(DESK_CSP),
+                desk_csp,
             )),
         )
         .layer(axum::middleware::from_fn(desk_slash))

@@ -15,6 +15,8 @@ pub const COMPANY: &str = "5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51";
 pub const USERNAME: &str = "demo";
 /// Demo operator password.
 pub const PASSWORD: &str = "demo";
+/// E-mail of the demo operator (the `email` claim of Custom App tokens).
+pub const OPERATOR_EMAIL: &str = "operator@example.com";
 
 /// Argon2id PHC hash of `password` with a fresh random salt.
 pub fn hash_password(password: &str) -> String {
@@ -145,6 +147,7 @@ pub fn config() -> Config {
                 password_hash: hash_password(PASSWORD),
                 capacity: Some(2),
                 groups: vec!["support".into(), "sales".into()],
+                email: Some(OPERATOR_EMAIL.into()),
             }],
             connector: None,
             bots: Vec::new(),
@@ -203,6 +206,20 @@ pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
         customer_action_url: Some(format!("{base}/customer/action")),
         closing_form_url: Some(format!("{base}/closing-form")),
         health_check_url: Some(format!("{base}/health")),
+        custom_apps: vec![crate::plugins::custom_app::RawCustomApp {
+            id: "orders".into(),
+            name: [
+                ("default", "Orders"),
+                ("cs", "Objednávky"),
+                ("fr", "Commandes"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect(),
+            icon: "ORDER".into(),
+            url: format!("{base}{}", crate::demo_connector::orders::PATH),
+            use_authentication: true,
+        }],
         ..Default::default()
     };
     let checked = crate::plugins::config::check("demo connector", raw)

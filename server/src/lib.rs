@@ -178,7 +178,10 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/desk", get(desk::socket))
         .nest("/api", api)
         .merge(plugins::schemas::routes())
-        .merge(assets::routes(&state.dirs))
+        .merge(assets::routes(
+            &state.dirs,
+            &assets::desk_csp(&plugins::cpa::frame_origins(&state.config)),
+        ))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -158,6 +158,7 @@ mod tests {
             client_id: None,
             bot: None,
             card: None,
+            carousel: None,
         };
         let text = transcript_text(
             "Shop",

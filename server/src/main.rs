@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
         let (config, running) = demo::start_connector(config)
             .await
             .context("starting the demo connector")?;
-        (config, Some(running.base))
+        (config, Some(running))
     } else {
         (config, None)
     };
@@ -111,6 +111,16 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", flags.listen))?;
     let addr = listener.local_addr()?;
+    if let Some(running) = &connector {
+        // Bound to every interface: the desk is opened as 127.0.0.1 locally.
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => {
+                std::net::SocketAddr::new([127, 0, 0, 1].into(), addr.port())
+            }
+            _ => addr,
+        };
+        running.set_desk(&format!("http://{host}"));
+    }
     // Scripts parse this exact line.
     println!("owidget-server listening on http://{addr}");
     if is_demo {
@@ -119,8 +129,16 @@ async fn main() -> anyhow::Result<()> {
         println!("  API:        http://{addr}/api/operator/login (see server/API.md)");
         println!("  company:    {}", demo::COMPANY);
         println!("  operator:   {} / {}", demo::USERNAME, demo::PASSWORD);
-        if let Some(base) = &connector {
-            println!("  connector:  {base} (demo App Plugins connector)");
+        if let Some(running) = &connector {
+            println!(
+                "  connector:  {} (demo App Plugins connector)",
+                running.base
+            );
+            println!(
+                "  custom app: {}{} (demo Custom App \"Orders\")",
+                running.base,
+                owidget_server::demo_connector::orders::PATH
+            );
         }
     }
     owidget_server::run(listener, state, shutdown_signal()).await?;

@@ -279,12 +279,20 @@ async fn create_then_messages_with_echo_and_every_reply_type_in_order() {
             "Trail X",
             "shoe.png",
             "terms.pdf",
-            "Offer A",
-            "Offer B",
+            "Offer A · Offer B",
             "done"
         ]
     );
-    assert_eq!(got[1]["card"]["url"], "https://shop.example/guide");
+    assert_eq!(got[0]["bot"]["markdown"], true);
+    assert_eq!(got[1]["card"]["kind"], "content");
+    assert_eq!(got[1]["card"]["text"], "How to choose");
+    assert_eq!(got[1]["card"]["imageAlt"], "Guide");
+    assert_eq!(
+        got[1]["card"]["actions"],
+        json!([{"title": "Open", "url": "https://shop.example/guide"}])
+    );
+    assert_eq!(got[2]["card"]["kind"], "product");
+    assert_eq!(got[2]["card"]["url"], "https://shop.example/x");
     assert_eq!(got[2]["card"]["price"], "99 €");
     assert_eq!(got[2]["card"]["offerPrice"], "79 €");
     assert_eq!(got[2]["card"]["available"], true);

@@ -24,6 +24,8 @@ pub trait Json: Sized {
     fn boolean(&self) -> Option<bool>;
     /// Members of an object, in order (empty for other values).
     fn entries(&self) -> Vec<(String, Self)>;
+    /// Elements of an array, in order (empty for other values).
+    fn items(&self) -> Vec<Self>;
 }
 
 /// Parses JSON text with the browser's `JSON.parse`.
@@ -60,6 +62,12 @@ impl Json for JsValue {
             })
             .collect()
     }
+    fn items(&self) -> Vec<Self> {
+        match self.dyn_ref::<Array>() {
+            Some(a) => a.iter().collect(),
+            None => Vec::new(),
+        }
+    }
 }
 
 #[cfg(feature = "serde_json")]
@@ -80,6 +88,9 @@ impl Json for serde_json::Value {
         self.as_object()
             .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
+    }
+    fn items(&self) -> Vec<Self> {
+        self.as_array().cloned().unwrap_or_default()
     }
 }
 

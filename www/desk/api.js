@@ -159,6 +159,16 @@ export const closingForm = (id, locale) =>
 /** Stores the closing form's answers (`{fieldId: string}`): `{answers}`. */
 export const saveClosingForm = (id, answers) =>
   call('PUT', `${chatPath(id)}/closing-form`, { answers });
+/** My company's Custom Apps: `{projectId, apps: [{id, name, icon, url, origin, useAuthentication}]}`. */
+export const customApps = () => call('GET', '/custom-apps');
+/** A fresh token for an app and its iframe URL: `{jwt, expiresAt, src}`. */
+export const customAppToken = (app) => call('GET', `/custom-apps/${encodeURIComponent(app)}/token`);
+/** Pushes an app's content card into the chat: the stored message. */
+export const pushCard = (id, app, card) =>
+  call('POST', `${chatPath(id)}/custom-apps/${encodeURIComponent(app)}/card`, card);
+/** Pushes an app's card bundle (carousel) into the chat: the stored message. */
+export const pushCardBundle = (id, app, bundle) =>
+  call('POST', `${chatPath(id)}/custom-apps/${encodeURIComponent(app)}/card-bundle`, bundle);
 /** The newest connector calls: `{calls: [...]}`. */
 export const connectorLog = ({ limit = 100 } = {}) => call('GET', `/connector-log${query({ limit })}`);
 

@@ -5,9 +5,10 @@ import * as api from './api.js';
 import {
   el, link, telLink, appendText, formatTime, formatDateTime, timeEl, visitorName,
 } from './text.js';
-import { cardNode } from './catalog.js';
+import { attachmentNode } from './cards.js';
 import { CustomerPanel } from './customer.js';
 import { ClosingForm } from './closing-form.js';
+import { CustomAppsPanel } from './custom-apps.js';
 
 /** Reserved custom data keys that fill the visitor's identity. */
 const IDENTITY = {
@@ -35,8 +36,9 @@ export function messageItem(m) {
   const who = m.author === 'visitor' ? (m.name || 'Visitor')
     : m.author === 'operator' ? (m.name || 'Operator') : 'System';
   const body = el('div', { className: 'text' });
-  // A shared product: the card (its title is also the message text).
-  if (m.card && m.card.kind === 'product') body.append(cardNode(m.card));
+  // A shared product, a pushed card or carousel (the text is its fallback).
+  const attachment = attachmentNode(m);
+  if (attachment) body.append(attachment);
   else appendText(body, m.text);
   return el('li', { className: `msg ${m.author}`, 'data-seq': String(m.seq) },
     el('div', { className: 'head' },
@@ -86,8 +88,9 @@ export class ChatView {
    * @param {() => void} o.onUnread unread count changed
    * @param {Promise<object>} [o.plugins] the company's App Plugins (`/plugins`)
    * @param {import('./catalog.js').CatalogDialog} [o.catalog] the product dialog
+   * @param {Promise<object>} [o.customApps] the company's Custom Apps (`/custom-apps`)
    */
-  constructor(chat, { announce, notice, onClose, onUnread, plugins, catalog }) {
+  constructor(chat, { announce, notice, onClose, onUnread, plugins, catalog, customApps }) {
     Object.assign(this, { announce, notice, onClose, onUnread, catalog });
     this.plugins = NO_PLUGINS;
     this.customer = null;
@@ -105,6 +108,30 @@ export class ChatView {
     this.visitorTypingTimer = null;
     this.build();
     Promise.resolve(plugins ?? NO_PLUGINS).then((p) => this.setPlugins(p ?? NO_PLUGINS));
+    Promise.resolve(customApps).then((info) => this.setCustomApps(info));
+  }
+
+  /** The company's Custom Apps are known: a button each, and their panel. */
+  setCustomApps(info) {
+    if (!info || !Array.isArray(info.apps) || info.apps.length === 0 || this.apps) return;
+    this.apps = new CustomAppsPanel(this, info);
+    this.actionsEl.prepend(...this.apps.buttons);
+    this.bodyEl.append(this.apps.root);
+  }
+
+  /**
+   * Puts `text` into the compose box at the cursor (a Custom App's
+   * `insertTextInComposeBox`); the operator still sends it.
+   */
+  insertText(text) {
+    if (this.ended) throw new Error('the conversation has ended');
+    const i = this.input;
+    if (i.value.length - (i.selectionEnd - i.selectionStart) + text.length > i.maxLength) {
+      throw new RangeError(`the compose box holds at most ${i.maxLength} characters`);
+    }
+    i.setRangeText(text, i.selectionStart, i.selectionEnd, 'end');
+    i.dispatchEvent(new Event('input'));
+    i.focus();
   }
 
   build() {
@@ -158,9 +185,9 @@ export class ChatView {
     },
     el('header', { className: 'chat-head' },
       this.heading,
-      el('div', { className: 'actions' },
+      this.actionsEl = el('div', { className: 'actions' },
         this.productsBtn, this.transferBox, this.endBtn, this.formBtn, this.closeBtn)),
-    el('div', { className: 'chat-body' },
+    this.bodyEl = el('div', { className: 'chat-body' },
       el('div', { className: 'chat-main' },
         this.stateEl,
         this.formSlot,
@@ -408,6 +435,7 @@ export class ChatView {
 
   /** Stops timers before the view is dropped. */
   dispose() {
+    this.apps?.dispose();
     clearTimeout(this.visitorTypingTimer);
     clearTimeout(this.typingIdle);
     this.root.remove();

@@ -146,6 +146,18 @@ function plugins(fresh = false) {
 }
 const pluginsOrNone = () => plugins().catch(() => NO_PLUGINS);
 
+let customAppsAnswer = null;
+/** The company's Custom Apps (`GET /custom-apps`), asked once per login; none when it fails. */
+function customAppsOrNone() {
+  if (!customAppsAnswer) {
+    customAppsAnswer = api.customApps().catch(() => {
+      customAppsAnswer = null;
+      return { projectId: null, apps: [] };
+    });
+  }
+  return customAppsAnswer;
+}
+
 function renderHealth(p) {
   const badge = $('connector-badge');
   badge.textContent = p.health === 'down' ? 'down' : '';
@@ -165,6 +177,7 @@ function enterDesk(op) {
   renderOperator(op);
   select('home');
   plugins().catch(() => {});
+  customAppsAnswer = null;
   live = new Live({ token: api.currentToken, onEvent, onState });
   live.start();
   offline.load();
@@ -302,6 +315,7 @@ function openChat(chat, reload = false) {
       onUnread: () => updateTab(chat.id),
       plugins: pluginsOrNone(),
       catalog,
+      customApps: customAppsOrNone(),
     });
     chats.set(chat.id, view);
     $('main').append(view.root);

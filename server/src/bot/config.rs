@@ -93,6 +93,7 @@ impl BotConfig {
             password_hash: String::new(),
             capacity: self.capacity,
             groups: self.groups.clone(),
+            email: None,
             bot: true,
         }
     }

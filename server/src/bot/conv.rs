@@ -437,16 +437,13 @@ impl Conv {
             let r = self.row.pending[i].clone();
             self.row.next += 1;
             tracing::debug!(session = %self.id, batch = self.row.batch, i, reply = %r, "bot conversation: play");
-            let key = |part: usize| format!("bot-{}-{i}-{part}", self.row.batch);
+            let key = format!("bot-{}-{i}", self.row.batch);
             match self.parse(&r) {
                 Err(e) => self.note("POST", &path, e),
                 Ok(Step::Say(says)) => {
-                    let parts = reply::expand(&r).unwrap_or_else(|| vec![says]);
-                    for (p, part) in parts.into_iter().enumerate() {
-                        if let Err(e) = self.say(key(p), part).await {
-                            tracing::info!(session = %self.id, error = %e, "bot reply not published");
-                            return Flow::Stop;
-                        }
+                    if let Err(e) = self.say(key, says).await {
+                        tracing::info!(session = %self.id, error = %e, "bot reply not published");
+                        return Flow::Stop;
                     }
                 }
                 Ok(Step::Await(d)) => {

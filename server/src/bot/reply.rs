@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use owidget_protocol::plugins::{Card, CardKind};
+use owidget_protocol::plugins::{Card, CardAction, CardKind, Carousel};
 use owidget_protocol::{BotContent, BotFile};
 use serde_json::Value;
 
@@ -63,15 +63,16 @@ fn http(v: Option<&str>) -> Option<String> {
     v.filter(|u| is_http_url(u)).map(str::to_string)
 }
 
-fn actions(v: &Value) -> Vec<(String, String)> {
+/// The LINK actions with an http(s) URL (the others are dropped).
+fn actions(v: &Value) -> Vec<CardAction> {
     v.get("actions")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|a| {
                     let url = http(s(a, "url"))?;
-                    let name = s(a, "name").or_else(|| s(a, "title"))?.to_string();
-                    Some((name, url))
+                    let title = s(a, "name").or_else(|| s(a, "title"))?.to_string();
+                    Some(CardAction { title, url })
                 })
                 .collect()
         })
@@ -85,14 +86,17 @@ pub fn content_card(v: &Value) -> Result<Card, String> {
         return Err("card/content has no http(s) LINK action left".into());
     }
     let image = v.get("image").filter(|i| i.is_object());
+    let image_url = image.and_then(|i| http(s(i, "url")));
     Ok(Card {
-        kind: CardKind::Product,
+        kind: CardKind::Content,
         title: s(v, "title").unwrap_or_default().to_string(),
-        image_url: image.and_then(|i| http(s(i, "url"))),
-        url: Some(links[0].1.clone()),
-        available: None,
-        price: None,
-        offer_price: None,
+        image_alt: image_url
+            .as_ref()
+            .and(image.and_then(|i| s(i, "description")).map(str::to_string)),
+        image_url,
+        text: s(v, "text").map(str::to_string),
+        actions: links,
+        ..Default::default()
     })
 }
 
@@ -103,6 +107,7 @@ pub fn offer_card(v: &Value) -> Result<Card, String> {
         return Err("product-offer has no http(s) LINK action left".into());
     }
     let image = v.get("image").filter(|i| i.is_object());
+    let image_url = image.and_then(|i| http(s(i, "url")));
     let status = v
         .get("availability")
         .and_then(|a| a.get("status"))
@@ -110,11 +115,16 @@ pub fn offer_card(v: &Value) -> Result<Card, String> {
     Ok(Card {
         kind: CardKind::Product,
         title: s(v, "name").unwrap_or_default().to_string(),
-        image_url: image.and_then(|i| http(s(i, "url"))),
-        url: Some(links[0].1.clone()),
+        image_alt: image_url
+            .as_ref()
+            .and(image.and_then(|i| s(i, "description")).map(str::to_string)),
+        image_url,
+        url: Some(links[0].url.clone()),
         available: status.map(|st| st == "AVAILABLE"),
         price: s(v, "price").map(str::to_string),
         offer_price: s(v, "offerPrice").map(str::to_string),
+        text: s(v, "description").map(str::to_string),
+        actions: links,
     })
 }
 
@@ -151,7 +161,7 @@ fn message(reply: &Value) -> Result<BotSays, String> {
         }
         "card/content" => {
             let card = content_card(payload)?;
-            says.text = fallback(&card, s(payload, "text"));
+            says.text = fallback(&card);
             says.card = Some(Box::new(card));
         }
         "product-offer" => {
@@ -174,28 +184,37 @@ fn message(reply: &Value) -> Result<BotSays, String> {
         }
         other => return Err(format!("unknown payload contentType {other:?} skipped")),
     }
-    says.bot = Some(Box::new(bot));
+    says.bot = (bot != BotContent::default()).then(|| Box::new(bot));
     Ok(says)
 }
 
-fn fallback(card: &Card, text: Option<&str>) -> String {
-    match (card.title.is_empty(), text) {
-        (false, _) => card.title.clone(),
-        (true, Some(t)) => t.to_string(),
-        (true, None) => card.url.clone().unwrap_or_default(),
+/// The plain-text fallback of a content card: its title, else its text,
+/// else its first link.
+fn fallback(card: &Card) -> String {
+    if !card.title.is_empty() {
+        return card.title.clone();
+    }
+    match &card.text {
+        Some(t) if !t.is_empty() => t.clone(),
+        _ => card.actions[0].url.clone(),
     }
 }
 
-/// A carousel: until content cards and carousels are on the wire, each
-/// card is its own message (see `bundle_messages`); the first is returned
-/// here and the rest by [`expand`].
+/// A carousel (bundle/card, bundle/product-offer): one message whose
+/// text is the titles, for transcripts and old clients.
 fn bundle(payload: &Value, content_type: &str, bot: BotContent) -> Result<BotSays, String> {
     let cards = bundle_cards(payload, content_type)?;
-    let first = cards.into_iter().next().ok_or("empty bundle")?;
+    let text = cards
+        .iter()
+        .map(|c| c.title.as_str())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
     Ok(BotSays {
-        text: first.title.clone(),
-        card: Some(Box::new(first)),
-        bot: Some(Box::new(bot)),
+        text: if text.is_empty() { "…".into() } else { text },
+        carousel: Some(Box::new(Carousel { title: None, cards })),
+        bot: (bot != BotContent::default()).then(|| Box::new(bot)),
+        ..Default::default()
     })
 }
 
@@ -278,32 +297,6 @@ pub fn step(reply: &Value, check: impl Fn(&Value) -> Result<(), String>) -> Resu
         "close" => Ok(Step::Close),
         _ => message(reply).map(Step::Say),
     }
-}
-
-/// A bundle reply becomes one message per card (the first carries the
-/// quick replies), in order.
-pub fn expand(reply: &Value) -> Option<Vec<BotSays>> {
-    let payload = reply.get("payload")?;
-    let ct = s(payload, "contentType")?;
-    if !ct.starts_with("bundle/") {
-        return None;
-    }
-    let cards = bundle_cards(payload, ct).ok()?;
-    let quick = quick_replies(reply);
-    Some(
-        cards
-            .into_iter()
-            .enumerate()
-            .map(|(i, card)| BotSays {
-                text: card.title.clone(),
-                card: Some(Box::new(card)),
-                bot: Some(Box::new(BotContent {
-                    quick_replies: if i == 0 { quick.clone() } else { Vec::new() },
-                    ..Default::default()
-                })),
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]

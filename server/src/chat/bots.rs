@@ -306,6 +306,8 @@ pub struct BotSays {
     pub text: String,
     /// A card (card/content, product-offer).
     pub card: Option<Box<owidget_protocol::plugins::Card>>,
+    /// A carousel (bundle/card, bundle/product-offer).
+    pub carousel: Option<Box<owidget_protocol::plugins::Carousel>>,
     /// Markdown flag, quick replies, file.
     pub bot: Option<Box<owidget_protocol::BotContent>>,
 }
@@ -352,6 +354,7 @@ impl Hub {
             text: says.text,
             client_id: Some(client_id),
             card: says.card,
+            carousel: says.carousel,
             bot: says.bot,
         };
         self.append(company, m).await

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use owidget_protocol::desk::DeskEvent;
-use owidget_protocol::plugins::Card;
+use owidget_protocol::plugins::{Card, Carousel};
 use owidget_protocol::{Author, ServerMessage, WireMessage};
 use tokio::time::Instant;
 
@@ -96,6 +96,7 @@ impl Hub {
             client_id: Some(client_id),
             card: None,
             bot: None,
+            carousel: None,
         };
         self.append(company, m).await
     }
@@ -121,6 +122,21 @@ impl Hub {
         text: String,
         card: Option<Box<Card>>,
     ) -> Result<Appended> {
+        self.operator_rich(op, id, client_id, text, card, None)
+            .await
+    }
+
+    /// An operator message with an optional card or carousel (pushed by a
+    /// Custom App; `text` is the plain-text fallback), in their active chat.
+    pub async fn operator_rich(
+        self: &Arc<Self>,
+        op: OpRef,
+        id: &str,
+        client_id: Option<String>,
+        text: String,
+        card: Option<Box<Card>>,
+        carousel: Option<Box<Carousel>>,
+    ) -> Result<Appended> {
         let max = self.config.limits.messages_per_10s;
         let me = &self.config.companies[op.company].operators[op.operator];
         {
@@ -143,6 +159,7 @@ impl Hub {
             client_id,
             card,
             bot: None,
+            carousel,
         };
         self.append(op.company, m).await
     }

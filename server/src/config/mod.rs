@@ -146,6 +146,8 @@ pub struct Operator {
     /// An External Bot (`[[companies.bots]]`): no login, no desk, no
     /// presence decay; its availability comes from the bot app.
     pub bot: bool,
+    /// E-mail address, if configured.
+    pub email: Option<String>,
 }
 
 impl Config {
@@ -510,6 +512,15 @@ fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
     if raw.groups.is_empty() {
         return Err(bad(&format!("{key}.groups"), "name at least one group"));
     }
+    if let Some(email) = &raw.email {
+        let ok = email.len() <= 254
+            && email.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && !d.is_empty() && !email.chars().any(char::is_whitespace)
+            });
+        if !ok {
+            return Err(bad(&format!("{key}.email"), "is not an e-mail address"));
+        }
+    }
     Ok(Operator {
         name: raw.name.unwrap_or_else(|| raw.username.clone()),
         username: raw.username,
@@ -517,6 +528,7 @@ fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
         capacity: raw.capacity.unwrap_or(2),
         groups: raw.groups,
         bot: false,
+        email: raw.email,
     })
 }
 

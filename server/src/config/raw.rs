@@ -161,4 +161,7 @@ pub struct RawOperator {
     /// Groups the operator serves.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// E-mail address (the `email` claim of Custom App tokens).
+    #[serde(default)]
+    pub email: Option<String>,
 }

@@ -16,8 +16,10 @@
 //!   case, which then shows in the customer's fields.
 //! - `GET /closing-form`: all six field types and a dependent field.
 //! - `GET /health`: `{"status":"UP"}` (public, as iAdvize requires).
+//! - `GET /apps/orders/`: the demo Custom App "Orders" (see [`orders`]).
 
 mod data;
+pub mod orders;
 mod verify;
 
 use std::sync::{Arc, Mutex};
@@ -55,6 +57,8 @@ struct Demo {
     /// `http://127.0.0.1:<port>`: for image and product page URLs.
     base: String,
     cases: Mutex<Vec<Case>>,
+    /// The desk's origin, for the Orders app's script and `frame-ancestors`.
+    desk: Arc<orders::Desk>,
 }
 
 type Shared = Arc<Demo>;
@@ -66,6 +70,19 @@ pub struct Running {
     pub base: String,
     /// The serving task.
     pub task: tokio::task::JoinHandle<()>,
+    /// Where the desk is (`http://host:port`), once the server listens: the
+    /// Orders app loads `idzcpa.js` from there and allows framing by it.
+    pub desk: Arc<orders::Desk>,
+}
+
+impl Running {
+    /// Tells the Orders app where the desk is (the server's base URL).
+    pub fn set_desk(&self, server: &str) {
+        let origin = reqwest::Url::parse(server)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| server.trim_end_matches('/').to_string());
+        let _ = self.desk.set(origin);
+    }
 }
 
 /// Binds `127.0.0.1:0` and serves the demo connector, accepting requests
@@ -73,21 +90,28 @@ pub struct Running {
 pub async fn start(secret: String) -> std::io::Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let router = router(secret, base.clone());
+    let desk = Arc::new(orders::Desk::new());
+    let router = router_with(secret, base.clone(), desk.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "demo connector stopped");
         }
     });
-    Ok(Running { base, task })
+    Ok(Running { base, task, desk })
 }
 
 /// The connector's router (`base` is where it is reachable).
 pub fn router(secret: String, base: String) -> Router {
+    router_with(secret, base, Arc::new(orders::Desk::new()))
+}
+
+/// [`router`], with the desk's origin given later through `desk`.
+pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Router {
     let demo = Arc::new(Demo {
         secrets: vec![secret],
         base,
         cases: Mutex::new(Vec::new()),
+        desk,
     });
     let signed = Router::new()
         .route("/categories", get(categories))
@@ -104,6 +128,7 @@ pub fn router(secret: String, base: String) -> Router {
         .route("/health", get(|| async { Json(json!({"status": "UP"})) }))
         .route("/images/{name}", get(image))
         .route("/shop/{id}", get(shop_page))
+        .merge(orders::routes())
         .with_state(demo)
 }
 

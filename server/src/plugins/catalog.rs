@@ -166,6 +166,7 @@ pub fn card_of(p: &Product) -> Result<Card> {
         available: p.available,
         price: Some(p.price_catalog.clone()).filter(|s| !s.trim().is_empty()),
         offer_price: nonblank(&p.price_promotion).or_else(|| nonblank(&p.price_special)),
+        ..Default::default()
     })
 }
 

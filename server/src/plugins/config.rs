@@ -47,6 +47,9 @@ pub struct RawConnector {
     /// Seconds without a message after which a bot conversation closes
     /// (default 300, the contract's 5 minutes).
     pub bot_inactivity_close_secs: Option<u64>,
+    /// Custom Apps (`[[companies.connector.custom_apps]]`).
+    #[serde(default)]
+    pub custom_apps: Vec<super::custom_app::RawCustomApp>,
 }
 
 /// A checked connector.
@@ -84,6 +87,8 @@ pub struct ConnectorConfig {
     pub bot_poll_interval: Duration,
     /// Inactivity after which a bot conversation closes.
     pub bot_inactivity_close: Duration,
+    /// Custom Apps of the desk's conversation panel.
+    pub custom_apps: Vec<super::custom_app::CustomApp>,
 }
 
 // Secrets never reach logs, not even through `{:?}`.
@@ -102,6 +107,7 @@ impl std::fmt::Debug for ConnectorConfig {
             .field("timeout", &self.timeout)
             .field("max_answer_bytes", &self.max_answer_bytes)
             .field("bot_url", &self.bot_url)
+            .field("custom_apps", &self.custom_apps)
             .finish()
     }
 }
@@ -261,6 +267,7 @@ pub fn check(key: &str, raw: RawConnector) -> Result<ConnectorConfig> {
         timeout,
         max_answer_bytes,
         health_check_interval,
+        custom_apps: super::custom_app::check_all(key, raw.custom_apps)?,
     })
 }
 

@@ -3,7 +3,11 @@
 //! a conversation closing form, called exactly as iAdvize calls them
 //! (reference `app-plugins-spec.md` §1–3) and shown in the desk.
 //!
+//! - [`cards`]: content cards and carousels from iAdvize payloads (Custom
+//!   App pushes, bot replies), validated.
 //! - [`config`]: the `[companies.connector]` table, raw and checked.
+//! - [`custom_app`]: `[[companies.connector.custom_apps]]` and their HS256
+//!   tokens; [`cpa`]: their operator API (apps, tokens, pushed cards).
 //! - [`connector`]: the one HTTP client every call goes through (sign,
 //!   time out, cap, validate, log).
 //! - [`sign`]: `x-iadvize-signature` and our v2 signatures.
@@ -14,8 +18,11 @@
 //! - `health`: health-check polling; `log`: `GET /api/operator/connector-log`;
 //!   `logger`: the batched call log writer.
 
+pub mod cards;
 pub mod config;
 pub mod connector;
+pub mod cpa;
+pub mod custom_app;
 pub mod schemas;
 pub mod sign;
 pub mod store;
@@ -58,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(customer::routes())
         .merge(closing::routes())
+        .merge(cpa::routes())
 }
 
 async fn info(State(state): State<AppState>, who: CurrentOperator) -> Json<PluginsInfo> {

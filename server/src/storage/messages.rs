@@ -1,6 +1,6 @@
 //! The `messages` table: gapless `seq` per session, idempotent `client_id`.
 
-use owidget_protocol::plugins::Card;
+use owidget_protocol::plugins::{Card, Carousel};
 use owidget_protocol::{Author, BotContent, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -24,6 +24,8 @@ pub struct NewMessage {
     pub client_id: Option<String>,
     /// A card shown with the message (a shared product).
     pub card: Option<Box<Card>>,
+    /// A carousel of cards shown with the message.
+    pub carousel: Option<Box<Carousel>>,
     /// A bot message's Markdown flag, quick replies, file.
     pub bot: Option<Box<BotContent>>,
 }
@@ -46,12 +48,15 @@ fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
         at: r.get(4)?,
         client_id: r.get(5)?,
         bot: r
-            .get::<_, Option<String>>(7)?
+            .get::<_, Option<String>>(8)?
             .and_then(|c| serde_json::from_str(&c).ok()),
         // A card that no longer parses (written by a newer version) leaves
         // the plain-text fallback.
         card: r
             .get::<_, Option<String>>(6)?
+            .and_then(|c| serde_json::from_str(&c).ok()),
+        carousel: r
+            .get::<_, Option<String>>(7)?
             .and_then(|c| serde_json::from_str(&c).ok()),
     })
 }
@@ -71,7 +76,7 @@ impl Store {
             if let Some(id) = &m.client_id {
                 let old = tx
                     .query_row(
-                        "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
+                        "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                          WHERE session = ?1 AND client_id = ?2",
                         params![m.session, id],
                         wire,
@@ -94,13 +99,17 @@ impl Store {
                 .card
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("a card serializes"));
+            let carousel = m
+                .carousel
+                .as_ref()
+                .map(|c| serde_json::to_string(c).expect("a carousel serializes"));
             let bot = m
                 .bot
                 .as_ref()
                 .map(|b| serde_json::to_string(b).expect("bot content serializes"));
             tx.execute(
-                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, bot_json) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, \
+                 carousel_json, bot_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     m.session,
                     seq,
@@ -110,6 +119,7 @@ impl Store {
                     at,
                     m.client_id,
                     card,
+                    carousel,
                     bot
                 ],
             )?;
@@ -123,6 +133,7 @@ impl Store {
                 client_id: m.client_id,
                 bot: m.bot,
                 card: m.card,
+                carousel: m.carousel,
             };
             deliver(&message);
             Ok(Appended {
@@ -138,7 +149,7 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq",
             )?;
             let rows = st
@@ -162,10 +173,10 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let sql = if latest {
-                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
+                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
             } else {
-                "SELECT seq, author, name, text, at, client_id, card_json, bot_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             };
             let mut st = c.prepare_cached(sql)?;
@@ -198,6 +209,7 @@ mod tests {
             client_id: cid.map(str::to_string),
             card: None,
             bot: None,
+            carousel: None,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         for (cid, text) in [
@@ -228,40 +240,91 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_page_of_messages_carries_their_cards() {
+    async fn a_page_of_messages_carries_their_cards_and_carousels() {
+        use owidget_protocol::plugins::{CardAction, CardKind};
         let store = Store::in_memory().unwrap();
         store
             .insert_session(NewSession::for_test("s"))
             .await
             .unwrap();
-        let card = owidget_protocol::plugins::Card {
-            kind: owidget_protocol::plugins::CardKind::Product,
+        let card = Card {
+            kind: CardKind::Product,
             title: "Shoe".into(),
             image_url: Some("https://shop.example/shoe.png".into()),
             url: Some("https://shop.example/shoe".into()),
             available: Some(true),
             price: Some("99 €".into()),
-            offer_price: None,
+            ..Default::default()
         };
-        store
-            .append(
-                NewMessage {
-                    session: "s".into(),
-                    author: Author::Operator,
-                    name: Some("Op".into()),
-                    text: "Shoe".into(),
-                    client_id: None,
-                    card: Some(Box::new(card.clone())),
-                    bot: None,
-                },
-                |_| {},
-            )
-            .await
-            .unwrap();
+        let content = Card {
+            kind: CardKind::Content,
+            text: Some("Your order ships today".into()),
+            image_alt: Some("A parcel".into()),
+            actions: vec![CardAction {
+                title: "Track".into(),
+                url: "https://shop.example/track/1".into(),
+            }],
+            ..Default::default()
+        };
+        let carousel = Carousel {
+            title: Some("Orders".into()),
+            cards: vec![content.clone(), card.clone()],
+        };
+        let message = |text: &str, card: Option<Card>, carousel: Option<Carousel>| NewMessage {
+            session: "s".into(),
+            author: Author::Operator,
+            name: Some("Op".into()),
+            text: text.into(),
+            client_id: None,
+            card: card.map(Box::new),
+            carousel: carousel.map(Box::new),
+            bot: None,
+        };
+        for m in [
+            message("Shoe", Some(card.clone()), None),
+            message("Your order ships today", Some(content.clone()), None),
+            message("Orders", None, Some(carousel.clone())),
+        ] {
+            store.append(m, |_| {}).await.unwrap();
+        }
         for latest in [false, true] {
             let page = store.messages_page("s", 0, 10, latest).await.unwrap();
-            assert_eq!(page.len(), 1);
+            assert_eq!(page.len(), 3);
             assert_eq!(page[0].card.as_deref(), Some(&card), "latest = {latest}");
+            assert_eq!(page[1].card.as_deref(), Some(&content));
+            assert_eq!(page[2].card, None);
+            assert_eq!(page[2].carousel.as_deref(), Some(&carousel));
         }
+        assert_eq!(
+            store.messages_after("s", 2).await.unwrap()[0]
+                .carousel
+                .as_deref(),
+            Some(&carousel)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_card_stored_before_content_cards_still_parses() {
+        let store = Store::in_memory().unwrap();
+        store
+            .insert_session(NewSession::for_test("s"))
+            .await
+            .unwrap();
+        store
+            .call(|c| {
+                c.execute(
+                    "INSERT INTO messages (session, seq, author, name, text, at, card_json) \
+                     VALUES ('s', 1, 'operator', 'Op', 'Shoe', 1, ?1)",
+                    [r#"{"kind":"product","title":"Shoe","url":"https://shop.example/shoe"}"#],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let m = &store.messages_after("s", 0).await.unwrap()[0];
+        let card = m.card.as_deref().expect("the old card");
+        assert_eq!((card.title.as_str(), card.text.as_deref()), ("Shoe", None));
+        assert!(card.actions.is_empty());
+        assert_eq!(m.carousel, None);
     }
 }

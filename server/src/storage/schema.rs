@@ -110,6 +110,13 @@ CREATE TABLE operator_state (
 );
 "#;
 
+/// A message may carry a carousel of cards (a Custom App's or a bot's card
+/// bundle), stored as JSON beside the single card of `card_json` (the
+/// plugins' own idempotent migration adds that one).
+const MESSAGE_CAROUSELS: &str = r#"
+ALTER TABLE messages ADD COLUMN carousel_json TEXT;
+"#;
+
 /// External Bot (issue 8): a bot message's Markdown flag, quick replies and
 /// file (`bot_json`); per bot conversation the connector's own id (joined),
 /// the replies not yet played and how far they got, so that a restart
@@ -129,7 +136,13 @@ CREATE TABLE bot_conversations (
 
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, BOT_CONVERSATIONS)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1),
+    (2, V2),
+    (3, V3),
+    (4, MESSAGE_CAROUSELS),
+    (5, BOT_CONVERSATIONS),
+];
 
 /// Brings the schema up to the current version.
 pub fn migrate(conn: &Connection) -> Result<()> {

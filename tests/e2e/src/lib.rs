@@ -55,11 +55,15 @@ impl TestServer {
     /// demo company with the built-in demo connector, a separate HTTP
     /// service on its own port 0 that the server calls over HTTP.
     pub async fn start_demo_connector() -> TestServer {
-        let (config, _running) =
+        let (config, running) =
             owidget_server::demo::start_connector(owidget_server::demo::config())
                 .await
                 .expect("the demo connector starts");
-        TestServer::start_with(config).await
+        let server = TestServer::start_with(config).await;
+        // The demo Custom App loads idzcpa.js from the desk and allows
+        // framing by it only.
+        running.set_desk(&server.url);
+        server
     }
 
     /// The demo company with `connector` as its App Plugins connector
