@@ -62,7 +62,10 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
-        bot: None,
+        bot: v
+            .get("bot")
+            .and_then(|b| crate::botmsg::decode(&b))
+            .map(Box::new),
         card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
         carousel: v
             .get("carousel")
