@@ -16,8 +16,10 @@
 //!   case, which then shows in the customer's fields.
 //! - `GET /closing-form`: all six field types and a dependent field.
 //! - `GET /health`: `{"status":"UP"}` (public, as iAdvize requires).
+//! - `/bot/…`: the demo bot app (External Bot contract, see [`bot`]).
 //! - `GET /apps/orders/`: the demo Custom App "Orders" (see [`orders`]).
 
+pub mod bot;
 mod data;
 pub mod orders;
 mod verify;
@@ -59,6 +61,8 @@ struct Demo {
     cases: Mutex<Vec<Case>>,
     /// The desk's origin, for the Orders app's script and `frame-ancestors`.
     desk: Arc<orders::Desk>,
+    /// The demo bot app's memory.
+    bot: bot::BotMemory,
 }
 
 type Shared = Arc<Demo>;
@@ -112,6 +116,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         base,
         cases: Mutex::new(Vec::new()),
         desk,
+        bot: bot::BotMemory::default(),
     });
     let signed = Router::new()
         .route("/categories", get(categories))
@@ -119,6 +124,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         .route("/customer", get(customer))
         .route("/customer/action", post(action))
         .route("/closing-form", get(closing_form))
+        .merge(bot::routes())
         .layer(middleware::from_fn_with_state(
             demo.clone(),
             check_signature,
