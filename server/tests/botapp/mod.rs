@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
