@@ -11,6 +11,8 @@
 //! - `plugins [calls]` (default 500): App Plugins with the demo connector
 //!   on loopback: catalog open to products returned, the connector alone,
 //!   and the server's overhead per connector call (see `plugins.rs`).
+//! - `bot [conversations]` (default 1,000): External Bot round trip with
+//!   that many bot conversations open (see `bot.rs`).
 //! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
@@ -20,6 +22,7 @@
 //! loopback, a real SQLite file in a temp dir), so clients and server share
 //! the machine's cores.
 
+mod bot;
 mod clients;
 mod guard;
 mod phone;
@@ -40,13 +43,14 @@ async fn main() {
         "fanout" => fanout(n.unwrap_or(5000), args.next(), args.next()).await,
         "phone" => phone::run(n.unwrap_or(3)).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
+        "bot" => bot::run(n.unwrap_or(1000)).await,
         "loginflood" => guard::login_flood(n.unwrap_or(100)).await,
         "slowreaders" => {
             let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
             guard::slow_readers(n.unwrap_or(500), normal).await
         }
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | bot [conversations] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }

@@ -191,8 +191,11 @@ fn answer(demo: &Shared, bot: &str, said: &str) -> Vec<Value> {
             json!({"type": "close"}),
         ]
     } else {
+        let echo: String = said.chars().take(120).collect();
         vec![quick(
-            "I can tell you our opening hours, show you shoes, or find a person.",
+            &format!(
+                "I did not understand “{echo}”. I can tell you our opening hours, show you shoes, or find a person."
+            ),
             &MENU,
         )]
     }
