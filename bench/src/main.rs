@@ -14,6 +14,8 @@
 //! - `webhooks [events]` (default 10,000): webhook delivery throughput,
 //!   event → delivery latency, and the delay a dead receiver adds to chat
 //!   messages (see `webhooks.rs`).
+//! - `bot [conversations]` (default 1,000): External Bot round trip with
+//!   that many bot conversations open (see `bot.rs`).
 //! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs]` (default 3): the phone module's size, and in headless
 //!   Chromium the time to the first normalization, cold and warm, and per
@@ -27,6 +29,7 @@
 //! loopback, a real SQLite file in a temp dir), so clients and server share
 //! the machine's cores.
 
+mod bot;
 mod clients;
 mod exact;
 mod guard;
@@ -54,6 +57,7 @@ async fn main() {
         "phone" => phone::run(n.unwrap_or(3)).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
         "webhooks" => webhooks::run(n.unwrap_or(10_000)).await,
+        "bot" => bot::run(n.unwrap_or(1000)).await,
         "loginflood" => guard::login_flood(n.unwrap_or(100)).await,
         "slowreaders" => {
             let normal = args.next().map_or(1000, |a| a.parse().expect("a number"));
@@ -61,7 +65,7 @@ async fn main() {
         }
         "onload" => onload::run(n.unwrap_or(3)).await,
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }

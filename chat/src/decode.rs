@@ -62,6 +62,10 @@ fn wire_message<J: Json>(v: &J) -> Option<WireMessage> {
         text: string(v, "text")?,
         at: int(v, "at")?,
         client_id: string(v, "clientId"),
+        bot: v
+            .get("bot")
+            .and_then(|b| crate::botmsg::decode(&b))
+            .map(Box::new),
         card: v.get("card").and_then(|c| card::decode(&c)).map(Box::new),
         carousel: v
             .get("carousel")
@@ -266,6 +270,7 @@ mod tests {
                     text: "<img src=x onerror=alert(1)>".into(),
                     at: 1_700_000_000_123,
                     client_id: None,
+                    bot: None,
                     card: None,
                     carousel: None,
                 },
@@ -278,6 +283,7 @@ mod tests {
                     text: "hi".into(),
                     at: 1,
                     client_id: Some("c1".into()),
+                    bot: None,
                     card: None,
                     carousel: None,
                 },
@@ -290,6 +296,7 @@ mod tests {
                     text: "Trail shoe X".into(),
                     at: 3,
                     client_id: None,
+                    bot: None,
                     card: Some(Box::new(owidget_protocol::plugins::Card {
                         kind: owidget_protocol::plugins::CardKind::Product,
                         title: "Trail shoe X".into(),
@@ -311,6 +318,7 @@ mod tests {
                     text: "Your orders".into(),
                     at: 4,
                     client_id: None,
+                    bot: None,
                     card: None,
                     carousel: Some(Box::new(owidget_protocol::plugins::Carousel {
                         title: Some("Your orders".into()),

@@ -19,11 +19,14 @@
 //! - `callback`: the callback form's submit (normalization through the
 //!   core, then `callbackRequest`).
 //! - `card`: a product the operator shared (decode and DOM).
+//! - `botmsg`: a bot's message (Markdown, file, quick replies); `markdown`:
+//!   the Markdown subset parsed into a tree drawn with text nodes (pure).
 //! - `visitor`: the server-issued visitor id kept in `localStorage`.
 //! - `decode` / `encode`: the protocol's JSON without serde in the wasm.
 #![deny(missing_docs)]
 
 mod api;
+mod botmsg;
 mod callback;
 mod card;
 mod decode;
@@ -33,6 +36,7 @@ mod forms;
 pub mod host;
 mod keyed;
 mod linkify;
+mod markdown;
 mod state;
 mod style;
 mod view;

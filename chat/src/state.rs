@@ -56,6 +56,8 @@ pub(crate) struct Item {
     /// A card or carousel (a shared product, a Custom App's card), shown
     /// instead of `text`.
     pub card: Option<Attachment>,
+    /// A bot message's Markdown flag, file and quick replies.
+    pub bot: Option<Box<owidget_protocol::BotContent>>,
 }
 
 /// State of a visitor message, shown next to it.
@@ -152,6 +154,7 @@ impl Chat {
             at: None,
             client_id,
             card: None,
+            bot: None,
         });
     }
 
@@ -262,6 +265,7 @@ impl Chat {
                         ),
                         client_id: message.client_id,
                         text: message.text,
+                        bot: message.bot,
                     }),
                 }
                 self.settle();

@@ -11,6 +11,7 @@ fn msg(seq: u64, author: Author, text: &str, client_id: Option<&str>) -> ServerM
             text: text.into(),
             at: 1_000 * seq as i64,
             client_id: client_id.map(Into::into),
+            bot: None,
             card: None,
             carousel: None,
         },

@@ -65,5 +65,11 @@ pub(crate) const CSS: &str = "\
 .cr:focus-visible{outline:2px solid #0969da;outline-offset:2px}\
 .cl{flex:0 0 78%;scroll-snap-align:start;display:flex}.cl .card{flex:1;margin:0;padding:8px;border:1px solid #d0d7de;border-radius:8px;background:#fff}\
 .cg{align-self:flex-start;padding:6px 12px;border-radius:6px;background:var(--ow-bg);color:var(--ow-fg);font-weight:600;text-decoration:none}\
+.md{white-space:normal}.md p{margin:0 0 5px}.md p:last-child{margin:0}.md .h{font-weight:700}\
+.md pre{margin:4px 0;padding:6px;overflow-x:auto;background:#f6f8fa;border-radius:4px}.md code{font-family:monospace;font-size:12px}\
+.md blockquote{margin:4px 0;padding-left:8px;border-left:3px solid #d0d7de}.md ul,.md ol{margin:4px 0;padding-left:20px}\
+.md table{border-collapse:collapse;margin:4px 0;font-size:13px}.md th,.md td{border:1px solid #d0d7de;padding:2px 6px}\
+.md hr{border:0;border-top:1px solid #d0d7de}.md img{max-width:100%;border-radius:6px}.md .file{font-weight:600}\
+.qr{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.qr button{padding:4px 10px;border:1px solid var(--ow-bg);border-radius:14px;background:#fff;color:var(--ow-bg);cursor:pointer;font:inherit}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
 ";

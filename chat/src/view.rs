@@ -76,6 +76,8 @@ struct Row {
     li: Element,
     time: Element,
     mark: Element,
+    /// A bot message's quick-reply buttons.
+    _listeners: Vec<Listener>,
 }
 
 /// DOM of the window's content.
@@ -97,6 +99,7 @@ pub(crate) struct View {
     new_chat: Element,
     forms: Forms,
     rows: Vec<Row>,
+    on_action: OnAction,
     _listeners: Vec<Listener>,
 }
 
@@ -219,6 +222,7 @@ impl View {
             new_chat,
             forms,
             rows: Vec::new(),
+            on_action: on_action.clone(),
             _listeners: listeners,
         }
     }
@@ -363,6 +367,18 @@ impl View {
                 li,
                 time,
                 mark,
+                _listeners: Vec::new(),
+            };
+        }
+        if let Some(bot) = &item.bot {
+            let listeners = crate::botmsg::render(&li, &item.text, bot, &self.on_action);
+            let mark = child(&li, "div", "mark");
+            return Row {
+                key: item.key,
+                li,
+                time,
+                mark,
+                _listeners: listeners,
             };
         }
         let body = child(&li, "div", "txt");
@@ -386,6 +402,7 @@ impl View {
             li,
             time,
             mark,
+            _listeners: Vec::new(),
         }
     }
 

@@ -27,7 +27,8 @@ pub use config::{Colors, Features, Position, Texts, WidgetConfig, WidgetLimits};
 pub use guid::{is_guid, normalize_guid};
 pub use status::ButtonStatus;
 pub use widget::{
-    Author, ClientMessage, ErrorCode, ServerMessage, SessionState, StoredKind, WireMessage,
+    Author, BotContent, BotFile, ClientMessage, ErrorCode, ServerMessage, SessionState, StoredKind,
+    WireMessage,
 };
 
 use serde::{Deserialize, Serialize};

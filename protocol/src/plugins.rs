@@ -27,13 +27,34 @@ pub mod schemas {
     pub const CLOSING_FORM_FIELD: &str =
         include_str!("../schemas/conversation-closing-form/field.json");
 
+    /// `/schemas/bot/external-bots.json`: `GET /external-bots`.
+    pub const BOT_EXTERNAL_BOTS: &str = include_str!("../schemas/bot/external-bots.json");
+    /// `/schemas/bot/bot.json`: `PUT` and `GET /bots/:idOperator`.
+    pub const BOT_BOT: &str = include_str!("../schemas/bot/bot.json");
+    /// `/schemas/bot/availability-strategies.json`: `GET /availability-strategies`.
+    pub const BOT_AVAILABILITY: &str = include_str!("../schemas/bot/availability-strategies.json");
+    /// `/schemas/bot/conversation-first-messages.json`.
+    pub const BOT_FIRST_MESSAGES: &str =
+        include_str!("../schemas/bot/conversation-first-messages.json");
+    /// `/schemas/bot/conversation.json`: `POST /conversations` and
+    /// `POST /conversations/:id/messages` (each reply then against `reply.json`).
+    pub const BOT_CONVERSATION: &str = include_str!("../schemas/bot/conversation.json");
+    /// `/schemas/bot/reply.json`: one reply object.
+    pub const BOT_REPLY: &str = include_str!("../schemas/bot/reply.json");
+
     /// `(path under /schemas/, schema text)` of every schema.
-    pub const ALL: [(&str, &str); 5] = [
+    pub const ALL: [(&str, &str); 11] = [
         ("product-list/category.json", CATEGORY),
         ("product-list/product.json", PRODUCT),
         ("customer/information.json", CUSTOMER_INFORMATION),
         ("customer/action.json", CUSTOMER_ACTION),
         ("conversation-closing-form/field.json", CLOSING_FORM_FIELD),
+        ("bot/external-bots.json", BOT_EXTERNAL_BOTS),
+        ("bot/bot.json", BOT_BOT),
+        ("bot/availability-strategies.json", BOT_AVAILABILITY),
+        ("bot/conversation-first-messages.json", BOT_FIRST_MESSAGES),
+        ("bot/conversation.json", BOT_CONVERSATION),
+        ("bot/reply.json", BOT_REPLY),
     ];
 }
 
@@ -384,6 +405,8 @@ pub enum PluginKind {
     Health,
     /// A webhook delivery.
     Webhook,
+    /// External Bot (configuration, availability, conversations).
+    Bot,
 }
 
 /// One recorded connector call.

@@ -162,6 +162,39 @@ pub struct WireMessage {
     /// or a bot); `text` is then its plain-text fallback. Boxed like `card`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carousel: Option<Box<Carousel>>,
+    /// What a bot's message carries besides its text (Markdown, quick
+    /// replies, a file). Boxed like `card`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<Box<BotContent>>,
+}
+
+/// The bot-only parts of a message (External Bot replies).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BotContent {
+    /// `text` is Markdown (the subset of the External Bot contract); the
+    /// widget draws its structure with text nodes, never as HTML.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub markdown: bool,
+    /// Quick replies offered with the message: a click sends the value as
+    /// the visitor's message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<String>,
+    /// A file: images inline, other types as a download link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<BotFile>,
+}
+
+/// A file sent by a bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BotFile {
+    /// File name (the link text).
+    pub name: String,
+    /// `image/gif`, `image/png`, `image/jpeg` or `application/pdf`.
+    pub mime_type: String,
+    /// http(s) URL.
+    pub url: String,
 }
 
 /// Machine-readable reason of a [`ServerMessage::Error`].

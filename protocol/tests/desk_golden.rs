@@ -172,6 +172,7 @@ fn desk_events() {
                 text: "<img src=x onerror=alert(1)>".into(),
                 at: 5,
                 client_id: Some("c".into()),
+                bot: None,
                 card: None,
                 carousel: None,
             },

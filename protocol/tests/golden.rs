@@ -181,6 +181,7 @@ fn server_messages() {
                 text: "<b>hi</b>".into(),
                 at: 1_700_000_000_000,
                 client_id: Some("c1".into()),
+                bot: None,
                 card: None,
                 carousel: None,
             },

@@ -180,6 +180,7 @@ fn card_on_a_message() {
             text: "Trail shoe X".into(),
             at: 9,
             client_id: None,
+            bot: None,
             card: Some(Box::new(Card {
                 kind: CardKind::Product,
                 title: "Trail shoe X".into(),
@@ -240,6 +241,7 @@ fn content_cards_and_carousels_on_a_message() {
             text: "Your orders".into(),
             at: 10,
             client_id: None,
+            bot: None,
             card: None,
             carousel: Some(Box::new(Carousel {
                 title: Some("Your orders".into()),

@@ -138,6 +138,21 @@ pub fn config() -> Config {
                         // the offline message instead).
                         keep_waiting_when_offline: Some(true),
                     }),
+                    texts: texts.clone(),
+                },
+                // The demo bot's preset (served by the bot of the demo
+                // connector; offline without it).
+                RawPreset {
+                    name: "bot".into(),
+                    groups: vec!["bot".into()],
+                    default_language: Some("en".into()),
+                    phone_country: Some("CZ".into()),
+                    colors: Some(RawColors {
+                        primary: Some("#1a7f37".into()),
+                        on_primary: Some("#ffffff".into()),
+                    }),
+                    position: None,
+                    features: None,
                     texts,
                 },
             ],
@@ -150,6 +165,7 @@ pub fn config() -> Config {
                 email: Some(OPERATOR_EMAIL.into()),
             }],
             connector: None,
+            bots: Vec::new(),
         }],
         limits: Default::default(),
         storage: Default::default(),
@@ -192,6 +208,9 @@ pub async fn login_hint(
     })))
 }
 
+/// The demo bot's `idOperator`.
+pub const DEMO_BOT: &str = "demo-bot";
+
 /// `config` with the demo connector at `base` (see [`crate::demo_connector`])
 /// declared for the demo company: all three plugins, a health check and a
 /// webhook receiving every event.
@@ -225,12 +244,34 @@ pub fn with_connector(mut config: Config, base: &str, secret: &str) -> Config {
             events: vec!["*".into()],
             ..Default::default()
         }],
+        bot_url: Some(format!("{base}/bot")),
         ..Default::default()
     };
     let checked = crate::plugins::config::check("demo connector", raw)
         .expect("the demo connector configuration is valid");
+    let bot = crate::bot::config::check(
+        "demo bot",
+        crate::bot::config::RawBot {
+            id_operator: DEMO_BOT.into(),
+            name: "Shop assistant".into(),
+            language: "en".into(),
+            id_bot: crate::demo_connector::bot::SCENARIO.into(),
+            groups: vec!["bot".into()],
+            distribution_rules: vec![crate::bot::config::RawRule {
+                id: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b".into(),
+                label: Some("Support".into()),
+                group: "support".into(),
+            }],
+            ..Default::default()
+        },
+    )
+    .expect("the demo bot configuration is valid");
     if let Some(company) = config.companies.iter_mut().find(|c| c.id == COMPANY) {
         company.connector = Some(checked);
+        if !company.operators.iter().any(|o| o.username == DEMO_BOT) {
+            company.operators.push(bot.operator());
+            company.bots.push(bot);
+        }
     }
     config
 }

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod bot;
 pub mod chat;
 pub mod config;
 pub mod demo;
@@ -85,6 +86,8 @@ pub struct AppState {
     pub auth: Arc<operators::auth::Auth>,
     /// App Plugins connectors of the companies.
     pub plugins: Arc<plugins::Connectors>,
+    /// External Bot engine.
+    pub bots: Arc<bot::Bots>,
     /// Hash verified for unknown usernames so that login timing is uniform.
     pub dummy_hash: Arc<str>,
     /// Static file directories.
@@ -123,7 +126,14 @@ impl AppState {
         let ttl = config.limits.operator_session_ttl;
         let closing = Arc::new(tokio::sync::watch::Sender::new(false));
         plugins::spawn_health_checks(plugins.clone(), closing.subscribe());
+        let bots = bot::Bots::start(
+            config.clone(),
+            hub.clone(),
+            plugins.clone(),
+            closing.subscribe(),
+        );
         Ok(AppState {
+            bots,
             hub,
             plugins,
             auth: Arc::new(operators::auth::Auth::load(ttl, config.clone(), store).await?),
@@ -161,6 +171,7 @@ pub fn app(state: AppState) -> Router {
             operators::routes()
                 .merge(plugins::routes())
                 .merge(webhooks::api::routes())
+                .merge(bot::routes())
                 .layer(operator_cors),
         )
         .fallback(|| async { Error::NotFound("no such endpoint".into()) });

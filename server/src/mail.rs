@@ -156,6 +156,7 @@ mod tests {
             text: text.into(),
             at,
             client_id: None,
+            bot: None,
             card: None,
             carousel: None,
         };

@@ -125,6 +125,8 @@ export const typing = (id, on) => call('POST', `${chatPath(id)}/typing`, { typin
 export const read = (id, seq) => call('POST', `${chatPath(id)}/read`, { seq });
 export const transfer = (id, to) => call('POST', `${chatPath(id)}/transfer`, { to: to || null });
 export const end = (id) => call('POST', `${chatPath(id)}/end`);
+export const botChats = () => call('GET', '/bot-chats');
+export const takeOver = (id) => call('POST', `${chatPath(id)}/take-over`);
 export const history = ({ limit = 50, offset = 0, mine = false } = {}) =>
   call('GET', `/history${query({ limit, offset, mine })}`);
 export const offlineMessages = ({ limit = 50, offset = 0 } = {}) =>

@@ -39,7 +39,12 @@ export function messageItem(m) {
   // A shared product, a pushed card or carousel (the text is its fallback).
   const attachment = attachmentNode(m);
   if (attachment) body.append(attachment);
+  else if (m.bot?.file) body.append(link(m.bot.file.url, m.bot.file.name));
   else appendText(body, m.text);
+  // A bot's quick replies, as the visitor saw them (text, not buttons).
+  if (m.bot?.quickReplies?.length) {
+    body.append(el('div', { className: 'quick' }, `Quick replies: ${m.bot.quickReplies.join(' · ')}`));
+  }
   return el('li', { className: `msg ${m.author}`, 'data-seq': String(m.seq) },
     el('div', { className: 'head' },
       el('span', { className: 'author' }, who),

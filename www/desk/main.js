@@ -10,6 +10,7 @@ import { OfflineView, CallbackView } from './contacts.js';
 import { CatalogDialog } from './catalog.js';
 import { ConnectorLogView } from './connector-log.js';
 import { el } from './text.js';
+import { BotChatsView } from './bots.js';
 
 const $ = (id) => document.getElementById(id);
 const FLASH_KEY = 'owidget.desk.flash';
@@ -121,6 +122,13 @@ let current = 'home';
 const chats = new Map(); // id → ChatView
 const tabs = new Map(); // id → tab button
 
+const botChats = new BotChatsView({
+  list: $('bots-list'),
+  count: $('bots-count'),
+  empty: $('bots-empty'),
+  notice: (t) => notice(t),
+});
+
 const queue = new QueueView({
   list: $('queue-list'),
   count: $('queue-count'),
@@ -183,6 +191,7 @@ function enterDesk(op) {
   offline.load();
   callbacks.load();
   setInterval(() => queue.tick(), 1000);
+  botChats.start();
   $('availability').focus();
 }
 
@@ -218,6 +227,7 @@ $('availability').addEventListener('change', async () => {
 
 $('logout').addEventListener('click', async () => {
   live?.stop();
+  botChats.stop();
   try {
     await api.logout();
   } catch {

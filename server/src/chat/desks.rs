@@ -49,6 +49,16 @@ impl Hub {
     /// Tells the desks of operators serving the chat's groups that it
     /// joined the queue (a delta, not the whole queue: issue 10, item 1).
     pub(super) fn queue_joined(&self, company: usize, c: &mut CompanyState, id: &str) {
+        self.queue_joined_quiet(company, c, id);
+        self.bot_event(super::bots::BotEvent::Waiting {
+            company,
+            id: id.to_string(),
+        });
+    }
+
+    /// [`Hub::queue_joined`] without telling the bots (a bot handing a
+    /// chat on must not be offered it again).
+    pub(super) fn queue_joined_quiet(&self, company: usize, c: &mut CompanyState, id: &str) {
         let Some(live) = c.sessions.get(id) else {
             return;
         };

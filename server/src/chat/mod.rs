@@ -22,6 +22,7 @@
 //! - `presence`: operators without a desk become away; periodic sweep.
 //! - `resume`: visitor resume and restoring open sessions after a restart.
 
+mod bots;
 mod desks;
 mod presence;
 mod relay;
@@ -40,6 +41,7 @@ use crate::limits::RateWindow;
 use crate::status::CompanyStatus;
 use crate::storage::Store;
 
+pub use bots::{BotEvent, BotSays};
 pub use resume::Resumed;
 pub use routing::{Created, StartChat};
 
@@ -132,6 +134,8 @@ pub struct Hub {
     starts_by_preset: crate::throttle::Throttle<(usize, usize)>,
     /// Wakes webhook receivers when their events are committed.
     webhooks: Arc<crate::webhooks::Wakers>,
+    /// The External Bot engine's ears (see `bots`).
+    bot_events: std::sync::OnceLock<mpsc::UnboundedSender<BotEvent>>,
 }
 
 impl Hub {
@@ -171,6 +175,7 @@ impl Hub {
             store,
             status,
             state,
+            bot_events: std::sync::OnceLock::new(),
         }
     }
 

@@ -30,6 +30,9 @@ impl Hub {
             let c = &mut *c;
             let mut any = false;
             for operator in 0..c.operators.len() {
+                if self.config.companies[company].operators[operator].bot {
+                    continue; // a bot's availability comes from its app
+                }
                 let s = &mut c.operators[operator];
                 if s.availability != Availability::Online
                     || !s.desks.is_empty()
@@ -112,7 +115,8 @@ impl Hub {
                 continue;
             };
             let ops = &self.config.companies[company].operators;
-            let Some(operator) = ops.iter().position(|o| o.username == username) else {
+            // A bot starts offline: its app's answer makes it available.
+            let Some(operator) = ops.iter().position(|o| o.username == username && !o.bot) else {
                 continue;
             };
             let mut c = self.lock(company);

@@ -49,9 +49,18 @@ impl Hub {
             };
             send(c, o, event);
         }
+        self.bot_event(super::BotEvent::Message {
+            company,
+            id: id.to_string(),
+            message: message.clone(),
+        });
     }
 
-    async fn append(self: &Arc<Self>, company: usize, m: NewMessage) -> Result<Appended> {
+    pub(super) async fn append(
+        self: &Arc<Self>,
+        company: usize,
+        m: NewMessage,
+    ) -> Result<Appended> {
         let hub = self.clone();
         let id = m.session.clone();
         self.store
@@ -86,6 +95,7 @@ impl Hub {
             text,
             client_id: Some(client_id),
             card: None,
+            bot: None,
             carousel: None,
         };
         self.append(company, m).await
@@ -148,6 +158,7 @@ impl Hub {
             text,
             client_id,
             card,
+            bot: None,
             carousel,
         };
         self.append(op.company, m).await

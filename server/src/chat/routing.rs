@@ -204,7 +204,9 @@ impl Hub {
         let me = &self.config.companies[op.company].operators[op.operator];
         let state = self.lock(op.company);
         let live = state.sessions.get(id)?;
+        let bots = &self.config.companies[op.company].operators;
         let visible = match live.operator {
+            Some(o) if bots[o].bot => self.may_watch(op, o, &live.groups),
             Some(o) => o == op.operator,
             None => me.serves(&live.groups),
         };
@@ -358,7 +360,7 @@ impl Hub {
     }
 
     /// Gives a checked (and stored) chat to `op` and tells everyone.
-    fn apply_assign(
+    pub(super) fn apply_assign(
         &self,
         op: OpRef,
         c: &mut CompanyState,
@@ -396,6 +398,11 @@ impl Hub {
         }
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
+        self.bot_event(super::BotEvent::Assigned {
+            company: op.company,
+            id: id.to_string(),
+            operator: op.operator,
+        });
         chat
     }
 
@@ -480,6 +487,10 @@ impl Hub {
             self.queue_left(company, c, id, &live.groups);
         }
         self.recompute(company, c);
+        self.bot_event(super::BotEvent::Ended {
+            company,
+            id: id.to_string(),
+        });
         tracing::info!(session = %id, ?by, "chat ended");
         Ok(summary(&live))
     }

@@ -117,6 +117,8 @@ pub struct Company {
     pub operators: Vec<Operator>,
     /// The App Plugins connector, if the company declares one.
     pub connector: Option<crate::plugins::config::ConnectorConfig>,
+    /// External Bot operators; each is also in `operators` (with `bot`).
+    pub bots: Vec<crate::bot::config::BotConfig>,
 }
 
 /// One widget preset.
@@ -141,6 +143,9 @@ pub struct Operator {
     pub capacity: u32,
     /// Groups served.
     pub groups: Vec<String>,
+    /// An External Bot (`[[companies.bots]]`): no login, no desk, no
+    /// presence decay; its availability comes from the bot app.
+    pub bot: bool,
     /// E-mail address, if configured.
     pub email: Option<String>,
 }
@@ -358,8 +363,29 @@ fn check_company(key: &str, raw: RawCompany) -> Result<Company> {
         .connector
         .map(|c| crate::plugins::config::check(&format!("{key}.connector"), c))
         .transpose()?;
+    let mut bots = Vec::new();
+    for (i, b) in raw.bots.into_iter().enumerate() {
+        let k = format!("{key}.bots[{i}]");
+        if connector
+            .as_ref()
+            .and_then(|c| c.bot_url.as_ref())
+            .is_none()
+        {
+            return Err(bad(&k, "a bot needs [companies.connector] with bot_url"));
+        }
+        let bot = crate::bot::config::check(&k, b)?;
+        if operators.iter().any(|q| q.username == bot.id_operator) {
+            return Err(bad(
+                &format!("{k}.id_operator"),
+                "is also the username of an operator",
+            ));
+        }
+        operators.push(bot.operator());
+        bots.push(bot);
+    }
     Ok(Company {
         connector,
+        bots,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,
         origins,
@@ -503,6 +529,7 @@ fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
         password_hash: raw.password_hash,
         capacity: raw.capacity.unwrap_or(2),
         groups: raw.groups,
+        bot: false,
         email: raw.email,
     })
 }

@@ -93,6 +93,9 @@ pub struct RawCompany {
     /// `[companies.connector]`: the App Plugins connector.
     #[serde(default)]
     pub connector: Option<crate::plugins::config::RawConnector>,
+    /// `[[companies.bots]]`: External Bot operators (need `connector.bot_url`).
+    #[serde(default)]
+    pub bots: Vec<crate::bot::config::RawBot>,
 }
 
 /// `[[companies.presets]]`.

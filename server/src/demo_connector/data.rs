@@ -50,7 +50,7 @@ fn price(cents: u32) -> String {
     format!("{}.{:02} €", cents / 100, cents % 100)
 }
 
-fn product(base: &str, n: u32) -> Value {
+pub(super) fn product(base: &str, n: u32) -> Value {
     let leaf = leaf_of(n).expect("caller checks");
     let cents = 1990 + n * 350;
     let title = product_title(n).expect("exists");

@@ -16,10 +16,12 @@
 //!   case, which then shows in the customer's fields.
 //! - `GET /closing-form`: all six field types and a dependent field.
 //! - `GET /health`: `{"status":"UP"}` (public, as iAdvize requires).
+//! - `/bot/…`: the demo bot app (External Bot contract, see [`bot`]).
 //! - `GET /apps/orders/`: the demo Custom App "Orders" (see [`orders`]).
 //! - `POST /webhooks`: the demo webhook receiver (every event, signed);
 //!   `GET /webhooks` (a page) and `GET /webhooks.json` show what arrived.
 
+pub mod bot;
 mod data;
 pub mod orders;
 mod verify;
@@ -63,6 +65,8 @@ struct Demo {
     /// The desk's origin, for the Orders app's script and `frame-ancestors`.
     desk: Arc<orders::Desk>,
     webhooks: webhooks::Inbox,
+    /// The demo bot app's memory.
+    bot: bot::BotMemory,
 }
 
 type Shared = Arc<Demo>;
@@ -117,6 +121,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         cases: Mutex::new(Vec::new()),
         desk,
         webhooks: webhooks::Inbox::default(),
+        bot: bot::BotMemory::default(),
     });
     let signed = Router::new()
         .route("/categories", get(categories))
@@ -125,6 +130,7 @@ pub fn router_with(secret: String, base: String, desk: Arc<orders::Desk>) -> Rou
         .route("/customer/action", post(action))
         .route("/closing-form", get(closing_form))
         .route("/webhooks", post(webhooks::receive))
+        .merge(bot::routes())
         .layer(middleware::from_fn_with_state(
             demo.clone(),
             check_signature,

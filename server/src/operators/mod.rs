@@ -48,7 +48,10 @@ async fn login(
     let wrong = || Error::Unauthorized("wrong company, username or password".into());
     let company = state.config.companies.iter().position(|c| c.id == guid);
     let operators = company.map_or(&[][..], |c| &state.config.companies[c].operators[..]);
-    let found = operators.iter().position(|o| o.username == req.username);
+    // A bot has no password: it is never found by a login.
+    let found = operators
+        .iter()
+        .position(|o| o.username == req.username && !o.bot);
     // Verify against some hash even for unknown companies and users so that
     // timing does not reveal which exist.
     let phc = match found {

@@ -38,6 +38,15 @@ pub struct RawConnector {
     pub max_answer_bytes: Option<usize>,
     /// Seconds between health checks (default 30).
     pub health_check_interval_secs: Option<u64>,
+    /// External Bot base URL; the bot endpoints are relative to it.
+    pub bot_url: Option<String>,
+    /// Bot calls in flight at once, all conversations together (default 64).
+    pub bot_max_concurrent_calls: Option<usize>,
+    /// Milliseconds between availability polls (default 1000).
+    pub bot_poll_interval_ms: Option<u64>,
+    /// Seconds without a message after which a bot conversation closes
+    /// (default 300, the contract's 5 minutes).
+    pub bot_inactivity_close_secs: Option<u64>,
     /// Custom Apps (`[[companies.connector.custom_apps]]`).
     #[serde(default)]
     pub custom_apps: Vec<super::custom_app::RawCustomApp>,
@@ -73,6 +82,14 @@ pub struct ConnectorConfig {
     pub max_answer_bytes: usize,
     /// Time between health checks.
     pub health_check_interval: Duration,
+    /// External Bot base URL, without a trailing `/`.
+    pub bot_url: Option<String>,
+    /// Bot calls in flight at once.
+    pub bot_max_concurrent_calls: usize,
+    /// Time between availability polls.
+    pub bot_poll_interval: Duration,
+    /// Inactivity after which a bot conversation closes.
+    pub bot_inactivity_close: Duration,
     /// Custom Apps of the desk's conversation panel.
     pub custom_apps: Vec<super::custom_app::CustomApp>,
     /// Declared webhooks.
@@ -94,6 +111,7 @@ impl std::fmt::Debug for ConnectorConfig {
             .field("health_check_url", &self.health_check_url)
             .field("timeout", &self.timeout)
             .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("bot_url", &self.bot_url)
             .field("custom_apps", &self.custom_apps)
             .field("webhooks", &self.webhooks)
             .finish()
@@ -199,7 +217,51 @@ pub fn check(key: &str, raw: RawConnector) -> Result<ConnectorConfig> {
         None => Duration::from_secs(30),
     };
     let webhooks = crate::webhooks::config::check_all(key, &raw.id_website, raw.webhooks)?;
+    let bot_url = url("bot_url", raw.bot_url)?.map(|u| {
+        let mut u = u;
+        while u.ends_with('/') {
+            u.pop();
+        }
+        u
+    });
+    if bot_url.as_deref().is_some_and(|u| u.contains('?')) {
+        return Err(bad(&format!("{key}.bot_url"), "must not have a query"));
+    }
+    let bot_max_concurrent_calls = match raw.bot_max_concurrent_calls {
+        Some(0) => {
+            return Err(bad(
+                &format!("{key}.bot_max_concurrent_calls"),
+                "must be greater than 0",
+            ))
+        }
+        Some(n) => n,
+        None => 64,
+    };
+    let bot_poll_interval = match raw.bot_poll_interval_ms {
+        Some(ms) if ms < 100 => {
+            return Err(bad(
+                &format!("{key}.bot_poll_interval_ms"),
+                "must be at least 100",
+            ))
+        }
+        Some(ms) => Duration::from_millis(ms),
+        None => Duration::from_secs(1),
+    };
+    let bot_inactivity_close = match raw.bot_inactivity_close_secs {
+        Some(0) => {
+            return Err(bad(
+                &format!("{key}.bot_inactivity_close_secs"),
+                "must be greater than 0",
+            ))
+        }
+        Some(s) => Duration::from_secs(s),
+        None => Duration::from_secs(300),
+    };
     Ok(ConnectorConfig {
+        bot_inactivity_close,
+        bot_url,
+        bot_max_concurrent_calls,
+        bot_poll_interval,
         webhooks,
         id_connector_version,
         id_website: raw.id_website,

@@ -76,6 +76,27 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+/// What to send, in general: [`Connectors::request`].
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// Plugin served (for the log).
+    pub plugin: PluginKind,
+    /// `GET`, `PUT`, `POST`.
+    pub method: Method,
+    /// URL (an existing query is kept, ours appended).
+    pub url: &'a str,
+    /// Query parameters in order; `None` values are left out.
+    pub query: Vec<(&'static str, Option<String>)>,
+    /// JSON body (signed as sent).
+    pub body: Option<Value>,
+    /// Schema the answer must match.
+    pub schema: Option<Schema>,
+    /// Overrides the connector's timeout.
+    pub timeout: Option<Duration>,
+    /// Leave a successful call out of the log.
+    pub quiet_when_ok: bool,
+}
+
 /// Why a call gave nothing usable; the text is meant for the operator and
 /// the connector's author ("timed out after 5000 ms", "HTTP 500", …).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -197,13 +218,7 @@ impl Connectors {
         company: usize,
         call: Call<'_>,
     ) -> Result<T, CallError> {
-        let connector = self
-            .of(company)
-            .ok_or_else(|| CallError("no connector".into()))?;
-        let at = now_ms();
-        let started = Instant::now();
-        let method = if call.post { Method::POST } else { Method::GET };
-        let (url, body) = if call.post {
+        let (method, url, body) = if call.post {
             let body: serde_json::Map<String, Value> = call
                 .params
                 .iter()
@@ -214,39 +229,118 @@ impl Connectors {
                     )
                 })
                 .collect();
-            let bytes = serde_json::to_vec(&body).expect("a map of strings serializes");
             (
-                Url::parse(call.url).map_err(|e| CallError(format!("bad URL: {e}")))?,
-                bytes,
+                Method::POST,
+                call.url.to_string(),
+                Some(Value::Object(body)),
             )
         } else {
-            (with_query(call.url, &call.params)?, Vec::new())
+            (Method::GET, call.url.to_string(), None)
         };
+        let params = if call.post { Vec::new() } else { call.params };
+        self.request(
+            company,
+            Request {
+                plugin: call.plugin,
+                method,
+                url: &url,
+                query: params,
+                body,
+                schema: call.schema,
+                timeout: None,
+                quiet_when_ok: call.quiet_when_ok,
+            },
+        )
+        .await
+    }
+
+    /// The general form of [`Connectors::call`]: any method, query
+    /// parameters and a JSON body together, a timeout of its own (the bot
+    /// contract's 2 s and 10 s). Signed, bounded, validated and logged the
+    /// same way.
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        company: usize,
+        req: Request<'_>,
+    ) -> Result<T, CallError> {
+        let value = self.request_value(company, req).await?;
+        T::deserialize(&value.0)
+            .map_err(|e| CallError(format!("answer does not match {}: {e}", value.1)))
+    }
+
+    async fn request_value(
+        &self,
+        company: usize,
+        req: Request<'_>,
+    ) -> Result<(Value, &'static str), CallError> {
+        let connector = self
+            .of(company)
+            .ok_or_else(|| CallError("no connector".into()))?;
+        let at = now_ms();
+        let started = Instant::now();
+        let url = with_query(req.url, &req.query)?;
+        let body = req
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).expect("JSON values serialize"))
+            .unwrap_or_default();
         let mut record = ConnectorCall {
             at,
-            plugin: call.plugin,
-            method: method.to_string(),
+            plugin: req.plugin,
+            method: req.method.to_string(),
             url: url.to_string(),
             status: None,
             latency_ms: 0,
             ok: false,
             error: None,
         };
+        let timeout = req.timeout.unwrap_or(connector.config.timeout);
+        let has_body = req.body.is_some();
         let exchanged = self
-            .exchange(connector, &method, url, body, &mut record)
+            .exchange(
+                connector,
+                &req.method,
+                url,
+                (has_body, body),
+                timeout,
+                &mut record,
+            )
             .await;
         // The connector's time: request sent to last byte read (or failure).
         record.latency_ms = started.elapsed().as_millis() as u64;
-        let result = exchanged.and_then(|bytes| self.check::<T>(&bytes, call.schema));
+        let name = req.schema.map(Schema::path).unwrap_or("the expected shape");
+        let result = exchanged.and_then(|bytes| self.check(&bytes, req.schema).map(|v| (v, name)));
         match &result {
             Ok(_) => record.ok = true,
             Err(e) => record.error = Some(e.0.clone()),
         }
-        if record.ok && call.quiet_when_ok {
+        if record.ok && req.quiet_when_ok {
             return result;
         }
         self.log.record(&connector.company, record);
         result
+    }
+
+    /// Adds an entry to the call log that is not an HTTP exchange of its
+    /// own: a part of an answer that was skipped (an unknown bot reply type,
+    /// a reply that does not match its schema), with the call it came from.
+    pub fn note(&self, company: usize, plugin: PluginKind, method: &str, url: &str, error: String) {
+        let Some(connector) = self.of(company) else {
+            return;
+        };
+        self.log.record(
+            &connector.company,
+            ConnectorCall {
+                at: now_ms(),
+                plugin,
+                method: method.to_string(),
+                url: url.to_string(),
+                status: None,
+                latency_ms: 0,
+                ok: false,
+                error: Some(error),
+            },
+        );
     }
 
     fn headers(
@@ -278,7 +372,7 @@ impl Connectors {
             USER_AGENT,
             HeaderValue::from_static(concat!("owidget/", env!("CARGO_PKG_VERSION"))),
         );
-        if method == Method::POST {
+        if method != Method::GET {
             h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         h
@@ -290,12 +384,13 @@ impl Connectors {
         connector: &Connector,
         method: &Method,
         url: Url,
-        body: Vec<u8>,
+        (has_body, body): (bool, Vec<u8>),
+        timeout: Duration,
         record: &mut ConnectorCall,
     ) -> Result<Vec<u8>, CallError> {
         let cfg = &connector.config;
         let headers = Self::headers(connector, method, &url, &body, "application/json");
-        self.send(cfg, method, url, headers, body, cfg.timeout, record)
+        self.send(cfg, method, url, headers, (has_body, body), timeout, record)
             .await
     }
 
@@ -308,12 +403,12 @@ impl Connectors {
         method: &Method,
         url: Url,
         headers: HeaderMap,
-        body: Vec<u8>,
+        (has_body, body): (bool, Vec<u8>),
         timeout: Duration,
         record: &mut ConnectorCall,
     ) -> Result<Vec<u8>, CallError> {
         let mut req = self.client.request(method.clone(), url).headers(headers);
-        if *method == Method::POST {
+        if has_body {
             req = req.body(body);
         }
         let cap = cfg.max_answer_bytes;
@@ -392,7 +487,7 @@ impl Connectors {
                     &Method::POST,
                     url,
                     headers,
-                    body,
+                    (true, body),
                     timeout,
                     &mut record,
                 )
@@ -426,12 +521,8 @@ impl Connectors {
         out
     }
 
-    /// JSON, then the schema, then the Rust type.
-    fn check<T: DeserializeOwned>(
-        &self,
-        bytes: &[u8],
-        schema: Option<Schema>,
-    ) -> Result<T, CallError> {
+    /// JSON, then the schema.
+    fn check(&self, bytes: &[u8], schema: Option<Schema>) -> Result<Value, CallError> {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|_| CallError("answer is not JSON".into()))?;
         let name = schema.map(Schema::path).unwrap_or("the expected shape");
@@ -440,7 +531,7 @@ impl Connectors {
                 .check(s, &value)
                 .map_err(|e| CallError(format!("answer does not match {name}: {e}")))?;
         }
-        T::deserialize(&value).map_err(|e| CallError(format!("answer does not match {name}: {e}")))
+        Ok(value)
     }
 }
 

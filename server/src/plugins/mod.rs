@@ -42,7 +42,7 @@ use owidget_protocol::plugins::{Health, PluginsInfo};
 use owidget_protocol::SessionState;
 
 pub use closing::check_answers;
-pub use connector::{Call, CallError, Connector, Connectors};
+pub use connector::{Call, CallError, Connector, Connectors, Request};
 pub use health::spawn_health_checks;
 
 use crate::operators::auth::CurrentOperator;

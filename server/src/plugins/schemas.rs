@@ -26,6 +26,18 @@ pub enum Schema {
     CustomerAction = 3,
     /// `conversation-closing-form/field.json`.
     ClosingFormField = 4,
+    /// `bot/external-bots.json`.
+    BotExternalBots = 5,
+    /// `bot/bot.json`.
+    BotBot = 6,
+    /// `bot/availability-strategies.json`.
+    BotAvailability = 7,
+    /// `bot/conversation-first-messages.json`.
+    BotFirstMessages = 8,
+    /// `bot/conversation.json`.
+    BotConversation = 9,
+    /// `bot/reply.json`.
+    BotReply = 10,
 }
 
 impl Schema {

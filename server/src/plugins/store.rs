@@ -62,6 +62,7 @@ fn plugin_str(p: PluginKind) -> &'static str {
         PluginKind::ClosingForm => "closingForm",
         PluginKind::Health => "health",
         PluginKind::Webhook => "webhook",
+        PluginKind::Bot => "bot",
     }
 }
 
@@ -71,6 +72,7 @@ fn parse_plugin(s: &str) -> PluginKind {
         "customer" => PluginKind::Customer,
         "closingForm" => PluginKind::ClosingForm,
         "webhook" => PluginKind::Webhook,
+        "bot" => PluginKind::Bot,
         _ => PluginKind::Health,
     }
 }

@@ -1,7 +1,7 @@
 //! The `messages` table: gapless `seq` per session, idempotent `client_id`.
 
 use owidget_protocol::plugins::{Card, Carousel};
-use owidget_protocol::{Author, WireMessage};
+use owidget_protocol::{Author, BotContent, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::sessions::{author_str, parse_author};
@@ -26,6 +26,8 @@ pub struct NewMessage {
     pub card: Option<Box<Card>>,
     /// A carousel of cards shown with the message.
     pub carousel: Option<Box<Carousel>>,
+    /// A bot message's Markdown flag, quick replies, file.
+    pub bot: Option<Box<BotContent>>,
 }
 
 /// Result of an append.
@@ -45,6 +47,9 @@ fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
         text: r.get(3)?,
         at: r.get(4)?,
         client_id: r.get(5)?,
+        bot: r
+            .get::<_, Option<String>>(8)?
+            .and_then(|c| serde_json::from_str(&c).ok()),
         // A card that no longer parses (written by a newer version) leaves
         // the plain-text fallback.
         card: r
@@ -71,7 +76,7 @@ impl Store {
             if let Some(id) = &m.client_id {
                 let old = tx
                     .query_row(
-                        "SELECT seq, author, name, text, at, client_id, card_json, carousel_json FROM messages \
+                        "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                          WHERE session = ?1 AND client_id = ?2",
                         params![m.session, id],
                         wire,
@@ -98,9 +103,13 @@ impl Store {
                 .carousel
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("a carousel serializes"));
+            let bot = m
+                .bot
+                .as_ref()
+                .map(|b| serde_json::to_string(b).expect("bot content serializes"));
             tx.execute(
                 "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, \
-                 carousel_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 carousel_json, bot_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     m.session,
                     seq,
@@ -110,7 +119,8 @@ impl Store {
                     at,
                     m.client_id,
                     card,
-                    carousel
+                    carousel,
+                    bot
                 ],
             )?;
             tx.commit()?;
@@ -121,6 +131,7 @@ impl Store {
                 text: m.text,
                 at,
                 client_id: m.client_id,
+                bot: m.bot,
                 card: m.card,
                 carousel: m.carousel,
             };
@@ -138,7 +149,7 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq",
             )?;
             let rows = st
@@ -162,10 +173,10 @@ impl Store {
         let session = session.to_string();
         self.call(move |c| {
             let sql = if latest {
-                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, carousel_json FROM messages \
+                "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
             } else {
-                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json FROM messages \
+                "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             };
             let mut st = c.prepare_cached(sql)?;
@@ -197,6 +208,7 @@ mod tests {
             text: text.into(),
             client_id: cid.map(str::to_string),
             card: None,
+            bot: None,
             carousel: None,
         };
         let (tx, rx) = std::sync::mpsc::channel();
@@ -266,6 +278,7 @@ mod tests {
             client_id: None,
             card: card.map(Box::new),
             carousel: carousel.map(Box::new),
+            bot: None,
         };
         for m in [
             message("Shoe", Some(card.clone()), None),

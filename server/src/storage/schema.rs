@@ -161,6 +161,23 @@ CREATE INDEX webhook_attempts_by_outbox ON webhook_attempts (outbox);
 ALTER TABLE sessions ADD COLUMN operator_ids TEXT;
 "#;
 
+/// External Bot (issue 8): a bot message's Markdown flag, quick replies and
+/// file (`bot_json`); per bot conversation the connector's own id (joined),
+/// the replies not yet played and how far they got, so that a restart
+/// neither loses nor replays them.
+const BOT_CONVERSATIONS: &str = r#"
+ALTER TABLE messages ADD COLUMN bot_json TEXT;
+CREATE TABLE bot_conversations (
+    session      TEXT PRIMARY KEY REFERENCES sessions (id),
+    operator     TEXT NOT NULL,
+    conversation TEXT,
+    batch        INTEGER NOT NULL DEFAULT 0,
+    pending      TEXT NOT NULL DEFAULT '[]',
+    next         INTEGER NOT NULL DEFAULT 0,
+    posted_seq   INTEGER NOT NULL DEFAULT 0
+);
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -170,6 +187,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, MESSAGE_CAROUSELS),
     (5, START_KEYS),
     (6, WEBHOOK_OUTBOX),
+    (7, BOT_CONVERSATIONS),
 ];
 
 /// Brings the schema up to the current version.

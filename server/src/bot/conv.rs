@@ -1,0 +1,498 @@
+//! One task per conversation held by a bot (contract §4.2–4.3).
+//!
+//! The task owns the conversation: every message stored in the chat
+//! reaches it in `seq` order and is posted to the bot app
+//! (`POST /conversations` before the first visitor message, then
+//! `POST /conversations/:id/messages` for each, with `author.role`
+//! `visitor` or `operator`); only one call is in flight per conversation,
+//! and all conversations of a company share `bot_max_concurrent_calls`.
+//! The replies to a visitor message are played strictly in order, each
+//! message stored before it is pushed (`Hub::bot_says`), with an
+//! idempotency key `bot-<answer>-<index>` and the progress saved after each
+//! step, so a restart continues after the last published reply and never
+//! replays one. A visitor message cancels what is still pending. No message
+//! for `bot_inactivity_close_secs` (5 min) closes the conversation.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use owidget_protocol::plugins::PluginKind;
+use owidget_protocol::{Author, WireMessage};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+mod handoff;
+
+use super::reply::{self, Step};
+use super::store::{self, ConvRow};
+use super::{Bots, ConvEvent};
+use crate::chat::{BotSays, OpRef};
+use crate::plugins::schemas::Schema;
+use crate::plugins::CallError;
+
+/// What the visitor reads when the bot app fails.
+pub const FAILED_NOTICE: &str =
+    "Our assistant is not answering right now. A person from our team will take over here.";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    id_conversation: String,
+    #[serde(default)]
+    replies: Vec<Value>,
+}
+
+struct Conv {
+    bots: Arc<Bots>,
+    company: usize,
+    bot: usize,
+    op: OpRef,
+    id: String,
+    row: ConvRow,
+    rx: mpsc::UnboundedReceiver<ConvEvent>,
+    /// Set while an `await` runs.
+    resume_at: Option<Instant>,
+    last_activity: Instant,
+    /// Messages that arrived during a transfer attempt.
+    deferred: VecDeque<WireMessage>,
+}
+
+enum Flow {
+    Go,
+    /// The bot no longer holds the chat (closed, transferred, failed).
+    Stop,
+}
+
+/// Our session id as a UUID (`idConversation` of the contract).
+pub fn conversation_uuid(session: &str) -> String {
+    let h = if session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit()) {
+        session.to_string()
+    } else {
+        hex::encode(&Sha256::digest(session.as_bytes())[..16])
+    };
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn message_id(session: &str, seq: u64) -> String {
+    conversation_uuid(&hex::encode(
+        &Sha256::digest(format!("{session}/{seq}").as_bytes())[..16],
+    ))
+}
+
+/// A stored message as the contract's `Message`.
+fn contract_message(session: &str, m: &WireMessage) -> Value {
+    let role = if m.author == Author::Visitor {
+        "visitor"
+    } else {
+        "operator"
+    };
+    json!({
+        "idMessage": message_id(session, m.seq),
+        "author": { "role": role },
+        "payload": { "contentType": "text", "value": m.text },
+        "createdAt": super::iso8601(m.at),
+    })
+}
+
+/// Starts (or, after a restart, resumes) the task of a chat unless one
+/// runs. A new chat is first taken from the queue by the bot.
+pub(super) fn spawn(bots: Arc<Bots>, company: usize, bot: usize, id: String, resume: bool) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    {
+        let mut convs = bots.convs.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (company, id.clone());
+        if convs.contains_key(&key) {
+            return;
+        }
+        convs.insert(key, tx);
+    }
+    tokio::spawn(async move {
+        let key = (company, id.clone());
+        let op = bots.op(company, bot);
+        let b2 = bots.clone();
+        let started = start(bots, company, bot, op, id.clone(), rx, resume).await;
+        if let Some(conv) = started {
+            conv.run().await;
+        }
+        b2.convs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+    });
+}
+
+async fn start(
+    bots: Arc<Bots>,
+    company: usize,
+    bot: usize,
+    op: OpRef,
+    id: String,
+    rx: mpsc::UnboundedReceiver<ConvEvent>,
+    resume: bool,
+) -> Option<Conv> {
+    let store = bots.hub.store().clone();
+    let row = if resume {
+        store::load(&store, &id).await.ok().flatten()
+    } else {
+        None
+    };
+    let fresh = row.is_none();
+    if !resume {
+        if let Err(e) = bots.hub.accept(op, &id).await {
+            tracing::debug!(session = %id, error = %e, "bot could not take the chat");
+            return None;
+        }
+    }
+    let row = row.unwrap_or_else(|| ConvRow {
+        session: id.clone(),
+        operator: bots.config.companies[company].bots[bot].id_operator.clone(),
+        ..Default::default()
+    });
+    let mut conv = Conv {
+        bots,
+        company,
+        bot,
+        op,
+        id,
+        row,
+        rx,
+        resume_at: None,
+        last_activity: Instant::now(),
+        deferred: VecDeque::new(),
+    };
+    conv.save().await;
+    if fresh && !resume {
+        conv.first_messages().await;
+    }
+    Some(conv)
+}
+
+impl Conv {
+    fn inactivity(&self) -> Duration {
+        self.bots.config.companies[self.company]
+            .connector
+            .as_ref()
+            .map_or(Duration::from_secs(300), |c| c.bot_inactivity_close)
+    }
+
+    async fn save(&self) {
+        if let Err(e) = store::save(self.bots.hub.store(), &self.row).await {
+            tracing::warn!(session = %self.id, error = %e, "storing bot conversation state failed");
+        }
+    }
+
+    async fn run(mut self) {
+        // Stored messages not posted yet (a new chat's first messages and
+        // start text, or what arrived around a restart), then pending replies.
+        if let Flow::Stop = self.catch_up().await {
+            return self.finish().await;
+        }
+        if self.resume_at.is_none() {
+            if let Flow::Stop = self.play().await {
+                return self.finish().await;
+            }
+        }
+        loop {
+            let idle_at = self.last_activity + self.inactivity();
+            let resume_at = self.resume_at;
+            let flow = tokio::select! {
+                ev = self.rx.recv() => match ev {
+                    None | Some(ConvEvent::Ended) => Flow::Stop,
+                    Some(ConvEvent::Assigned(o)) if o != self.op.operator => Flow::Stop,
+                    Some(ConvEvent::Assigned(_)) => Flow::Go,
+                    Some(ConvEvent::Message(m)) => self.on_message(m).await,
+                },
+                _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
+                    self.resume_at = None;
+                    self.play().await
+                }
+                _ = tokio::time::sleep_until(idle_at) => {
+                    tracing::info!(session = %self.id, "bot conversation inactive; closing");
+                    self.close().await
+                }
+            };
+            if let Flow::Stop = flow {
+                return self.finish().await;
+            }
+            while let Some(m) = self.deferred.pop_front() {
+                if let Flow::Stop = self.on_message(m).await {
+                    return self.finish().await;
+                }
+            }
+        }
+    }
+
+    async fn finish(self) {
+        let _ = store::delete(self.bots.hub.store(), &self.id).await;
+    }
+
+    async fn catch_up(&mut self) -> Flow {
+        let stored = match self
+            .bots
+            .hub
+            .store()
+            .messages_after(&self.id, self.row.posted_seq)
+            .await
+        {
+            Ok(m) => m,
+            Err(_) => return Flow::Go,
+        };
+        for m in stored {
+            if let Flow::Stop = self.on_message(m).await {
+                return Flow::Stop;
+            }
+        }
+        Flow::Go
+    }
+
+    /// `GET /bots/:idOperator/conversation-first-messages` (2 s): its
+    /// `message` replies are published before the visitor writes.
+    async fn first_messages(&mut self) {
+        let b = &self.bots.config.companies[self.company].bots[self.bot];
+        let path = format!(
+            "/bots/{}/conversation-first-messages",
+            crate::plugins::sign::encode_component(&b.id_operator)
+        );
+        let (_, version, _) = self.bots.base(self.company);
+        let answer: Result<Value, CallError> = self
+            .bots
+            .bot_call(
+                self.company,
+                Method::GET,
+                &path,
+                vec![("idConnectorVersion", Some(version))],
+                None,
+                Schema::BotFirstMessages,
+                Duration::from_secs(2),
+                false,
+            )
+            .await;
+        let Ok(answer) = answer else { return };
+        let replies = answer["replies"].as_array().cloned().unwrap_or_default();
+        for (i, r) in replies.iter().enumerate() {
+            if r["type"] != "message" {
+                self.note(
+                    "GET",
+                    &path,
+                    "first messages: only message replies are shown; skipped".into(),
+                );
+                continue;
+            }
+            match self.parse(r) {
+                Ok(Step::Say(says)) => {
+                    let _ = self.say(format!("first-{i}"), says).await;
+                }
+                Ok(_) => {}
+                Err(e) => self.note("GET", &path, e),
+            }
+        }
+    }
+
+    fn note(&self, method: &str, path: &str, error: String) {
+        let (base, ..) = self.bots.base(self.company);
+        self.bots.plugins.note(
+            self.company,
+            PluginKind::Bot,
+            method,
+            &format!("{base}{path}"),
+            error,
+        );
+    }
+
+    fn parse(&self, r: &Value) -> Result<Step, String> {
+        let v = self.bots.plugins.validators();
+        reply::step(r, |r| v.check(Schema::BotReply, r))
+    }
+
+    async fn say(&self, client_id: String, says: BotSays) -> crate::Result<()> {
+        self.bots
+            .hub
+            .bot_says(self.company, Some(self.op), &self.id, client_id, says)
+            .await
+            .map(|_| ())
+    }
+
+    async fn on_message(&mut self, m: WireMessage) -> Flow {
+        if m.seq <= self.row.posted_seq {
+            return Flow::Go;
+        }
+        self.last_activity = Instant::now();
+        tracing::debug!(session = %self.id, seq = m.seq, author = ?m.author, text = %m.text, "bot conversation: message");
+        let flow = match m.author {
+            Author::Visitor => {
+                // A new visitor message cancels what is still scheduled.
+                self.row.pending.clear();
+                self.row.next = 0;
+                self.resume_at = None;
+                match self.post_visitor(&m).await {
+                    Ok(replies) => {
+                        self.row.posted_seq = m.seq;
+                        self.row.batch += 1;
+                        self.row.pending = replies;
+                        self.row.next = 0;
+                        self.save().await;
+                        return self.play().await;
+                    }
+                    Err(e) => {
+                        self.row.posted_seq = m.seq;
+                        return self.fail(e).await;
+                    }
+                }
+            }
+            Author::Operator if self.row.conversation.is_some() => {
+                // The echo: every message of the conversation is posted; the
+                // bot app answers only to visitors (replies ignored here).
+                let _ = self.post(&m).await;
+                Flow::Go
+            }
+            _ => Flow::Go,
+        };
+        self.row.posted_seq = m.seq;
+        self.save().await;
+        flow
+    }
+
+    /// Creates the conversation if needed, then posts the visitor message.
+    async fn post_visitor(&mut self, m: &WireMessage) -> Result<Vec<Value>, CallError> {
+        if self.row.conversation.is_none() {
+            let history: Vec<Value> = self
+                .bots
+                .hub
+                .store()
+                .messages_after(&self.id, 0)
+                .await
+                .map_err(|e| CallError(e.to_string()))?
+                .iter()
+                .filter(|h| h.seq < m.seq && h.author != Author::System)
+                .map(|h| contract_message(&self.id, h))
+                .collect();
+            let b = &self.bots.config.companies[self.company].bots[self.bot];
+            let body = json!({
+                "idOperator": b.id_operator,
+                "idConversation": conversation_uuid(&self.id),
+                "history": history,
+            });
+            let answer = self.conversation_call("/conversations", body).await?;
+            self.row.conversation = Some(answer.id_conversation);
+            self.save().await;
+            // The create answer's replies should be empty (§4.2 rule 1).
+        }
+        Ok(self.post(m).await?.replies)
+    }
+
+    async fn post(&self, m: &WireMessage) -> Result<Answer, CallError> {
+        let conv = self.row.conversation.clone().unwrap_or_default();
+        let b = &self.bots.config.companies[self.company].bots[self.bot];
+        let path = format!(
+            "/conversations/{}/messages",
+            crate::plugins::sign::encode_component(&conv)
+        );
+        let body = json!({
+            "idOperator": b.id_operator,
+            "message": contract_message(&self.id, m),
+        });
+        self.conversation_call(&path, body).await
+    }
+
+    async fn conversation_call(&self, path: &str, body: Value) -> Result<Answer, CallError> {
+        let query = self.bots.std_query(self.company);
+        let _permit = self.bots.limits[self.company]
+            .acquire()
+            .await
+            .map_err(|_| CallError("shutting down".into()))?;
+        self.bots
+            .bot_call(
+                self.company,
+                Method::POST,
+                path,
+                query,
+                Some(body),
+                Schema::BotConversation,
+                Duration::from_secs(10),
+                false,
+            )
+            .await
+    }
+
+    /// Plays pending replies from `next` until an `await`, the end, or the
+    /// bot letting go of the chat.
+    async fn play(&mut self) -> Flow {
+        let path = match &self.row.conversation {
+            Some(c) => format!("/conversations/{c}/messages"),
+            None => "/conversations".into(),
+        };
+        while (self.row.next as usize) < self.row.pending.len() {
+            let i = self.row.next as usize;
+            let r = self.row.pending[i].clone();
+            self.row.next += 1;
+            tracing::debug!(session = %self.id, batch = self.row.batch, i, reply = %r, "bot conversation: play");
+            let key = format!("bot-{}-{i}", self.row.batch);
+            match self.parse(&r) {
+                Err(e) => self.note("POST", &path, e),
+                Ok(Step::Say(says)) => {
+                    if let Err(e) = self.say(key, says).await {
+                        tracing::info!(session = %self.id, error = %e, "bot reply not published");
+                        return Flow::Stop;
+                    }
+                }
+                Ok(Step::Await(d)) => {
+                    self.save().await;
+                    self.resume_at = Some(Instant::now() + d);
+                    return Flow::Go;
+                }
+                Ok(Step::Transfer { rule, timeout }) => {
+                    self.save().await;
+                    if self.transfer(&rule, timeout, &path).await {
+                        return Flow::Stop;
+                    }
+                }
+                Ok(Step::Close) => {
+                    self.save().await;
+                    return self.close().await;
+                }
+            }
+            self.save().await;
+        }
+        Flow::Go
+    }
+
+    async fn close(&mut self) -> Flow {
+        if let Err(e) = self
+            .bots
+            .hub
+            .end(self.company, &self.id, Some(self.op))
+            .await
+        {
+            tracing::debug!(session = %self.id, error = %e, "bot close");
+        }
+        Flow::Stop
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_uuids() {
+        assert_eq!(
+            conversation_uuid("0123456789abcdef0123456789abcdef"),
+            "01234567-89ab-cdef-0123-456789abcdef"
+        );
+        let m = message_id("0123456789abcdef0123456789abcdef", 3);
+        assert_eq!(m.len(), 36);
+        assert_ne!(m, message_id("0123456789abcdef0123456789abcdef", 4));
+    }
+}
