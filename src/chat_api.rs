@@ -3,7 +3,6 @@
 //! keeps what the chat window must start from and hands it over.
 
 use owidget_protocol::WidgetLimits;
-use owidget_web::Json;
 
 use crate::chat_link::ChatCall;
 use crate::error::{Error, Result};
@@ -63,22 +62,18 @@ impl Widget {
             {
                 return Err(Error::BadArgument(
                     "addCustomData",
-                    "name must be 1-100 characters and value at most 1000 (the server's published limits)",
+                    "name must be 1-100 characters and value at most 1000",
                 ));
             }
-            let others = st.custom_data.iter().filter(|(k, _)| *k != name);
-            let keys = others.clone().count() + 1;
-            let total: usize = others.map(|(k, v)| chars(k) + chars(v)).sum::<usize>()
-                + chars(&name)
-                + chars(&value);
-            if keys > lim.custom_data_max_keys || total > lim.custom_data_total_max_chars {
-                return Err(Error::BadArgument(
-                    "addCustomData",
-                    "at most 50 entries and 4000 characters of names and values in all are kept (the server's published limits)",
-                ));
-            }
+            let full = st.custom_data.len() >= lim.custom_data_max_keys;
             match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
                 Some(entry) => entry.1 = value.clone(),
+                None if full => {
+                    return Err(Error::BadArgument(
+                        "addCustomData",
+                        "at most 50 entries are kept",
+                    ));
+                }
                 None => st.custom_data.push((name.clone(), value.clone())),
             }
             w.tell_chat(st, ChatCall::CustomData(name, value));
@@ -87,26 +82,12 @@ impl Widget {
     }
 }
 
-/// The custom data limits the server published in the configuration, the
-/// protocol's defaults (the server's too) before it is known.
-fn custom_limits(st: &State) -> WidgetLimits {
-    let mut lim = WidgetLimits::default();
-    let published = st.config.as_ref().and_then(|c| c.get("limits"));
-    if let Some(p) = published {
-        let n = |key: &str, default: usize| {
-            p.get(key)
-                .and_then(|v| v.number())
-                .filter(|n| *n >= 0.0)
-                .map_or(default, |n| n as usize)
-        };
-        lim.custom_data_max_keys = n("customDataMaxKeys", lim.custom_data_max_keys);
-        lim.custom_data_key_max_chars = n("customDataKeyMaxChars", lim.custom_data_key_max_chars);
-        lim.custom_data_value_max_chars =
-            n("customDataValueMaxChars", lim.custom_data_value_max_chars);
-        lim.custom_data_total_max_chars =
-            n("customDataTotalMaxChars", lim.custom_data_total_max_chars);
-    }
-    lim
+/// The custom data limits: the protocol's, which every server publishes
+/// (only the message length is configurable). Constants, so the first
+/// paint carries no reading of the configuration for them; the chat module
+/// fits what it sends to the limits as published, whatever they are.
+fn custom_limits(_: &State) -> WidgetLimits {
+    WidgetLimits::default()
 }
 
 /// Number of characters of `s`: `chars().count()` brings a vectorised

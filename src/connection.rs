@@ -162,6 +162,7 @@ impl Widget {
             match event {
                 SocketEvent::Open => {
                     st.socket_open = true;
+                    st.heard = true;
                     w.start_heartbeat(st);
                     w.tell_chat(st, ChatCall::Connected(true));
                 }
@@ -197,30 +198,32 @@ impl Widget {
     /// lid, a dropped NAT entry, a dead access point) leaves the browser's
     /// WebSocket "open" for minutes; this finds out within two periods.
     fn start_heartbeat(&self, st: &mut State) {
-        st.heard = true;
         if st.heartbeat_ms == 0 {
             return;
         }
+        // A timeout re-armed at each tick (no interval glue in the first
+        // paint).
         let me = self.me.clone();
-        st.heartbeat = Some(gloo_timers::callback::Interval::new(
-            st.heartbeat_ms,
-            move || {
-                if let Some(w) = me.upgrade() {
-                    report(w.update(|w, st| {
-                        if st.destroyed || !st.socket_open {
-                            return Ok(());
-                        }
-                        if !std::mem::take(&mut st.heard) {
-                            console::warn("the connection went silent; reconnecting");
-                            w.socket_lost(st);
-                        } else if let Some(socket) = &st.socket {
+        st.heartbeat = Some(Timeout::new(st.heartbeat_ms, move || {
+            if let Some(w) = me.upgrade() {
+                report(w.update(|w, st| {
+                    if st.destroyed || !st.socket_open {
+                        return Ok(());
+                    }
+                    if !std::mem::take(&mut st.heard) {
+                        // Silent for a whole period: the status callback
+                        // tells the page (0 after the grace).
+                        w.socket_lost(st);
+                    } else {
+                        if let Some(socket) = &st.socket {
                             socket.send(r#"{"type":"ping"}"#);
                         }
-                        Ok(())
-                    }));
-                }
-            },
-        ));
+                        w.start_heartbeat(st);
+                    }
+                    Ok(())
+                }));
+            }
+        }));
     }
 
     /// A message of the socket: the status is the core's, the rest goes
@@ -237,7 +240,6 @@ impl Widget {
                 self.set_status(st, status);
             }
             Frame::BadStatus => report(Err(Error::BadResponse)),
-            Frame::Pong => {}
             Frame::Chat => self.tell_chat(st, ChatCall::Frame(message)),
         }
     }

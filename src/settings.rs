@@ -38,9 +38,6 @@ pub(crate) struct Settings {
     pub wishes: Wishes,
 }
 
-/// Longest `scope` the server takes in a chat start.
-pub(crate) const SCOPE_MAX_CHARS: usize = 256;
-
 impl Settings {
     /// Validates `args`; `html_lang` and `browser` come from the page.
     pub(crate) fn new(
@@ -54,17 +51,6 @@ impl Settings {
             return Err(Error::BadArgument(
                 "init",
                 "widgetPreset must be a preset name of at most 100 characters",
-            ));
-        }
-        // The server refuses a chat start with a longer scope.
-        if args
-            .scope
-            .as_ref()
-            .is_some_and(|s| s.bytes().filter(|b| (b & 0xC0) != 0x80).count() > SCOPE_MAX_CHARS)
-        {
-            return Err(Error::BadArgument(
-                "init",
-                "scope must be at most 256 characters",
             ));
         }
         Ok(Settings {
@@ -218,31 +204,6 @@ mod tests {
             Settings::new(args("{5E1D3C9A-7B2F-4E8D-A6C1-0F9B8D7E6A51}"), None, vec![]).unwrap();
         assert_eq!(s.company, GUID);
         assert_eq!(s.preset, None);
-    }
-
-    /// Issue 10 item 9: a scope the server would refuse at every chat
-    /// start is refused by `init`, counted in characters as the server does.
-    #[test]
-    fn scope_is_limited_as_the_server_limits_it() {
-        let with = |scope: String| {
-            Settings::new(
-                InitArgs {
-                    company: GUID.into(),
-                    scope: Some(scope),
-                    ..InitArgs::default()
-                },
-                None,
-                vec![],
-            )
-        };
-        assert!(with("é".repeat(SCOPE_MAX_CHARS)).is_ok());
-        assert_eq!(
-            with("a".repeat(SCOPE_MAX_CHARS + 1)),
-            Err(Error::BadArgument(
-                "init",
-                "scope must be at most 256 characters"
-            ))
-        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub(crate) struct State {
     pub(crate) socket_open: bool,
     pub(crate) retry: Option<Timeout>,
     /// The heartbeat of the open socket (see `connection`).
-    pub(crate) heartbeat: Option<gloo_timers::callback::Interval>,
+    pub(crate) heartbeat: Option<Timeout>,
     /// A frame arrived since the last heartbeat tick.
     pub(crate) heard: bool,
     /// The preset's heartbeat period (`heartbeatSecs`), 0 before the

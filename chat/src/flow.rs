@@ -12,6 +12,9 @@ use crate::state::{fill, fit_custom_data, is_email, trim_chars, Change, Chat, Ph
 use crate::view::Action;
 use crate::window::{Effect, State, Window};
 
+/// Longest `scope` the server takes in a chat start.
+const SCOPE_MAX_CHARS: usize = 256;
+
 /// Pause after which the operator sees the visitor stop typing.
 const TYPING_IDLE_MS: u32 = 3_000;
 
@@ -254,10 +257,13 @@ impl Window {
                 "custom data over the server's published limits was not sent",
             );
         }
+        // The server keeps at most 256 characters of the scope (the
+        // restore itself matches the full scope, in the page).
+        let scope = st.scope.clone().map(|s| trim_chars(s, SCOPE_MAX_CHARS));
         let m = start_chat(&StartChat {
             language: &st.language,
             page_url: &url,
-            scope: st.scope.as_deref(),
+            scope: scope.as_deref(),
             custom_data: data.iter().map(|(k, v)| (*k, *v)),
             text: text.as_deref(),
             visitor_id: visitor_id.as_deref(),

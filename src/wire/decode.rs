@@ -16,18 +16,15 @@ pub(crate) enum Frame {
     Status(ButtonStatus),
     /// A `status` frame the widget cannot read (ignored).
     BadStatus,
-    /// The answer to the heartbeat's `ping` (the core's own).
-    Pong,
-    /// Any other frame: for the chat window.
+    /// Any other frame: for the chat window (which ignores the `pong`
+    /// of the heartbeat: any frame counts as a sign of life).
     Chat,
 }
 
 /// Sorts a socket frame.
 pub(crate) fn frame<J: Json>(v: &J) -> Frame {
-    match string(v, "type").as_deref() {
-        Some("status") => {}
-        Some("pong") => return Frame::Pong,
-        _ => return Frame::Chat,
+    if string(v, "type").as_deref() != Some("status") {
+        return Frame::Chat;
     }
     let code = v.get("status").and_then(|s| s.number());
     match code.filter(|n| n.fract() == 0.0 && (0.0..=2.0).contains(n)) {
@@ -73,10 +70,11 @@ pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
             _ => Position::BottomRight,
         },
         phone_country: string(v, "phoneCountry").unwrap_or_default(),
+        // A float cast saturates: 0, negative or NaN turn the heartbeat
+        // off, never into a hot loop.
         heartbeat_ms: v
             .get("heartbeatSecs")
             .and_then(|s| s.number())
-            .filter(|s| *s >= 1.0 && *s <= 3600.0)
             .map_or(25_000, |s| (s * 1000.0) as u32),
     })
 }
