@@ -22,8 +22,12 @@ pub use callback::validate_phone;
 pub use phone::normalize as phone;
 pub use socket::{serve, Conn, PING_EVERY};
 
-/// Read and write buffers of one widget socket. Small on purpose: 20,000
-/// idle widgets must fit in memory, and widget frames are small JSON.
+/// Read buffer of one widget socket, allocated up front for every socket:
+/// small on purpose (20,000 idle widgets must fit in memory, and widget
+/// frames are small JSON; a larger frame just takes more reads).
+pub const READ_BUFFER: usize = 1024;
+/// Bytes a widget socket buffers before writing them out (a threshold, not
+/// an allocation: every frame is flushed anyway).
 pub const SOCKET_BUFFER: usize = 4 * 1024;
 /// Largest frame a widget may send: a `startChat` at every published limit
 /// (2,048-character page URL, 4,000 characters of custom data, a
@@ -145,7 +149,7 @@ pub async fn socket(
     let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let conn = Conn::new(state, company, preset).with_ip(ip);
     Ok(ws
-        .read_buffer_size(SOCKET_BUFFER)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
         .max_write_buffer_size(64 * 1024)
         .max_message_size(MAX_FRAME)
