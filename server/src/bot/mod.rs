@@ -22,7 +22,6 @@ pub mod store;
 mod conv;
 mod routes;
 mod setup;
-mod time;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,8 +32,8 @@ use crate::chat::{BotEvent, Hub, OpRef};
 use crate::plugins::Connectors;
 use crate::Config;
 
+pub use crate::ids::iso8601;
 pub use routes::routes;
-pub use time::iso8601;
 
 /// What the desk learns about a bot (`GET /api/operator/bots`).
 #[derive(Debug, Clone, Default, serde::Serialize)]

@@ -97,31 +97,6 @@ pub fn uuid_v4() -> String {
     )
 }
 
-/// Unix ms as ISO 8601 UTC with milliseconds (`2019-04-12T07:58:35.171Z`).
-pub fn iso_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let milli = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86400);
-    let rest = secs.rem_euclid(86400);
-    // Days since 1970-01-01 → proleptic Gregorian date, by 400-year eras
-    // of 146097 days counted from 0000-03-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{milli:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
 /// One wake-up per receiver: `[company][webhook]`.
 #[derive(Debug, Default)]
 pub struct Wakers {
@@ -171,7 +146,7 @@ pub fn plan(
         return None;
     }
     let event_id = uuid_v4();
-    let created_at = iso_time(crate::ids::now_ms());
+    let created_at = crate::ids::iso8601(crate::ids::now_ms());
     let receivers: Vec<(String, Map<String, Value>)> = hooks
         .iter()
         .filter(|w| w.wants(event_type))
@@ -291,14 +266,6 @@ pub fn closing_form(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_times() {
-        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_time(1_555_055_915_171), "2019-04-12T07:58:35.171Z");
-        assert_eq!(iso_time(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(iso_time(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
-    }
 
     #[test]
     fn uuids_are_v4() {

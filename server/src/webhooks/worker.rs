@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use super::config::WebhookConfig;
 use super::outbox::{Attempt, Outcome, Pending};
-use super::{encode, iso_time, uuid_v4};
+use super::{encode, uuid_v4};
 use crate::ids::now_ms;
 use crate::AppState;
 
@@ -145,7 +145,7 @@ async fn receiver(
 async fn attempt(state: &AppState, company: usize, hook: &WebhookConfig, ev: Pending) -> bool {
     let delivery_id = uuid_v4();
     let at = now_ms();
-    let body = encode::body(&ev.payload, &iso_time(at), hook.form);
+    let body = encode::body(&ev.payload, &crate::ids::iso8601(at), hook.form);
     let extra = [
         ("x-iadvize-delivery", delivery_id.clone()),
         ("x-iadvize-correlationid", ev.correlation_id.clone()),
