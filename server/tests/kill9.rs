@@ -7,12 +7,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Stdio;
 
-use common::{next_of, send, Ws, WAIT};
+use common::{next_of, send, spawn_binary, Ws, WAIT};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -53,42 +51,6 @@ groups = ["support"]
     let path = dir.join("config.toml");
     std::fs::write(&path, toml).unwrap();
     path
-}
-
-/// The server binary on port 0; returns the child and its base URL.
-async fn spawn_server(
-    config: &std::path::Path,
-    data: &std::path::Path,
-) -> (tokio::process::Child, String) {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_owidget-server"))
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--www-dir")
-        .arg(fixtures.join("www"))
-        .arg("--pkg-dir")
-        .arg(fixtures.join("pkg"))
-        .env("RUST_LOG", "owidget_server=warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(WAIT, lines.next_line())
-        .await
-        .expect("listening line within the wait")
-        .unwrap()
-        .expect("a line");
-    let url = line
-        .strip_prefix("owidget-server listening on ")
-        .expect("the listening line")
-        .to_string();
-    (child, url)
 }
 
 async fn widget(url: &str) -> Ws {
@@ -173,7 +135,7 @@ async fn every_acknowledged_message_survives_sigkill() {
     let config = config_file(dir.path());
     let data = dir.path().join("data");
     let http = reqwest::Client::new();
-    let (mut child, mut url) = spawn_server(&config, &data).await;
+    let (mut child, mut url) = spawn_binary(&config, &data).await;
 
     let r = http
         .post(format!("{url}/api/operator/login"))
@@ -292,7 +254,7 @@ async fn every_acknowledged_message_survives_sigkill() {
                 .expect("the operator notices the kill")
                 .unwrap(),
         );
-        let (c, u) = spawn_server(&config, &data).await;
+        let (c, u) = spawn_binary(&config, &data).await;
         child = c;
         url = u;
         // Every client resumes; the operator's token survived the kill.

@@ -7,7 +7,6 @@ mod common;
 mod connector;
 mod receiver;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -92,42 +91,6 @@ backoff_max_ms = 200
     let path = dir.join("config.toml");
     std::fs::write(&path, toml).unwrap();
     path
-}
-
-async fn spawn_binary(
-    config: &std::path::Path,
-    data: &std::path::Path,
-) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_owidget-server"))
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--www-dir")
-        .arg(fixtures.join("www"))
-        .arg("--pkg-dir")
-        .arg(fixtures.join("pkg"))
-        .env("RUST_LOG", "owidget_server=warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server binary starts");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(WAIT, lines.next_line())
-        .await
-        .expect("listening line within the wait")
-        .unwrap()
-        .expect("a line");
-    let url = line
-        .strip_prefix("owidget-server listening on ")
-        .expect("the listening line")
-        .to_string();
-    (child, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

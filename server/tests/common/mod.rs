@@ -356,3 +356,42 @@ pub async fn active_chat(s: &Server, token: &str) -> (Ws, String, String) {
     next_of(&mut w, "sessionStarted").await;
     (w, id, created["token"].as_str().unwrap().to_string())
 }
+
+/// The real server binary with `config` and `data` on port 0 (the
+/// fixture desk and package); returns the child, killed on drop, and its
+/// base URL from the listening line.
+pub async fn spawn_binary(
+    config: &std::path::Path,
+    data: &std::path::Path,
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_owidget-server"))
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--www-dir")
+        .arg(fixtures.join("www"))
+        .arg("--pkg-dir")
+        .arg(fixtures.join("pkg"))
+        .env("RUST_LOG", "owidget_server=warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server binary starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("listening line within the wait")
+        .unwrap()
+        .expect("a line");
+    let url = line
+        .strip_prefix("owidget-server listening on ")
+        .expect("the listening line")
+        .to_string();
+    (child, url)
+}
