@@ -28,6 +28,7 @@ mod presence;
 mod relay;
 mod resume;
 mod routing;
+mod start;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -43,7 +44,7 @@ use crate::storage::Store;
 
 pub use bots::{BotEvent, BotSays};
 pub use resume::Resumed;
-pub use routing::{Created, StartChat};
+pub use start::{Created, StartChat};
 
 /// An operator of a company: indices into [`Config::companies`] and
 /// [`crate::config::Company::operators`].

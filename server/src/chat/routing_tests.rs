@@ -7,6 +7,7 @@ use owidget_protocol::SessionState;
 use tokio::sync::mpsc;
 
 use super::*;
+use crate::chat::{StartChat, VisitorLink};
 use crate::storage::Store;
 
 const OP: OpRef = OpRef {
