@@ -24,14 +24,25 @@ bash scripts/build-wasm.sh
 step "clippy (native, all targets)"
 cargo clippy -q --workspace --all-targets -- -D warnings
 
+tmp=$(mktemp -d)
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null
+  bash scripts/services.sh stop "$tmp/services" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The scale-out tests use a real PostgreSQL and a real redis-server (never
+# skipped: a service that cannot start fails the run here).
+step "start PostgreSQL and redis-server on free ports"
+services_env=$(bash scripts/services.sh start "$tmp/services")
+eval "$services_env"
+
 step "native tests (protocol, server, phone, SDK logic, end-to-end in Chromium)"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 cargo test --workspace -- --test-threads="${OWIDGET_TEST_THREADS:-2}"
 
 step "wasm-bindgen tests in headless Chromium (SDK against a real server, chat module DOM)"
-tmp=$(mktemp -d)
-cleanup() { [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
 cargo build -q -p owidget-server
 target_dir=${CARGO_TARGET_DIR:-target}
 "$target_dir/debug/owidget-server" --listen 127.0.0.1:0 --data-dir "$tmp/data" >"$tmp/server.log" 2>&1 &
