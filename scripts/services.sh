@@ -57,10 +57,11 @@ start() {
   local bin; bin=$(pg_bin) || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
 
   # PostgreSQL: a fresh cluster, trust auth on loopback, no fsync (tests).
-  local pgdir="$dir/pg" pgport; pgport=$(free_port)
-  mkdir -p "$pgdir"
+  # Its directory is a top-level temporary one: the postgres user must be
+  # able to reach it, whatever the modes of DIR's parents.
+  local pgdir pgport; pgdir=$(mktemp -d /tmp/owidget-pg.XXXXXX); pgport=$(free_port)
+  echo "$pgdir" >"$dir/pg-dir"
   if [ "$(id -u)" = 0 ]; then
-    chmod 755 "$dir"   # the postgres user must reach its directory inside
     chown postgres: "$pgdir"
     chmod 700 "$pgdir"
   fi
@@ -93,8 +94,12 @@ start() {
 
 stop() {
   local dir=$1
-  if [ -f "$dir/pg-bin" ] && [ -d "$dir/pg/data" ]; then
-    as_pg "$(cat "$dir/pg-bin")/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  if [ -f "$dir/pg-dir" ]; then
+    local pgdir; pgdir=$(cat "$dir/pg-dir")
+    if [ -f "$dir/pg-bin" ] && [ -d "$pgdir/data" ]; then
+      as_pg "$(cat "$dir/pg-bin")/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    case "$pgdir" in /tmp/owidget-pg.*) rm -rf "$pgdir" ;; esac
   fi
   if [ -f "$dir/redis.pid" ]; then
     kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
