@@ -54,6 +54,10 @@ pub enum Error {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// PostgreSQL refused a statement (connection failures are
+    /// [`Error::Unavailable`] instead).
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
     /// File system or socket failure.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
@@ -78,9 +82,11 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::TooManyRequests(_) | Error::RetryAfter(..) => StatusCode::TOO_MANY_REQUESTS,
-            Error::Config(_) | Error::Storage(_) | Error::Io(_) | Error::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Error::Config(_)
+            | Error::Storage(_)
+            | Error::Postgres(_)
+            | Error::Io(_)
+            | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
