@@ -46,7 +46,7 @@ pub async fn load(store: &Store, session: &str) -> Result<Option<ConvRow>> {
                     batch: r.get(3)?,
                     pending: serde_json::from_str(&r.get::<String>(4)?).unwrap_or_default(),
                     next: r.get(5)?,
-                    posted_seq: r.get(6)?,
+                    posted_seq: r.get::<i64>(6)? as u64,
                 })
             })
             .transpose()

@@ -29,7 +29,9 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
 /// Adds the plugin columns and tables when missing (SQLite; the PostgreSQL
 /// schema has them from its first version).
 pub fn migrate(conn: &Connection) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
+    // IMMEDIATE: another process migrating the same file waits, then sees
+    // the columns.
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     for (table, column) in [
         ("sessions", "visitor_id"),
         ("sessions", "closing_form"),
@@ -140,7 +142,7 @@ impl Store {
                     method: r.get(2)?,
                     url: r.get(3)?,
                     status: r.get(4)?,
-                    latency_ms: r.get(5)?,
+                    latency_ms: r.get::<i64>(5)? as u64,
                     ok: r.get(6)?,
                     error: r.get(7)?,
                 })

@@ -401,9 +401,15 @@ impl Db<'_> {
     }
 
     /// Runs `f` in a transaction: committed when it returns `Ok`, rolled
-    /// back otherwise.
+    /// back otherwise. On SQLite it is `BEGIN IMMEDIATE`: a transaction that
+    /// reads then writes takes the write lock first, so a second process on
+    /// the file waits in the busy timeout instead of failing at the upgrade.
     pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Db<'_>) -> Result<T>) -> Result<T> {
-        self.batch("BEGIN")?;
+        self.batch(if self.is_pg() {
+            "BEGIN"
+        } else {
+            "BEGIN IMMEDIATE"
+        })?;
         match f(self) {
             Ok(v) => match self.batch("COMMIT") {
                 Ok(()) => Ok(v),

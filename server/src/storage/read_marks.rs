@@ -41,7 +41,7 @@ impl Store {
                 args![session],
             )?;
             match marks {
-                Some(r) => Ok((r.get(0)?, r.get(1)?)),
+                Some(r) => Ok((r.get::<i64>(0)? as u64, r.get::<i64>(1)? as u64)),
                 None => Ok((0, 0)),
             }
         })

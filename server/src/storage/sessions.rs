@@ -285,7 +285,7 @@ impl Store {
         self.call(move |c| {
             let found = rows(c, &format!(
                 "SELECT {COLUMNS} FROM sessions WHERE company = ?1 AND state = 'ended' \
-                 AND (?2 IS NULL OR operator = ?2) ORDER BY ended_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
+                 AND (CAST(?2 AS TEXT) IS NULL OR operator = ?2) ORDER BY ended_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
             ), args![company, operator, limit, offset])?;
             Ok(found.into_iter().map(|s| s.chat).collect())
         })

@@ -297,7 +297,7 @@ impl Store {
             let rows = c
                 .query(
                     "SELECT id, event_id, correlation_id, event_type, receiver, state, created_at, next_at, done_at, payload \
-                     FROM webhook_outbox WHERE company = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+                     FROM webhook_outbox WHERE company = ?1 AND (CAST(?2 AS TEXT) IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
                     args![company, state, limit],
                 )?
                 .iter()
@@ -336,7 +336,7 @@ impl Store {
                             delivery_id: r.get(0)?,
                             at: r.get(1)?,
                             status: r.get(2)?,
-                            latency_ms: r.get(3)?,
+                            latency_ms: r.get::<i64>(3)? as u64,
                             error: r.get(4)?,
                         })
                     })

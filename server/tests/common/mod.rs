@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod backend;
+pub mod pg;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
