@@ -27,7 +27,8 @@ pub enum Error {
     /// already taken or ended).
     #[error("{0}")]
     Conflict(String),
-    /// Nobody can serve the request now (no operator available).
+    /// Nobody can serve the request now (no operator available, the
+    /// database cannot be reached); the text is safe to show.
     #[error("{0}")]
     Unavailable(String),
     /// The request body is over the limit.
@@ -102,7 +103,8 @@ impl IntoResponse for Error {
             let body = serde_json::json!({ "message": message, "field": field });
             return (status, Json(body)).into_response();
         }
-        let message = if status.is_server_error() && !matches!(self, Error::BadGateway(_)) {
+        let safe = matches!(self, Error::BadGateway(_) | Error::Unavailable(_));
+        let message = if status.is_server_error() && !safe {
             // Logged once here with the details; the client gets no internals.
             tracing::error!(error = %self, "request failed");
             "internal server error".to_string()
