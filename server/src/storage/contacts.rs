@@ -289,25 +289,41 @@ pub struct PendingTranscript {
 }
 
 impl Store {
-    /// Transcript requests neither sent nor failed, oldest first.
+    /// Transcript requests neither sent nor failed, oldest first. On
+    /// PostgreSQL they are claimed for this instance for a minute (skipping
+    /// those another instance claimed), so that each is mailed once.
     pub async fn pending_transcripts(&self, limit: u32) -> Result<Vec<PendingTranscript>> {
+        let owner = self.instance_id().to_string();
         self.call(move |c| {
-            c.query(
-                "SELECT t.id, t.session, s.company, t.email FROM transcript_requests t \
-                 JOIN sessions s ON s.id = t.session \
-                 WHERE t.sent_at IS NULL AND t.failed_at IS NULL ORDER BY t.id LIMIT ?1",
-                args![limit],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(PendingTranscript {
-                    id: r.get(0)?,
-                    session: r.get(1)?,
-                    company: r.get(2)?,
-                    email: r.get(3)?,
+            let rows = if c.is_pg() {
+                let now = now_ms();
+                c.query(
+                    "WITH claimed AS (UPDATE transcript_requests SET claimed_by = ?2, claimed_until = ?3 \
+                     WHERE id IN (SELECT id FROM transcript_requests WHERE sent_at IS NULL AND failed_at IS NULL \
+                     AND (claimed_until IS NULL OR claimed_until < ?4 OR claimed_by = ?2) \
+                     ORDER BY id LIMIT ?1 FOR UPDATE SKIP LOCKED) RETURNING id, session, email) \
+                     SELECT t.id, t.session, s.company, t.email FROM claimed t \
+                     JOIN sessions s ON s.id = t.session ORDER BY t.id",
+                    args![limit, owner, now + 60_000, now],
+                )?
+            } else {
+                c.query(
+                    "SELECT t.id, t.session, s.company, t.email FROM transcript_requests t \
+                     JOIN sessions s ON s.id = t.session \
+                     WHERE t.sent_at IS NULL AND t.failed_at IS NULL ORDER BY t.id LIMIT ?1",
+                    args![limit],
+                )?
+            };
+            rows.iter()
+                .map(|r| {
+                    Ok(PendingTranscript {
+                        id: r.get(0)?,
+                        session: r.get(1)?,
+                        company: r.get(2)?,
+                        email: r.get(3)?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
         })
         .await
     }

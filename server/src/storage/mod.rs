@@ -80,7 +80,7 @@ pub struct Store {
 
 enum Backend {
     Lite(Mutex<Connection>),
-    Pg(pg::Pool),
+    Pg(Box<pg::Pool>),
 }
 
 impl std::fmt::Debug for Store {
@@ -109,7 +109,7 @@ impl Store {
             let pool = pg::Pool::new(&url)?;
             pg::migrate(&pool)?;
             Ok(Store {
-                backend: Arc::new(Backend::Pg(pool)),
+                backend: Arc::new(Backend::Pg(Box::new(pool))),
                 instance: crate::ids::random_hex(8).into(),
             })
         })

@@ -235,7 +235,7 @@ impl Drop for Lease<'_> {
 }
 
 /// Key of the advisory lock held while migrating ("owidget" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6f77_6964_6765_74;
+const MIGRATION_LOCK: i64 = 0x006f_7769_6467_6574;
 
 /// Brings the PostgreSQL schema up to date. Several instances starting at
 /// once serialize on an advisory lock; the version table makes it

@@ -7,9 +7,9 @@
 //!
 //! Differences that matter for several instances: an open session's
 //! `startKey` is unique (two instances cannot both create the chat of one
-//! repeated start), and webhook receivers have a lease row
-//! (`webhook_leases`) so that one instance at a time delivers a receiver's
-//! events, in order.
+//! repeated start), webhook receivers have a lease row (`webhook_leases`)
+//! so that one instance at a time delivers a receiver's events, in order,
+//! and a transcript request is claimed by the instance that mails it.
 
 const V1: &str = r#"
 CREATE TABLE sessions (
@@ -93,7 +93,10 @@ CREATE TABLE transcript_requests (
     created_at BIGINT NOT NULL,
     sent_at    BIGINT,
     failed_at  BIGINT,
-    error      TEXT
+    error      TEXT,
+    -- the instance mailing it, until when (one instance sends each)
+    claimed_by    TEXT,
+    claimed_until BIGINT
 );
 
 CREATE TABLE read_marks (
