@@ -22,8 +22,10 @@ const MAX_CONNECTIONS: usize = 16;
 const CHECKOUT_WAIT: Duration = Duration::from_secs(5);
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// An idle connection older than this is checked before use.
-const CHECK_IDLE: Duration = Duration::from_secs(10);
+/// An idle connection older than this is checked (one round trip) before
+/// use, so that one left from before a database restart is replaced
+/// instead of failing the call.
+const CHECK_IDLE: Duration = Duration::from_secs(1);
 /// Server-side limit of one statement (and of waiting for a row lock).
 const STATEMENT_TIMEOUT_MS: u32 = 15_000;
 
@@ -220,7 +222,8 @@ impl Lease<'_> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let conn = self.conn.take().expect("present until drop");
-        if self.broken || conn.client.is_closed() {
+        // A panic may have left a transaction open on it.
+        if self.broken || conn.client.is_closed() || std::thread::panicking() {
             lock(&self.pool.state).open -= 1;
             drop(conn);
             self.pool.flush();
