@@ -174,5 +174,23 @@ async fn while_the_database_is_down_sends_fail_and_then_recover() {
     .await;
     let got: Vec<_> = rows.iter().map(|r| r[1].as_deref()).collect();
     assert_eq!(got, [Some("up-1"), Some("down-1"), Some("up-2"), None]);
+
+    // A restart with no request in between: the pooled connections are
+    // dead, and the next send still succeeds (the first statement finds
+    // its connection dead and reconnects).
+    cluster.stop().await;
+    cluster.start_again().await;
+    send(
+        &mut w,
+        json!({"type": "send", "clientId": "up-3", "text": "after a quiet restart"}),
+    )
+    .await;
+    let ack = next_ack_or_error(&mut w).await;
+    assert_eq!(
+        (ack["type"].as_str(), ack["seq"].as_u64()),
+        (Some("ack"), Some(5)),
+        "{ack}"
+    );
+    operator_says(&s, &demo, &id, "op after a quiet restart").await;
     s.stop().await;
 }

@@ -228,26 +228,53 @@ impl Row {
 pub struct PgConn {
     pub(super) client: postgres::Client,
     stmts: HashMap<String, postgres::Statement>,
+    /// Taken from the idle list and not used yet in this call: if its first
+    /// statement finds it dead (the server restarted meanwhile), nothing of
+    /// the call has run, so it reconnects and runs that statement again.
+    pub(super) reused: bool,
+    config: postgres::Config,
 }
 
 impl PgConn {
-    pub(super) fn new(client: postgres::Client) -> PgConn {
+    pub(super) fn new(client: postgres::Client, config: postgres::Config) -> PgConn {
         PgConn {
             client,
             stmts: HashMap::new(),
+            reused: false,
+            config,
         }
     }
 
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+    fn statement(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<postgres::Statement, postgres::Error> {
         if let Some(s) = self.stmts.get(sql) {
             return Ok(s.clone());
         }
-        let st = self
-            .client
-            .prepare(&pg_sql(sql))
-            .map_err(super::pg::error)?;
+        let st = self.client.prepare(&pg_sql(sql))?;
         self.stmts.insert(sql.to_string(), st.clone());
         Ok(st)
+    }
+
+    /// Runs `op`; see [`PgConn::reused`] for the one retry.
+    fn run<T>(
+        &mut self,
+        op: impl Fn(&mut PgConn) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let first = std::mem::take(&mut self.reused);
+        match op(self) {
+            Err(e) if first && super::pg::is_connection_error(&e) => {
+                tracing::info!(error = %e, "a pooled PostgreSQL connection was dead; reconnecting");
+                self.client = self
+                    .config
+                    .connect(postgres::NoTls)
+                    .map_err(super::pg::connect_error)?;
+                self.stmts.clear();
+                op(self).map_err(super::pg::error)
+            }
+            r => r.map_err(super::pg::error),
+        }
     }
 }
 
@@ -338,11 +365,10 @@ impl Db<'_> {
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(args))?),
             Db::Pg(c) => {
-                let st = c.statement(sql)?;
-                let n = c
-                    .client
-                    .execute(&st, &pg_args(args))
-                    .map_err(super::pg::error)?;
+                let n = c.run(|c| {
+                    let st = c.statement(sql)?;
+                    c.client.execute(&st, &pg_args(args))
+                })?;
                 Ok(n as usize)
             }
         }
@@ -364,11 +390,10 @@ impl Db<'_> {
                 Ok(rows.into_iter().map(Row).collect())
             }
             Db::Pg(c) => {
-                let st = c.statement(sql)?;
-                let rows = c
-                    .client
-                    .query(&st, &pg_args(args))
-                    .map_err(super::pg::error)?;
+                let rows = c.run(|c| {
+                    let st = c.statement(sql)?;
+                    c.client.query(&st, &pg_args(args))
+                })?;
                 rows.iter()
                     .map(|r| {
                         (0..r.len())
@@ -396,7 +421,7 @@ impl Db<'_> {
     pub fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Db::Lite(c) => Ok(c.execute_batch(sql)?),
-            Db::Pg(c) => c.client.batch_execute(sql).map_err(super::pg::error),
+            Db::Pg(c) => c.run(|c| c.client.batch_execute(sql)),
         }
     }
 

@@ -4,7 +4,10 @@
 //!
 //! The pool connects lazily and reconnects: a connection that failed at the
 //! connection level is dropped, and so is every idle one (after a server
-//! restart they are all dead), so the next call connects afresh. While the
+//! restart they are all dead), so the next call connects afresh. A pooled
+//! connection found dead by the first statement of a call (the server
+//! restarted while it sat idle) is replaced and that statement run again:
+//! nothing of the call had run yet. While the
 //! server is unreachable a call fails within the connect timeout with
 //! [`Error::Unavailable`], which reaches clients as a 503 / `unavailable`
 //! frame with a message, never as an acknowledgement.
@@ -22,10 +25,6 @@ const MAX_CONNECTIONS: usize = 16;
 const CHECKOUT_WAIT: Duration = Duration::from_secs(5);
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// An idle connection older than this is checked (one round trip) before
-/// use, so that one left from before a database restart is replaced
-/// instead of failing the call.
-const CHECK_IDLE: Duration = Duration::from_secs(1);
 /// Server-side limit of one statement (and of waiting for a row lock).
 const STATEMENT_TIMEOUT_MS: u32 = 15_000;
 
@@ -34,7 +33,6 @@ pub const DOWN: &str = "storage unavailable: the database cannot be reached, try
 
 struct Idle {
     conn: PgConn,
-    since: Instant,
 }
 
 struct State {
@@ -54,7 +52,7 @@ pub struct Pool {
 }
 
 /// Whether `e` means the connection (or the server) is gone.
-fn is_connection_error(e: &postgres::Error) -> bool {
+pub(super) fn is_connection_error(e: &postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
@@ -76,6 +74,12 @@ pub(super) fn error(e: postgres::Error) -> Error {
     } else {
         Error::Postgres(e)
     }
+}
+
+/// A failed connect: [`Error::Unavailable`].
+pub(super) fn connect_error(e: postgres::Error) -> Error {
+    tracing::warn!(error = %e, "cannot connect to PostgreSQL");
+    Error::Unavailable(DOWN.into())
 }
 
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -110,11 +114,11 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<PgConn> {
-        let client = self.config.connect(postgres::NoTls).map_err(|e| {
-            tracing::warn!(error = %e, "cannot connect to PostgreSQL");
-            Error::Unavailable(DOWN.into())
-        })?;
-        Ok(PgConn::new(client))
+        let client = self
+            .config
+            .connect(postgres::NoTls)
+            .map_err(connect_error)?;
+        Ok(PgConn::new(client, self.config.clone()))
     }
 
     /// A connection (blocking: call from `spawn_blocking`).
@@ -122,11 +126,8 @@ impl Pool {
         let deadline = Instant::now() + CHECKOUT_WAIT;
         let mut st = lock(&self.state);
         loop {
-            if let Some(Idle { mut conn, since }) = st.idle.pop() {
-                let stale = conn.client.is_closed()
-                    || (since.elapsed() > CHECK_IDLE
-                        && conn.client.is_valid(CONNECT_TIMEOUT).is_err());
-                if stale {
+            if let Some(Idle { mut conn }) = st.idle.pop() {
+                if conn.client.is_closed() {
                     st.open -= 1;
                     drop(st);
                     // Dropping a client shuts its runtime down: not under the lock.
@@ -134,6 +135,7 @@ impl Pool {
                     st = lock(&self.state);
                     continue;
                 }
+                conn.reused = true;
                 return Ok(Lease {
                     pool: self,
                     conn: Some(conn),
@@ -229,10 +231,7 @@ impl Drop for Lease<'_> {
             self.pool.flush();
             return;
         }
-        lock(&self.pool.state).idle.push(Idle {
-            conn,
-            since: Instant::now(),
-        });
+        lock(&self.pool.state).idle.push(Idle { conn });
         self.pool.freed.notify_one();
     }
 }
