@@ -69,16 +69,28 @@ pub(super) fn is_connection_error(e: &postgres::Error) -> bool {
 /// [`Error::Unavailable`] (logged here with their cause).
 pub(super) fn error(e: postgres::Error) -> Error {
     if is_connection_error(&e) {
-        tracing::warn!(error = %e, "PostgreSQL unreachable");
+        tracing::warn!(error = %chain(&e), "PostgreSQL unreachable");
         Error::Unavailable(DOWN.into())
     } else {
         Error::Postgres(e)
     }
 }
 
+/// `e` with its causes ("error connecting to server: Connection refused").
+fn chain(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// A failed connect: [`Error::Unavailable`].
 pub(super) fn connect_error(e: postgres::Error) -> Error {
-    tracing::warn!(error = %e, "cannot connect to PostgreSQL");
+    tracing::warn!(error = %chain(&e), "cannot connect to PostgreSQL");
     Error::Unavailable(DOWN.into())
 }
 
