@@ -27,7 +27,8 @@ pub enum Error {
     /// already taken or ended).
     #[error("{0}")]
     Conflict(String),
-    /// Nobody can serve the request now (no operator available).
+    /// Nobody can serve the request now (no operator available, the
+    /// database cannot be reached); the text is safe to show.
     #[error("{0}")]
     Unavailable(String),
     /// The request body is over the limit.
@@ -54,6 +55,10 @@ pub enum Error {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// PostgreSQL refused a statement (connection failures are
+    /// [`Error::Unavailable`] instead).
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
     /// File system or socket failure.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
@@ -78,9 +83,11 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::TooManyRequests(_) | Error::RetryAfter(..) => StatusCode::TOO_MANY_REQUESTS,
-            Error::Config(_) | Error::Storage(_) | Error::Io(_) | Error::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Error::Config(_)
+            | Error::Storage(_)
+            | Error::Postgres(_)
+            | Error::Io(_)
+            | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -96,7 +103,8 @@ impl IntoResponse for Error {
             let body = serde_json::json!({ "message": message, "field": field });
             return (status, Json(body)).into_response();
         }
-        let message = if status.is_server_error() && !matches!(self, Error::BadGateway(_)) {
+        let safe = matches!(self, Error::BadGateway(_) | Error::Unavailable(_));
+        let message = if status.is_server_error() && !safe {
             // Logged once here with the details; the client gets no internals.
             tracing::error!(error = %self, "request failed");
             "internal server error".to_string()

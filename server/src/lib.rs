@@ -146,9 +146,10 @@ impl AppState {
         })
     }
 
-    /// State with the database in `data_dir` (created if missing).
+    /// State with the database `config.storage` names: PostgreSQL at its
+    /// `database_url`, else SQLite in `data_dir` (created if missing).
     pub async fn open(config: Config, dirs: Dirs, data_dir: &Path) -> Result<Self> {
-        let store = storage::Store::open(data_dir, config.storage)?;
+        let store = storage::Store::connect(data_dir, &config.storage).await?;
         Self::new(config, dirs, store).await
     }
 }

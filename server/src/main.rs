@@ -21,6 +21,11 @@ struct Flags {
     /// Directory for the SQLite database (created if missing).
     #[arg(long, default_value = "./data")]
     data_dir: PathBuf,
+    /// Store everything in PostgreSQL (`postgres://user:password@host:port/db`)
+    /// instead of the SQLite file, so that several instances can share one
+    /// database; overrides `[storage] database_url`.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// Serve owidget.js, demo/ and desk/ from this directory (development)
     /// instead of the copy built into the binary.
     #[arg(long)]
@@ -79,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", demo::hash_password(password));
         return Ok(());
     }
-    let (config, is_demo) = match &flags.config {
+    let (mut config, is_demo) = match &flags.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -89,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
         }
         None => (demo::config(), true),
     };
+    if let Some(url) = &flags.database_url {
+        owidget_server::config::check_database_url(url)
+            .map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
+        config.storage.database_url = Some(url.clone());
+    }
     // The demo company's connector runs beside the server, on its own
     // listener, and is called over HTTP like any other.
     let (config, connector) = if is_demo {
@@ -103,9 +113,13 @@ async fn main() -> anyhow::Result<()> {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),
     };
+    let database = match &config.storage.database_url {
+        Some(_) => "PostgreSQL (database_url)".to_string(),
+        None => flags.data_dir.display().to_string(),
+    };
     let mut state = AppState::open(config, dirs, &flags.data_dir)
         .await
-        .with_context(|| format!("opening the database in {}", flags.data_dir.display()))?;
+        .with_context(|| format!("opening the database in {database}"))?;
     state.demo = is_demo;
     let listener = tokio::net::TcpListener::bind(flags.listen)
         .await

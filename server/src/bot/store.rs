@@ -3,7 +3,7 @@
 //! answer with how far they were played, and the last message posted to the
 //! bot, so that a restart resumes where it stopped without replaying.
 
-use rusqlite::{params, OptionalExtension};
+use crate::args;
 use serde_json::Value;
 
 use crate::storage::Store;
@@ -33,24 +33,23 @@ pub async fn load(store: &Store, session: &str) -> Result<Option<ConvRow>> {
     let session = session.to_string();
     store
         .call(move |c| {
-            c.query_row(
+            c.query_opt(
                 "SELECT session, operator, conversation, batch, pending, next, posted_seq \
                  FROM bot_conversations WHERE session = ?1",
-                params![session],
-                |r| {
-                    Ok(ConvRow {
-                        session: r.get(0)?,
-                        operator: r.get(1)?,
-                        conversation: r.get(2)?,
-                        batch: r.get(3)?,
-                        pending: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
-                        next: r.get(5)?,
-                        posted_seq: r.get::<_, i64>(6)? as u64,
-                    })
-                },
-            )
-            .optional()
-            .map_err(Into::into)
+                args![session],
+            )?
+            .map(|r| {
+                Ok(ConvRow {
+                    session: r.get(0)?,
+                    operator: r.get(1)?,
+                    conversation: r.get(2)?,
+                    batch: r.get(3)?,
+                    pending: serde_json::from_str(&r.get::<String>(4)?).unwrap_or_default(),
+                    next: r.get(5)?,
+                    posted_seq: r.get::<i64>(6)? as u64,
+                })
+            })
+            .transpose()
         })
         .await
 }
@@ -65,7 +64,7 @@ pub async fn save(store: &Store, row: &ConvRow) -> Result<()> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT (session) DO UPDATE SET operator = ?2, conversation = ?3, batch = ?4, \
                  pending = ?5, next = ?6, posted_seq = ?7",
-                params![
+                args![
                     row.session,
                     row.operator,
                     row.conversation,
@@ -87,7 +86,7 @@ pub async fn delete(store: &Store, session: &str) -> Result<()> {
         .call(move |c| {
             c.execute(
                 "DELETE FROM bot_conversations WHERE session = ?1",
-                params![session],
+                args![session],
             )?;
             Ok(())
         })

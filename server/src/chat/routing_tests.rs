@@ -39,7 +39,7 @@ async fn hub_with_waiting_chat() -> (Hub, String) {
 async fn break_session_writes(hub: &Hub) {
     hub.store()
         .call(|c| {
-            c.execute_batch(
+            c.batch(
                 "CREATE TRIGGER no_updates BEFORE UPDATE ON sessions \
                  BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;",
             )?;

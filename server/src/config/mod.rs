@@ -54,8 +54,8 @@ pub struct SmtpOptions {
     pub timeout: Duration,
 }
 
-/// `[storage]`: how hard SQLite works to keep a commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `[storage]`: which database, and how hard SQLite works to keep a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageOptions {
     /// `synchronous = "full"` (the default): fsync on every commit, so an
     /// acknowledged message survives even a power failure, at the cost of
@@ -65,12 +65,31 @@ pub struct StorageOptions {
     /// server process; only an operating-system crash or power loss can roll
     /// back the last commits.
     pub full_sync: bool,
+    /// `database_url = "postgres://…"` (or the `--database-url` flag):
+    /// store everything in PostgreSQL instead of the SQLite file, so that
+    /// several instances can share one database. `None`: SQLite.
+    pub database_url: Option<String>,
 }
 
 impl Default for StorageOptions {
     fn default() -> Self {
-        StorageOptions { full_sync: true }
+        StorageOptions {
+            full_sync: true,
+            database_url: None,
+        }
     }
+}
+
+/// Checks a `database_url`: a `postgres://` or `postgresql://` URL that
+/// the driver can parse. The error never repeats the URL (it may hold a
+/// password).
+pub fn check_database_url(url: &str) -> std::result::Result<(), String> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err("must be a postgres:// or postgresql:// URL".into());
+    }
+    <postgres::Config as std::str::FromStr>::from_str(url)
+        .map(|_| ())
+        .map_err(|e| format!("not a valid PostgreSQL URL: {e}"))
 }
 
 /// Limits applied everywhere.
@@ -279,7 +298,13 @@ fn check_storage(raw: RawStorage) -> Result<StorageOptions> {
             ))
         }
     };
-    Ok(StorageOptions { full_sync })
+    if let Some(url) = &raw.database_url {
+        check_database_url(url).map_err(|e| bad("storage.database_url", e))?;
+    }
+    Ok(StorageOptions {
+        full_sync,
+        database_url: raw.database_url,
+    })
 }
 
 fn check_limits(raw: RawLimits) -> Result<Limits> {

@@ -53,6 +53,8 @@ pub struct RawSmtp {
 pub struct RawStorage {
     /// `"normal"` (default) or `"full"`.
     pub synchronous: Option<String>,
+    /// `postgres://…`: PostgreSQL instead of SQLite.
+    pub database_url: Option<String>,
 }
 
 /// `[limits]`.

@@ -100,6 +100,38 @@ fn errors_name_the_key() {
 }
 
 #[test]
+fn database_url_is_a_postgres_url() {
+    let url = |v: &str| format!("[storage]\ndatabase_url = \"{v}\"\n{}", file("", ""));
+    assert_eq!(
+        Config::from_toml(&file("", ""))
+            .unwrap()
+            .storage
+            .database_url,
+        None,
+        "SQLite by default"
+    );
+    let ok = "postgres://owidget:secret@db.internal:5432/owidget";
+    assert_eq!(
+        Config::from_toml(&url(ok))
+            .unwrap()
+            .storage
+            .database_url
+            .as_deref(),
+        Some(ok)
+    );
+    assert!(Config::from_toml(&url("postgresql://localhost/owidget")).is_ok());
+    for bad in [
+        "mysql://localhost/db",
+        "owidget.sqlite3",
+        "postgres://h:notaport/db",
+    ] {
+        let e = err(&url(bad));
+        assert!(e.contains("storage.database_url"), "{bad}: {e}");
+        assert!(!e.contains("secret"), "the URL is not repeated: {e}");
+    }
+}
+
+#[test]
 fn demo_is_valid() {
     let c = crate::demo::config();
     let co = c.company(crate::demo::COMPANY).unwrap();

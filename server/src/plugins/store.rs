@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 
 use owidget_protocol::plugins::{ConnectorCall, PluginKind};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
+
+use crate::args;
 
 use crate::storage::Store;
 use crate::Result;
@@ -24,9 +26,12 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
     Ok(names.iter().any(|n| n == column))
 }
 
-/// Adds the plugin columns and tables when missing.
+/// Adds the plugin columns and tables when missing (SQLite; the PostgreSQL
+/// schema has them from its first version).
 pub fn migrate(conn: &Connection) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
+    // IMMEDIATE: another process migrating the same file waits, then sees
+    // the columns.
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     for (table, column) in [
         ("sessions", "visitor_id"),
         ("sessions", "closing_form"),
@@ -84,40 +89,38 @@ impl Store {
     /// visitor's e-mail, like the chat does.
     pub async fn record_calls(&self, calls: Vec<(String, ConnectorCall)>) -> Result<()> {
         self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let mut companies: Vec<String> = Vec::new();
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO connector_calls (company, at, plugin, method, url, status, latency_ms, ok, error) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?;
+            conn.transaction(|tx| {
+                let mut companies: Vec<String> = Vec::new();
                 for (company, c) in &calls {
-                    insert.execute(params![
-                        company,
-                        c.at,
-                        plugin_str(c.plugin),
-                        c.method,
-                        c.url,
-                        c.status,
-                        c.latency_ms as i64,
-                        c.ok,
-                        c.error
-                    ])?;
+                    tx.execute(
+                        "INSERT INTO connector_calls (company, at, plugin, method, url, status, latency_ms, ok, error) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        args![
+                            company,
+                            c.at,
+                            plugin_str(c.plugin),
+                            &c.method,
+                            &c.url,
+                            c.status,
+                            c.latency_ms as i64,
+                            c.ok,
+                            &c.error
+                        ],
+                    )?;
                     if !companies.contains(company) {
                         companies.push(company.clone());
                     }
                 }
-            }
-            for company in companies {
-                // An index range scan over the company's newest calls.
-                tx.execute(
-                    "DELETE FROM connector_calls WHERE company = ?1 AND id <= \
-                     (SELECT id FROM connector_calls WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                    params![company, LOG_KEEP],
-                )?;
-            }
-            tx.commit()?;
-            Ok(())
+                for company in companies {
+                    // An index range scan over the company's newest calls.
+                    tx.execute(
+                        "DELETE FROM connector_calls WHERE company = ?1 AND id <= \
+                         (SELECT id FROM connector_calls WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                        args![company, LOG_KEEP],
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -126,25 +129,25 @@ impl Store {
     pub async fn connector_log(&self, company: &str, limit: u32) -> Result<Vec<ConnectorCall>> {
         let company = company.to_string();
         self.call(move |conn| {
-            let mut st = conn.prepare_cached(
+            conn.query(
                 "SELECT at, plugin, method, url, status, latency_ms, ok, error FROM connector_calls \
                  WHERE company = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = st
-                .query_map(params![company, limit], |r| {
-                    Ok(ConnectorCall {
-                        at: r.get(0)?,
-                        plugin: parse_plugin(&r.get::<_, String>(1)?),
-                        method: r.get(2)?,
-                        url: r.get(3)?,
-                        status: r.get(4)?,
-                        latency_ms: r.get::<_, i64>(5)? as u64,
-                        ok: r.get(6)?,
-                        error: r.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                args![company, limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(ConnectorCall {
+                    at: r.get(0)?,
+                    plugin: parse_plugin(&r.get::<String>(1)?),
+                    method: r.get(2)?,
+                    url: r.get(3)?,
+                    status: r.get(4)?,
+                    latency_ms: r.get::<i64>(5)? as u64,
+                    ok: r.get(6)?,
+                    error: r.get(7)?,
+                })
+            })
+            .collect()
         })
         .await
     }
@@ -162,17 +165,16 @@ impl Store {
         let (company, id) = (company.to_string(), id.to_string());
         let json = serde_json::to_string(answers).expect("a map of strings serializes");
         self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let changed = tx.execute(
-                "UPDATE sessions SET closing_form = ?3 WHERE id = ?1 AND company = ?2",
-                params![id, company, json],
-            )?;
-            let n = match &events {
-                Some(e) if changed > 0 => crate::webhooks::outbox::write(&tx, e)?,
-                _ => 0,
-            };
-            tx.commit()?;
-            Ok(n)
+            conn.transaction(|tx| {
+                let changed = tx.execute(
+                    "UPDATE sessions SET closing_form = ?3 WHERE id = ?1 AND company = ?2",
+                    args![id, company, json],
+                )?;
+                match &events {
+                    Some(e) if changed > 0 => crate::webhooks::outbox::write(tx, e),
+                    _ => Ok(0),
+                }
+            })
         })
         .await
     }
@@ -186,17 +188,17 @@ impl Store {
         let (company, id) = (company.to_string(), id.to_string());
         self.call(move |conn| {
             let row = conn
-                .query_row(
+                .query_opt(
                     "SELECT closing_form, visitor_id FROM sessions WHERE id = ?1 AND company = ?2",
-                    params![id, company],
-                    |r| {
-                        Ok((
-                            r.get::<_, Option<String>>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                        ))
-                    },
-                )
-                .optional()?;
+                    args![id, company],
+                )?
+                .map(|r| {
+                    Ok::<_, crate::Error>((
+                        r.get::<Option<String>>(0)?,
+                        r.get::<Option<String>>(1)?,
+                    ))
+                })
+                .transpose()?;
             Ok(row
                 .map(|(form, visitor)| (form.and_then(|f| serde_json::from_str(&f).ok()), visitor)))
         })

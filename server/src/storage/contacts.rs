@@ -1,7 +1,8 @@
 //! Offline messages, callback requests, transcript requests.
 
+use super::{Db, Row};
+use crate::args;
 use owidget_protocol::desk::{CallbackRequest, CallbackStatus, OfflineMessage};
-use rusqlite::{params, OptionalExtension, Row};
 
 use super::Store;
 use crate::ids::now_ms;
@@ -41,7 +42,7 @@ pub struct NewCallback {
     pub page_url: String,
 }
 
-fn callback(r: &Row<'_>) -> rusqlite::Result<CallbackRequest> {
+fn callback(r: &Row) -> Result<CallbackRequest> {
     Ok(CallbackRequest {
         id: r.get(0)?,
         preset: r.get(1)?,
@@ -49,7 +50,7 @@ fn callback(r: &Row<'_>) -> rusqlite::Result<CallbackRequest> {
         phone: r.get(3)?,
         language: r.get(4)?,
         page_url: r.get(5)?,
-        status: if r.get::<_, String>(6)? == "done" {
+        status: if r.get::<String>(6)? == "done" {
             CallbackStatus::Done
         } else {
             CallbackStatus::Open
@@ -68,7 +69,7 @@ fn status(s: &str) -> CallbackStatus {
     }
 }
 
-fn offline(r: &Row<'_>) -> rusqlite::Result<OfflineMessage> {
+fn offline(r: &Row) -> Result<OfflineMessage> {
     Ok(OfflineMessage {
         id: r.get(0)?,
         preset: r.get(1)?,
@@ -77,7 +78,7 @@ fn offline(r: &Row<'_>) -> rusqlite::Result<OfflineMessage> {
         language: r.get(4)?,
         page_url: r.get(5)?,
         created_at: r.get(6)?,
-        status: status(&r.get::<_, String>(7)?),
+        status: status(&r.get::<String>(7)?),
         done_at: r.get(8)?,
         done_by: r.get(9)?,
     })
@@ -89,18 +90,29 @@ const OFFLINE_COLUMNS: &str =
 const CALLBACK_COLUMNS: &str =
     "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by";
 
+/// The values of the JSON array of strings in argument `?n`, as a subquery.
+fn json_list(c: &Db<'_>, n: usize) -> String {
+    if c.is_pg() {
+        format!("SELECT jsonb_array_elements_text(CAST(?{n} AS TEXT)::jsonb)")
+    } else {
+        format!("SELECT value FROM json_each(?{n})")
+    }
+}
+
 impl Store {
     /// Stores an offline message.
     pub async fn insert_offline(&self, m: NewOffline) -> Result<OfflineMessage> {
         self.call(move |c| {
             let at = now_ms();
-            c.execute(
-                "INSERT INTO offline_messages (company, preset, email, text, language, page_url, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![m.company, m.preset, m.email, m.text, m.language, m.page_url, at],
-            )?;
+            let id = c
+                .query_one(
+                    "INSERT INTO offline_messages (company, preset, email, text, language, page_url, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                    args![m.company, m.preset, m.email, m.text, m.language, m.page_url, at],
+                )?
+                .get(0)?;
             Ok(OfflineMessage {
-                id: c.last_insert_rowid(),
+                id,
                 preset: m.preset,
                 email: m.email,
                 text: m.text,
@@ -129,15 +141,16 @@ impl Store {
         // Serializing strings cannot fail.
         let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
         self.call(move |c| {
-            let mut st = c.prepare(&format!(
+            let sql = format!(
                 "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE company = ?1 \
-                 AND preset IN (SELECT value FROM json_each(?2)) \
-                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5"
-            ))?;
-            let rows = st
-                .query_map(params![company, presets, open_only, limit, offset], offline)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                 AND preset IN ({}) \
+                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+                json_list(c, 2)
+            );
+            c.query(&sql, args![company, presets, open_only, limit, offset])?
+                .iter()
+                .map(offline)
+                .collect()
         })
         .await
     }
@@ -155,16 +168,16 @@ impl Store {
             c.execute(
                 "UPDATE offline_messages SET status = 'done', done_at = ?3, done_by = ?4 \
                  WHERE id = ?1 AND company = ?2 AND status = 'open'",
-                params![id, company, now_ms(), by],
+                args![id, company, now_ms(), by],
             )?;
-            Ok(c.query_row(
+            c.query_opt(
                 &format!(
                     "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
                 ),
-                params![id, company],
-                offline,
-            )
-            .optional()?)
+                args![id, company],
+            )?
+            .map(|r| offline(&r))
+            .transpose()
         })
         .await
     }
@@ -173,13 +186,15 @@ impl Store {
     pub async fn insert_callback(&self, m: NewCallback) -> Result<CallbackRequest> {
         self.call(move |c| {
             let at = now_ms();
-            c.execute(
-                "INSERT INTO callback_requests (company, preset, name, phone, language, page_url, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![m.company, m.preset, m.name, m.phone, m.language, m.page_url, at],
-            )?;
+            let id = c
+                .query_one(
+                    "INSERT INTO callback_requests (company, preset, name, phone, language, page_url, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                    args![m.company, m.preset, m.name, m.phone, m.language, m.page_url, at],
+                )?
+                .get(0)?;
             Ok(CallbackRequest {
-                id: c.last_insert_rowid(),
+                id,
                 preset: m.preset,
                 name: m.name,
                 phone: m.phone,
@@ -208,18 +223,16 @@ impl Store {
         // Serializing strings cannot fail.
         let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
         self.call(move |c| {
-            let mut st = c.prepare(&format!(
+            let sql = format!(
                 "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE company = ?1 \
-                 AND preset IN (SELECT value FROM json_each(?2)) \
-                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5"
-            ))?;
-            let rows = st
-                .query_map(
-                    params![company, presets, open_only, limit, offset],
-                    callback,
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                 AND preset IN ({}) \
+                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+                json_list(c, 2)
+            );
+            c.query(&sql, args![company, presets, open_only, limit, offset])?
+                .iter()
+                .map(callback)
+                .collect()
         })
         .await
     }
@@ -236,14 +249,14 @@ impl Store {
             c.execute(
                 "UPDATE callback_requests SET status = 'done', done_at = ?3, done_by = ?4 \
                  WHERE id = ?1 AND company = ?2 AND status = 'open'",
-                params![id, company, now_ms(), by],
+                args![id, company, now_ms(), by],
             )?;
-            Ok(c.query_row(
+            c.query_opt(
                 &format!("SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"),
-                params![id, company],
-                callback,
-            )
-            .optional()?)
+                args![id, company],
+            )?
+            .map(|r| callback(&r))
+            .transpose()
         })
         .await
     }
@@ -254,7 +267,7 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "INSERT INTO transcript_requests (session, email, created_at) VALUES (?1, ?2, ?3)",
-                params![session, email, now_ms()],
+                args![session, email, now_ms()],
             )?;
             Ok(())
         })
@@ -276,25 +289,41 @@ pub struct PendingTranscript {
 }
 
 impl Store {
-    /// Transcript requests neither sent nor failed, oldest first.
+    /// Transcript requests neither sent nor failed, oldest first. On
+    /// PostgreSQL they are claimed for this instance for a minute (skipping
+    /// those another instance claimed), so that each is mailed once.
     pub async fn pending_transcripts(&self, limit: u32) -> Result<Vec<PendingTranscript>> {
+        let owner = self.instance_id().to_string();
         self.call(move |c| {
-            let mut st = c.prepare(
-                "SELECT t.id, t.session, s.company, t.email FROM transcript_requests t \
-                 JOIN sessions s ON s.id = t.session \
-                 WHERE t.sent_at IS NULL AND t.failed_at IS NULL ORDER BY t.id LIMIT ?1",
-            )?;
-            let rows = st
-                .query_map(params![limit], |r| {
+            let rows = if c.is_pg() {
+                let now = now_ms();
+                c.query(
+                    "WITH claimed AS (UPDATE transcript_requests SET claimed_by = ?2, claimed_until = ?3 \
+                     WHERE id IN (SELECT id FROM transcript_requests WHERE sent_at IS NULL AND failed_at IS NULL \
+                     AND (claimed_until IS NULL OR claimed_until < ?4 OR claimed_by = ?2) \
+                     ORDER BY id LIMIT ?1 FOR UPDATE SKIP LOCKED) RETURNING id, session, email) \
+                     SELECT t.id, t.session, s.company, t.email FROM claimed t \
+                     JOIN sessions s ON s.id = t.session ORDER BY t.id",
+                    args![limit, owner, now + 60_000, now],
+                )?
+            } else {
+                c.query(
+                    "SELECT t.id, t.session, s.company, t.email FROM transcript_requests t \
+                     JOIN sessions s ON s.id = t.session \
+                     WHERE t.sent_at IS NULL AND t.failed_at IS NULL ORDER BY t.id LIMIT ?1",
+                    args![limit],
+                )?
+            };
+            rows.iter()
+                .map(|r| {
                     Ok(PendingTranscript {
                         id: r.get(0)?,
                         session: r.get(1)?,
                         company: r.get(2)?,
                         email: r.get(3)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                })
+                .collect()
         })
         .await
     }
@@ -309,11 +338,11 @@ impl Store {
             match result {
                 Ok(()) => c.execute(
                     "UPDATE transcript_requests SET sent_at = ?2 WHERE id = ?1",
-                    params![id, now_ms()],
+                    args![id, now_ms()],
                 )?,
                 Err(e) => c.execute(
                     "UPDATE transcript_requests SET failed_at = ?2, error = ?3 WHERE id = ?1",
-                    params![id, now_ms(), e],
+                    args![id, now_ms(), e],
                 )?,
             };
             Ok(())

@@ -1,8 +1,9 @@
 //! The `messages` table: gapless `seq` per session, idempotent `client_id`.
 
+use super::Row;
+use crate::args;
 use owidget_protocol::plugins::{Card, Carousel};
 use owidget_protocol::{Author, BotContent, WireMessage};
-use rusqlite::{params, OptionalExtension, Row};
 
 use super::sessions::{author_str, parse_author};
 use super::Store;
@@ -39,24 +40,24 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
-fn wire(r: &Row<'_>) -> rusqlite::Result<WireMessage> {
+fn wire(r: &Row) -> Result<WireMessage> {
     Ok(WireMessage {
-        seq: r.get::<_, i64>(0)? as u64,
-        author: parse_author(&r.get::<_, String>(1)?),
+        seq: r.get::<i64>(0)? as u64,
+        author: parse_author(&r.get::<String>(1)?),
         name: r.get(2)?,
         text: r.get(3)?,
         at: r.get(4)?,
         client_id: r.get(5)?,
         bot: r
-            .get::<_, Option<String>>(8)?
+            .get::<Option<String>>(8)?
             .and_then(|c| serde_json::from_str(&c).ok()),
         // A card that no longer parses (written by a newer version) leaves
         // the plain-text fallback.
         card: r
-            .get::<_, Option<String>>(6)?
+            .get::<Option<String>>(6)?
             .and_then(|c| serde_json::from_str(&c).ok()),
         carousel: r
-            .get::<_, Option<String>>(7)?
+            .get::<Option<String>>(7)?
             .and_then(|c| serde_json::from_str(&c).ok()),
     })
 }
@@ -71,30 +72,8 @@ impl Store {
     where
         F: FnOnce(&WireMessage) + Send + 'static,
     {
-        self.call(move |c| {
-            let tx = c.transaction()?;
-            if let Some(id) = &m.client_id {
-                let old = tx
-                    .query_row(
-                        "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
-                         WHERE session = ?1 AND client_id = ?2",
-                        params![m.session, id],
-                        wire,
-                    )
-                    .optional()?;
-                if let Some(message) = old {
-                    return Ok(Appended {
-                        message,
-                        duplicate: true,
-                    });
-                }
-            }
-            let seq: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session = ?1",
-                params![m.session],
-                |r| r.get(0),
-            )?;
-            let at = now_ms();
+        let key = m.session.clone();
+        self.call_in(Some(key), move |c| {
             let card = m
                 .card
                 .as_ref()
@@ -107,23 +86,57 @@ impl Store {
                 .bot
                 .as_ref()
                 .map(|b| serde_json::to_string(b).expect("bot content serializes"));
-            tx.execute(
-                "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, \
-                 carousel_json, bot_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    m.session,
-                    seq,
-                    author_str(m.author),
-                    m.name,
-                    m.text,
-                    at,
-                    m.client_id,
-                    card,
-                    carousel,
-                    bot
-                ],
-            )?;
-            tx.commit()?;
+            let stored = c.transaction(|tx| {
+                if tx.is_pg() {
+                    // Other instances append to this session too: the row
+                    // lock orders them, so MAX(seq) + 1 is unique and the
+                    // client_id check below sees their commits.
+                    tx.query_opt("SELECT 1 FROM sessions WHERE id = ?1 FOR UPDATE", args![m.session])?;
+                }
+                if let Some(id) = &m.client_id {
+                    let old = tx.query_opt(
+                        "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
+                         WHERE session = ?1 AND client_id = ?2",
+                        args![m.session, id],
+                    )?;
+                    if let Some(r) = old {
+                        return Ok(Err(wire(&r)?));
+                    }
+                }
+                let seq: i64 = tx
+                    .query_one(
+                        "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session = ?1",
+                        args![m.session],
+                    )?
+                    .get(0)?;
+                let at = now_ms();
+                tx.execute(
+                    "INSERT INTO messages (session, seq, author, name, text, at, client_id, card_json, \
+                     carousel_json, bot_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    args![
+                        m.session,
+                        seq,
+                        author_str(m.author),
+                        m.name,
+                        m.text,
+                        at,
+                        m.client_id,
+                        card,
+                        carousel,
+                        bot
+                    ],
+                )?;
+                Ok(Ok((seq, at)))
+            })?;
+            let (seq, at) = match stored {
+                Ok(v) => v,
+                Err(message) => {
+                    return Ok(Appended {
+                        message,
+                        duplicate: true,
+                    })
+                }
+            };
             let message = WireMessage {
                 seq: seq as u64,
                 author: m.author,
@@ -148,14 +161,14 @@ impl Store {
     pub async fn messages_after(&self, session: &str, after: u64) -> Result<Vec<WireMessage>> {
         let session = session.to_string();
         self.call(move |c| {
-            let mut st = c.prepare_cached(
+            c.query(
                 "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq",
-            )?;
-            let rows = st
-                .query_map(params![session, after as i64], wire)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                args![session, after as i64],
+            )?
+            .iter()
+            .map(wire)
+            .collect()
         })
         .await
     }
@@ -174,16 +187,15 @@ impl Store {
         self.call(move |c| {
             let sql = if latest {
                 "SELECT * FROM (SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
-                 WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
+                 WHERE session = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3) AS page ORDER BY seq"
             } else {
                 "SELECT seq, author, name, text, at, client_id, card_json, carousel_json, bot_json FROM messages \
                  WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             };
-            let mut st = c.prepare_cached(sql)?;
-            let rows = st
-                .query_map(params![session, after as i64, limit], wire)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            c.query(sql, args![session, after as i64, limit])?
+                .iter()
+                .map(wire)
+                .collect()
         })
         .await
     }
@@ -315,7 +327,7 @@ mod tests {
                 c.execute(
                     "INSERT INTO messages (session, seq, author, name, text, at, card_json) \
                      VALUES ('s', 1, 'operator', 'Op', 'Shoe', 1, ?1)",
-                    [r#"{"kind":"product","title":"Shoe","url":"https://shop.example/shoe"}"#],
+                    args![r#"{"kind":"product","title":"Shoe","url":"https://shop.example/shoe"}"#],
                 )?;
                 Ok(())
             })

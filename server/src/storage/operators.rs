@@ -1,8 +1,8 @@
 //! The `operator_sessions` and `operator_state` tables: logins (token
 //! hashes only) and availability, so that a deploy logs nobody out.
 
+use crate::args;
 use owidget_protocol::desk::Availability;
-use rusqlite::params;
 
 use super::Store;
 use crate::Result;
@@ -33,9 +33,10 @@ impl Store {
     pub async fn insert_operator_session(&self, s: OperatorSession, now: i64) -> Result<()> {
         self.call(move |c| {
             c.execute(
-                "INSERT OR REPLACE INTO operator_sessions (token_hash, company, username, created_at, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![s.token_hash, s.company, s.username, now, s.expires_at],
+                "INSERT INTO operator_sessions (token_hash, company, username, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (token_hash) DO UPDATE SET company = excluded.company, \
+                 username = excluded.username, created_at = excluded.created_at, expires_at = excluded.expires_at",
+                args![s.token_hash, s.company, s.username, now, s.expires_at],
             )?;
             Ok(())
         })
@@ -47,7 +48,7 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "UPDATE operator_sessions SET expires_at = ?2 WHERE token_hash = ?1",
-                params![token_hash, expires_at],
+                args![token_hash, expires_at],
             )?;
             Ok(())
         })
@@ -59,7 +60,7 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "DELETE FROM operator_sessions WHERE token_hash = ?1",
-                params![token_hash],
+                args![token_hash],
             )?;
             Ok(())
         })
@@ -71,22 +72,22 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "DELETE FROM operator_sessions WHERE expires_at <= ?1",
-                params![now],
+                args![now],
             )?;
-            let mut st = c.prepare(
+            c.query(
                 "SELECT token_hash, company, username, expires_at FROM operator_sessions",
-            )?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(OperatorSession {
-                        token_hash: r.get(0)?,
-                        company: r.get(1)?,
-                        username: r.get(2)?,
-                        expires_at: r.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                args![],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(OperatorSession {
+                    token_hash: r.get(0)?,
+                    company: r.get(1)?,
+                    username: r.get(2)?,
+                    expires_at: r.get(3)?,
+                })
+            })
+            .collect()
         })
         .await
     }
@@ -99,17 +100,17 @@ impl Store {
         events: Vec<crate::webhooks::Planned>,
     ) -> Result<()> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            for (company, username, a) in &rows {
-                tx.execute(
-                    "INSERT OR REPLACE INTO operator_state (company, username, availability) \
-                     VALUES (?1, ?2, ?3)",
-                    params![company, username, availability_str(*a)],
-                )?;
-            }
-            crate::webhooks::outbox::write_all(&tx, &events)?;
-            tx.commit()?;
-            Ok(())
+            c.transaction(|tx| {
+                for (company, username, a) in &rows {
+                    tx.execute(
+                        "INSERT INTO operator_state (company, username, availability) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (company, username) DO UPDATE SET availability = excluded.availability",
+                        args![company, username, availability_str(*a)],
+                    )?;
+                }
+                crate::webhooks::outbox::write_all(tx, &events)?;
+                Ok(())
+            })
         })
         .await
     }
@@ -117,18 +118,20 @@ impl Store {
     /// Stored availability of every operator ever seen.
     pub async fn availability(&self) -> Result<Vec<(String, String, Availability)>> {
         self.call(|c| {
-            let mut st = c.prepare("SELECT company, username, availability FROM operator_state")?;
-            let rows = st
-                .query_map([], |r| {
-                    let a = match r.get::<_, String>(2)?.as_str() {
-                        "online" => Availability::Online,
-                        "away" => Availability::Away,
-                        _ => Availability::Offline,
-                    };
-                    Ok((r.get(0)?, r.get(1)?, a))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            c.query(
+                "SELECT company, username, availability FROM operator_state",
+                args![],
+            )?
+            .iter()
+            .map(|r| {
+                let a = match r.get::<String>(2)?.as_str() {
+                    "online" => Availability::Online,
+                    "away" => Availability::Away,
+                    _ => Availability::Offline,
+                };
+                Ok((r.get(0)?, r.get(1)?, a))
+            })
+            .collect()
         })
         .await
     }

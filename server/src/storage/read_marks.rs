@@ -1,8 +1,8 @@
 //! The `read_marks` table: how far each side of a chat has read, so that
 //! "Read" survives a reload of the desk or of the visitor's page.
 
+use crate::args;
 use owidget_protocol::Author;
-use rusqlite::{params, OptionalExtension};
 
 use super::Store;
 use crate::Result;
@@ -21,9 +21,10 @@ impl Store {
             c.execute(
                 &format!(
                     "INSERT INTO read_marks (session, {column}) VALUES (?1, ?2) \
-                     ON CONFLICT (session) DO UPDATE SET {column} = MAX({column}, excluded.{column})"
+                     ON CONFLICT (session) DO UPDATE SET {column} = CASE WHEN excluded.{column} > read_marks.{column} \
+                     THEN excluded.{column} ELSE read_marks.{column} END"
                 ),
-                params![session, seq as i64],
+                args![session, seq as i64],
             )?;
             Ok(())
         })
@@ -35,14 +36,14 @@ impl Store {
     pub async fn read_marks(&self, session: &str) -> Result<(u64, u64)> {
         let session = session.to_string();
         self.call(move |c| {
-            let marks = c
-                .query_row(
-                    "SELECT visitor_seq, operator_seq FROM read_marks WHERE session = ?1",
-                    params![session],
-                    |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-                )
-                .optional()?;
-            Ok(marks.unwrap_or((0, 0)))
+            let marks = c.query_opt(
+                "SELECT visitor_seq, operator_seq FROM read_marks WHERE session = ?1",
+                args![session],
+            )?;
+            match marks {
+                Some(r) => Ok((r.get::<i64>(0)? as u64, r.get::<i64>(1)? as u64)),
+                None => Ok((0, 0)),
+            }
         })
         .await
     }

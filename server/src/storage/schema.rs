@@ -190,12 +190,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, BOT_CONVERSATIONS),
 ];
 
-/// Brings the schema up to the current version.
+/// Brings the schema up to the current version. Each step reads the
+/// version inside a `BEGIN IMMEDIATE` transaction, so two processes
+/// opening the file at once do not both apply it.
 pub fn migrate(conn: &Connection) -> Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (v, sql) in MIGRATIONS {
-        if version < *v {
-            conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {v}; COMMIT;"))?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = (|| -> rusqlite::Result<()> {
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version < *v {
+                conn.execute_batch(&format!("{sql} PRAGMA user_version = {v};"))?;
+            }
+            Ok(())
+        })();
+        match step {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
         }
     }
     // App Plugins' columns and tables (idempotent, independent of user_version).

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::{Db, Row};
+use crate::args;
 use owidget_protocol::desk::ChatSummary;
 use owidget_protocol::{Author, SessionState};
-use rusqlite::{params, OptionalExtension, Row};
 
 use super::Store;
 use crate::Result;
@@ -95,8 +96,8 @@ pub(super) fn parse_author(s: &str) -> Author {
     }
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<OpenSession> {
-    let state = match r.get::<_, String>(4)?.as_str() {
+fn row(r: &Row) -> Result<OpenSession> {
+    let state = match r.get::<String>(4)?.as_str() {
         "waiting" => SessionState::Waiting,
         "active" => SessionState::Active,
         _ => SessionState::Ended,
@@ -116,16 +117,20 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OpenSession> {
             created_at: r.get(11)?,
             accepted_at: r.get(12)?,
             ended_at: r.get(13)?,
-            ended_by: r.get::<_, Option<String>>(14)?.map(|a| parse_author(&a)),
+            ended_by: r.get::<Option<String>>(14)?.map(|a| parse_author(&a)),
             queue_position: None,
             visitor_online: false,
             closing_form: r
-                .get::<_, Option<String>>(15)?
+                .get::<Option<String>>(15)?
                 .and_then(|f| serde_json::from_str(&f).ok()),
         },
         company: r.get(1)?,
         token_hash: r.get(10)?,
     })
+}
+
+fn rows(c: &mut Db<'_>, sql: &str, args: &[super::Arg]) -> Result<Vec<OpenSession>> {
+    c.query(sql, args)?.iter().map(row).collect()
 }
 
 impl Store {
@@ -134,13 +139,24 @@ impl Store {
         self.call(move |c| {
             let custom = serde_json::to_string(&s.custom_data).expect("map serializes");
             let (key_hash, seal) = s.start_key.unzip();
-            c.execute(
+            let r = c.execute(
                 "INSERT INTO sessions (id, company, preset, scope, state, language, page_url, \
                  custom_data, token_hash, created_at, visitor_id, start_key_hash, start_token_seal) \
                  VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at, s.visitor_id, key_hash, seal],
-            )?;
-            Ok(())
+                args![s.id, s.company, s.preset, s.scope, s.language, s.page_url, custom, s.token_hash, s.created_at, s.visitor_id, key_hash, seal],
+            );
+            match r {
+                // PostgreSQL: another instance stored this startKey's chat
+                // first; a retried start finds it.
+                Err(crate::Error::Postgres(e))
+                    if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) =>
+                {
+                    Err(crate::Error::Conflict(
+                        "this chat is being started already, try again".into(),
+                    ))
+                }
+                r => r.map(|_| ()),
+            }
         })
         .await
     }
@@ -153,13 +169,13 @@ impl Store {
     ) -> Result<Option<(String, Option<String>, Option<String>)>> {
         let (company, key_hash) = (company.to_string(), key_hash.to_string());
         self.call(move |c| {
-            Ok(c.query_row(
+            c.query_opt(
                 "SELECT id, start_token_seal, visitor_id FROM sessions \
                  WHERE company = ?1 AND start_key_hash = ?2 AND state != 'ended'",
-                params![company, key_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?)
+                args![company, key_hash],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .transpose()
         })
         .await
     }
@@ -181,20 +197,24 @@ impl Store {
         );
         let state = state_str(chat.state);
         self.call(move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
-                 operator_ids = CASE WHEN ?3 IS NULL THEN operator_ids \
-                 ELSE json_insert(coalesce(operator_ids, '[]'), '$[#]', ?3) END \
-                 WHERE id = ?1 AND state != 'ended'",
-                params![id, state, op, name, at],
-            )?;
-            let n = match &events {
-                Some(e) => crate::webhooks::outbox::write(&tx, e)?,
-                None => 0,
-            };
-            tx.commit()?;
-            Ok(n)
+            c.transaction(|tx| {
+                let sql = if tx.is_pg() {
+                    "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
+                     operator_ids = CASE WHEN ?3::text IS NULL THEN operator_ids \
+                     ELSE (coalesce(operator_ids, '[]')::jsonb || jsonb_build_array(?3::text))::text END \
+                     WHERE id = ?1 AND state != 'ended'"
+                } else {
+                    "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
+                     operator_ids = CASE WHEN ?3 IS NULL THEN operator_ids \
+                     ELSE json_insert(coalesce(operator_ids, '[]'), '$[#]', ?3) END \
+                     WHERE id = ?1 AND state != 'ended'"
+                };
+                tx.execute(sql, args![id, state, op, name, at])?;
+                match &events {
+                    Some(e) => crate::webhooks::outbox::write(tx, e),
+                    None => Ok(0),
+                }
+            })
         })
         .await
     }
@@ -210,17 +230,16 @@ impl Store {
     ) -> Result<usize> {
         let id = id.to_string();
         self.call(move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 WHERE id = ?1",
-                params![id, at, author_str(by)],
-            )?;
-            let n = match &events {
-                Some(e) => crate::webhooks::outbox::write(&tx, e)?,
-                None => 0,
-            };
-            tx.commit()?;
-            Ok(n)
+            c.transaction(|tx| {
+                tx.execute(
+                    "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 WHERE id = ?1",
+                    args![id, at, author_str(by)],
+                )?;
+                match &events {
+                    Some(e) => crate::webhooks::outbox::write(tx, e),
+                    None => Ok(0),
+                }
+            })
         })
         .await
     }
@@ -228,13 +247,13 @@ impl Store {
     /// Waiting and active sessions, oldest first (restored at start).
     pub async fn open_sessions(&self) -> Result<Vec<OpenSession>> {
         self.call(|c| {
-            let mut st = c.prepare(&format!(
+            rows(
+                c,
+                &format!(
                 "SELECT {COLUMNS} FROM sessions WHERE state != 'ended' ORDER BY created_at, rowid"
-            ))?;
-            let rows = st
-                .query_map([], row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            ),
+                args![],
+            )
         })
         .await
     }
@@ -243,12 +262,12 @@ impl Store {
     pub async fn session(&self, company: &str, id: &str) -> Result<Option<OpenSession>> {
         let (company, id) = (company.to_string(), id.to_string());
         self.call(move |c| {
-            Ok(c.query_row(
+            c.query_opt(
                 &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1 AND company = ?2"),
-                params![id, company],
-                row,
-            )
-            .optional()?)
+                args![id, company],
+            )?
+            .map(|r| row(&r))
+            .transpose()
         })
         .await
     }
@@ -264,14 +283,11 @@ impl Store {
     ) -> Result<Vec<ChatSummary>> {
         let (company, operator) = (company.to_string(), operator.map(str::to_string));
         self.call(move |c| {
-            let mut st = c.prepare(&format!(
+            let found = rows(c, &format!(
                 "SELECT {COLUMNS} FROM sessions WHERE company = ?1 AND state = 'ended' \
-                 AND (?2 IS NULL OR operator = ?2) ORDER BY ended_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = st
-                .query_map(params![company, operator, limit, offset], |r| row(r).map(|s| s.chat))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                 AND (CAST(?2 AS TEXT) IS NULL OR operator = ?2) ORDER BY ended_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
+            ), args![company, operator, limit, offset])?;
+            Ok(found.into_iter().map(|s| s.chat).collect())
         })
         .await
     }

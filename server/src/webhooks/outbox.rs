@@ -2,7 +2,8 @@
 //! `storage::schema`): events written with the change that causes them,
 //! each attempt, and the delivery log.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::args;
+use crate::storage::Db;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -17,23 +18,23 @@ pub const LOG_KEEP: i64 = 10_000;
 /// Writes `planned` in `tx` (the transaction of the change): one row per
 /// receiver, completed from the session's stored row. Returns the rows
 /// written.
-pub fn write(tx: &Transaction<'_>, planned: &Planned) -> Result<usize> {
+pub fn write(tx: &mut Db<'_>, planned: &Planned) -> Result<usize> {
     let mut extra = Map::new();
     if let Some(id) = &planned.session {
         let row = tx
-            .query_row(
+            .query_opt(
                 "SELECT visitor_id, custom_data, operator_ids, operator FROM sessions WHERE id = ?1",
-                params![id],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                },
-            )
-            .optional()?;
+                args![id],
+            )?
+            .map(|r| {
+                Ok::<_, crate::Error>((
+                    r.get::<Option<String>>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<Option<String>>(2)?,
+                    r.get::<Option<String>>(3)?,
+                ))
+            })
+            .transpose()?;
         let Some((visitor, custom, ops, operator)) = row else {
             return Ok(0);
         };
@@ -67,29 +68,29 @@ pub fn write(tx: &Transaction<'_>, planned: &Planned) -> Result<usize> {
         }
     }
     let at = now_ms();
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO webhook_outbox (company, receiver, event_id, correlation_id, event_type, payload, created_at, next_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-    )?;
     for (url, payload) in &planned.receivers {
         let mut p = payload.clone();
         p.extend(extra.clone());
         let event_id = p["eventId"].as_str().unwrap_or_default().to_string();
-        insert.execute(params![
-            planned.company,
-            url,
-            event_id,
-            uuid_v4(),
-            planned.event_type.name(),
-            Value::Object(p).to_string(),
-            at
-        ])?;
+        tx.execute(
+            "INSERT INTO webhook_outbox (company, receiver, event_id, correlation_id, event_type, payload, created_at, next_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            args![
+                &planned.company,
+                url,
+                event_id,
+                uuid_v4(),
+                planned.event_type.name(),
+                Value::Object(p).to_string(),
+                at
+            ],
+        )?;
     }
     Ok(planned.receivers.len())
 }
 
 /// Writes every planned event in `tx`.
-pub fn write_all(tx: &Transaction<'_>, planned: &[Planned]) -> Result<usize> {
+pub fn write_all(tx: &mut Db<'_>, planned: &[Planned]) -> Result<usize> {
     let mut n = 0;
     for p in planned {
         n += write(tx, p)?;
@@ -188,34 +189,58 @@ pub struct Delivery {
     pub attempts: Vec<Try>,
 }
 
+/// How long a receiver's lease lasts unless renewed (each read of the
+/// outbox renews it).
+const LEASE_MS: i64 = 30_000;
+
+/// Takes or renews the receiver's lease for `owner` (PostgreSQL): true when
+/// `owner` holds it now. Atomic: of two instances racing, one gets it.
+fn take_lease(c: &mut Db<'_>, company: &str, url: &str, owner: &str) -> Result<bool> {
+    let now = now_ms();
+    let held = c.query_opt(
+        "INSERT INTO webhook_leases (company, receiver, owner, until) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (company, receiver) DO UPDATE SET owner = excluded.owner, until = excluded.until \
+         WHERE webhook_leases.owner = excluded.owner OR webhook_leases.until < ?5 RETURNING owner",
+        args![company, url, owner, now + LEASE_MS, now],
+    )?;
+    Ok(held.is_some())
+}
+
 impl Store {
-    /// The receiver's oldest pending events, in delivery order.
+    /// The receiver's oldest pending events, in delivery order; `None` on
+    /// PostgreSQL while another instance holds the receiver's lease (it
+    /// delivers them; this one asks again later).
     pub async fn webhook_pending(
         &self,
         company: &str,
         url: &str,
         limit: u32,
-    ) -> Result<Vec<Pending>> {
+    ) -> Result<Option<Vec<Pending>>> {
         let (company, url) = (company.to_string(), url.to_string());
+        let owner = self.instance_id().to_string();
         self.call(move |c| {
-            let mut st = c.prepare_cached(
+            if c.is_pg() && !take_lease(c, &company, &url, &owner)? {
+                return Ok(None);
+            }
+            c.query(
                 "SELECT id, event_id, correlation_id, payload, created_at, attempts, next_at FROM webhook_outbox \
                  WHERE company = ?1 AND receiver = ?2 AND state = 'pending' ORDER BY id LIMIT ?3",
-            )?;
-            let rows = st
-                .query_map(params![company, url, limit], |r| {
-                    Ok(Pending {
-                        row: r.get(0)?,
-                        event_id: r.get(1)?,
-                        correlation_id: r.get(2)?,
-                        payload: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
-                        created_at: r.get(4)?,
-                        attempts: r.get(5)?,
-                        next_at: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                args![company, url, limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Pending {
+                    row: r.get(0)?,
+                    event_id: r.get(1)?,
+                    correlation_id: r.get(2)?,
+                    payload: serde_json::from_str(&r.get::<String>(3)?).unwrap_or_default(),
+                    created_at: r.get(4)?,
+                    attempts: r.get(5)?,
+                    next_at: r.get(6)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
         })
         .await
     }
@@ -223,25 +248,25 @@ impl Store {
     /// Records an attempt and its outcome in one transaction.
     pub async fn webhook_attempted(&self, a: Attempt) -> Result<()> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            tx.prepare_cached(
-                "INSERT INTO webhook_attempts (outbox, delivery_id, at, status, latency_ms, error) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![a.row, a.delivery_id, a.at, a.status, a.latency_ms as i64, a.error])?;
-            let done = now_ms();
-            let (state, next_at, done_at) = match a.outcome {
-                Outcome::Delivered => ("delivered", None, Some(done)),
-                Outcome::Retry(at) => ("pending", Some(at), None),
-                Outcome::GaveUp => ("failed", None, Some(done)),
-            };
-            tx.prepare_cached(
-                "UPDATE webhook_outbox SET state = ?2, attempts = attempts + 1, \
-                 next_at = coalesce(?3, next_at), done_at = ?4 WHERE id = ?1",
-            )?
-            .execute(params![a.row, state, next_at, done_at])?;
-            tx.commit()?;
-            Ok(())
+            c.transaction(|tx| {
+                tx.execute(
+                    "INSERT INTO webhook_attempts (outbox, delivery_id, at, status, latency_ms, error) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    args![a.row, &a.delivery_id, a.at, a.status, a.latency_ms as i64, &a.error],
+                )?;
+                let done = now_ms();
+                let (state, next_at, done_at) = match a.outcome {
+                    Outcome::Delivered => ("delivered", None, Some(done)),
+                    Outcome::Retry(at) => ("pending", Some(at), None),
+                    Outcome::GaveUp => ("failed", None, Some(done)),
+                };
+                tx.execute(
+                    "UPDATE webhook_outbox SET state = ?2, attempts = attempts + 1, \
+                     next_at = coalesce(?3, next_at), done_at = ?4 WHERE id = ?1",
+                    args![a.row, state, next_at, done_at],
+                )?;
+                Ok(())
+            })
         })
         .await
     }
@@ -253,7 +278,7 @@ impl Store {
             c.execute(
                 "DELETE FROM webhook_outbox WHERE company = ?1 AND state != 'pending' AND id <= \
                  (SELECT id FROM webhook_outbox WHERE company = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                params![company, LOG_KEEP],
+                args![company, LOG_KEEP],
             )?;
             Ok(())
         })
@@ -269,16 +294,18 @@ impl Store {
     ) -> Result<Vec<Delivery>> {
         let company = company.to_string();
         self.call(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT id, event_id, correlation_id, event_type, receiver, state, created_at, next_at, done_at, payload \
-                 FROM webhook_outbox WHERE company = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
-            )?;
-            let rows = st
-                .query_map(params![company, state, limit], |r| {
+            let rows = c
+                .query(
+                    "SELECT id, event_id, correlation_id, event_type, receiver, state, created_at, next_at, done_at, payload \
+                     FROM webhook_outbox WHERE company = ?1 AND (CAST(?2 AS TEXT) IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+                    args![company, state, limit],
+                )?
+                .iter()
+                .map(|r| {
                     let state: String = r.get(5)?;
                     let next: i64 = r.get(7)?;
                     Ok((
-                        r.get::<_, i64>(0)?,
+                        r.get::<i64>(0)?,
                         Delivery {
                             event_id: r.get(1)?,
                             correlation_id: r.get(2)?,
@@ -288,30 +315,32 @@ impl Store {
                             state,
                             created_at: r.get(6)?,
                             done_at: r.get(8)?,
-                            payload: serde_json::from_str(&r.get::<_, String>(9)?)
+                            payload: serde_json::from_str(&r.get::<String>(9)?)
                                 .unwrap_or(Value::Null),
                             attempts: Vec::new(),
                         },
                     ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut tries = c.prepare_cached(
-                "SELECT delivery_id, at, status, latency_ms, error FROM webhook_attempts \
-                 WHERE outbox = ?1 ORDER BY rowid",
-            )?;
+                })
+                .collect::<Result<Vec<_>>>()?;
             let mut out = Vec::with_capacity(rows.len());
             for (id, mut d) in rows {
-                d.attempts = tries
-                    .query_map(params![id], |r| {
+                d.attempts = c
+                    .query(
+                        "SELECT delivery_id, at, status, latency_ms, error FROM webhook_attempts \
+                         WHERE outbox = ?1 ORDER BY rowid",
+                        args![id],
+                    )?
+                    .iter()
+                    .map(|r| {
                         Ok(Try {
                             delivery_id: r.get(0)?,
                             at: r.get(1)?,
                             status: r.get(2)?,
-                            latency_ms: r.get::<_, i64>(3)? as u64,
+                            latency_ms: r.get::<i64>(3)? as u64,
                             error: r.get(4)?,
                         })
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                    })
+                    .collect::<Result<Vec<_>>>()?;
                 out.push(d);
             }
             Ok(out)

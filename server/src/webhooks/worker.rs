@@ -98,7 +98,15 @@ async fn receiver(
             return;
         }
         let pending = match store.webhook_pending(&guid, &hook.url, BATCH).await {
-            Ok(p) => p,
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                // Another instance delivers this receiver's events; take
+                // over if its lease runs out.
+                if !pause(Duration::from_secs(5), &wake, &mut closing).await {
+                    return;
+                }
+                continue;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, url = %hook.url, "cannot read the webhook outbox");
                 if !pause(Duration::from_secs(1), &wake, &mut closing).await {

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod backend;
+pub mod pg;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -364,6 +367,15 @@ pub async fn spawn_binary(
     config: &std::path::Path,
     data: &std::path::Path,
 ) -> (tokio::process::Child, String) {
+    spawn_binary_with(config, data, &[]).await
+}
+
+/// [`spawn_binary`] with extra flags (e.g. `--database-url`).
+pub async fn spawn_binary_with(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_owidget-server"))
@@ -377,6 +389,7 @@ pub async fn spawn_binary(
         .arg(fixtures.join("www"))
         .arg("--pkg-dir")
         .arg(fixtures.join("pkg"))
+        .args(extra)
         .env("RUST_LOG", "owidget_server=warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
