@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use owidget_server::bus::Broker;
 use owidget_server::{demo, AppState, Config, Dirs};
 
 /// The owidget chat server.
@@ -29,6 +30,11 @@ struct Flags {
     /// the copy built into the binary.
     #[arg(long)]
     pkg_dir: Option<PathBuf>,
+    /// The bus between instances: `memory` (the default: one instance),
+    /// `redis://host:port` (Redis pub/sub) or `postgres://user@host/db`
+    /// (PostgreSQL LISTEN/NOTIFY). Overrides `[broker] url`.
+    #[arg(long, value_parser = |s: &str| s.parse::<Broker>())]
+    broker: Option<Broker>,
     /// Read a password from standard input, print its argon2 hash for an
     /// operator's `password_hash`, and exit.
     #[arg(long)]
@@ -91,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     };
     // The demo company's connector runs beside the server, on its own
     // listener, and is called over HTTP like any other.
-    let (config, connector) = if is_demo {
+    let (mut config, connector) = if is_demo {
         let (config, running) = demo::start_connector(config)
             .await
             .context("starting the demo connector")?;
@@ -99,6 +105,9 @@ async fn main() -> anyhow::Result<()> {
     } else {
         (config, None)
     };
+    if let Some(broker) = flags.broker.clone() {
+        config.broker = broker;
+    }
     let dirs = Dirs {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),
