@@ -33,8 +33,8 @@ struct Flags {
     /// The bus between instances: `memory` (the default: one instance),
     /// `redis://host:port` (Redis pub/sub) or `postgres://user@host/db`
     /// (PostgreSQL LISTEN/NOTIFY). Overrides `[broker] url`.
-    #[arg(long, value_parser = |s: &str| s.parse::<Broker>())]
-    broker: Option<Broker>,
+    #[arg(long)]
+    broker: Option<String>,
     /// Read a password from standard input, print its argon2 hash for an
     /// operator's `password_hash`, and exit.
     #[arg(long)]
@@ -75,6 +75,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let flags = Flags::parse();
+    // Parsed here rather than by clap, whose error would echo a password.
+    let broker = match &flags.broker {
+        Some(value) => Some(
+            value
+                .parse::<Broker>()
+                .map_err(|e| anyhow::anyhow!("--broker: {e}"))?,
+        ),
+        None => None,
+    };
     if flags.hash_password {
         let mut password = String::new();
         std::io::stdin()
@@ -105,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         (config, None)
     };
-    if let Some(broker) = flags.broker.clone() {
+    if let Some(broker) = broker {
         config.broker = broker;
     }
     let dirs = Dirs {

@@ -5,6 +5,8 @@
 //! reconnect tests (`bus/reconnect.rs`) kill a redis-server of their own
 //! and terminate the PostgreSQL listener's backend.
 
+#[path = "bus/flags.rs"]
+mod flags;
 #[path = "bus/harness.rs"]
 mod harness;
 #[path = "bus/reconnect.rs"]
