@@ -150,6 +150,36 @@ async fn postgres_terminated_listener_resyncs() {
     assert_eq!(seq_of(&event(&mut sub_a).await), ("back".into(), 1));
 }
 
+/// A broker that takes the connection but never answers (SIGSTOP): publish
+/// gives up after the publish timeout (1 s here), and works again once it
+/// answers.
+#[tokio::test]
+async fn frozen_redis_times_out_publish() {
+    let server = RedisServer::start().await;
+    let broker: Broker = server.url().parse().unwrap();
+    let channel = fresh_channel();
+    let a = Bus::start(&broker, options(&channel)).unwrap();
+    let b = Bus::start(&broker, options(&channel)).unwrap();
+    connected(&a).await;
+    connected(&b).await;
+    let mut sub = b.subscribe();
+    server.signal("STOP");
+    let started = Instant::now();
+    let err = a.publish(message("s", 1)).await.unwrap_err();
+    let took = started.elapsed();
+    server.signal("CONT");
+    assert_eq!(
+        err,
+        owidget_server::bus::BusError::Timeout(Duration::from_secs(1))
+    );
+    assert!(took < Duration::from_secs(3), "publish took {took:?}");
+    println!("publish to a stopped redis-server: {err} after {took:?}");
+    // The late PUBLISH may still be delivered (it reached Redis): at most once.
+    a.publish(message("s", 2)).await.unwrap();
+    let mut t = SeqTracker::new();
+    expect_run(&mut sub, &mut t, 2).await;
+}
+
 /// A broker that is not there: no connection, publish fails at once.
 #[tokio::test]
 async fn unreachable_brokers_fail_publish_fast() {
