@@ -26,6 +26,9 @@ impl FromStr for Broker {
         if s == "memory" {
             return Ok(Broker::Memory);
         }
+        if s == "postgres" || s == "postgresql" {
+            return Err("give the PostgreSQL URL to listen on: postgres://user@host/db".into());
+        }
         if s.starts_with("rediss://") {
             return Err(
                 "rediss:// (Redis over TLS) is not supported; use redis:// on a \

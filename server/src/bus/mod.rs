@@ -103,7 +103,10 @@ pub enum Notice {
     /// An event from another instance.
     Event(Envelope),
     /// Events may have been lost (the broker connection dropped and came
-    /// back, or this subscriber fell behind): re-read from the database.
+    /// back, the first connection came only after failed attempts, or this
+    /// subscriber fell behind): re-read from the database. Sent once the
+    /// new subscription is active, so a re-read started on it misses
+    /// nothing published after.
     Resync,
 }
 

@@ -22,6 +22,8 @@ fn broker_values() {
     ));
     let e = "nats://x".parse::<Broker>().unwrap_err();
     assert!(e.contains("is not \"memory\""), "{e}");
+    let e = "postgres".parse::<Broker>().unwrap_err();
+    assert!(e.contains("give the PostgreSQL URL"), "{e}");
     let e = "rediss://x".parse::<Broker>().unwrap_err();
     assert!(e.contains("TLS"), "{e}");
     let e = "postgres://u:secret@db:notaport/x"

@@ -132,13 +132,18 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let mut r = RedisServer {
+        let mut r = RedisServer::not_started();
+        r.restart().await;
+        r
+    }
+
+    /// A port for it, not started yet.
+    pub fn not_started() -> RedisServer {
+        RedisServer {
             port: free_port(),
             child: None,
             dir: tempfile::tempdir().unwrap(),
-        };
-        r.restart().await;
-        r
+        }
     }
 
     pub fn url(&self) -> String {

@@ -150,6 +150,29 @@ async fn postgres_terminated_listener_resyncs() {
     assert_eq!(seq_of(&event(&mut sub_a).await), ("back".into(), 1));
 }
 
+/// The broker comes up after the instance: its first connection brings a
+/// resync too (the instance may have read the database before it).
+#[tokio::test]
+async fn redis_started_late_resyncs() {
+    let mut server = RedisServer::not_started();
+    let broker: Broker = server.url().parse().unwrap();
+    let channel = fresh_channel();
+    let b = Bus::start(&broker, options(&channel)).unwrap();
+    let mut sub = b.subscribe();
+    assert!(!b.wait_connected(Duration::from_millis(200)).await);
+    server.restart().await;
+    expect_resync(&mut sub, Duration::from_secs(15)).await;
+    connected(&b).await;
+    // A connects at its first attempt: no resync for its subscriber.
+    let a = Bus::start(&broker, options(&channel)).unwrap();
+    let mut sub_a = a.subscribe();
+    connected(&a).await;
+    a.publish(message("s", 1)).await.unwrap();
+    assert_eq!(seq_of(&event(&mut sub).await), ("s".into(), 1));
+    b.publish(message("t", 1)).await.unwrap();
+    assert_eq!(seq_of(&event(&mut sub_a).await), ("t".into(), 1));
+}
+
 /// A broker that takes the connection but never answers (SIGSTOP): publish
 /// gives up after the publish timeout (1 s here), and works again once it
 /// answers.
