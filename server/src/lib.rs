@@ -167,7 +167,7 @@ impl AppState {
 async fn start_bus(broker: &bus::Broker) -> Result<bus::Bus> {
     let opts = bus::BusOptions::new();
     let within = opts.connect_timeout;
-    let bus = bus::Bus::start(broker, opts).map_err(|e| Error::Config(format!("broker: {e}")))?;
+    let bus = bus::Bus::start(broker, opts)?;
     if bus.wait_connected(within).await {
         tracing::info!(broker = %broker, instance = bus.instance(), "bus connected");
     } else {

@@ -97,6 +97,23 @@ pub enum BusError {
     Options(String),
 }
 
+/// Into the crate's error: a broker that is down or slow is `503`, an
+/// oversized event or bad options are bugs. (A failed publish after a
+/// committed change usually should not fail the request: the change is in
+/// the database and the receivers' resync finds it; log it instead.)
+impl From<BusError> for crate::Error {
+    fn from(e: BusError) -> Self {
+        match e {
+            BusError::Unavailable(_) | BusError::Timeout(_) => {
+                crate::Error::Unavailable(e.to_string())
+            }
+            BusError::TooLarge { .. } | BusError::Options(_) => {
+                crate::Error::Internal(e.to_string())
+            }
+        }
+    }
+}
+
 /// What a subscriber receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
