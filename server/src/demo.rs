@@ -171,6 +171,7 @@ pub fn config() -> Config {
         storage: Default::default(),
         network: Default::default(),
         presence: Default::default(),
+        broker: Default::default(),
         // Everyone trying the demo comes from one address (localhost), and
         // clicking through it starts many chats a minute: the per-IP cap of
         // a real deployment (10) would refuse the newcomer's own chats.

@@ -32,6 +32,8 @@
 //! - [`ids`]: random ids, token hashing, the clock.
 //! - [`wsio`]: WebSocket sends with a deadline (slow peers are closed).
 //! - [`mail`]: the transcript outbox, sent through the `[smtp]` relay.
+//! - [`bus`]: the bus between instances (in-process, Redis pub/sub,
+//!   PostgreSQL LISTEN/NOTIFY): small events, at-most-once, resync on loss.
 //! - [`webhooks`]: events to the connectors' webhook receivers, through a
 //!   durable outbox written with the change, delivered in order with
 //!   backoff, and the delivery log.
@@ -39,6 +41,7 @@
 
 pub mod assets;
 pub mod bot;
+pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod demo;
@@ -100,6 +103,9 @@ pub struct AppState {
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// Wakes the transcript mailer (`mail`) when a request is stored.
     pub mail: Arc<tokio::sync::Notify>,
+    /// The bus to the other instances (`--broker`; in-process by default).
+    /// Started and connected here, not yet used for routing.
+    pub bus: bus::Bus,
 }
 
 impl AppState {
@@ -123,6 +129,7 @@ impl AppState {
             tracing::info!(restored, "open chat sessions restored");
         }
         hub.restore_availability().await?;
+        let bus = start_bus(&config.broker).await?;
         let ttl = config.limits.operator_session_ttl;
         let closing = Arc::new(tokio::sync::watch::Sender::new(false));
         plugins::spawn_health_checks(plugins.clone(), closing.subscribe());
@@ -143,6 +150,7 @@ impl AppState {
             demo: false,
             closing,
             mail: Arc::new(tokio::sync::Notify::new()),
+            bus,
         })
     }
 
@@ -152,6 +160,21 @@ impl AppState {
         let store = storage::Store::connect(data_dir, &config.storage).await?;
         Self::new(config, dirs, store).await
     }
+}
+
+/// Starts the bus on `broker` and waits (at most the connect timeout) for
+/// its first connection; an unreachable broker is logged and retried in
+/// the background, never fatal.
+async fn start_bus(broker: &bus::Broker) -> Result<bus::Bus> {
+    let opts = bus::BusOptions::new();
+    let within = opts.connect_timeout;
+    let bus = bus::Bus::start(broker, opts)?;
+    if bus.wait_connected(within).await {
+        tracing::info!(broker = %broker, instance = bus.instance(), "bus connected");
+    } else {
+        tracing::warn!(broker = %broker, "broker not reachable yet; retrying in the background");
+    }
+    Ok(bus)
 }
 
 /// The whole HTTP application.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use owidget_server::bus::Broker;
 use owidget_server::{demo, AppState, Config, Dirs};
 
 /// The owidget chat server.
@@ -34,6 +35,11 @@ struct Flags {
     /// the copy built into the binary.
     #[arg(long)]
     pkg_dir: Option<PathBuf>,
+    /// The bus between instances: `memory` (the default: one instance),
+    /// `redis://host:port` (Redis pub/sub) or `postgres://user@host/db`
+    /// (PostgreSQL LISTEN/NOTIFY). Overrides `[broker] url`.
+    #[arg(long)]
+    broker: Option<String>,
     /// Read a password from standard input, print its argon2 hash for an
     /// operator's `password_hash`, and exit.
     #[arg(long)]
@@ -74,6 +80,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let flags = Flags::parse();
+    // Parsed here rather than by clap, whose error would echo a password.
+    let broker = match &flags.broker {
+        Some(value) => Some(
+            value
+                .parse::<Broker>()
+                .map_err(|e| anyhow::anyhow!("--broker: {e}"))?,
+        ),
+        None => None,
+    };
     if flags.hash_password {
         let mut password = String::new();
         std::io::stdin()
@@ -101,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     }
     // The demo company's connector runs beside the server, on its own
     // listener, and is called over HTTP like any other.
-    let (config, connector) = if is_demo {
+    let (mut config, connector) = if is_demo {
         let (config, running) = demo::start_connector(config)
             .await
             .context("starting the demo connector")?;
@@ -109,6 +124,9 @@ async fn main() -> anyhow::Result<()> {
     } else {
         (config, None)
     };
+    if let Some(broker) = broker {
+        config.broker = broker;
+    }
     let dirs = Dirs {
         www: flags.www_dir.clone(),
         pkg: flags.pkg_dir.clone(),

@@ -5,6 +5,7 @@
 //! in its error. Everything else in the server sees only checked values.
 //! Every key is documented in the README, section "Server flags and configuration".
 
+pub mod broker;
 pub mod guards;
 mod origin;
 pub mod raw;
@@ -38,6 +39,8 @@ pub struct Config {
     pub abuse: Abuse,
     /// Where transcript e-mails go; `None`: the widget offers none.
     pub smtp: Option<SmtpOptions>,
+    /// `[broker] url` (or `--broker`): the bus between instances.
+    pub broker: crate::bus::Broker,
 }
 
 /// `[smtp]`: a relay that takes mail without TLS or login (a local MTA
@@ -226,6 +229,7 @@ pub fn check(raw: RawConfig) -> Result<Config> {
     let network = guards::check_network(raw.network)?;
     let presence = guards::check_presence(raw.presence)?;
     let abuse = guards::check_abuse(raw.abuse)?;
+    let broker = broker::check(raw.broker)?;
     if network.idle_timeout <= limits.request_timeout {
         return Err(bad(
             "network.idle_timeout_secs",
@@ -263,6 +267,7 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         presence,
         abuse,
         smtp,
+        broker,
     })
 }
 

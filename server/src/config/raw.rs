@@ -31,6 +31,9 @@ pub struct RawConfig {
     /// `[smtp]` table: where transcript e-mails go (none: no transcripts).
     #[serde(default)]
     pub smtp: Option<RawSmtp>,
+    /// `[broker]` table: how instances tell each other about changes.
+    #[serde(default)]
+    pub broker: super::broker::RawBroker,
 }
 
 /// `[smtp]`.

@@ -170,3 +170,22 @@ fn widget_heartbeat_is_published() {
         err(&bad)
     );
 }
+
+#[test]
+fn broker_key() {
+    let config = Config::from_toml(&file("", "")).unwrap();
+    assert_eq!(config.broker, crate::bus::Broker::Memory);
+    let with = |url: &str| format!("{}\n[broker]\nurl = \"{url}\"\n", file("", ""));
+    let config = Config::from_toml(&with("postgres://owidget@db/owidget")).unwrap();
+    assert_eq!(
+        config.broker,
+        crate::bus::Broker::Postgres("postgres://owidget@db/owidget".into())
+    );
+    let e = err(&with("kafka://mq:9092"));
+    assert!(
+        e.contains("broker.url: \"kafka://mq:9092\" is not \"memory\""),
+        "{e}"
+    );
+    let e = err(&format!("{}\n[broker]\nuri = \"memory\"\n", file("", "")));
+    assert!(e.contains("unknown field `uri`"), "{e}");
+}
