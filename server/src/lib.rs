@@ -104,7 +104,6 @@ pub struct AppState {
     /// Wakes the transcript mailer (`mail`) when a request is stored.
     pub mail: Arc<tokio::sync::Notify>,
     /// The bus to the other instances (`--broker`; in-process by default).
-    /// Started and connected here, not yet used for routing.
     pub bus: bus::Bus,
 }
 
@@ -123,16 +122,19 @@ impl AppState {
                 .map(|c| (c.id.clone(), c.connector.clone()))
                 .collect(),
         ));
+        let bus = start_bus(&config.broker).await?;
         let hub = Arc::new(chat::Hub::new(config.clone(), store.clone()));
+        hub.attach_bus(bus.clone());
         let restored = hub.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "open chat sessions restored");
         }
         hub.restore_availability().await?;
-        let bus = start_bus(&config.broker).await?;
         let ttl = config.limits.operator_session_ttl;
         let closing = Arc::new(tokio::sync::watch::Sender::new(false));
         plugins::spawn_health_checks(plugins.clone(), closing.subscribe());
+        chat::cluster::spawn(hub.clone(), closing.subscribe());
+        chat::cluster_presence::spawn(hub.clone(), closing.subscribe());
         let bots = bot::Bots::start(
             config.clone(),
             hub.clone(),

@@ -23,6 +23,8 @@
 //! - `resume`: visitor resume and restoring open sessions after a restart.
 
 mod bots;
+pub(crate) mod cluster;
+pub(crate) mod cluster_presence;
 mod desks;
 mod presence;
 mod relay;
@@ -137,6 +139,9 @@ pub struct Hub {
     webhooks: Arc<crate::webhooks::Wakers>,
     /// The External Bot engine's ears (see `bots`).
     bot_events: std::sync::OnceLock<mpsc::UnboundedSender<BotEvent>>,
+    /// The bus to the other instances (`--broker`), attached once at start
+    /// ([`Hub::attach_bus`]); unit tests run without one.
+    bus: std::sync::OnceLock<crate::bus::Bus>,
 }
 
 impl Hub {
@@ -177,7 +182,18 @@ impl Hub {
             status,
             state,
             bot_events: std::sync::OnceLock::new(),
+            bus: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Attaches the bus to the other instances (once, at start).
+    pub fn attach_bus(&self, bus: crate::bus::Bus) {
+        let _ = self.bus.set(bus);
+    }
+
+    /// The bus to the other instances, when attached.
+    pub fn bus(&self) -> Option<&crate::bus::Bus> {
+        self.bus.get()
     }
 
     /// The configuration the hub was built for.

