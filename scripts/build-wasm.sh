@@ -49,8 +49,11 @@ for crate in owidget owidget-chat owidget-phone; do
   wasm-bindgen --target web "${flags[@]}" --remove-name-section --remove-producers-section \
     --out-dir "$tmp/$lib" "$built"
   node scripts/shorten-imports.mjs "$tmp/$lib" "$lib"
+  # wasm-bindgen 0.2.130 imports an inline snippet once per function the
+  # wasm imports from it directly (`import * as import1`, `import2` of the
+  # same file) and lists each under the same key: harmless, silenced.
   "$esbuild" "$tmp/$lib/$lib.js" --bundle --format=esm --minify --target=es2020 \
-    --log-level=warning --outfile="pkg/$lib.js"
+    --log-level=warning --log-override:duplicate-object-key=silent --outfile="pkg/$lib.js"
   rm "$tmp/$lib/$lib.js"
   rm -rf "$tmp/$lib/snippets"
   cp "$tmp/$lib"/* pkg/

@@ -32,6 +32,15 @@ export function normalizeRemote(url) {
     .then((j) => (typeof j.number == 'string' ? j.number : null))
     .catch((e) => { console.error('[owidget] the phone number normalization failed (' + url + '):', e); });
 }
+export function makeHost(f) {
+  return {
+    send: (text) => f(0, text),
+    event: (name) => f(1, name),
+    session: (record) => f(2, record),
+    normalize: (raw) => f(3, raw),
+    warmPhone: () => {},
+  };
+}
 export function orNull(p) {
   return p.then((v) => (v === undefined ? null : v));
 }
@@ -47,6 +56,12 @@ extern "C" {
     /// failed, reported on the console). Never rejects.
     #[wasm_bindgen(js_name = normalizeRemote)]
     pub(crate) fn normalize_remote(url: &str) -> Promise;
+
+    /// The callbacks object the chat window gets (`send`, `event`,
+    /// `session`, `normalize`, `warmPhone`), each calling `f(which, arg)`:
+    /// one Rust closure instead of five (each closure type costs wasm).
+    #[wasm_bindgen(js_name = makeHost)]
+    pub(crate) fn make_host(f: &JsValue) -> js_sys::Object;
 
     /// `p` with `undefined` turned into `null`.
     #[wasm_bindgen(js_name = orNull)]

@@ -92,15 +92,29 @@ impl Endpoints {
         } else {
             return Err(Error::BadBaseUrl);
         };
-        // Drop query/fragment, then the last directory of the path.
-        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        // Drop query/fragment, then the last directory of the path. Byte
+        // positions rather than `split`/`rsplit_once`: the str pattern
+        // searchers cost wasm size in the first paint.
+        // `get` rather than indexing: a str index panic brings its
+        // formatting along.
+        let end = first(rest, |b| b == b'?' || b == b'#');
+        let rest = end.and_then(|i| rest.get(..i)).unwrap_or(rest);
+        let (host, path) = match first(rest, |b| b == b'/') {
+            Some(i) => (
+                rest.get(..i).unwrap_or(rest),
+                rest.get(i + 1..).unwrap_or(""),
+            ),
+            None => (rest, ""),
+        };
         if host.is_empty() {
             return Err(Error::BadBaseUrl);
         }
-        let path = path.trim_end_matches('/');
-        let parent = match path.rsplit_once('/') {
-            Some((dir, _)) => cat(&[dir, "/"]),
+        let mut path = path;
+        while let Some(p) = path.strip_suffix('/') {
+            path = p;
+        }
+        let parent = match path.bytes().rposition(|b| b == b'/') {
+            Some(i) => cat(&[path.get(..i).unwrap_or(""), "/"]),
             None => String::new(),
         };
         let dir = if path.is_empty() {
@@ -163,6 +177,12 @@ impl Endpoints {
             &decimal(u64::from(PROTOCOL_VERSION)),
         ])
     }
+}
+
+/// Index of the first byte of `s` matching `f` (an ASCII byte, so a
+/// char boundary).
+fn first(s: &str, f: impl Fn(u8) -> bool) -> Option<usize> {
+    s.bytes().position(f)
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).

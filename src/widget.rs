@@ -7,7 +7,6 @@
 //! borrow is released.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -142,7 +141,9 @@ pub(crate) struct Widget {
     pub(crate) me: Weak<Widget>,
     callbacks: RefCell<Callbacks>,
     state: RefCell<State>,
-    effects: RefCell<VecDeque<Effect>>,
+    /// A `Vec` rather than a `VecDeque`: a few entries at a time, and
+    /// `VecDeque`'s ring buffer code costs wasm size in the first paint.
+    effects: RefCell<Vec<Effect>>,
 }
 
 impl Widget {
@@ -177,7 +178,7 @@ impl Widget {
 
     fn emit(&self, effect: Effect) {
         if let Ok(mut q) = self.effects.try_borrow_mut() {
-            q.push_back(effect);
+            q.push(effect);
         }
     }
 
@@ -195,13 +196,15 @@ impl Widget {
 
     /// Runs queued effects one by one with no borrow held, so callbacks may
     /// call any method of the widget.
+    // Not inlined into every caller of `update` (wasm size).
+    #[inline(never)]
     pub(crate) fn flush(&self) {
         loop {
             let next = self
                 .effects
                 .try_borrow_mut()
                 .ok()
-                .and_then(|mut q| q.pop_front());
+                .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)));
             let Some(effect) = next else { break };
             let Ok(cbs) = self.callbacks.try_borrow() else {
                 continue;
