@@ -59,6 +59,15 @@ for crate in owidget owidget-chat owidget-phone; do
   cp "$tmp/$lib"/* pkg/
 done
 
+# The loader as the server serves it (/widget/owidget.js): www/owidget.js
+# minified (its comments alone are ~800 B gzip of the first paint), ES5
+# kept but for its one import(); the server writes the content-hashed
+# names in place of the "@owidget-assets" string.
+"$esbuild" www/owidget.js --minify --target=es5 --supported:dynamic-import=true \
+  --log-level=warning --outfile=pkg/owidget-loader.js
+grep -q '"@owidget-assets"' pkg/owidget-loader.js ||
+  { echo "pkg/owidget-loader.js: the \"@owidget-assets\" placeholder did not survive" >&2; exit 1; }
+
 # pkg/ is also an npm-style package (README, "npm package"): the entry
 # `load({ server })`, its types and package.json from npm/, with the SDK
 # crate's version.

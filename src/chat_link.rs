@@ -7,7 +7,8 @@
 //!
 //! Only JS values cross between the modules (each has its own memory):
 //! the core creates one chat window per widget with the window's body
-//! element, the configuration as served, its state as JSON text and an
+//! element, the whole configuration as served (fetched with the module:
+//! the core's first-paint request has only the frame part), its state as JSON text and an
 //! object of callbacks (`send`, `event`, `session`, `normalize`,
 //! `warmPhone`); it forwards the socket
 //! frames it does not handle and tells the window about status, open state
@@ -116,23 +117,28 @@ impl Widget {
             Chat::Loading { idle: true } if idle => return,
             _ => {}
         }
-        let Ok(endpoints) = &self.endpoints else {
+        let (Ok(endpoints), Some(settings), Some(preset)) =
+            (&self.endpoints, &st.settings, &st.preset)
+        else {
             return;
         };
+        let config = endpoints.config_url(&settings.company, Some(preset), false);
         st.chat = Chat::Loading { idle };
         let me = self.me.clone();
-        let done = Closure::once_into_js(move |module: JsValue, error: JsValue| {
-            if let Some(w) = me.upgrade() {
-                w.on_chat_module(module, error);
-            }
-        });
+        let done =
+            Closure::once_into_js(move |module: JsValue, config: JsValue, error: JsValue| {
+                if let Some(w) = me.upgrade() {
+                    w.on_chat_module(module, config, error);
+                }
+            });
         let js = endpoints.module("owidget_chat.js");
         let wasm = endpoints.module("owidget_chat_bg.wasm");
-        load_module(&js, &wasm, idle, done);
+        load_module(&js, &wasm, idle, &config, done);
     }
 
-    /// The chat module arrived (or failed): creates this widget's window.
-    fn on_chat_module(&self, module: JsValue, error: JsValue) {
+    /// The chat module and the whole configuration arrived (or failed):
+    /// creates this widget's window.
+    fn on_chat_module(&self, module: JsValue, config: JsValue, error: JsValue) {
         let prepared = self.update(|_, st| {
             // Destroyed meanwhile, or a second answer (an idle load and an
             // open both asked): nothing to do.
@@ -143,12 +149,12 @@ impl Widget {
                 st.chat = Chat::Absent;
                 return Err(Error::ChatModule);
             }
-            let (Some(ui), Some(config)) = (&st.ui, &st.config) else {
+            let Some(ui) = &st.ui else {
                 return Ok(None);
             };
-            Ok(Some((ui.body().clone(), config.clone(), init_json(st))))
+            Ok(Some((ui.body().clone(), init_json(st))))
         });
-        let (body, config, init) = match prepared {
+        let (body, init) = match prepared {
             Ok(Some(p)) => p,
             Ok(None) => return,
             Err(e) => {

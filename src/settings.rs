@@ -141,12 +141,17 @@ impl Endpoints {
         cat(&[&self.pkg, file])
     }
 
-    /// `GET` URL of the widget configuration.
-    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>) -> String {
+    /// `GET` URL of the widget configuration: with `frame`, only what the
+    /// core draws (`part=frame`, the first paint's request); without, the
+    /// whole of it (for the chat window module).
+    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>, frame: bool) -> String {
         let mut url = cat(&[&self.api, "api/widget/config?company=", company]);
         if let Some(preset) = preset {
             url.push_str("&preset=");
             url.push_str(&encode(preset));
+        }
+        if frame {
+            url.push_str("&part=frame");
         }
         url
     }
@@ -288,11 +293,11 @@ mod tests {
     fn request_urls() {
         let e = Endpoints::from_base("http://h:1/widget/").unwrap();
         assert_eq!(
-            e.config_url(GUID, None),
-            "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51"
+            e.config_url(GUID, None, true),
+            "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51&part=frame"
         );
         assert_eq!(
-            e.config_url("c", Some("a b&č")),
+            e.config_url("c", Some("a b&č"), false),
             "http://h:1/api/widget/config?company=c&preset=a%20b%26%C4%8D"
         );
         assert_eq!(

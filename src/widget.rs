@@ -94,8 +94,6 @@ pub(crate) struct State {
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,
-    /// The configuration as served, for the chat module.
-    pub(crate) config: Option<JsValue>,
     /// Country of phone numbers typed without a country code.
     pub(crate) phone_country: String,
     pub(crate) language: Option<String>,
