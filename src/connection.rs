@@ -106,13 +106,20 @@ impl Widget {
         st.heartbeat_ms = config.heartbeat_ms;
         self.answer_waiting(st);
         self.restore(st, &config.name);
-        self.build_ui(st, &config)?;
+        // The socket first: its handshake runs while the DOM is built (its
+        // events come after this task, when the button is there).
+        self.open_socket(st);
+        if let Err(e) = self.build_ui(st, &config) {
+            // No button, no socket (as before the socket went first).
+            st.socket = None;
+            st.retry = None;
+            return Err(e);
+        }
         if st.session.is_some() || st.open {
             // A conversation to restore, or `openChat()` before the
             // configuration: no waiting for an idle moment.
             self.load_chat(st, false);
         }
-        self.open_socket(st);
         Ok(())
     }
 
