@@ -49,12 +49,24 @@ for crate in owidget owidget-chat owidget-phone; do
   wasm-bindgen --target web "${flags[@]}" --remove-name-section --remove-producers-section \
     --out-dir "$tmp/$lib" "$built"
   node scripts/shorten-imports.mjs "$tmp/$lib" "$lib"
+  # wasm-bindgen 0.2.130 imports an inline snippet once per function the
+  # wasm imports from it directly (`import * as import1`, `import2` of the
+  # same file) and lists each under the same key: harmless, silenced.
   "$esbuild" "$tmp/$lib/$lib.js" --bundle --format=esm --minify --target=es2020 \
-    --log-level=warning --outfile="pkg/$lib.js"
+    --log-level=warning --log-override:duplicate-object-key=silent --outfile="pkg/$lib.js"
   rm "$tmp/$lib/$lib.js"
   rm -rf "$tmp/$lib/snippets"
   cp "$tmp/$lib"/* pkg/
 done
+
+# The loader as the server serves it (/widget/owidget.js): www/owidget.js
+# minified (its comments alone are ~800 B gzip of the first paint), ES5
+# kept but for its one import(); the server writes the content-hashed
+# names in place of the "@owidget-assets" string.
+"$esbuild" www/owidget.js --minify --target=es5 --supported:dynamic-import=true \
+  --log-level=warning --outfile=pkg/owidget-loader.js
+grep -q '"@owidget-assets"' pkg/owidget-loader.js ||
+  { echo "pkg/owidget-loader.js: the \"@owidget-assets\" placeholder did not survive" >&2; exit 1; }
 
 # pkg/ is also an npm-style package (README, "npm package"): the entry
 # `load({ server })`, its types and package.json from npm/, with the SDK

@@ -17,6 +17,7 @@ const REQUIRED_PKG: &[&str] = &[
     "owidget_chat_bg.wasm",
     "owidget_phone.js",
     "owidget_phone_bg.wasm",
+    "owidget-loader.js",
 ];
 
 fn main() {

@@ -7,20 +7,21 @@
 //!
 //! Only JS values cross between the modules (each has its own memory):
 //! the core creates one chat window per widget with the window's body
-//! element, the configuration as served, its state as JSON text and an
+//! element, the whole configuration as served (fetched with the module:
+//! the core's first-paint request has only the frame part), its state as JSON text and an
 //! object of callbacks (`send`, `event`, `session`, `normalize`,
 //! `warmPhone`); it forwards the socket
 //! frames it does not handle and tells the window about status, open state
 //! and connection. Every call into the module is caught: a failing chat
 //! window is reported, never thrown into the page.
 
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use owidget_web::{console, Obj};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use crate::error::Error;
-use crate::modules::load_module;
+use crate::modules::{load_module, make_host};
 use crate::store::Record;
 use crate::widget::{report, AppEvent, State, Widget};
 
@@ -84,7 +85,7 @@ impl Chat {
 /// down (the callbacks go after it).
 pub(crate) struct ChatLink {
     window: ChatWindow,
-    _callbacks: Vec<JsValue>,
+    _callbacks: JsValue,
 }
 
 impl Drop for ChatLink {
@@ -116,23 +117,28 @@ impl Widget {
             Chat::Loading { idle: true } if idle => return,
             _ => {}
         }
-        let Ok(endpoints) = &self.endpoints else {
+        let (Ok(endpoints), Some(settings), Some(preset)) =
+            (&self.endpoints, &st.settings, &st.preset)
+        else {
             return;
         };
+        let config = endpoints.config_url(&settings.company, Some(preset), false);
         st.chat = Chat::Loading { idle };
         let me = self.me.clone();
-        let done = Closure::once_into_js(move |module: JsValue, error: JsValue| {
-            if let Some(w) = me.upgrade() {
-                w.on_chat_module(module, error);
-            }
-        });
+        let done =
+            Closure::once_into_js(move |module: JsValue, config: JsValue, error: JsValue| {
+                if let Some(w) = me.upgrade() {
+                    w.on_chat_module(module, config, error);
+                }
+            });
         let js = endpoints.module("owidget_chat.js");
         let wasm = endpoints.module("owidget_chat_bg.wasm");
-        load_module(&js, &wasm, idle, done);
+        load_module(&js, &wasm, idle, &config, done);
     }
 
-    /// The chat module arrived (or failed): creates this widget's window.
-    fn on_chat_module(&self, module: JsValue, error: JsValue) {
+    /// The chat module and the whole configuration arrived (or failed):
+    /// creates this widget's window.
+    fn on_chat_module(&self, module: JsValue, config: JsValue, error: JsValue) {
         let prepared = self.update(|_, st| {
             // Destroyed meanwhile, or a second answer (an idle load and an
             // open both asked): nothing to do.
@@ -143,12 +149,12 @@ impl Widget {
                 st.chat = Chat::Absent;
                 return Err(Error::ChatModule);
             }
-            let (Some(ui), Some(config)) = (&st.ui, &st.config) else {
+            let Some(ui) = &st.ui else {
                 return Ok(None);
             };
-            Ok(Some((ui.body().clone(), config.clone(), init_json(st))))
+            Ok(Some((ui.body().clone(), init_json(st))))
         });
-        let (body, config, init) = match prepared {
+        let (body, init) = match prepared {
             Ok(Some(p)) => p,
             Ok(None) => return,
             Err(e) => {
@@ -189,59 +195,45 @@ impl Widget {
         report(result);
     }
 
-    /// The callbacks object for the chat window, and the closures to keep
-    /// alive as long as the window.
-    fn host(&self) -> (Object, Vec<JsValue>) {
+    /// The callbacks object for the chat window (see `modules::make_host`),
+    /// and the closure to keep alive as long as the window.
+    fn host(&self) -> (Object, JsValue) {
         let me = self.me.clone();
-        let send = Closure::<dyn Fn(String) -> bool>::new(move |text: String| {
-            me.upgrade().is_some_and(|w| w.send_text(&text))
-        });
-        let me = self.me.clone();
-        let event = Closure::<dyn Fn(String)>::new(move |name: String| {
-            if let (Some(w), Some(event)) = (me.upgrade(), AppEvent::from_name(&name)) {
-                w.emit_app(event);
-                w.flush();
+        let f = Closure::<dyn Fn(u32, JsValue) -> JsValue>::new(move |which: u32, arg: JsValue| {
+            let Some(w) = me.upgrade() else {
+                return JsValue::UNDEFINED;
+            };
+            match which {
+                // send(text): false when the socket is down.
+                0 => JsValue::from_bool(arg.as_string().is_some_and(|t| w.send_text(&t))),
+                // event(name): an app event for the page.
+                1 => {
+                    if let Some(event) = arg.as_string().and_then(|n| AppEvent::from_name(&n)) {
+                        w.emit_app(event);
+                        w.flush();
+                    }
+                    JsValue::UNDEFINED
+                }
+                // session(record | null): the conversation to keep.
+                2 => {
+                    let record = arg
+                        .as_string()
+                        .and_then(|r| owidget_web::parse_text(&r))
+                        .and_then(|v| Record::decode(&v));
+                    report(w.update(|w, st| {
+                        st.session = record;
+                        w.remember(st);
+                        w.redraw_button(st);
+                        Ok(())
+                    }));
+                    JsValue::UNDEFINED
+                }
+                // normalize(raw): a Promise of the number or null.
+                _ => w.normalize(&arg.as_string().unwrap_or_default()).into(),
             }
-        });
-        let me = self.me.clone();
-        let session = Closure::<dyn Fn(Option<String>)>::new(move |record: Option<String>| {
-            if let Some(w) = me.upgrade() {
-                let record = record
-                    .and_then(|r| owidget_web::parse_text(&r))
-                    .and_then(|v| Record::decode(&v));
-                report(w.update(|w, st| {
-                    st.session = record;
-                    w.remember(st);
-                    w.redraw_button(st);
-                    Ok(())
-                }));
-            }
-        });
-        let me = self.me.clone();
-        let normalize =
-            Closure::<dyn Fn(String) -> JsValue>::new(move |raw: String| match me.upgrade() {
-                Some(w) => w.normalize(&raw).into(),
-                None => JsValue::UNDEFINED,
-            });
-        let me = self.me.clone();
-        let warm = Closure::<dyn Fn()>::new(move || {
-            if let Some(w) = me.upgrade() {
-                w.warm_phone();
-            }
-        });
-        let host = Object::new();
-        let mut keep = Vec::new();
-        for (name, f) in [
-            ("send", send.into_js_value()),
-            ("event", event.into_js_value()),
-            ("session", session.into_js_value()),
-            ("normalize", normalize.into_js_value()),
-            ("warmPhone", warm.into_js_value()),
-        ] {
-            let _ = Reflect::set(&host, &JsValue::from_str(name), &f);
-            keep.push(f);
-        }
-        (host, keep)
+        })
+        .into_js_value();
+        (make_host(&f), f)
     }
 
     /// Runs a queued call into the chat window (no borrow held: the window

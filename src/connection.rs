@@ -45,7 +45,7 @@ impl Widget {
         let (Ok(endpoints), Some(settings)) = (&self.endpoints, &st.settings) else {
             return;
         };
-        let url = endpoints.config_url(&settings.company, settings.preset.as_deref());
+        let url = endpoints.config_url(&settings.company, settings.preset.as_deref(), true);
         let me = self.me.clone();
         match fetch_config(&url, move |result| {
             if let Some(w) = me.upgrade() {
@@ -60,13 +60,13 @@ impl Widget {
         }
     }
 
-    fn on_config(&self, result: Result<(Preset<JsValue>, JsValue)>) {
+    fn on_config(&self, result: Result<Preset<JsValue>>) {
         let result = self.update(|w, st| {
             if st.destroyed || st.config_req.take().is_none() {
                 return Ok(());
             }
             match result {
-                Ok((preset, raw)) => w.configured(st, preset, raw),
+                Ok(preset) => w.configured(st, preset),
                 // The company or preset does not exist, or the page is not
                 // one of the company's sites: retrying cannot help, and no
                 // status is reported (the widget is not "offline", it is
@@ -88,7 +88,7 @@ impl Widget {
         report(result);
     }
 
-    fn configured(&self, st: &mut State, config: Preset<JsValue>, raw: JsValue) -> Result<()> {
+    fn configured(&self, st: &mut State, config: Preset<JsValue>) -> Result<()> {
         let Some(settings) = &st.settings else {
             return Ok(());
         };
@@ -104,16 +104,22 @@ impl Widget {
         st.preset = Some(config.name.clone());
         st.phone_country = config.phone_country.clone();
         st.heartbeat_ms = config.heartbeat_ms;
-        st.config = Some(raw);
         self.answer_waiting(st);
         self.restore(st, &config.name);
-        self.build_ui(st, &config)?;
+        // The socket first: its handshake runs while the DOM is built (its
+        // events come after this task, when the button is there).
+        self.open_socket(st);
+        if let Err(e) = self.build_ui(st, &config) {
+            // No button, no socket (as before the socket went first).
+            st.socket = None;
+            st.retry = None;
+            return Err(e);
+        }
         if st.session.is_some() || st.open {
             // A conversation to restore, or `openChat()` before the
             // configuration: no waiting for an idle moment.
             self.load_chat(st, false);
         }
-        self.open_socket(st);
         Ok(())
     }
 

@@ -59,12 +59,26 @@ fn match_language<'a>(wish: &str, available: &[&'a str]) -> Option<&'a str> {
         .copied()
 }
 
+/// Lower case, `_` → `-` (byte by byte: `str::replace` brings a
+/// substring searcher into the wasm).
 fn normalize(tag: &str) -> String {
-    tag.trim().to_ascii_lowercase().replace('_', "-")
+    tag.trim()
+        .bytes()
+        .map(|b| {
+            if b == b'_' {
+                '-'
+            } else {
+                b.to_ascii_lowercase() as char
+            }
+        })
+        .collect()
 }
 
 fn primary_of(tag: &str) -> &str {
-    tag.split('-').next().unwrap_or(tag)
+    tag.bytes()
+        .position(|b| b == b'-')
+        .and_then(|i| tag.get(..i))
+        .unwrap_or(tag)
 }
 
 #[cfg(test)]

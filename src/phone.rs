@@ -85,10 +85,6 @@ impl Widget {
         }
     }
 
-    /// Called when the callback form opens: nothing to fetch ahead, the
-    /// default normalization is one small request per number.
-    pub(crate) fn warm_phone(&self) {}
-
     /// URL of the server's normalization of `raw`, once the configuration
     /// is known.
     fn phone_url(&self, st: &State, raw: &str) -> Option<String> {

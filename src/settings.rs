@@ -92,15 +92,29 @@ impl Endpoints {
         } else {
             return Err(Error::BadBaseUrl);
         };
-        // Drop query/fragment, then the last directory of the path.
-        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        // Drop query/fragment, then the last directory of the path. Byte
+        // positions rather than `split`/`rsplit_once`: the str pattern
+        // searchers cost wasm size in the first paint.
+        // `get` rather than indexing: a str index panic brings its
+        // formatting along.
+        let end = first(rest, |b| b == b'?' || b == b'#');
+        let rest = end.and_then(|i| rest.get(..i)).unwrap_or(rest);
+        let (host, path) = match first(rest, |b| b == b'/') {
+            Some(i) => (
+                rest.get(..i).unwrap_or(rest),
+                rest.get(i + 1..).unwrap_or(""),
+            ),
+            None => (rest, ""),
+        };
         if host.is_empty() {
             return Err(Error::BadBaseUrl);
         }
-        let path = path.trim_end_matches('/');
-        let parent = match path.rsplit_once('/') {
-            Some((dir, _)) => cat(&[dir, "/"]),
+        let mut path = path;
+        while let Some(p) = path.strip_suffix('/') {
+            path = p;
+        }
+        let parent = match path.bytes().rposition(|b| b == b'/') {
+            Some(i) => cat(&[path.get(..i).unwrap_or(""), "/"]),
             None => String::new(),
         };
         let dir = if path.is_empty() {
@@ -127,12 +141,17 @@ impl Endpoints {
         cat(&[&self.pkg, file])
     }
 
-    /// `GET` URL of the widget configuration.
-    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>) -> String {
+    /// `GET` URL of the widget configuration: with `frame`, only what the
+    /// core draws (`part=frame`, the first paint's request); without, the
+    /// whole of it (for the chat window module).
+    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>, frame: bool) -> String {
         let mut url = cat(&[&self.api, "api/widget/config?company=", company]);
         if let Some(preset) = preset {
             url.push_str("&preset=");
             url.push_str(&encode(preset));
+        }
+        if frame {
+            url.push_str("&part=frame");
         }
         url
     }
@@ -163,6 +182,12 @@ impl Endpoints {
             &decimal(u64::from(PROTOCOL_VERSION)),
         ])
     }
+}
+
+/// Index of the first byte of `s` matching `f` (an ASCII byte, so a
+/// char boundary).
+fn first(s: &str, f: impl Fn(u8) -> bool) -> Option<usize> {
+    s.bytes().position(f)
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
@@ -268,11 +293,11 @@ mod tests {
     fn request_urls() {
         let e = Endpoints::from_base("http://h:1/widget/").unwrap();
         assert_eq!(
-            e.config_url(GUID, None),
-            "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51"
+            e.config_url(GUID, None, true),
+            "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51&part=frame"
         );
         assert_eq!(
-            e.config_url("c", Some("a b&č")),
+            e.config_url("c", Some("a b&č"), false),
             "http://h:1/api/widget/config?company=c&preset=a%20b%26%C4%8D"
         );
         assert_eq!(

@@ -7,7 +7,6 @@
 //! borrow is released.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -95,8 +94,6 @@ pub(crate) struct State {
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,
-    /// The configuration as served, for the chat module.
-    pub(crate) config: Option<JsValue>,
     /// Country of phone numbers typed without a country code.
     pub(crate) phone_country: String,
     pub(crate) language: Option<String>,
@@ -142,7 +139,9 @@ pub(crate) struct Widget {
     pub(crate) me: Weak<Widget>,
     callbacks: RefCell<Callbacks>,
     state: RefCell<State>,
-    effects: RefCell<VecDeque<Effect>>,
+    /// A `Vec` rather than a `VecDeque`: a few entries at a time, and
+    /// `VecDeque`'s ring buffer code costs wasm size in the first paint.
+    effects: RefCell<Vec<Effect>>,
 }
 
 impl Widget {
@@ -177,7 +176,7 @@ impl Widget {
 
     fn emit(&self, effect: Effect) {
         if let Ok(mut q) = self.effects.try_borrow_mut() {
-            q.push_back(effect);
+            q.push(effect);
         }
     }
 
@@ -195,13 +194,15 @@ impl Widget {
 
     /// Runs queued effects one by one with no borrow held, so callbacks may
     /// call any method of the widget.
+    // Not inlined into every caller of `update` (wasm size).
+    #[inline(never)]
     pub(crate) fn flush(&self) {
         loop {
             let next = self
                 .effects
                 .try_borrow_mut()
                 .ok()
-                .and_then(|mut q| q.pop_front());
+                .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)));
             let Some(effect) = next else { break };
             let Ok(cbs) = self.callbacks.try_borrow() else {
                 continue;

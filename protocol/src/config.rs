@@ -42,6 +42,81 @@ pub struct WidgetConfig {
     pub heartbeat_secs: u32,
 }
 
+/// The texts the SDK core draws (button labels, window title, close
+/// label): the only texts of `GET /api/widget/config?…&part=frame`, the
+/// answer the first paint waits for (the chat window module fetches the
+/// whole configuration itself).
+pub const FRAME_TEXTS: [&str; 6] = [
+    "buttonOnline",
+    "buttonBusy",
+    "buttonOffline",
+    "buttonChat",
+    "windowTitle",
+    "close",
+];
+
+impl WidgetConfig {
+    /// The configuration without what only the chat window needs
+    /// (`features`, `groups`, `limits`, texts other than [`FRAME_TEXTS`]):
+    /// `part=frame`, what the SDK core decodes.
+    pub fn frame(&self) -> FrameConfig<'_> {
+        FrameConfig {
+            company: &self.company,
+            preset: &self.preset,
+            default_language: &self.default_language,
+            texts: self
+                .texts
+                .iter()
+                .map(|(lang, t)| (lang.as_str(), t.frame()))
+                .collect(),
+            colors: &self.colors,
+            position: self.position,
+            phone_country: &self.phone_country,
+            heartbeat_secs: self.heartbeat_secs,
+        }
+    }
+}
+
+impl Texts {
+    /// The [`FRAME_TEXTS`] of this language, by JSON name.
+    pub fn frame(&self) -> BTreeMap<&'static str, &str> {
+        let values = [
+            &self.button_online,
+            &self.button_busy,
+            &self.button_offline,
+            &self.button_chat,
+            &self.window_title,
+            &self.close,
+        ];
+        FRAME_TEXTS
+            .into_iter()
+            .zip(values.map(String::as_str))
+            .collect()
+    }
+}
+
+/// [`WidgetConfig::frame`]: the same keys as [`WidgetConfig`], fewer of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameConfig<'a> {
+    /// See [`WidgetConfig::company`].
+    pub company: &'a str,
+    /// See [`WidgetConfig::preset`].
+    pub preset: &'a str,
+    /// See [`WidgetConfig::default_language`].
+    pub default_language: &'a str,
+    /// [`FRAME_TEXTS`] per language.
+    pub texts: BTreeMap<&'a str, BTreeMap<&'static str, &'a str>>,
+    /// See [`WidgetConfig::colors`].
+    pub colors: &'a Colors,
+    /// See [`WidgetConfig::position`].
+    pub position: Position,
+    /// See [`WidgetConfig::phone_country`].
+    pub phone_country: &'a str,
+    /// See [`WidgetConfig::heartbeat_secs`].
+    pub heartbeat_secs: u32,
+}
+
 fn default_heartbeat_secs() -> u32 {
     25
 }

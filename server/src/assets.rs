@@ -156,7 +156,18 @@ pub fn routes(dirs: &Dirs, desk_csp: &str) -> Router<AppState> {
 /// it; `ETag` over that text, so a revalidation after a deploy gets the
 /// new names.
 async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(text) = read_text(state.dirs.www, "www", "owidget.js").await else {
+    // `www/owidget.js` from `--www-dir` as it is (development); else the
+    // minified build of it (`pkg/owidget-loader.js`, from `--pkg-dir` or
+    // embedded), else the embedded `www/owidget.js`.
+    let minified = match state.dirs.www {
+        Some(_) => None,
+        None => read_text(state.dirs.pkg.clone(), "pkg", "owidget-loader.js").await,
+    };
+    let text = match minified {
+        Some(text) => Some(text),
+        None => read_text(state.dirs.www, "www", "owidget.js").await,
+    };
+    let Some(text) = text else {
         return crate::Error::NotFound("no loader".into()).into_response();
     };
     let pkg = state.dirs.pkg;

@@ -104,12 +104,13 @@ async fn the_binary_alone_in_an_empty_directory_serves_demo_desk_and_wasm() {
     assert_eq!((status, ty.as_str()), (200, "text/javascript"));
     let loader = String::from_utf8(body).unwrap();
     let names = assets(&loader);
-    let repo_loader = String::from_utf8(repo("www/owidget.js")).unwrap();
+    let repo_loader = String::from_utf8(repo("pkg/owidget-loader.js")).unwrap();
     assert_eq!(
         loader,
-        repo_loader.replace("/*@owidget-assets*/null", &names.to_string()),
-        "the loader as in www/, with the current hashed names"
+        repo_loader.replacen("\"@owidget-assets\"", &names.to_string(), 1),
+        "the minified loader of pkg/, with the current hashed names"
     );
+    assert!(!loader.contains("/*"), "no comments: {loader}");
     hashed_names_are_immutable_and_current(&base, &names, &repo_loader_dir("pkg")).await;
     for wasm in [
         "owidget_bg.wasm",
@@ -204,10 +205,13 @@ fn repo_loader_dir(dir: &str) -> PathBuf {
         .join(dir)
 }
 
-/// The JSON object the server wrote into the loader (`var ASSETS = …;`).
+/// The JSON object the server wrote into the loader in place of
+/// `"@owidget-assets"` (`{"owidget.js":…}`, a flat object).
 fn assets(loader: &str) -> serde_json::Value {
-    let start = loader.find("var ASSETS = ").expect("ASSETS in the loader") + 13;
-    let end = start + loader[start..].find(';').expect("end of ASSETS");
+    let start = loader
+        .find("{\"owidget")
+        .expect("the hashed names in the loader");
+    let end = start + loader[start..].find('}').expect("end of the names") + 1;
     serde_json::from_str(&loader[start..end]).unwrap_or_else(|e| panic!("{e}: {loader}"))
 }
 

@@ -73,6 +73,61 @@ async fn widget_config_default_and_named_preset() {
     s.stop().await;
 }
 
+/// `part=frame` (issue 11, first paint): the SDK core's answer holds the
+/// frame texts of every language and what the button needs, nothing of
+/// the chat window (its module fetches the whole configuration itself).
+#[tokio::test]
+async fn widget_config_frame_part() {
+    let s = Server::start().await;
+    let get = |part: &str| {
+        s.http
+            .get(s.url(&format!("/api/widget/config?company={DEMO}{part}")))
+            .header("origin", ORIGIN)
+            .send()
+    };
+    let full: Value = get("").await.unwrap().json().await.unwrap();
+    let r = get("&part=frame").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+    let frame: Value = r.json().await.unwrap();
+    let keys: Vec<&str> = frame
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "colors",
+            "company",
+            "defaultLanguage",
+            "heartbeatSecs",
+            "phoneCountry",
+            "position",
+            "preset",
+            "texts"
+        ]
+    );
+    for key in keys.iter().filter(|k| **k != "texts") {
+        assert_eq!(frame[key], full[key], "{key}");
+    }
+    let langs = full["texts"].as_object().unwrap();
+    assert_eq!(frame["texts"].as_object().unwrap().len(), langs.len());
+    for (lang, texts) in langs {
+        let got = frame["texts"][lang].as_object().unwrap();
+        assert_eq!(got.len(), owidget_protocol::config::FRAME_TEXTS.len());
+        for key in owidget_protocol::config::FRAME_TEXTS {
+            assert_eq!(got[key], texts[key], "{lang} {key}");
+        }
+    }
+    assert_eq!(frame["texts"]["cs"]["buttonOnline"], "Napište nám");
+    let (st, m) = error_of(&s, &format!("/api/widget/config?company={DEMO}&part=all")).await;
+    assert_eq!(st, 400);
+    assert!(m.contains("unknown part \"all\""), "{m}");
+    s.stop().await;
+}
+
 async fn error_of(s: &Server, path: &str) -> (u16, String) {
     let r = s.http.get(s.url(path)).send().await.unwrap();
     let status = r.status().as_u16();

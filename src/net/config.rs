@@ -1,5 +1,6 @@
-//! `GET /api/widget/config`: the preset's texts, colours, position and
-//! features.
+//! `GET /api/widget/config?…&part=frame`: the preset's frame texts,
+//! colours, position, phone country and heartbeat (the chat window module
+//! fetches the whole configuration with itself).
 //!
 //! An `XMLHttpRequest` rather than `fetch`: its event handlers can be
 //! detached synchronously, so dropping a [`ConfigRequest`] aborts it without
@@ -28,7 +29,7 @@ pub(crate) struct ConfigRequest {
 /// Starts `GET url`; `done` gets the result once (unless dropped first).
 pub(crate) fn fetch_config(
     url: &str,
-    done: impl Fn(Result<(Preset<JsValue>, JsValue)>) + 'static,
+    done: impl Fn(Result<Preset<JsValue>>) + 'static,
 ) -> Result<ConfigRequest> {
     let xhr = XmlHttpRequest::new().map_err(|_| Error::Browser("XMLHttpRequest"))?;
     xhr.open("GET", url)
@@ -51,15 +52,13 @@ pub(crate) fn fetch_config(
     })
 }
 
-/// The decoded preset and the configuration as served (for the chat module).
-fn result(xhr: &XmlHttpRequest) -> Result<(Preset<JsValue>, JsValue)> {
+/// The decoded preset.
+fn result(xhr: &XmlHttpRequest) -> Result<Preset<JsValue>> {
     let status = xhr.status().unwrap_or(0);
     // `null` when the body was not JSON (e.g. a proxy's HTML error page).
     let body = xhr.response().unwrap_or(JsValue::NULL);
     if (200..300).contains(&status) {
-        decode::preset(&body)
-            .map(|p| (p, body.clone()))
-            .ok_or(Error::BadResponse)
+        decode::preset(&body).ok_or(Error::BadResponse)
     } else {
         Err(Error::Config(
             status,

@@ -22,7 +22,11 @@ pub fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits.iter().skip(i).map(|&d| d as char).collect()
+    let mut s = String::with_capacity(digits.len() - i);
+    for &d in &digits[i..] {
+        s.push(d as char);
+    }
+    s
 }
 
 #[cfg(test)]

@@ -35,8 +35,9 @@ pub(crate) const MODULES: &[&str] = &[
 /// `Cache-Control` of a content-hashed name.
 pub(crate) const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// The placeholder in `www/owidget.js` that [`manifest`] replaces.
-pub(crate) const PLACEHOLDER: &str = "/*@owidget-assets*/null";
+/// The placeholder in the loader that [`manifest`] replaces (a string
+/// literal: it survives the loader's minification).
+pub(crate) const PLACEHOLDER: &str = "\"@owidget-assets\"";
 
 /// First 16 hex digits of the SHA-256 of `bytes`.
 pub(crate) fn hash(bytes: &[u8]) -> String {
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn the_loader_names_every_embedded_module_by_its_current_hash() {
-        let text = loader("var A = /*@owidget-assets*/null;", None);
+        let text = loader("var A = \"@owidget-assets\";", None);
         let json = text
             .strip_prefix("var A = ")
             .and_then(|t| t.strip_suffix(';'))

@@ -41,6 +41,9 @@ pub struct WidgetQuery {
     company: Option<String>,
     preset: Option<String>,
     v: Option<String>,
+    /// `frame`: only what the SDK core draws (see
+    /// [`owidget_protocol::WidgetConfig::frame`]).
+    part: Option<String>,
 }
 
 /// Company and preset indices named by a [`WidgetQuery`].
@@ -105,7 +108,16 @@ pub async fn config(
             c.id
         ))));
     }
-    let mut resp = Json(&c.presets[preset].widget).into_response();
+    let widget = &c.presets[preset].widget;
+    let mut resp = match q.part.as_deref() {
+        None => Json(widget).into_response(),
+        Some("frame") => Json(widget.frame()).into_response(),
+        Some(other) => {
+            return Ok(readable(Error::BadRequest(format!(
+                "unknown part {other:?}: the only part is \"frame\" (or none for the whole configuration)"
+            ))))
+        }
+    };
     let h = resp.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -39,6 +39,7 @@ pub async fn normalize(
             company: q.company,
             preset: q.preset,
             v: None,
+            part: None,
         },
     )?;
     let raw = q
