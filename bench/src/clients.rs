@@ -13,7 +13,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The in-process server uses the demo company's GUID too, so the same
 /// clients work against an external demo server.
-const COMPANY: &str = demo::COMPANY;
+pub(crate) const COMPANY: &str = demo::COMPANY;
 /// No single wait of the benchmark may take longer.
 const WAIT: Duration = Duration::from_secs(60);
 

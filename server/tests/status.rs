@@ -211,3 +211,47 @@ async fn shutdown_closes_open_sockets() {
         }
     }
 }
+
+/// Issue 11: after a burst of changes, every socket ends on the newest
+/// status and gets nothing stale after it, next to a socket that reads
+/// nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_changes_ends_on_the_newest_everywhere() {
+    let s = Server::start().await;
+    let _deaf = s.widget("default").await;
+    let mut watchers = Vec::new();
+    for _ in 0..20 {
+        let mut w = s.widget("default").await;
+        expect_status(&mut w, 0).await;
+        watchers.push(w);
+    }
+    let demo = s.login(DEMO, "demo").await; // capacity 2
+    for i in 0..30 {
+        let a = if i % 2 == 0 { "online" } else { "away" };
+        s.set_availability(&demo, a).await;
+    }
+    // Busy, the one status of the run that is never repeated, comes last.
+    s.set_availability(&demo, "online").await;
+    let mut visitors = Vec::new();
+    for _ in 0..2 {
+        let mut v = s.widget("default").await;
+        expect_status(&mut v, 1).await;
+        let id = start_chat(&mut v).await["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (st, body) = s.accept(&demo, &id).await;
+        assert_eq!(st, 200, "{body}");
+        visitors.push((v, id));
+    }
+    for w in &mut watchers {
+        expect_status(w, 2).await;
+    }
+    let (st, _) = s.end(&demo, &visitors[0].1).await;
+    assert_eq!(st, 200);
+    for w in &mut watchers {
+        let v = next_of(w, "status").await;
+        assert_eq!(v["status"], 1, "the change after busy comes next: {v}");
+    }
+    s.stop().await;
+}

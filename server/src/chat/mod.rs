@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use owidget_protocol::desk::{Availability, ChatSummary, DeskEvent, OperatorInfo};
 use owidget_protocol::{ButtonStatus, ServerMessage};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::limits::RateWindow;
@@ -216,13 +216,21 @@ impl Hub {
         lock_company(&self.state[company])
     }
 
-    /// Status channel of a preset.
+    /// Adds a socket's outlet to the preset's status shards; returns the
+    /// status now (see [`CompanyStatus::subscribe`]).
     pub fn subscribe_status(
         &self,
         company: usize,
         preset: usize,
-    ) -> watch::Receiver<crate::status::StatusFrame> {
-        self.status[company].subscribe(preset)
+        outlet: std::sync::Arc<dyn crate::status::Target>,
+    ) -> crate::status::StatusFrame {
+        self.status[company].subscribe(preset, outlet)
+    }
+
+    /// Current status frame of a preset (tests tell changes apart by it).
+    #[cfg(test)]
+    pub(crate) fn status_frame(&self, company: usize, preset: usize) -> crate::status::StatusFrame {
+        self.status[company].current(preset)
     }
 
     /// Current status of a preset.

@@ -4,6 +4,7 @@
 mod callback;
 mod coalesce;
 mod frames;
+mod outlet;
 mod phone;
 mod socket;
 mod start;

@@ -7,6 +7,7 @@
 use std::fmt::Display;
 use std::future::pending;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::Message;
@@ -18,9 +19,9 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use super::coalesce::Coalesce;
 use super::frames::{check_custom_data, check_len, no_session, refused};
 pub(super) use super::frames::{error, hub_error, text_error};
+use super::outlet::Outlet;
 use crate::chat::{StartChat, VisitorLink};
 use crate::limits::{check_text, RateWindow};
-use crate::wsio::{close_within, send_within};
 use crate::{AppState, Error};
 
 /// How often the server pings an idle widget. A peer that sends nothing
@@ -383,50 +384,32 @@ async fn next_push(rx: &mut Option<mpsc::Receiver<ServerMessage>>) -> Option<Ser
 }
 
 async fn send<S: Sink<Message> + Unpin>(
-    sink: &mut S,
+    outlet: &Outlet<S>,
     msg: &ServerMessage,
     within: Duration,
 ) -> bool {
     let json = serde_json::to_string(msg).expect("server messages serialize");
-    send_within(sink, Message::Text(json.into()), within).await
-}
-
-/// Sends a status frame (the bytes shared by every socket of the preset).
-/// An idle socket takes it at once: polled once without a deadline first,
-/// so that 20,000 sockets do not each arm a timer for a frame their buffer
-/// takes immediately; only a send that cannot finish now is awaited within
-/// the deadline (the same send, so the frame is never sent twice).
-async fn send_status<S: Sink<Message> + Unpin>(
-    sink: &mut S,
-    frame: axum::extract::ws::Utf8Bytes,
-    within: Duration,
-) -> bool {
-    use futures_util::{FutureExt, SinkExt};
-    let mut send = sink.send(Message::Text(frame));
-    match (&mut send).now_or_never() {
-        Some(sent) => sent.is_ok(),
-        None => match tokio::time::timeout(within, send).await {
-            Ok(sent) => sent.is_ok(),
-            Err(_) => {
-                tracing::info!(deadline = ?within, "slow peer: status not taken in time; closing");
-                false
-            }
-        },
-    }
+    outlet.send(Message::Text(json.into()), within).await
 }
 
 /// Runs one widget connection until the peer goes away.
-pub async fn serve<S, R, E>(mut sink: S, mut stream: R, mut conn: Conn)
+pub async fn serve<S, R, E>(sink: S, mut stream: R, mut conn: Conn)
 where
-    S: Sink<Message> + Unpin,
+    S: Sink<Message> + Unpin + Send + 'static,
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: Display,
 {
-    let mut status = conn.state.hub.subscribe_status(conn.company, conn.preset);
+    // Status changes are written into the sink by the preset's shard
+    // worker; this task is woken only for one it could not write at once.
+    let outlet = Arc::new(Outlet::new(sink));
+    let first = conn
+        .state
+        .hub
+        .subscribe_status(conn.company, conn.preset, outlet.clone());
     let mut closing = conn.state.closing.subscribe();
     let within = conn.state.config.network.send_timeout;
-    let first = status.borrow_and_update().frame.clone();
-    if !send_status(&mut sink, first, within).await {
+    if !outlet.send_status(first, within).await {
+        outlet.close(within).await;
         return;
     }
     let mut ping = interval_at(Instant::now() + conn.ping_every, conn.ping_every);
@@ -435,12 +418,8 @@ where
     loop {
         let flush_due = conn.flush_due();
         tokio::select! {
-            changed = status.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let frame = status.borrow_and_update().frame.clone();
-                if !send_status(&mut sink, frame, within).await {
+            _ = outlet.wake.notified() => {
+                if !outlet.catch_up(within).await {
                     break;
                 }
             }
@@ -449,14 +428,14 @@ where
                 match frame {
                     Some(Ok(Message::Text(text))) => {
                         for reply in conn.handle(text.as_str()).await {
-                            if !send(&mut sink, &reply, within).await {
+                            if !send(&outlet, &reply, within).await {
                                 break;
                             }
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
                         let reply = error(ErrorCode::BadMessage, "binary frames are not supported");
-                        if !send(&mut sink, &reply, within).await {
+                        if !send(&outlet, &reply, within).await {
                             break;
                         }
                     }
@@ -472,7 +451,7 @@ where
             push = next_push(&mut conn.rx) => match push {
                 Some(msg) => {
                     if let Some(msg) = conn.on_push(msg) {
-                        if !send(&mut sink, &msg, within).await {
+                        if !send(&outlet, &msg, within).await {
                             break;
                         }
                     }
@@ -496,14 +475,14 @@ where
                     break;
                 }
                 heard = false;
-                if !send_within(&mut sink, Message::Ping(Default::default()), within).await {
+                if !outlet.send(Message::Ping(Default::default()), within).await {
                     break;
                 }
             }
         }
     }
     conn.close();
-    close_within(&mut sink, within).await;
+    outlet.close(within).await;
 }
 
 #[cfg(test)]

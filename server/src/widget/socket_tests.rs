@@ -18,7 +18,7 @@ async fn state_with(config: crate::Config) -> AppState {
     AppState::new(config, dirs, store).await.unwrap()
 }
 
-async fn next(rx: &mut fmpsc::UnboundedReceiver<Message>) -> Message {
+async fn next<R: futures::Stream<Item = Message> + Unpin>(rx: &mut R) -> Message {
     tokio::time::timeout(WAIT, rx.next())
         .await
         .expect("a frame within the wait")
@@ -140,4 +140,103 @@ async fn slow_reader_is_closed_not_awaited() {
         .await
         .expect("the slow socket is closed within the wait")
         .unwrap();
+}
+
+/// The bytes of a text frame (a status frame is shared by every socket, so
+/// its address tells which change it is).
+fn text_ptr(m: &Message) -> *const u8 {
+    match m {
+        Message::Text(t) => t.as_str().as_ptr(),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+/// Issue 11: a socket that takes no frame while the status changes 21 times
+/// delays none of the others, and gets only the newest status once it
+/// reads again (never a stale one after it); the others get the newest
+/// too, and after it nothing but the next change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_socket_delays_nobody_and_gets_the_latest_status() {
+    let mut config = crate::demo::config();
+    // Long enough that the stalled socket is not closed during the test.
+    config.network.send_timeout = Duration::from_secs(60);
+    let state = state_with(config).await;
+    let op = OpRef {
+        company: 0,
+        operator: 0,
+    };
+    let mut inputs = Vec::new();
+    // Room for one frame (the first status), and nobody reads it.
+    let (stalled_tx, mut stalled) = fmpsc::channel::<Message>(0);
+    let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+    inputs.push(in_tx);
+    tokio::spawn(serve(stalled_tx, in_rx, Conn::new(state.clone(), 0, 0)));
+    let mut fluent = Vec::new();
+    for _ in 0..8 {
+        let (out_tx, mut out) = fmpsc::unbounded::<Message>();
+        let (in_tx, in_rx) = fmpsc::unbounded::<Result<Message, std::io::Error>>();
+        inputs.push(in_tx);
+        tokio::spawn(serve(out_tx, in_rx, Conn::new(state.clone(), 0, 0)));
+        assert!(matches!(
+            next_msg(&mut out).await,
+            ServerMessage::Status {
+                status: owidget_protocol::ButtonStatus::Offline,
+                ..
+            }
+        ));
+        fluent.push(out);
+    }
+    // Its first status read, the stalled socket has room for one frame.
+    let first = next(&mut stalled).await;
+    assert!(
+        first.to_text().unwrap().contains(r#""status":0"#),
+        "{first:?}"
+    );
+    for i in 0..21 {
+        let a = if i % 2 == 0 {
+            Availability::Online
+        } else {
+            Availability::Offline
+        };
+        state.hub.set_availability(op, a);
+        if i % 4 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let last = state.hub.status_frame(0, 0);
+    assert_eq!(last.status, owidget_protocol::ButtonStatus::Online);
+    let last_ptr = last.frame.as_str().as_ptr();
+    // Every fluent socket gets the newest, the stalled one still unread.
+    for out in &mut fluent {
+        let mut seen = 0;
+        while text_ptr(&next(out).await) != last_ptr {
+            seen += 1;
+            assert!(seen < 21, "more frames than changes");
+        }
+    }
+    // Once read, the stalled socket has at most two frames of the burst
+    // (the one in its channel, the one its task was sending), then the
+    // newest.
+    let mut between = 0;
+    while text_ptr(&next(&mut stalled).await) != last_ptr {
+        between += 1;
+        assert!(between <= 2, "the stalled socket got stale statuses queued");
+    }
+    // Nothing stale was left behind: the next frame everywhere is the next change.
+    state.hub.set_availability(op, Availability::Offline);
+    let next_ptr = state.hub.status_frame(0, 0).frame.as_str().as_ptr();
+    assert_ne!(next_ptr, last_ptr);
+    for out in &mut fluent {
+        assert_eq!(
+            text_ptr(&next(out).await),
+            next_ptr,
+            "the next change comes next"
+        );
+    }
+    assert_eq!(
+        text_ptr(&next(&mut stalled).await),
+        next_ptr,
+        "also when stalled"
+    );
+    drop(inputs);
 }
