@@ -22,6 +22,7 @@ use phonenumber::country::Id;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, ParseError, PhoneNumber};
 
+mod layout;
 mod strict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -60,17 +61,37 @@ pub enum PhoneError {
 /// Normalizes `raw` to the international format as dialled, e.g. `+420 777 666 555`.
 ///
 /// `default_country` (ISO 3166-1 alpha-2, any case, e.g. `"CZ"`) is the country a number
-/// without `+` or `00` is read in; it may be empty when only international numbers are expected.
-/// Spaces, dashes, dots, slashes, brackets and a leading `00` or `+` are accepted.
+/// without `+` or the country's international prefix is read in; it may be empty when only
+/// `+` numbers are expected. Spaces, dashes, dots, slashes, brackets, a leading `+` or
+/// international prefix (`00` in CZ, `011` in US) and a trailing extension are accepted.
+///
+/// The result is libphonenumber-js's `formatInternational()`: groups separated by spaces only
+/// (`+1 201 555 0123`), and an extension typed after the number (`ext. 12`, `x12`, `#12`,
+/// `;ext=12`…) written ` ext. 12` (` x12` in GB, whose metadata prefers that).
 pub fn normalize(raw: &str, default_country: &str) -> Result<String, PhoneError> {
-    let number = parse_valid(raw, default_country)?;
-    Ok(number.format().mode(Mode::International).to_string())
+    let (text, extension) = layout::split_extension(raw.trim());
+    let number = parse_valid(text, default_country)?;
+    let mut out = layout::spaced(&number.format().mode(Mode::International).to_string());
+    if let Some(ext) = extension {
+        out.push_str(extension_prefix(&number));
+        out.push_str(ext);
+    }
+    Ok(out)
+}
+
+/// What goes before an extension: the `preferredExtnPrefix` of the calling code's main region
+/// (` x` for GB), else ` ext. `, as libphonenumber-js's `formatInternational()` writes it.
+fn extension_prefix(number: &PhoneNumber) -> &'static str {
+    main_region(number.code().value())
+        .and_then(|meta| meta.preferred_extension_prefix())
+        .unwrap_or(" ext. ")
 }
 
 /// Like [`normalize`], but returns E.164 (`+420777666555`), the form for `tel:` links and
-/// for comparing numbers.
+/// for comparing numbers. E.164 has no extension: one typed after the number is dropped.
 pub fn to_e164(raw: &str, default_country: &str) -> Result<String, PhoneError> {
-    let number = parse_valid(raw, default_country)?;
+    let (text, _) = layout::split_extension(raw.trim());
+    let number = parse_valid(text, default_country)?;
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
@@ -85,9 +106,10 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
 
     // A number that carries its country code is parsed without the default country: the crate
     // would otherwise apply the default country's national prefix to it (with US as default,
-    // `+800 1234 5678` lost its leading `1`). So an international prefix is turned into `+` here:
-    // the region's own (`00` in CZ, `011` in US, `0011` in AU) and `00`, the ITU-recommended one
-    // that most visitors type whatever their page's default country.
+    // `+800 1234 5678` lost its leading `1`). So the region's international prefix (`00` in CZ,
+    // `011` in US, `0011` in AU) is turned into `+` here. Only the region's own, as in
+    // libphonenumber: `00` in US is not an international prefix (issue 11 dropped that
+    // leniency; `001 201 555 0123` is refused there, as libphonenumber refuses it).
     let digits: String = text
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')
@@ -95,25 +117,8 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
     if digits.starts_with('+') {
         return parse_valid_international(&digits);
     }
-    // The region's own prefix first; then `00`, also where the region's prefix reads `00` plus
-    // more digits (BR: `0055` is `00` with carrier 55, yet `00 55 11...` is what people type).
-    let mut first_error = None;
-    for len in [
-        idd_len(country, &digits),
-        digits.starts_with("00").then_some(2),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        match parse_valid_international(&format!("+{}", &digits[len..])) {
-            Ok(number) => return Ok(number),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
+    if let Some(len) = idd_len(country, &digits) {
+        return parse_valid_international(&format!("+{}", &digits[len..]));
     }
     let parsed = parse_in(country, text)?;
     if is_valid(&parsed) {
@@ -149,9 +154,26 @@ fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
     if is_valid(&parsed) {
         return Ok(parsed);
     }
-    unstripped(number)
+    if let Some(whole) = unstripped(number).filter(is_valid) {
+        return Ok(whole);
+    }
+    // A national prefix typed after the country code (`+7 8 800 123 45 67`): libphonenumber
+    // strips it when the rest is valid. The crate strips RU's `8` twice here (see
+    // `parse_valid`), so it is stripped once here and the rest read whole.
+    let code = parsed.code().value();
+    let rest = number.strip_prefix(&format!("+{code}"));
+    main_region(code)
+        .and_then(|meta| rest?.strip_prefix(meta.national_prefix()?))
+        .and_then(|rest| unstripped(&format!("+{code}{rest}")))
         .filter(is_valid)
         .ok_or(PhoneError::Invalid)
+}
+
+/// The metadata of the main region of calling code `code` (US for 1, RU for 7).
+fn main_region(code: u16) -> Option<&'static phonenumber::Metadata> {
+    let regions = DATABASE.by_code(&code)?;
+    let main = regions.iter().find(|m| m.is_main_country_for_code());
+    main.or(regions.first()).copied()
 }
 
 /// `+<digits>` read with its national number whole.
@@ -240,13 +262,15 @@ mod tests {
     #[test]
     fn a_national_prefix_inside_the_number_is_kept() {
         // Russian toll-free and premium numbers start with 8, RU's national prefix: the crate
-        // stripped it from `+7 800…` and twice from `8 800…`. libphonenumber-js gives these
-        // (with spaces for the dashes of RU's format, see the README).
+        // stripped it from `+7 800…` and twice from `8 800…`. libphonenumber-js gives these.
         for (raw, want) in [
-            ("+7 800 555 35 35", "+7 800 555-35-35"),
-            ("8 800 555 35 35", "+7 800 555-35-35"),
-            ("+7 809 505 12 34", "+7 809 505-12-34"),
-            ("8 (809) 505-12-34", "+7 809 505-12-34"),
+            ("+7 800 555 35 35", "+7 800 555 35 35"),
+            ("8 800 555 35 35", "+7 800 555 35 35"),
+            ("+7 809 505 12 34", "+7 809 505 12 34"),
+            ("8 (809) 505-12-34", "+7 809 505 12 34"),
+            // The national prefix typed after the country code, as libphonenumber reads it.
+            ("+7-8-800-1234567", "+7 800 123 45 67"),
+            ("+7 8 912 345 67 89", "+7 912 345 67 89"),
         ] {
             assert_eq!(normalize(raw, "RU").as_deref(), Ok(want), "{raw}");
         }
@@ -284,7 +308,19 @@ mod tests {
             Err(PhoneError::InvalidCharacter('A'))
         );
         assert_eq!(
-            normalize("777 666 555 ext 2", "CZ"),
+            normalize("777 666 555 ext two", "CZ"),
+            Err(PhoneError::InvalidCharacter('e'))
+        );
+        assert_eq!(
+            normalize("777 666 555 ext 2", "CZ").as_deref(),
+            Ok("+420 777 666 555 ext. 2")
+        );
+        assert_eq!(
+            to_e164("777 666 555 ext 2", "CZ").as_deref(),
+            Ok("+420777666555")
+        );
+        assert_eq!(
+            normalize("ext. 2", "CZ"),
             Err(PhoneError::InvalidCharacter('e'))
         );
         assert_eq!(
