@@ -17,11 +17,13 @@
 #![deny(missing_docs)]
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use phonenumber::country::Id;
-use phonenumber::metadata::DATABASE;
+use phonenumber::metadata::{Database, DATABASE};
 use phonenumber::{Mode, ParseError, PhoneNumber};
 
+mod db;
 mod layout;
 mod strict;
 #[cfg(target_arch = "wasm32")]
@@ -70,8 +72,9 @@ pub enum PhoneError {
 /// `;ext=12`…) written ` ext. 12` (` x12` in GB, whose metadata prefers that).
 pub fn normalize(raw: &str, default_country: &str) -> Result<String, PhoneError> {
     let (text, extension) = layout::split_extension(raw.trim());
-    let number = parse_valid(text, default_country)?;
-    let mut out = layout::spaced(&number.format().mode(Mode::International).to_string());
+    let (db, number) = parse_valid(text, default_country)?;
+    let formatted = phonenumber::format_with(&db, &number).mode(Mode::International);
+    let mut out = layout::spaced(&formatted.to_string());
     if let Some(ext) = extension {
         out.push_str(extension_prefix(&number));
         out.push_str(ext);
@@ -91,12 +94,18 @@ fn extension_prefix(number: &PhoneNumber) -> &'static str {
 /// for comparing numbers. E.164 has no extension: one typed after the number is dropped.
 pub fn to_e164(raw: &str, default_country: &str) -> Result<String, PhoneError> {
     let (text, _) = layout::split_extension(raw.trim());
-    let number = parse_valid(text, default_country)?;
-    Ok(number.format().mode(Mode::E164).to_string())
+    let (db, number) = parse_valid(text, default_country)?;
+    Ok(phonenumber::format_with(&db, &number)
+        .mode(Mode::E164)
+        .to_string())
 }
 
-/// Parses and validates `raw`; shared by both output formats.
-fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneError> {
+/// Parses and validates `raw`; shared by both output formats. Returns the number with the
+/// database it was read with (see `db.rs`).
+fn parse_valid(
+    raw: &str,
+    default_country: &str,
+) -> Result<(Arc<Database>, PhoneNumber), PhoneError> {
     let country = parse_country(default_country)?;
     let text = raw.trim();
     if text.is_empty() {
@@ -114,15 +123,25 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect();
-    if digits.starts_with('+') {
-        return parse_valid_international(&digits);
+    let international = if digits.starts_with('+') {
+        Some(digits.clone())
+    } else {
+        idd_len(country, &digits).map(|len| format!("+{}", &digits[len..]))
+    };
+    if let Some(number) = international {
+        let db = db::for_codes(&[
+            db::calling_code(&number).unwrap_or(0),
+            NO_NATIONAL_PREFIX_CODE,
+        ]);
+        return parse_valid_international(&db, &number).map(|n| (db, n));
     }
-    if let Some(len) = idd_len(country, &digits) {
-        return parse_valid_international(&format!("+{}", &digits[len..]));
-    }
-    let parsed = parse_in(country, text)?;
-    if is_valid(&parsed) {
-        return Ok(parsed);
+    let home = country
+        .and_then(|id| DATABASE.by_id(id.as_ref()))
+        .map_or(0, |meta| meta.country_code());
+    let db = db::for_codes(&[home, NO_NATIONAL_PREFIX_CODE]);
+    let parsed = parse_in(&db, country, text)?;
+    if is_valid(&db, &parsed) {
+        return Ok((db, parsed));
     }
     // The crate strips a national prefix twice (`nationalPrefixForParsing`, then
     // `nationalPrefix` again): RU `8 800 555 35 35` became `005553535`. Stripped once here, the
@@ -134,8 +153,8 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
             let rest = digits.strip_prefix(prefix)?;
             Some(format!("+{}{rest}", meta.country_code()))
         });
-    once.and_then(|n| parse_valid_international(&n).ok())
-        .ok_or(PhoneError::Invalid)
+    let number = once.and_then(|n| parse_valid_international(&db, &n).ok());
+    number.map(|n| (db, n)).ok_or(PhoneError::Invalid)
 }
 
 /// Length of the international dialling prefix `digits` starts with, if any.
@@ -148,13 +167,14 @@ fn idd_len(country: Option<Id>, digits: &str) -> Option<usize> {
         .map(|m| m.end())
 }
 
-/// Parses `+<digits>` with no default country (see `parse_valid`) and validates it.
-fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
-    let parsed = parse_in(None, number)?;
-    if is_valid(&parsed) {
+/// Parses `+<digits>` with no default country (see `parse_valid`) and validates it, with `db`
+/// holding the regions of its calling code and [`NO_NATIONAL_PREFIX`].
+fn parse_valid_international(db: &Database, number: &str) -> Result<PhoneNumber, PhoneError> {
+    let parsed = parse_in(db, None, number)?;
+    if is_valid(db, &parsed) {
         return Ok(parsed);
     }
-    if let Some(whole) = unstripped(number).filter(is_valid) {
+    if let Some(whole) = unstripped(db, number).filter(|n| is_valid(db, n)) {
         return Ok(whole);
     }
     // A national prefix typed after the country code (`+7 8 800 123 45 67`): libphonenumber
@@ -164,8 +184,8 @@ fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
     let rest = number.strip_prefix(&format!("+{code}"));
     main_region(code)
         .and_then(|meta| rest?.strip_prefix(meta.national_prefix()?))
-        .and_then(|rest| unstripped(&format!("+{code}{rest}")))
-        .filter(is_valid)
+        .and_then(|rest| unstripped(db, &format!("+{code}{rest}")))
+        .filter(|n| is_valid(db, n))
         .ok_or(PhoneError::Invalid)
 }
 
@@ -184,8 +204,8 @@ fn main_region(code: u16) -> Option<&'static phonenumber::Metadata> {
 /// when the rest is still a viable number. The crate strips with the metadata of the default
 /// country when one is given, and the country code comes from the `+` anyway: parsed with a
 /// default region that has no national prefix, nothing is stripped.
-fn unstripped(number: &str) -> Option<PhoneNumber> {
-    phonenumber::parse(Some(NO_NATIONAL_PREFIX), number)
+fn unstripped(db: &Database, number: &str) -> Option<PhoneNumber> {
+    phonenumber::parse_with(db, Some(NO_NATIONAL_PREFIX), number)
         .ok()
         .filter(|n| n.code().source() == phonenumber::country::Source::Plus)
 }
@@ -193,10 +213,12 @@ fn unstripped(number: &str) -> Option<PhoneNumber> {
 /// A region without a national prefix or national prefix rules (see [`unstripped`]; a test
 /// checks the metadata).
 const NO_NATIONAL_PREFIX: Id = Id::CZ;
+/// Its calling code.
+const NO_NATIONAL_PREFIX_CODE: u16 = 420;
 
 /// The crate's validity check, tightened to libphonenumber's whole-number matching.
-fn is_valid(number: &PhoneNumber) -> bool {
-    number.is_valid() && strict::is_valid(number)
+fn is_valid(db: &Database, number: &PhoneNumber) -> bool {
+    phonenumber::is_valid_with(db, number) && strict::is_valid(number)
 }
 
 /// Resolves the default country; empty means "none".
@@ -235,11 +257,11 @@ fn check_characters(text: &str) -> Result<(), PhoneError> {
 }
 
 /// Runs the libphonenumber parser and maps its errors.
-fn parse_in(country: Option<Id>, text: &str) -> Result<PhoneNumber, PhoneError> {
+fn parse_in(db: &Database, country: Option<Id>, text: &str) -> Result<PhoneNumber, PhoneError> {
     if country.is_none() && !text.starts_with('+') {
         return Err(PhoneError::MissingCountry);
     }
-    phonenumber::parse(country, text).map_err(|e| match e {
+    phonenumber::parse_with(db, country, text).map_err(|e| match e {
         ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
         ParseError::TooShortAfterIdd | ParseError::TooShortNsn | ParseError::NoNumber => {
             PhoneError::TooShort
@@ -276,6 +298,7 @@ mod tests {
         }
         assert_eq!(normalize("+7 800 555 35", "RU"), Err(PhoneError::Invalid));
         let neutral = DATABASE.by_id(NO_NATIONAL_PREFIX.as_ref()).unwrap();
+        assert_eq!(neutral.country_code(), NO_NATIONAL_PREFIX_CODE);
         assert!(neutral.national_prefix().is_none());
         assert!(neutral.national_prefix_for_parsing().is_none());
     }
