@@ -35,7 +35,7 @@ size_row "pkg/owidget_chat_bg.wasm" pkg/owidget_chat_bg.wasm
 printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
 
 echo
-echo "Phone module (fetched only when a phone number is first needed):"
+echo "Phone wasm module (still built, no longer fetched by the widget: the server normalizes):"
 total_raw=0; total_gz=0
 size_row "pkg/owidget_phone.js (glue)" pkg/owidget_phone.js
 size_row "pkg/owidget_phone_bg.wasm" pkg/owidget_phone_bg.wasm
@@ -84,20 +84,20 @@ echo
 "$bench_bin" onload "${OWIDGET_BENCH_ONLOAD_RUNS:-3}"
 
 echo
-echo "Phone numbers: ours (owidget-phone, what GET /api/widget/phone answers) against Google's"
-echo "libphonenumber (libphonenumber-js $LIBPHONENUMBER_JS_VERSION, max metadata, from npm into ~/.cache):"
+echo "Phone numbers: ours (owidget-phone, what GET /api/widget/phone answers) beside Google's"
+echo "libphonenumber-js $LIBPHONENUMBER_JS_VERSION (max bundle, from npm into ~/.cache), in one run: exactness on the"
+echo "corpus, bytes, first normalization and per number in headless Chromium (cold = new profile):"
 lpn_dir="$HOME/.cache/owidget-tools/libphonenumber-js-$LIBPHONENUMBER_JS_VERSION"
 [ -d "$lpn_dir/node_modules/libphonenumber-js" ] ||
   npm install --prefix "$lpn_dir" --no-save --no-audit --no-fund --loglevel=error \
     "libphonenumber-js@$LIBPHONENUMBER_JS_VERSION" >&2
 lpn="$lpn_dir/node_modules/libphonenumber-js"
-node bench/phone-corpus.mjs "$lpn" >"$tmp/corpus.jsonl"
-"$bench_bin" phone-exact "$tmp/corpus.jsonl"
-printf '  %-28s %9d B gzip (the peer: libphonenumber-js max bundle)\n' "libphonenumber-js" \
-  "$(gzip -9 -c "$lpn/bundle/libphonenumber-max.js" | wc -c)"
-echo "  ours per normalization: one GET /api/widget/phone (~100 B URL, ~240 B answer with headers)"
-
-echo
-echo "Phone module in headless Chromium (demo server in this process, pkg/ over loopback;"
-echo "cold = new browser profile, warm = second load of the page from the HTTP cache):"
-cargo run -q --release -p owidget-bench -- phone "${OWIDGET_BENCH_PHONE_RUNS:-3}"
+# The fixed-line and toll-free example numbers: Google's metadata XML as the phonenumber crate ships it.
+phonenumber_dir=$(cargo metadata --format-version 1 | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const p = JSON.parse(s).packages.find((p) => p.name === "phonenumber");
+    console.log(require("path").dirname(p.manifest_path));
+  });')
+"$bench_bin" phone "${OWIDGET_BENCH_PHONE_RUNS:-3}" "$lpn" "$phonenumber_dir/assets/PhoneNumberMetadata.xml"
+echo "Natively, 12 countries alternating:"
+cargo run -q --release -p owidget-phone --example timing

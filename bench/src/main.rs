@@ -18,9 +18,10 @@
 //! - `bot [conversations]` (default 1,000): External Bot round trip with
 //!   that many bot conversations open (see `bot.rs`).
 //! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
-//! - `phone [runs]` (default 3): the phone module's size, and in headless
-//!   Chromium the time to the first normalization, cold and warm, and per
-//!   number afterwards (see `phone.rs`).
+//! - `phone [runs] <libphonenumber-js dir> [metadata.xml]` (default 3 runs): ours (the
+//!   server's normalization) beside libphonenumber-js's max bundle in one
+//!   run: exactness on the corpus, bytes, and in headless Chromium the first
+//!   normalization and per number afterwards (see `phone.rs`).
 //! - `onload [runs]` (default 3): snippet → `$owidgetOnLoad` → first
 //!   status on the demo page, step by step, cold and warm (`onload.rs`).
 //! - `phone-exact <corpus.jsonl>`: our normalization against Google's
@@ -50,13 +51,14 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "latency".into());
     if what == "phone-exact" {
-        return exact::run(&args.next().expect("phone-exact <corpus.jsonl>"));
+        exact::run(&args.next().expect("phone-exact <corpus.jsonl>"));
+        return;
     }
     let n: Option<usize> = args.next().map(|a| a.parse().expect("a number"));
     match what.as_str() {
         "latency" => latency(n.unwrap_or(1000)).await,
         "fanout" => fanout::run(n.unwrap_or(5000), args.next(), args.next()).await,
-        "phone" => phone::run(n.unwrap_or(3)).await,
+        "phone" => phone::run(n.unwrap_or(3), args.next(), args.next()).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
         "webhooks" => webhooks::run(n.unwrap_or(10_000)).await,
         "bot" => bot::run(n.unwrap_or(1000)).await,
@@ -67,7 +69,7 @@ async fn main() {
         }
         "onload" => onload::run(n.unwrap_or(3)).await,
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] <libphonenumber-js dir> [metadata.xml] | phone-exact <corpus.jsonl> | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
             std::process::exit(2);
         }
     }

@@ -17,11 +17,14 @@
 #![deny(missing_docs)]
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use phonenumber::country::Id;
-use phonenumber::metadata::DATABASE;
+use phonenumber::metadata::{Database, DATABASE};
 use phonenumber::{Mode, ParseError, PhoneNumber};
 
+mod db;
+mod layout;
 mod strict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -60,22 +63,49 @@ pub enum PhoneError {
 /// Normalizes `raw` to the international format as dialled, e.g. `+420 777 666 555`.
 ///
 /// `default_country` (ISO 3166-1 alpha-2, any case, e.g. `"CZ"`) is the country a number
-/// without `+` or `00` is read in; it may be empty when only international numbers are expected.
-/// Spaces, dashes, dots, slashes, brackets and a leading `00` or `+` are accepted.
+/// without `+` or the country's international prefix is read in; it may be empty when only
+/// `+` numbers are expected. Spaces, dashes, dots, slashes, brackets, a leading `+` or
+/// international prefix (`00` in CZ, `011` in US) and a trailing extension are accepted.
+///
+/// The result is libphonenumber-js's `formatInternational()`: groups separated by spaces only
+/// (`+1 201 555 0123`), and an extension typed after the number (`ext. 12`, `x12`, `#12`,
+/// `;ext=12`…) written ` ext. 12` (` x12` in GB, whose metadata prefers that).
 pub fn normalize(raw: &str, default_country: &str) -> Result<String, PhoneError> {
-    let number = parse_valid(raw, default_country)?;
-    Ok(number.format().mode(Mode::International).to_string())
+    let (text, extension) = layout::split_extension(raw.trim());
+    let (db, number) = parse_valid(text, default_country)?;
+    let formatted = phonenumber::format_with(&db, &number).mode(Mode::International);
+    let mut out = layout::spaced(&formatted.to_string());
+    if let Some(ext) = extension {
+        out.push_str(extension_prefix(&number));
+        out.push_str(ext);
+    }
+    Ok(out)
+}
+
+/// What goes before an extension: the `preferredExtnPrefix` of the calling code's main region
+/// (` x` for GB), else ` ext. `, as libphonenumber-js's `formatInternational()` writes it.
+fn extension_prefix(number: &PhoneNumber) -> &'static str {
+    main_region(number.code().value())
+        .and_then(|meta| meta.preferred_extension_prefix())
+        .unwrap_or(" ext. ")
 }
 
 /// Like [`normalize`], but returns E.164 (`+420777666555`), the form for `tel:` links and
-/// for comparing numbers.
+/// for comparing numbers. E.164 has no extension: one typed after the number is dropped.
 pub fn to_e164(raw: &str, default_country: &str) -> Result<String, PhoneError> {
-    let number = parse_valid(raw, default_country)?;
-    Ok(number.format().mode(Mode::E164).to_string())
+    let (text, _) = layout::split_extension(raw.trim());
+    let (db, number) = parse_valid(text, default_country)?;
+    Ok(phonenumber::format_with(&db, &number)
+        .mode(Mode::E164)
+        .to_string())
 }
 
-/// Parses and validates `raw`; shared by both output formats.
-fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneError> {
+/// Parses and validates `raw`; shared by both output formats. Returns the number with the
+/// database it was read with (see `db.rs`).
+fn parse_valid(
+    raw: &str,
+    default_country: &str,
+) -> Result<(Arc<Database>, PhoneNumber), PhoneError> {
     let country = parse_country(default_country)?;
     let text = raw.trim();
     if text.is_empty() {
@@ -85,39 +115,33 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
 
     // A number that carries its country code is parsed without the default country: the crate
     // would otherwise apply the default country's national prefix to it (with US as default,
-    // `+800 1234 5678` lost its leading `1`). So an international prefix is turned into `+` here:
-    // the region's own (`00` in CZ, `011` in US, `0011` in AU) and `00`, the ITU-recommended one
-    // that most visitors type whatever their page's default country.
+    // `+800 1234 5678` lost its leading `1`). So the region's international prefix (`00` in CZ,
+    // `011` in US, `0011` in AU) is turned into `+` here. Only the region's own, as in
+    // libphonenumber: `00` in US is not an international prefix (issue 11 dropped that
+    // leniency; `001 201 555 0123` is refused there, as libphonenumber refuses it).
     let digits: String = text
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect();
-    if digits.starts_with('+') {
-        return parse_valid_international(&digits);
+    let international = if digits.starts_with('+') {
+        Some(digits.clone())
+    } else {
+        idd_len(country, &digits).map(|len| format!("+{}", &digits[len..]))
+    };
+    if let Some(number) = international {
+        let db = db::for_codes(&[
+            db::calling_code(&number).unwrap_or(0),
+            NO_NATIONAL_PREFIX_CODE,
+        ]);
+        return parse_valid_international(&db, &number).map(|n| (db, n));
     }
-    // The region's own prefix first; then `00`, also where the region's prefix reads `00` plus
-    // more digits (BR: `0055` is `00` with carrier 55, yet `00 55 11...` is what people type).
-    let mut first_error = None;
-    for len in [
-        idd_len(country, &digits),
-        digits.starts_with("00").then_some(2),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        match parse_valid_international(&format!("+{}", &digits[len..])) {
-            Ok(number) => return Ok(number),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let parsed = parse_in(country, text)?;
-    if is_valid(&parsed) {
-        return Ok(parsed);
+    let home = country
+        .and_then(|id| DATABASE.by_id(id.as_ref()))
+        .map_or(0, |meta| meta.country_code());
+    let db = db::for_codes(&[home, NO_NATIONAL_PREFIX_CODE]);
+    let parsed = parse_in(&db, country, text)?;
+    if is_valid(&db, &parsed) {
+        return Ok((db, parsed));
     }
     // The crate strips a national prefix twice (`nationalPrefixForParsing`, then
     // `nationalPrefix` again): RU `8 800 555 35 35` became `005553535`. Stripped once here, the
@@ -129,8 +153,8 @@ fn parse_valid(raw: &str, default_country: &str) -> Result<PhoneNumber, PhoneErr
             let rest = digits.strip_prefix(prefix)?;
             Some(format!("+{}{rest}", meta.country_code()))
         });
-    once.and_then(|n| parse_valid_international(&n).ok())
-        .ok_or(PhoneError::Invalid)
+    let number = once.and_then(|n| parse_valid_international(&db, &n).ok());
+    number.map(|n| (db, n)).ok_or(PhoneError::Invalid)
 }
 
 /// Length of the international dialling prefix `digits` starts with, if any.
@@ -143,15 +167,33 @@ fn idd_len(country: Option<Id>, digits: &str) -> Option<usize> {
         .map(|m| m.end())
 }
 
-/// Parses `+<digits>` with no default country (see `parse_valid`) and validates it.
-fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
-    let parsed = parse_in(None, number)?;
-    if is_valid(&parsed) {
+/// Parses `+<digits>` with no default country (see `parse_valid`) and validates it, with `db`
+/// holding the regions of its calling code and [`NO_NATIONAL_PREFIX`].
+fn parse_valid_international(db: &Database, number: &str) -> Result<PhoneNumber, PhoneError> {
+    let parsed = parse_in(db, None, number)?;
+    if is_valid(db, &parsed) {
         return Ok(parsed);
     }
-    unstripped(number)
-        .filter(is_valid)
+    if let Some(whole) = unstripped(db, number).filter(|n| is_valid(db, n)) {
+        return Ok(whole);
+    }
+    // A national prefix typed after the country code (`+7 8 800 123 45 67`): libphonenumber
+    // strips it when the rest is valid. The crate strips RU's `8` twice here (see
+    // `parse_valid`), so it is stripped once here and the rest read whole.
+    let code = parsed.code().value();
+    let rest = number.strip_prefix(&format!("+{code}"));
+    main_region(code)
+        .and_then(|meta| rest?.strip_prefix(meta.national_prefix()?))
+        .and_then(|rest| unstripped(db, &format!("+{code}{rest}")))
+        .filter(|n| is_valid(db, n))
         .ok_or(PhoneError::Invalid)
+}
+
+/// The metadata of the main region of calling code `code` (US for 1, RU for 7).
+fn main_region(code: u16) -> Option<&'static phonenumber::Metadata> {
+    let regions = DATABASE.by_code(&code)?;
+    let main = regions.iter().find(|m| m.is_main_country_for_code());
+    main.or(regions.first()).copied()
 }
 
 /// `+<digits>` read with its national number whole.
@@ -162,8 +204,8 @@ fn parse_valid_international(number: &str) -> Result<PhoneNumber, PhoneError> {
 /// when the rest is still a viable number. The crate strips with the metadata of the default
 /// country when one is given, and the country code comes from the `+` anyway: parsed with a
 /// default region that has no national prefix, nothing is stripped.
-fn unstripped(number: &str) -> Option<PhoneNumber> {
-    phonenumber::parse(Some(NO_NATIONAL_PREFIX), number)
+fn unstripped(db: &Database, number: &str) -> Option<PhoneNumber> {
+    phonenumber::parse_with(db, Some(NO_NATIONAL_PREFIX), number)
         .ok()
         .filter(|n| n.code().source() == phonenumber::country::Source::Plus)
 }
@@ -171,10 +213,12 @@ fn unstripped(number: &str) -> Option<PhoneNumber> {
 /// A region without a national prefix or national prefix rules (see [`unstripped`]; a test
 /// checks the metadata).
 const NO_NATIONAL_PREFIX: Id = Id::CZ;
+/// Its calling code.
+const NO_NATIONAL_PREFIX_CODE: u16 = 420;
 
 /// The crate's validity check, tightened to libphonenumber's whole-number matching.
-fn is_valid(number: &PhoneNumber) -> bool {
-    number.is_valid() && strict::is_valid(number)
+fn is_valid(db: &Database, number: &PhoneNumber) -> bool {
+    phonenumber::is_valid_with(db, number) && strict::is_valid(number)
 }
 
 /// Resolves the default country; empty means "none".
@@ -213,11 +257,11 @@ fn check_characters(text: &str) -> Result<(), PhoneError> {
 }
 
 /// Runs the libphonenumber parser and maps its errors.
-fn parse_in(country: Option<Id>, text: &str) -> Result<PhoneNumber, PhoneError> {
+fn parse_in(db: &Database, country: Option<Id>, text: &str) -> Result<PhoneNumber, PhoneError> {
     if country.is_none() && !text.starts_with('+') {
         return Err(PhoneError::MissingCountry);
     }
-    phonenumber::parse(country, text).map_err(|e| match e {
+    phonenumber::parse_with(db, country, text).map_err(|e| match e {
         ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
         ParseError::TooShortAfterIdd | ParseError::TooShortNsn | ParseError::NoNumber => {
             PhoneError::TooShort
@@ -240,18 +284,21 @@ mod tests {
     #[test]
     fn a_national_prefix_inside_the_number_is_kept() {
         // Russian toll-free and premium numbers start with 8, RU's national prefix: the crate
-        // stripped it from `+7 800…` and twice from `8 800…`. libphonenumber-js gives these
-        // (with spaces for the dashes of RU's format, see the README).
+        // stripped it from `+7 800…` and twice from `8 800…`. libphonenumber-js gives these.
         for (raw, want) in [
-            ("+7 800 555 35 35", "+7 800 555-35-35"),
-            ("8 800 555 35 35", "+7 800 555-35-35"),
-            ("+7 809 505 12 34", "+7 809 505-12-34"),
-            ("8 (809) 505-12-34", "+7 809 505-12-34"),
+            ("+7 800 555 35 35", "+7 800 555 35 35"),
+            ("8 800 555 35 35", "+7 800 555 35 35"),
+            ("+7 809 505 12 34", "+7 809 505 12 34"),
+            ("8 (809) 505-12-34", "+7 809 505 12 34"),
+            // The national prefix typed after the country code, as libphonenumber reads it.
+            ("+7-8-800-1234567", "+7 800 123 45 67"),
+            ("+7 8 912 345 67 89", "+7 912 345 67 89"),
         ] {
             assert_eq!(normalize(raw, "RU").as_deref(), Ok(want), "{raw}");
         }
         assert_eq!(normalize("+7 800 555 35", "RU"), Err(PhoneError::Invalid));
         let neutral = DATABASE.by_id(NO_NATIONAL_PREFIX.as_ref()).unwrap();
+        assert_eq!(neutral.country_code(), NO_NATIONAL_PREFIX_CODE);
         assert!(neutral.national_prefix().is_none());
         assert!(neutral.national_prefix_for_parsing().is_none());
     }
@@ -284,7 +331,19 @@ mod tests {
             Err(PhoneError::InvalidCharacter('A'))
         );
         assert_eq!(
-            normalize("777 666 555 ext 2", "CZ"),
+            normalize("777 666 555 ext two", "CZ"),
+            Err(PhoneError::InvalidCharacter('e'))
+        );
+        assert_eq!(
+            normalize("777 666 555 ext 2", "CZ").as_deref(),
+            Ok("+420 777 666 555 ext. 2")
+        );
+        assert_eq!(
+            to_e164("777 666 555 ext 2", "CZ").as_deref(),
+            Ok("+420777666555")
+        );
+        assert_eq!(
+            normalize("ext. 2", "CZ"),
             Err(PhoneError::InvalidCharacter('e'))
         );
         assert_eq!(

@@ -97,6 +97,53 @@ async fn international_prefixes_are_accepted() {
     s.stop().await;
 }
 
+/// libphonenumber-js's INTERNATIONAL format (issue 11): spaces only, also where
+/// the region's metadata format has dashes (US, RU, JP…); an extension kept as
+/// ` ext. N`; a national prefix typed after the country code dropped; `00`
+/// only where it is the region's international prefix.
+#[tokio::test]
+async fn numbers_are_stored_as_libphonenumber_js_formats_them() {
+    let toml = test_toml().replacen(
+        "name = \"sales\"\n",
+        "name = \"sales\"\nphone_country = \"US\"\n",
+        1,
+    );
+    let config = owidget_server::Config::from_toml(&toml).expect("config with US preset");
+    let s = Server::start_with(config, None).await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut d = desk(&s, &demo).await;
+    let mut w = s.widget("default").await;
+    expect_status(&mut w, 0).await;
+    for (raw, stored) in [
+        ("777 666 555 ext. 12", "+420 777 666 555 ext. 12"),
+        ("+420 777 666 555 x12", "+420 777 666 555 ext. 12"),
+        ("+1 (201) 555-0123", "+1 201 555 0123"),
+        ("+7 8 800 123-45-67", "+7 800 123 45 67"),
+        ("+81 90-1234-5678", "+81 90 1234 5678"),
+    ] {
+        assert_eq!(stored_phone(&s, &demo, &mut d, &mut w, raw).await, stored);
+    }
+    // Stored as the answer, so a second check of a stored number is a no-op.
+    assert_eq!(
+        stored_phone(&s, &demo, &mut d, &mut w, "+420 777 666 555 ext. 12").await,
+        "+420 777 666 555 ext. 12"
+    );
+    let solo = s.login(DEMO, "solo").await;
+    let mut d = desk(&s, &solo).await;
+    let mut w = s.widget("sales").await;
+    expect_status(&mut w, 0).await;
+    assert_eq!(
+        stored_phone(&s, &solo, &mut d, &mut w, "011 420 777 666 555").await,
+        "+420 777 666 555"
+    );
+    // `00` is no international prefix in the US (011 is), as in libphonenumber.
+    assert_eq!(
+        refused(&mut w, "00420 777 666 555").await,
+        "not a valid phone number"
+    );
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn number_of_another_country_needs_its_country_code() {
     let s = Server::start().await;
@@ -154,7 +201,7 @@ async fn invalid_numbers_are_refused_and_nothing_is_stored() {
         (long.as_str(), "phone number is too long"),
         ("   ", "no phone number given"),
         (
-            "777 666 555 x12",
+            "777 666 555 xy12",
             "unexpected character 'x' in phone number",
         ),
         ("+999 777 666 555", "unknown country calling code"),
@@ -187,7 +234,10 @@ async fn the_widget_phone_endpoint_normalizes_like_the_callback_check() {
     let ask = |number: &str, origin: &str| {
         let url = s.url(&format!(
             "/api/widget/phone?company={DEMO}&number={}",
-            number.replace('+', "%2B").replace(' ', "%20")
+            number
+                .replace('+', "%2B")
+                .replace(' ', "%20")
+                .replace('#', "%23")
         ));
         let req = s.http.get(url).header("origin", origin.to_string());
         async move {
@@ -208,6 +258,13 @@ async fn the_widget_phone_endpoint_normalizes_like_the_callback_check() {
         ask("00420 777-666-555", ORIGIN).await.2["number"],
         "+420 777 666 555"
     );
+    for (raw, answer) in [
+        ("+1 201-555-0123", "+1 201 555 0123"),
+        ("777 666 555 #12", "+420 777 666 555 ext. 12"),
+        ("+44 7400 123456 ext 3", "+44 7400 123456 x3"),
+    ] {
+        assert_eq!(ask(raw, ORIGIN).await.2["number"], answer, "{raw}");
+    }
     let (status, _, body) = ask("777 666 55", ORIGIN).await;
     assert_eq!(status, 200);
     assert_eq!(body["number"], Value::Null);

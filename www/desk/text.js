@@ -88,10 +88,6 @@ export function el(tag, props = {}, ...children) {
 }
 
 /**
- * A `tel:` link for a phone number. The href holds only digits and `+`, so
- * whatever the stored number contains cannot smuggle anything into it.
- */
-/**
  * A `mailto:` link for an e-mail address the server validated (else
  * plain text); the address is the link's text, as typed.
  */
@@ -104,12 +100,21 @@ export function mailLink(email) {
   return a;
 }
 
+/**
+ * A `tel:` link for a phone number. The href holds only digits, `+` and an
+ * `;ext=` of digits, so whatever the stored number contains cannot smuggle
+ * anything into it.
+ */
 export function telLink(phone) {
-  const digits = String(phone ?? '').replace(/[^\d+]/g, '');
-  if (!/\d/.test(digits)) return document.createTextNode(String(phone ?? ''));
+  const text = String(phone ?? '');
+  // An extension (`+420 777 666 555 ext. 12`, GB's `+44 7400 123456 x3`)
+  // becomes RFC 3966's `;ext=12` instead of more digits of the number.
+  const ext = /^([^A-Za-z#;]*)[A-Za-z#;]\D*(\d+)\s*$/.exec(text);
+  const digits = (ext ? ext[1] : text).replace(/[^\d+]/g, '');
+  if (!/\d/.test(digits)) return document.createTextNode(text);
   const a = document.createElement('a');
-  a.href = 'tel:' + digits;
-  a.textContent = String(phone);
+  a.href = 'tel:' + digits + (ext ? ';ext=' + ext[2] : '');
+  a.textContent = text;
   return a;
 }
 

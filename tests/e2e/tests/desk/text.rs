@@ -71,14 +71,17 @@ async fn only_http_urls_become_links_and_everything_else_stays_text() {
         assert_eq!(got[i]["parts"], json!(parts), "nodes of {input:?}");
     }
 
-    // tel: links keep only digits and `+`, whatever the stored number holds.
+    // tel: links keep only digits and `+` (and an extension's `;ext=` digits),
+    // whatever the stored number holds.
     let tel = browser
         .client()
         .execute_async(
             "const done = arguments[arguments.length - 1];
              import('./text.js').then((t) => {
                const a = t.telLink('+420 (777) 666-555 \"><b>');
-               done([a.tagName, a.getAttribute('href'), a.textContent, t.telLink('none').nodeType]);
+               done([a.tagName, a.getAttribute('href'), a.textContent, t.telLink('none').nodeType,
+                     t.telLink('+420 777 666 555 ext. 12').getAttribute('href'),
+                     t.telLink('+44 7400 123456 x3').getAttribute('href')]);
              }).catch((e) => done(String(e)));",
             vec![],
         )
@@ -86,7 +89,14 @@ async fn only_http_urls_become_links_and_everything_else_stays_text() {
         .expect("telLink runs");
     assert_eq!(
         tel,
-        json!(["A", "tel:+420777666555", "+420 (777) 666-555 \"><b>", 3])
+        json!([
+            "A",
+            "tel:+420777666555",
+            "+420 (777) 666-555 \"><b>",
+            3,
+            "tel:+420777666555;ext=12",
+            "tel:+447400123456;ext=3"
+        ])
     );
     browser.close().await;
 }
