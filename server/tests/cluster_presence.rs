@@ -234,3 +234,45 @@ async fn dead_instance_takes_presence_with_it_via_redis() {
 async fn dead_instance_takes_presence_with_it_via_postgres() {
     dead_instance_takes_presence_with_it(Via::Postgres).await
 }
+
+/// Status events are latest values: one at or below the last version seen
+/// from its instance is dropped; a newer one makes A re-read. A third bus
+/// handle plays the publishing instance, and the database is changed by
+/// hand so that only a re-read can show it (the periodic one is a minute).
+#[tokio::test]
+async fn stale_and_repeated_status_versions_are_dropped() {
+    use owidget_server::bus::{Bus, BusOptions, Event, Version};
+    let cluster = Cluster::start(Via::Postgres).await;
+    let a = Instance::start(cluster.config(60_000, 15_000, 60_000)).await;
+    let mut widget = a.server.widget("default").await;
+    expect_status(&mut widget, 0).await;
+    let other = Bus::start(
+        &cluster.broker,
+        BusOptions {
+            instance: "other".into(),
+            ..BusOptions::new()
+        },
+    )
+    .unwrap();
+    assert!(other.wait_connected(WAIT).await, "third bus connects");
+    let set = |a: &str| {
+        format!(
+            "INSERT INTO operator_state (company, username, availability) VALUES ('{DEMO}', 'demo', '{a}') \
+             ON CONFLICT (company, username) DO UPDATE SET availability = excluded.availability"
+        )
+    };
+    let status = |counter| Event::Status {
+        company: DEMO.into(),
+        version: Version { epoch: 7, counter },
+    };
+    common::pg::query(&cluster.database, &set("online")).await;
+    other.publish(status(5)).await.unwrap();
+    expect_status(&mut widget, 1).await;
+
+    common::pg::query(&cluster.database, &set("offline")).await;
+    other.publish(status(5)).await.unwrap(); // repeated
+    other.publish(status(4)).await.unwrap(); // stale
+    no_status_for(&mut widget, 0, Duration::from_millis(800)).await;
+    other.publish(status(6)).await.unwrap();
+    expect_status(&mut widget, 0).await;
+}
