@@ -276,3 +276,22 @@ async fn stale_and_repeated_status_versions_are_dropped() {
     other.publish(status(6)).await.unwrap();
     expect_status(&mut widget, 0).await;
 }
+
+/// Capacity spans instances: `solo` (capacity 1, the only operator of
+/// preset `sales`) takes a chat on B; A, which holds no live state of that
+/// chat, shows `sales` busy from the database's assignments, and online
+/// again once the chat ended.
+#[tokio::test]
+async fn load_on_b_counts_on_a() {
+    let cluster = Cluster::start(Via::Postgres).await;
+    let a = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let b = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let mut sales = a.server.widget("sales").await;
+    expect_status(&mut sales, 0).await;
+    let solo = b.server.login(DEMO, "solo").await;
+    let (_visitor, id, _) = active_chat(&b.server, &solo).await;
+    expect_status(&mut sales, 2).await;
+    let (st, v) = b.server.end(&solo, &id).await;
+    assert_eq!(st, 200, "{v}");
+    expect_status(&mut sales, 1).await;
+}
