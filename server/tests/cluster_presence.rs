@@ -295,3 +295,38 @@ async fn load_on_b_counts_on_a() {
     assert_eq!(st, 200, "{v}");
     expect_status(&mut sales, 1).await;
 }
+
+/// Availability is committed before it counts: with the database down the
+/// change is refused (503 with a message) and nothing changes, not the
+/// operator and not the widgets' status; with it back, the same request
+/// works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_while_the_database_is_down_fails_and_changes_nothing() {
+    use reqwest::Method;
+    let pg = common::pg::Cluster::start().await;
+    let mut config = test_config();
+    config.storage.database_url = Some(common::pg::fresh_database_on(pg.url()).await);
+    let s = Server::start_with(config, None).await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut widget = s.widget("default").await;
+    expect_status(&mut widget, 0).await;
+
+    pg.stop().await;
+    let online = Some(serde_json::json!({ "availability": "online" }));
+    let (st, body) = s
+        .call(Method::PUT, "/api/operator/availability", &demo, online)
+        .await;
+    assert_eq!(st, 503, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
+    let (_, me) = s.call(Method::GET, "/api/operator/me", &demo, None).await;
+    assert_eq!(me["availability"], "offline", "{me}");
+    no_status_for(&mut widget, 1, Duration::from_millis(500)).await;
+
+    pg.start_again().await;
+    s.set_availability(&demo, "online").await;
+    expect_status(&mut widget, 1).await;
+    s.stop().await;
+}
