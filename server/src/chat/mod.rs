@@ -80,6 +80,32 @@ struct OperatorState {
     /// Last sign of life without a desk (API call, last desk closing,
     /// availability change): the presence lease of `presence`.
     seen: tokio::time::Instant,
+    /// Across instances (`cluster_presence`): the availability the database
+    /// holds as far as this instance knows; differs from `availability`
+    /// while a local change waits for the sweep to store it.
+    stored: Availability,
+    /// A desk socket (or a fresh lease) of the operator is on another
+    /// instance, by that instance's unexpired heartbeat.
+    elsewhere: bool,
+    /// When another instance's change or presence last vouched for the
+    /// operator (a grace of its own, apart from this instance's lease).
+    remote_seen: Option<tokio::time::Instant>,
+    /// Active sessions the database assigns to the operator that this
+    /// instance holds no live state for (PostgreSQL only): counted in the
+    /// load so that capacity spans instances.
+    remote_chats: Vec<String>,
+}
+
+impl OperatorState {
+    /// Active chats on every instance.
+    fn load(&self) -> u32 {
+        let remote = self
+            .remote_chats
+            .iter()
+            .filter(|id| !self.chats.contains(id))
+            .count();
+        (self.chats.len() + remote) as u32
+    }
 }
 
 impl Default for OperatorState {
@@ -89,6 +115,10 @@ impl Default for OperatorState {
             chats: Vec::new(),
             desks: Vec::new(),
             seen: tokio::time::Instant::now(),
+            stored: Availability::default(),
+            elsewhere: false,
+            remote_seen: None,
+            remote_chats: Vec::new(),
         }
     }
 }
@@ -116,7 +146,9 @@ struct CompanyState {
     queue: Vec<String>,
     /// `user.availability.updated` events not stored yet: written with the
     /// availability rows by the sweep, in order.
-    availability_events: Vec<crate::webhooks::Planned>,
+    /// Each with the operator's index: an event of a change that lost to
+    /// another instance's is not stored.
+    availability_events: Vec<(usize, crate::webhooks::Planned)>,
 }
 
 /// Live chat state of all companies.
@@ -142,6 +174,8 @@ pub struct Hub {
     /// The bus to the other instances (`--broker`), attached once at start
     /// ([`Hub::attach_bus`]); unit tests run without one.
     bus: std::sync::OnceLock<crate::bus::Bus>,
+    /// Status versions and heartbeat wake-ups of `cluster_presence`.
+    cluster: cluster_presence::Shared,
 }
 
 impl Hub {
@@ -183,6 +217,7 @@ impl Hub {
             state,
             bot_events: std::sync::OnceLock::new(),
             bus: std::sync::OnceLock::new(),
+            cluster: cluster_presence::Shared::new(),
         }
     }
 
@@ -246,7 +281,7 @@ impl Hub {
             .iter()
             .zip(ops)
             .filter(|(s, _)| s.availability == Availability::Online)
-            .map(|(s, o)| (o.groups.as_slice(), s.chats.len() as u32, o.capacity));
+            .map(|(s, o)| (o.groups.as_slice(), s.load(), o.capacity));
         self.status[company].update(available);
     }
 
@@ -268,7 +303,7 @@ impl Hub {
             capacity: o.capacity,
             groups: o.groups.clone(),
             availability: s.availability,
-            active_chats: s.chats.len() as u32,
+            active_chats: s.load(),
         }
     }
 
@@ -308,7 +343,7 @@ impl Hub {
         if let Some(p) =
             crate::webhooks::availability(&self.config, op.company, username, to, origin)
         {
-            c.availability_events.push(p);
+            c.availability_events.push((op.operator, p));
         }
     }
 

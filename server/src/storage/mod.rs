@@ -48,6 +48,7 @@ mod db;
 mod messages;
 mod operators;
 pub mod pg;
+mod presence;
 mod read_marks;
 mod schema;
 mod schema_pg;
@@ -62,6 +63,7 @@ pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use db::{Arg, Db, FromValue, Row, Value};
 pub use messages::{Appended, NewMessage};
 pub use operators::OperatorSession;
+pub use presence::{AvailabilityChange, OperatorKey};
 pub use sessions::{NewSession, OpenSession};
 
 use crate::config::StorageOptions;

@@ -20,11 +20,20 @@ pub struct OperatorSession {
     pub expires_at: i64,
 }
 
-fn availability_str(a: Availability) -> &'static str {
+pub(super) fn availability_str(a: Availability) -> &'static str {
     match a {
         Availability::Online => "online",
         Availability::Away => "away",
         Availability::Offline => "offline",
+    }
+}
+
+/// A stored availability (anything unknown reads as offline).
+pub(super) fn parse_availability(s: &str) -> Availability {
+    match s {
+        "online" => Availability::Online,
+        "away" => Availability::Away,
+        _ => Availability::Offline,
     }
 }
 
@@ -124,11 +133,7 @@ impl Store {
             )?
             .iter()
             .map(|r| {
-                let a = match r.get::<String>(2)?.as_str() {
-                    "online" => Availability::Online,
-                    "away" => Availability::Away,
-                    _ => Availability::Offline,
-                };
+                let a = parse_availability(&r.get::<String>(2)?);
                 Ok((r.get(0)?, r.get(1)?, a))
             })
             .collect()
