@@ -102,7 +102,14 @@ stop() {
     case "$pgdir" in /tmp/owidget-pg.*) rm -rf "$pgdir" ;; esac
   fi
   if [ -f "$dir/redis.pid" ]; then
-    kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+    local pid i; pid=$(cat "$dir/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait (at most 10 s) until it has exited: it writes its log while
+    # shutting down, which would race a removal of DIR.
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
   fi
 }
 

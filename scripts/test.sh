@@ -28,7 +28,7 @@ tmp=$(mktemp -d)
 cleanup() {
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null
   bash scripts/services.sh stop "$tmp/services" || true
-  rm -rf "$tmp"
+  rm -rf "$tmp" || true
 }
 trap cleanup EXIT
 
