@@ -126,8 +126,9 @@ async fn measure(vis: &Setup, op: &Setup, chats: usize, sockets: usize) -> Figur
         f.to_desk.push(desk.duration_since(sent));
         let text = format!("pong {s}");
         let sent = Instant::now();
+        let session = visitors[k].session.clone();
         let (_, got) = tokio::join!(
-            op.say(&tokens[k % OPERATORS], &visitors[k].session, &text),
+            op.say(&tokens[k % OPERATORS], &session, &text),
             visitors[k].await_text(&text)
         );
         f.to_widget.push(got.duration_since(sent));
@@ -225,9 +226,8 @@ fn print_table(columns: &mut [(String, Option<Figures>)]) {
     for (what, pick) in rows {
         print!("{what:<44}");
         for (_, f) in columns.iter_mut() {
-            let cell = match f {
-                Some(f) if !pick(f).is_empty() => {
-                    let d = pick(f);
+            let cell = match f.as_mut().map(pick) {
+                Some(d) if !d.is_empty() => {
                     format!("{:.2} / {:.2} (n={})", pct(d, 0.5), pct(d, 0.99), d.len())
                 }
                 _ => "failed".to_string(),

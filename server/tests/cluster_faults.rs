@@ -414,7 +414,10 @@ async fn two_instances_racing_to_assign_assign_once() {
     let token_b = c.b.login(DEMO, "solo").await;
     let _desk_a = Peer::new(desk(&c.a, &token).await);
     let _desk_b = Peer::new(desk(&c.b, &token_b).await);
+    // Online through both logins: each instance has the operator online
+    // with one free slot even before presence crosses instances.
     c.a.set_availability(&token, "online").await;
+    c.b.set_availability(&token_b, "online").await;
     let t = Instant::now();
     for round in 0..ROUNDS {
         // Two waiting chats, one on each instance; in odd rounds both
