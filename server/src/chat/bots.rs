@@ -194,7 +194,10 @@ impl Hub {
         self.queue_joined_quiet(op.company, c, id);
         self.recompute(op.company, c);
         tracing::info!(session = %id, "bot handed the chat to the queue");
-        Ok(summary(c.sessions.get(id).expect("still there")))
+        let chat = summary(c.sessions.get(id).expect("still there"));
+        drop(state);
+        self.publish_session(op.company, id, crate::bus::SessionChange::Queued, None);
+        Ok(chat)
     }
 
     /// A bot takes a waiting chat back (a transfer nobody accepted in
@@ -235,7 +238,11 @@ impl Hub {
         c.queue.retain(|q| q != id);
         self.queue_moved(c);
         self.queue_left(op.company, c, id, &old);
-        Ok(self.apply_assign(op, c, id, planned.accepted_at))
+        let chat = self.apply_assign(op, c, id, planned.accepted_at);
+        drop(state);
+        let change = crate::bus::SessionChange::Accepted;
+        self.publish_session(op.company, id, change, chat.operator.clone());
+        Ok(chat)
     }
 
     /// A human takes a chat over from the bot holding it. They must be
@@ -299,7 +306,11 @@ impl Hub {
             }
         }
         tracing::info!(session = %id, operator = %me.username, "chat taken over from the bot");
-        Ok(self.apply_assign(op, c, id, planned.accepted_at))
+        let chat = self.apply_assign(op, c, id, planned.accepted_at);
+        drop(state);
+        let change = crate::bus::SessionChange::Transferred;
+        self.publish_session(op.company, id, change, chat.operator.clone());
+        Ok(chat)
     }
 }
 

@@ -1,10 +1,395 @@
-//! Chat across instances: sessions, messages, typing and read marks that other instances committed reach this instance's sockets (branch cluster).
+//! Chat across instances (README, "The bus between instances"): what other
+//! instances committed reaches this instance's sockets. The database is the
+//! truth, the bus a hint (scale-out reference §1.6):
+//!
+//! - **Message** `(session, seq)`: the messages after the last `seq`
+//!   delivered here are read from the database and pushed in order, once
+//!   each, exactly as a local message is pushed (`SeqTracker` in
+//!   `CompanyState::delivered`). A lost event is found at the next one (a
+//!   gap) or at a resync; a repeated one is a duplicate and dropped.
+//! - **Session** (queued, accepted, transferred, ended): the session row is
+//!   read again and applied to the local queue, the operators' chat lists
+//!   and the sockets, with the same desk events and visitor frames as the
+//!   local path, under the company's routing lock (so that a local accept
+//!   and an applied one never interleave).
+//! - **Typing / Read**: pushed to the local sockets of that session.
+//! - **Resync** (the broker connection came back, or this subscriber fell
+//!   behind): every open session of the database and every live one here is
+//!   re-read and applied, then the missed messages delivered.
+//!
+//! Accept and transfer are decided by the database (`Store::assign_checked`),
+//! never by two instances that both think a chat is waiting.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::Hub;
+use owidget_protocol::desk::DeskEvent;
+use owidget_protocol::{ServerMessage, SessionState};
+use tokio::sync::mpsc;
+
+use super::desks::send;
+use super::relay::push_message;
+use super::routing::live_of;
+use super::{push, CompanyState, Hub, OpRef};
+use crate::bus::{Envelope, Event, Notice, Side};
+use crate::storage::OpenSession;
+use crate::Result;
 
 /// Starts the task that applies other instances' events to this hub.
-pub(crate) fn spawn(hub: Arc<Hub>, closing: tokio::sync::watch::Receiver<bool>) {
-    let _ = (hub, closing);
+pub(crate) fn spawn(hub: Arc<Hub>, mut closing: tokio::sync::watch::Receiver<bool>) {
+    let Some(bus) = hub.bus().cloned() else {
+        return;
+    };
+    let (tx, mut gaps) = mpsc::unbounded_channel();
+    let _ = hub.catch_up.set(tx);
+    let mut sub = bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let next = tokio::select! {
+                n = sub.recv() => match n {
+                    Some(n) => Next::Notice(n),
+                    None => return,
+                },
+                Some((company, id)) = gaps.recv() => Next::Gap(company, id),
+                _ = closing.wait_for(|c| *c) => return,
+            };
+            match next {
+                Next::Notice(Notice::Event(e)) => hub.on_event(e).await,
+                Next::Notice(Notice::Resync) => hub.resync().await,
+                Next::Gap(company, id) => {
+                    if let Err(e) = hub.catch_up(company, &id).await {
+                        tracing::warn!(session = %id, error = %e, "cluster: messages not re-read");
+                    }
+                }
+            }
+        }
+    });
+}
+
+impl Hub {
+    fn company_index(&self, guid: &str) -> Option<usize> {
+        self.config.companies.iter().position(|c| c.id == guid)
+    }
+
+    async fn on_event(&self, e: Envelope) {
+        let (company, session) = match &e.event {
+            Event::Message {
+                company, session, ..
+            }
+            | Event::Typing {
+                company, session, ..
+            }
+            | Event::Read {
+                company, session, ..
+            }
+            | Event::Session {
+                company, session, ..
+            } => (company, session),
+            // Availability and presence: `cluster_presence`.
+            Event::Status { .. } | Event::Presence { .. } => return,
+        };
+        let Some(ci) = self.company_index(company) else {
+            return;
+        };
+        let r = match &e.event {
+            Event::Message { seq, .. } => self.remote_message(ci, session, *seq).await,
+            Event::Session { .. } => self.reconcile(ci, session).await,
+            Event::Typing { side, typing, .. } => {
+                self.remote_signal(ci, session, *side, Signal::Typing(*typing));
+                Ok(())
+            }
+            Event::Read { side, seq, .. } => {
+                self.remote_signal(ci, session, *side, Signal::Read(*seq));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(err) = r {
+            tracing::warn!(session = %session, from = %e.from, error = %err,
+                "cluster: event not applied; the next event or resync re-reads it");
+        }
+    }
+
+    /// Another instance stored message `seq`: deliver what is missing here.
+    async fn remote_message(&self, company: usize, id: &str, seq: u64) -> Result<()> {
+        {
+            let mut state = self.lock(company);
+            let c = &mut *state;
+            let Some(live) = c.sessions.get(id) else {
+                return Ok(());
+            };
+            if seq <= c.delivered.last(id) {
+                return Ok(()); // a duplicate
+            }
+            let desk_here = live
+                .operator
+                .is_some_and(|o| !c.operators[o].desks.is_empty());
+            if live.visitors.is_empty() && !desk_here {
+                // Nobody here shows the chat: a socket attaching later reads
+                // the history itself (resume, chat load).
+                c.delivered.seed(id, seq);
+                return Ok(());
+            }
+        }
+        self.catch_up(company, id).await
+    }
+
+    /// Reads the session's messages after the last one delivered here and
+    /// pushes them in `seq` order.
+    pub(super) async fn catch_up(&self, company: usize, id: &str) -> Result<()> {
+        let last = {
+            let c = self.lock(company);
+            if !c.sessions.contains_key(id) {
+                return Ok(());
+            }
+            c.delivered.last(id)
+        };
+        let missed = self.store.messages_after(id, last).await?;
+        let mut state = self.lock(company);
+        let c = &mut *state;
+        for m in &missed {
+            if !c.sessions.contains_key(id) {
+                break;
+            }
+            let now = c.delivered.last(id);
+            if m.seq <= now {
+                continue; // pushed meanwhile by a local append
+            }
+            if m.seq != now + 1 {
+                break; // cannot happen: seq is gapless in the database
+            }
+            push_message(c, id, m);
+        }
+        Ok(())
+    }
+
+    fn remote_signal(&self, company: usize, id: &str, side: Side, signal: Signal) {
+        let mut state = self.lock(company);
+        let c = &mut *state;
+        let Some(live) = c.sessions.get_mut(id) else {
+            return;
+        };
+        match side {
+            // To the operator's desks here.
+            Side::Visitor => {
+                if let Some(o) = live.operator {
+                    let session_id = id.to_string();
+                    let event = match signal {
+                        Signal::Typing(typing) => DeskEvent::Typing { session_id, typing },
+                        Signal::Read(seq) => DeskEvent::Read { session_id, seq },
+                    };
+                    send(c, o, event);
+                }
+            }
+            // To the visitor's sockets here.
+            Side::Operator => push(
+                live,
+                match signal {
+                    Signal::Typing(typing) => ServerMessage::Typing { typing },
+                    Signal::Read(seq) => ServerMessage::Read { seq },
+                },
+            ),
+        }
+    }
+
+    /// Re-reads a session and applies it, under the company's routing lock.
+    async fn reconcile(&self, company: usize, id: &str) -> Result<()> {
+        let _serial = self.routing[company].lock().await;
+        self.reconcile_locked(company, id).await
+    }
+
+    /// [`Hub::reconcile`] for a caller holding the routing lock.
+    pub(super) async fn reconcile_locked(&self, company: usize, id: &str) -> Result<()> {
+        let found = self
+            .store
+            .session_head(&self.company_id(company), id)
+            .await?;
+        let mut state = self.lock(company);
+        self.apply_stored(company, &mut state, id, found);
+        Ok(())
+    }
+
+    /// Makes this instance's view of session `id` what the database says.
+    fn apply_stored(
+        &self,
+        company: usize,
+        c: &mut CompanyState,
+        id: &str,
+        found: Option<(OpenSession, u64)>,
+    ) {
+        let Some((stored, head)) = found else {
+            return;
+        };
+        let chat = stored.chat;
+        let ops = &self.config.companies[company].operators;
+        let operator = chat
+            .operator
+            .as_deref()
+            .and_then(|u| ops.iter().position(|o| o.username == u));
+        let here = c.sessions.get(id).map(|l| (l.chat.state, l.operator));
+        match (chat.state, here) {
+            (SessionState::Ended, Some(_)) => {
+                let at = chat.ended_at.unwrap_or_else(crate::ids::now_ms);
+                let by = chat.ended_by.unwrap_or(owidget_protocol::Author::System);
+                self.end_here(company, c, id, at, by, false);
+            }
+            (SessionState::Ended, None) => {}
+            (_, None) => self.arrive(company, c, chat, stored.token_hash, operator, head),
+            (SessionState::Waiting, Some((SessionState::Waiting, _))) => {}
+            (SessionState::Waiting, Some((_, held))) => {
+                if let Some(o) = held {
+                    self.unassign_here(company, c, id, o);
+                }
+                let live = c.sessions.get_mut(id).expect("checked above");
+                live.operator = None;
+                live.chat.state = SessionState::Waiting;
+                live.chat.operator = None;
+                live.chat.operator_name = None;
+                live.chat.accepted_at = None;
+                c.queue.retain(|q| q != id);
+                c.queue.insert(0, id.to_string());
+                self.queue_moved(c);
+                self.queue_joined_quiet(company, c, id);
+                self.recompute(company, c);
+            }
+            (SessionState::Active, Some((_, held))) => {
+                let Some(o) = operator else {
+                    return; // an operator no longer configured here
+                };
+                if held == Some(o) {
+                    return;
+                }
+                if let Some(old) = held {
+                    self.unassign_here(company, c, id, old);
+                }
+                let op = OpRef {
+                    company,
+                    operator: o,
+                };
+                self.assign_here(op, c, id, chat.accepted_at, false);
+            }
+        }
+    }
+
+    /// Takes a chat off operator `o` here (it went to the queue or to
+    /// another operator elsewhere).
+    fn unassign_here(&self, company: usize, c: &mut CompanyState, id: &str, o: usize) {
+        c.operators[o].chats.retain(|q| q != id);
+        send(
+            c,
+            o,
+            DeskEvent::ChatUnassigned {
+                session_id: id.to_string(),
+            },
+        );
+        self.operator_changed(
+            OpRef {
+                company,
+                operator: o,
+            },
+            c,
+        );
+    }
+
+    /// A session another instance created (or this one has not seen yet):
+    /// into the queue in order of creation, or to its operator.
+    fn arrive(
+        &self,
+        company: usize,
+        c: &mut CompanyState,
+        mut chat: owidget_protocol::desk::ChatSummary,
+        hash: String,
+        operator: Option<usize>,
+        head: u64,
+    ) {
+        let c_cfg = &self.config.companies[company];
+        let Some(preset) = c_cfg
+            .preset(Some(&chat.preset))
+            .or_else(|| c_cfg.preset(None))
+        else {
+            return;
+        };
+        let id = chat.id.clone();
+        chat.visitor_online = false;
+        let created = chat.created_at;
+        let state = chat.state;
+        let mut live = live_of(chat, preset.widget.groups.clone(), hash);
+        live.gone_since = Some(tokio::time::Instant::now());
+        c.delivered.seed(&id, head);
+        match (state, operator) {
+            (SessionState::Active, Some(o)) => {
+                live.operator = Some(o);
+                c.sessions.insert(id.clone(), live);
+                c.operators[o].chats.push(id.clone());
+                let chat = super::summary(&c.sessions[&id]);
+                send(c, o, DeskEvent::ChatAssigned { chat });
+                self.operator_changed(
+                    OpRef {
+                        company,
+                        operator: o,
+                    },
+                    c,
+                );
+            }
+            (SessionState::Active, None) => return, // its operator is not configured here
+            _ => {
+                c.sessions.insert(id.clone(), live);
+                let at = c
+                    .queue
+                    .iter()
+                    .position(|q| {
+                        c.sessions
+                            .get(q)
+                            .is_some_and(|l| l.chat.created_at > created)
+                    })
+                    .unwrap_or(c.queue.len());
+                c.queue.insert(at, id.clone());
+                self.queue_moved(c);
+                self.queue_joined_quiet(company, c, &id);
+            }
+        }
+        self.recompute(company, c);
+    }
+
+    /// After a broker loss: every open session of the database and every
+    /// live one here is re-read and applied, then missed messages pushed.
+    async fn resync(&self) {
+        tracing::info!("cluster: resync from the database");
+        let open = match self.store.open_sessions().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "cluster: resync failed; next event re-reads");
+                return;
+            }
+        };
+        for company in 0..self.state.len() {
+            let guid = self.company_id(company);
+            let mut ids: BTreeSet<String> = open
+                .iter()
+                .filter(|s| s.company == guid)
+                .map(|s| s.chat.id.clone())
+                .collect();
+            ids.extend(self.lock(company).sessions.keys().cloned());
+            for id in ids {
+                let r = match self.reconcile(company, &id).await {
+                    Ok(()) => self.catch_up(company, &id).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = r {
+                    tracing::warn!(session = %id, error = %e, "cluster: not resynced");
+                }
+            }
+        }
+    }
+}
+
+enum Next {
+    Notice(Notice),
+    Gap(usize, String),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Typing(bool),
+    Read(u64),
 }

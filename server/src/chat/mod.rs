@@ -117,6 +117,10 @@ struct CompanyState {
     /// `user.availability.updated` events not stored yet: written with the
     /// availability rows by the sweep, in order.
     availability_events: Vec<crate::webhooks::Planned>,
+    /// Per live session, the last `seq` pushed to this instance's sockets
+    /// (local appends and other instances' alike), so that pushes leave in
+    /// `seq` order, once each (`cluster`).
+    delivered: crate::bus::SeqTracker,
 }
 
 /// Live chat state of all companies.
@@ -142,6 +146,10 @@ pub struct Hub {
     /// The bus to the other instances (`--broker`), attached once at start
     /// ([`Hub::attach_bus`]); unit tests run without one.
     bus: std::sync::OnceLock<crate::bus::Bus>,
+    /// Asks the `cluster` task to read a session's messages after the last
+    /// one delivered here (a local append found a gap: another instance's
+    /// message is still on its way).
+    catch_up: std::sync::OnceLock<mpsc::UnboundedSender<(usize, String)>>,
 }
 
 impl Hub {
@@ -183,6 +191,7 @@ impl Hub {
             state,
             bot_events: std::sync::OnceLock::new(),
             bus: std::sync::OnceLock::new(),
+            catch_up: std::sync::OnceLock::new(),
         }
     }
 
@@ -194,6 +203,27 @@ impl Hub {
     /// The bus to the other instances, when attached.
     pub fn bus(&self) -> Option<&crate::bus::Bus> {
         self.bus.get()
+    }
+
+    /// Tells the other instances about a committed change, in the
+    /// background (the change is in the database already: a lost or late
+    /// event is healed by the receivers' re-read, so it never fails or
+    /// delays the request).
+    pub(crate) fn publish(&self, event: crate::bus::Event) {
+        let Some(bus) = self.bus.get() else {
+            return;
+        };
+        let bus = bus.clone();
+        tokio::spawn(async move {
+            if let Err(e) = bus.publish(event).await {
+                tracing::warn!(error = %e, "bus: event not published; other instances resync");
+            }
+        });
+    }
+
+    /// GUID of company `i`.
+    pub(crate) fn company_id(&self, i: usize) -> String {
+        self.config.companies[i].id.clone()
     }
 
     /// The configuration the hub was built for.

@@ -29,26 +29,28 @@ fn live_mut<'a>(c: &'a mut CompanyState, id: &str) -> Result<&'a mut Live> {
 
 impl Hub {
     /// Pushes a stored message to both sides, in `seq` order (runs inside
-    /// the storage lock, see [`crate::storage::Store::append`]).
+    /// the storage lock, see [`crate::storage::Store::append`]). A message
+    /// at or below the last one pushed here is dropped; one beyond the
+    /// next (another instance's message still on its way) is left to the
+    /// `cluster` task, which reads the missing ones from the database and
+    /// pushes them all in order.
     fn deliver(&self, company: usize, id: &str, message: &WireMessage) {
         let mut state = self.lock(company);
         let c = &mut state;
-        let Some(live) = c.sessions.get_mut(id) else {
+        if !c.sessions.contains_key(id) {
             return;
-        };
-        push(
-            live,
-            ServerMessage::Message {
-                message: message.clone(),
-            },
-        );
-        if let Some(o) = live.operator {
-            let event = DeskEvent::Message {
-                session_id: id.to_string(),
-                message: message.clone(),
-            };
-            send(c, o, event);
         }
+        let last = c.delivered.last(id);
+        if message.seq <= last {
+            return;
+        }
+        if message.seq > last + 1 {
+            if let Some(tx) = self.catch_up.get() {
+                let _ = tx.send((company, id.to_string()));
+                return;
+            }
+        }
+        push_message(c, id, message);
         self.bot_event(super::BotEvent::Message {
             company,
             id: id.to_string(),
@@ -63,9 +65,19 @@ impl Hub {
     ) -> Result<Appended> {
         let hub = self.clone();
         let id = m.session.clone();
-        self.store
+        let session = id.clone();
+        let appended = self
+            .store
             .append(m, move |msg| hub.deliver(company, &id, msg))
-            .await
+            .await?;
+        if !appended.duplicate {
+            self.publish(crate::bus::Event::Message {
+                company: self.company_id(company),
+                session,
+                seq: appended.message.seq,
+            });
+        }
+        Ok(appended)
     }
 
     /// A visitor message: rate-checked, stored, then pushed. The text was
@@ -169,7 +181,14 @@ impl Hub {
         self.visitor_event(company, id, |session_id| DeskEvent::Typing {
             session_id,
             typing,
-        })
+        })?;
+        self.publish(crate::bus::Event::Typing {
+            company: self.company_id(company),
+            session: id.to_string(),
+            side: crate::bus::Side::Visitor,
+            typing,
+        });
+        Ok(())
     }
 
     /// The visitor has read up to `seq`: stored (a desk loading the chat
@@ -184,7 +203,14 @@ impl Hub {
         self.visitor_event(company, id, |session_id| DeskEvent::Read {
             session_id,
             seq,
-        })
+        })?;
+        self.publish(crate::bus::Event::Read {
+            company: self.company_id(company),
+            session: id.to_string(),
+            side: crate::bus::Side::Visitor,
+            seq,
+        });
+        Ok(())
     }
 
     fn visitor_event(
@@ -209,7 +235,47 @@ impl Hub {
         if live.operator != Some(op.operator) {
             return Err(Error::Forbidden("the chat is not yours".into()));
         }
+        let event = match &msg {
+            ServerMessage::Typing { typing } => Some(crate::bus::Event::Typing {
+                company: self.company_id(op.company),
+                session: id.to_string(),
+                side: crate::bus::Side::Operator,
+                typing: *typing,
+            }),
+            ServerMessage::Read { seq } => Some(crate::bus::Event::Read {
+                company: self.company_id(op.company),
+                session: id.to_string(),
+                side: crate::bus::Side::Operator,
+                seq: *seq,
+            }),
+            _ => None,
+        };
         push(live, msg);
+        if let Some(e) = event {
+            self.publish(e);
+        }
         Ok(())
+    }
+}
+
+/// Pushes a message to the session's visitor sockets and its operator's
+/// desks here, and records it as delivered.
+pub(super) fn push_message(c: &mut CompanyState, id: &str, message: &WireMessage) {
+    c.delivered.seed(id, message.seq);
+    let Some(live) = c.sessions.get_mut(id) else {
+        return;
+    };
+    push(
+        live,
+        ServerMessage::Message {
+            message: message.clone(),
+        },
+    );
+    if let Some(o) = live.operator {
+        let event = DeskEvent::Message {
+            session_id: id.to_string(),
+            message: message.clone(),
+        };
+        send(c, o, event);
     }
 }

@@ -155,6 +155,17 @@ impl Hub {
             }
             n += 1;
         }
+        // Delivery continues after what is stored: only later messages are
+        // pushed to the sockets that attach.
+        let heads = self.store.open_heads().await?;
+        for i in 0..self.state.len() {
+            let mut c = self.lock(i);
+            for (id, head) in &heads {
+                if c.sessions.contains_key(id) {
+                    c.delivered.seed(id, *head);
+                }
+            }
+        }
         for i in 0..self.state.len() {
             let c = self.lock(i);
             self.recompute(i, &c);

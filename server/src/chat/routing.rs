@@ -6,7 +6,9 @@ use owidget_protocol::{Author, ServerMessage, SessionState};
 
 use super::desks::send;
 use super::{push, summary, CompanyState, Hub, Live, OpRef};
+use crate::bus::SessionChange;
 use crate::ids::now_ms;
+use crate::storage::Expect;
 use crate::{Error, Result};
 
 pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String) -> Live {
@@ -73,10 +75,61 @@ impl Hub {
             chat
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
-        self.store.set_assignment(&planned, event.clone()).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                Expect::Waiting,
+                Some(me.capacity),
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
-        let mut state = self.lock(op.company);
-        Ok(self.apply_assign(op, &mut state, id, planned.accepted_at))
+        let chat = {
+            let mut state = self.lock(op.company);
+            self.apply_assign(op, &mut state, id, planned.accepted_at)
+        };
+        self.publish_session(
+            op.company,
+            id,
+            SessionChange::Accepted,
+            chat.operator.clone(),
+        );
+        Ok(chat)
+    }
+
+    /// The database's answer to an assignment: on a `Conflict` (another
+    /// instance decided first) this instance's view of the chat is
+    /// corrected from the database before the error goes back.
+    async fn decided(&self, company: usize, id: &str, r: Result<usize>) -> Result<()> {
+        match r {
+            Err(Error::Conflict(why)) => {
+                if let Err(e) = self.reconcile_locked(company, id).await {
+                    tracing::warn!(session = %id, error = %e, "could not re-read the chat");
+                }
+                Err(Error::Conflict(why))
+            }
+            r => r.map(|_| ()),
+        }
+    }
+
+    /// Tells the other instances that a session changed.
+    pub(super) fn publish_session(
+        &self,
+        company: usize,
+        id: &str,
+        change: SessionChange,
+        operator: Option<String>,
+    ) {
+        self.publish(crate::bus::Event::Session {
+            company: self.company_id(company),
+            session: id.to_string(),
+            change,
+            operator,
+            version: now_ms() as u64,
+        });
     }
 
     /// Moves `op`'s active chat to another operator of the company (who must
@@ -131,7 +184,19 @@ impl Hub {
         };
         let event =
             target.and_then(|_| crate::webhooks::pushed(&self.config, op.company, &planned));
-        self.store.set_assignment(&planned, event.clone()).await?;
+        let capacity = target.map(|t| c_cfg.operators[t].capacity);
+        let from = c_cfg.operators[op.operator].username.clone();
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                Expect::HeldBy(from),
+                capacity,
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
         let chat = {
             let mut state = self.lock(op.company);
@@ -163,6 +228,11 @@ impl Hub {
             }
         };
         tracing::info!(session = %id, to = ?to, "chat transferred");
+        let change = match target {
+            Some(_) => SessionChange::Transferred,
+            None => SessionChange::Queued,
+        };
+        self.publish_session(op.company, id, change, chat.operator.clone());
         Ok(chat)
     }
 
@@ -210,6 +280,19 @@ impl Hub {
         id: &str,
         accepted_at: Option<i64>,
     ) -> ChatSummary {
+        self.assign_here(op, c, id, accepted_at, true)
+    }
+
+    /// [`Hub::apply_assign`]; `bots == false` for another instance's
+    /// assignment (its own bot engine was told).
+    pub(super) fn assign_here(
+        &self,
+        op: OpRef,
+        c: &mut CompanyState,
+        id: &str,
+        accepted_at: Option<i64>,
+        bots: bool,
+    ) -> ChatSummary {
         let me = &self.config.companies[op.company].operators[op.operator];
         let was_queued = c.queue.iter().any(|q| q == id);
         c.queue.retain(|q| q != id);
@@ -241,11 +324,13 @@ impl Hub {
         }
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
-        self.bot_event(super::BotEvent::Assigned {
-            company: op.company,
-            id: id.to_string(),
-            operator: op.operator,
-        });
+        if bots {
+            self.bot_event(super::BotEvent::Assigned {
+                company: op.company,
+                id: id.to_string(),
+                operator: op.operator,
+            });
+        }
         chat
     }
 
@@ -295,11 +380,32 @@ impl Hub {
         }
         let at = now_ms();
         let event = crate::webhooks::closed(&self.config, company, id, by);
-        self.store.end_session(id, at, by, event.clone()).await?;
+        let stored = self.store.end_session(id, at, by, event.clone()).await;
+        self.decided(company, id, stored).await?;
         self.webhooks.wake(event.as_slice());
-        let mut state = self.lock(company);
-        let c = &mut state;
-        let mut live = c.sessions.remove(id).expect("routing is serialized");
+        let chat = {
+            let mut state = self.lock(company);
+            self.end_here(company, &mut state, id, at, by, true)
+                .expect("routing is serialized")
+        };
+        self.publish_session(company, id, SessionChange::Ended, None);
+        Ok(chat)
+    }
+
+    /// Removes an ended session from this instance and tells its sockets;
+    /// `bots == false` for another instance's end. `None` when it was not
+    /// live here.
+    pub(super) fn end_here(
+        &self,
+        company: usize,
+        c: &mut CompanyState,
+        id: &str,
+        at: i64,
+        by: Author,
+        bots: bool,
+    ) -> Option<ChatSummary> {
+        let mut live = c.sessions.remove(id)?;
+        c.delivered.forget(id);
         live.chat.state = SessionState::Ended;
         live.chat.ended_at = Some(at);
         live.chat.ended_by = Some(by);
@@ -330,12 +436,14 @@ impl Hub {
             self.queue_left(company, c, id, &live.groups);
         }
         self.recompute(company, c);
-        self.bot_event(super::BotEvent::Ended {
-            company,
-            id: id.to_string(),
-        });
+        if bots {
+            self.bot_event(super::BotEvent::Ended {
+                company,
+                id: id.to_string(),
+            });
+        }
         tracing::info!(session = %id, ?by, "chat ended");
-        Ok(summary(&live))
+        Some(summary(&live))
     }
 
     /// A widget socket closed: unlink it if it is still the session's.

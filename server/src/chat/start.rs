@@ -124,6 +124,8 @@ impl Hub {
         live.chat.queue_position = Some(position);
         c.sessions.insert(id.clone(), live);
         self.queue_joined(company, c, &id);
+        drop(state);
+        self.publish_session(company, &id, crate::bus::SessionChange::Queued, None);
         tracing::info!(session = %id, position, "chat waiting");
         Ok(Created {
             id,

@@ -43,6 +43,7 @@
 //! - Webhook outbox: one instance at a time delivers a receiver's events
 //!   (a lease row with an expiry), so events are not sent twice.
 
+mod assign;
 mod contacts;
 mod db;
 mod messages;
@@ -58,6 +59,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+pub use assign::Expect;
 pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use db::{Arg, Db, FromValue, Row, Value};
 pub use messages::{Appended, NewMessage};

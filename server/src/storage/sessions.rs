@@ -72,7 +72,7 @@ pub struct OpenSession {
 const COLUMNS: &str = "id, company, preset, scope, state, operator, operator_name, language, \
      page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by, closing_form";
 
-fn state_str(s: SessionState) -> &'static str {
+pub(super) fn state_str(s: SessionState) -> &'static str {
     match s {
         SessionState::Waiting => "waiting",
         SessionState::Active => "active",
@@ -198,18 +198,8 @@ impl Store {
         let state = state_str(chat.state);
         self.call(move |c| {
             c.transaction(|tx| {
-                let sql = if tx.is_pg() {
-                    "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
-                     operator_ids = CASE WHEN ?3::text IS NULL THEN operator_ids \
-                     ELSE (coalesce(operator_ids, '[]')::jsonb || jsonb_build_array(?3::text))::text END \
-                     WHERE id = ?1 AND state != 'ended'"
-                } else {
-                    "UPDATE sessions SET state = ?2, operator = ?3, operator_name = ?4, accepted_at = ?5, \
-                     operator_ids = CASE WHEN ?3 IS NULL THEN operator_ids \
-                     ELSE json_insert(coalesce(operator_ids, '[]'), '$[#]', ?3) END \
-                     WHERE id = ?1 AND state != 'ended'"
-                };
-                tx.execute(sql, args![id, state, op, name, at])?;
+                let sql = super::assign::assign_sql(tx.is_pg(), "state != 'ended'");
+                tx.execute(&sql, args![id, state, op, name, at])?;
                 match &events {
                     Some(e) => crate::webhooks::outbox::write(tx, e),
                     None => Ok(0),
@@ -231,10 +221,15 @@ impl Store {
         let id = id.to_string();
         self.call(move |c| {
             c.transaction(|tx| {
-                tx.execute(
-                    "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 WHERE id = ?1",
+                let n = tx.execute(
+                    "UPDATE sessions SET state = 'ended', ended_at = ?2, ended_by = ?3 \
+                     WHERE id = ?1 AND state != 'ended'",
                     args![id, at, author_str(by)],
                 )?;
+                if n == 0 {
+                    // Ended by another instance meanwhile (or never stored).
+                    return Err(crate::Error::Conflict("the chat has already ended".into()));
+                }
                 match &events {
                     Some(e) => crate::webhooks::outbox::write(tx, e),
                     None => Ok(0),
