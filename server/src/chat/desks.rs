@@ -32,6 +32,7 @@ impl Hub {
             interval_ms: self.config.network.desk_heartbeat.as_millis() as u64,
         });
         c.operators[op.operator].desks.push((id, tx));
+        self.cluster.presence_changed();
         rx
     }
 
@@ -44,6 +45,7 @@ impl Hub {
             // The presence lease runs from the last desk closing.
             s.seen = tokio::time::Instant::now();
         }
+        self.cluster.presence_changed();
     }
 
     /// Tells the desks of operators serving the chat's groups that it

@@ -80,6 +80,32 @@ struct OperatorState {
     /// Last sign of life without a desk (API call, last desk closing,
     /// availability change): the presence lease of `presence`.
     seen: tokio::time::Instant,
+    /// Across instances (`cluster_presence`): the availability the database
+    /// holds as far as this instance knows; differs from `availability`
+    /// while a local change waits for the sweep to store it.
+    stored: Availability,
+    /// A desk socket (or a fresh lease) of the operator is on another
+    /// instance, by that instance's unexpired heartbeat.
+    elsewhere: bool,
+    /// When another instance's change or presence last vouched for the
+    /// operator (a grace of its own, apart from this instance's lease).
+    remote_seen: Option<tokio::time::Instant>,
+    /// Active sessions the database assigns to the operator that this
+    /// instance holds no live state for (PostgreSQL only): counted in the
+    /// load so that capacity spans instances.
+    remote_chats: Vec<String>,
+}
+
+impl OperatorState {
+    /// Active chats on every instance.
+    fn load(&self) -> u32 {
+        let remote = self
+            .remote_chats
+            .iter()
+            .filter(|id| !self.chats.contains(id))
+            .count();
+        (self.chats.len() + remote) as u32
+    }
 }
 
 impl Default for OperatorState {
@@ -89,6 +115,10 @@ impl Default for OperatorState {
             chats: Vec::new(),
             desks: Vec::new(),
             seen: tokio::time::Instant::now(),
+            stored: Availability::default(),
+            elsewhere: false,
+            remote_seen: None,
+            remote_chats: Vec::new(),
         }
     }
 }
@@ -150,6 +180,8 @@ pub struct Hub {
     /// one delivered here (a local append found a gap: another instance's
     /// message is still on its way).
     catch_up: std::sync::OnceLock<mpsc::UnboundedSender<(usize, String)>>,
+    /// Status versions and heartbeat wake-ups of `cluster_presence`.
+    cluster: cluster_presence::Shared,
 }
 
 impl Hub {
@@ -192,6 +224,7 @@ impl Hub {
             bot_events: std::sync::OnceLock::new(),
             bus: std::sync::OnceLock::new(),
             catch_up: std::sync::OnceLock::new(),
+            cluster: cluster_presence::Shared::new(),
         }
     }
 
@@ -268,7 +301,7 @@ impl Hub {
             .iter()
             .zip(ops)
             .filter(|(s, _)| s.availability == Availability::Online)
-            .map(|(s, o)| (o.groups.as_slice(), s.chats.len() as u32, o.capacity));
+            .map(|(s, o)| (o.groups.as_slice(), s.load(), o.capacity));
         self.status[company].update(available);
     }
 
@@ -290,7 +323,7 @@ impl Hub {
             capacity: o.capacity,
             groups: o.groups.clone(),
             availability: s.availability,
-            active_chats: s.chats.len() as u32,
+            active_chats: s.load(),
         }
     }
 

@@ -34,9 +34,11 @@ impl Hub {
                     continue; // a bot's availability comes from its app
                 }
                 let s = &mut c.operators[operator];
+                let vouched = s.remote_seen.map_or(s.seen, |r| r.max(s.seen));
                 if s.availability != Availability::Online
                     || !s.desks.is_empty()
-                    || now.saturating_duration_since(s.seen) < grace
+                    || s.elsewhere
+                    || now.saturating_duration_since(vouched) < grace
                 {
                     continue;
                 }
@@ -94,16 +96,6 @@ impl Hub {
         ended
     }
 
-    /// Availability of every operator, by company.
-    fn availability_snapshot(&self) -> Vec<Vec<Availability>> {
-        (0..self.state.len())
-            .map(|company| {
-                let c = self.lock(company);
-                c.operators.iter().map(|o| o.availability).collect()
-            })
-            .collect()
-    }
-
     /// Brings back the availability stored by the previous run (issue 14,
     /// item 6). The presence lease starts now: an operator whose desk does
     /// not reconnect within the grace becomes away.
@@ -122,6 +114,7 @@ impl Hub {
             let mut c = self.lock(company);
             let s = &mut c.operators[operator];
             s.availability = a;
+            s.stored = a;
             s.seen = now;
         }
         for i in 0..self.state.len() {
@@ -131,37 +124,52 @@ impl Hub {
         Ok(())
     }
 
-    /// Stores the availabilities that differ from `stored` (and updates it),
-    /// with the `user.availability.updated` events planned since the last
-    /// call, in one transaction.
-    async fn persist_availability(&self, stored: &mut Vec<Vec<Availability>>) {
-        let now = self.availability_snapshot();
-        let mut rows = Vec::new();
-        for (ci, ops) in now.iter().enumerate() {
-            for (oi, a) in ops.iter().enumerate() {
-                if stored.get(ci).and_then(|c| c.get(oi)) != Some(a) {
-                    let c = &self.config.companies[ci];
-                    rows.push((c.id.clone(), c.operators[oi].username.clone(), *a));
+    /// Stores the availabilities that differ from what the database holds
+    /// (`stored`), with the `user.availability.updated` events planned
+    /// since the last call, one transaction per company, under the
+    /// company's routing lock (so a re-read from another instance's change
+    /// never interleaves); then tells the other instances.
+    async fn persist_availability(&self) {
+        for company in 0..self.state.len() {
+            let _routing = self.routing[company].lock().await;
+            let cfg = &self.config.companies[company];
+            let (written, events) = {
+                let mut c = self.lock(company);
+                let written: Vec<(usize, Availability)> = c
+                    .operators
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.availability != s.stored)
+                    .map(|(i, s)| (i, s.availability))
+                    .collect();
+                (written, std::mem::take(&mut c.availability_events))
+            };
+            if written.is_empty() && events.is_empty() {
+                continue;
+            }
+            let rows = written
+                .iter()
+                .map(|(i, a)| (cfg.id.clone(), cfg.operators[*i].username.clone(), *a))
+                .collect();
+            match self.store.save_availability(rows, events.clone()).await {
+                Ok(()) => {
+                    {
+                        let mut c = self.lock(company);
+                        for (i, a) in &written {
+                            c.operators[*i].stored = *a;
+                        }
+                    }
+                    self.webhooks.wake(&events);
+                    drop(_routing);
+                    if !written.is_empty() {
+                        self.publish_status(company).await;
+                    }
                 }
-            }
-        }
-        let events: Vec<Vec<crate::webhooks::Planned>> = (0..self.state.len())
-            .map(|i| std::mem::take(&mut self.lock(i).availability_events))
-            .collect();
-        if rows.is_empty() && events.iter().all(Vec::is_empty) {
-            return;
-        }
-        let flat: Vec<_> = events.iter().flatten().cloned().collect();
-        match self.store.save_availability(rows, flat.clone()).await {
-            Ok(()) => {
-                *stored = now;
-                self.webhooks.wake(&flat);
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "storing operator availability failed");
-                // Kept, in order, for the next tick.
-                for (i, mut ev) in events.into_iter().enumerate() {
-                    let mut c = self.lock(i);
+                Err(e) => {
+                    tracing::warn!(error = %e, "storing operator availability failed");
+                    // Kept, in order, for the next tick.
+                    let mut c = self.lock(company);
+                    let mut ev = events;
                     ev.append(&mut c.availability_events);
                     c.availability_events = ev;
                 }
@@ -176,7 +184,6 @@ impl Hub {
         self: std::sync::Arc<Self>,
         mut closing: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut stored = self.availability_snapshot();
         let every = (self.config.presence.away_after / 4)
             .min(self.config.presence.waiting_expiry / 4)
             .clamp(
@@ -190,12 +197,12 @@ impl Hub {
                 _ = tick.tick() => {
                     self.decay(Instant::now());
                     self.expire_waiting(Instant::now()).await;
-                    self.persist_availability(&mut stored).await;
+                    self.persist_availability().await;
                 }
                 _ = closing.changed() => break,
             }
         }
-        self.persist_availability(&mut stored).await;
+        self.persist_availability().await;
     }
 }
 

@@ -39,6 +39,10 @@ pub struct RawPresence {
     pub away_after_secs: Option<u64>,
     /// Seconds a waiting chat survives without any visitor socket.
     pub waiting_expiry_secs: Option<u64>,
+    /// Seconds an instance's heartbeat keeps its operators' desks present.
+    pub ttl_secs: Option<u64>,
+    /// Seconds between re-reads of availability and presence from the database.
+    pub reconcile_secs: Option<u64>,
 }
 
 /// `[abuse]` as written.
@@ -108,6 +112,14 @@ pub struct Presence {
     /// A waiting chat whose visitor has had no socket for this long ends
     /// (default 120 s).
     pub waiting_expiry: Duration,
+    /// Across instances: a desk socket open on an instance keeps its
+    /// operator present everywhere until this long after that instance's
+    /// last heartbeat (written every third of it; default 15 s).
+    pub ttl: Duration,
+    /// Across instances: how often availability, presence and load are
+    /// re-read from the database, so that a lost bus event heals by
+    /// itself (default 5 s).
+    pub reconcile: Duration,
 }
 
 impl Default for Presence {
@@ -115,6 +127,8 @@ impl Default for Presence {
         Presence {
             away_after: Duration::from_secs(60),
             waiting_expiry: Duration::from_secs(120),
+            ttl: Duration::from_secs(15),
+            reconcile: Duration::from_secs(5),
         }
     }
 }
@@ -219,6 +233,8 @@ pub fn check_presence(raw: RawPresence) -> Result<Presence> {
             raw.waiting_expiry_secs,
             d.waiting_expiry,
         )?,
+        ttl: secs("presence.ttl_secs", raw.ttl_secs, d.ttl)?,
+        reconcile: secs("presence.reconcile_secs", raw.reconcile_secs, d.reconcile)?,
     })
 }
 

@@ -76,7 +76,10 @@ async fn logout(State(state): State<AppState>, who: CurrentOperator) -> Result<J
     state.auth.revoke(&who.token).await?;
     // The last open desk going away means nobody is there to answer chats.
     let info = if state.auth.sessions_of(who.op) == 0 {
-        state.hub.set_availability(who.op, Availability::Offline)
+        state
+            .hub
+            .commit_availability(who.op, Availability::Offline)
+            .await?
     } else {
         state.hub.operator_info(who.op)
     };
@@ -91,8 +94,13 @@ async fn availability(
     State(state): State<AppState>,
     who: CurrentOperator,
     JsonBody(req): JsonBody<AvailabilityRequest>,
-) -> Json<OperatorInfo> {
-    Json(state.hub.set_availability(who.op, req.availability))
+) -> Result<Json<OperatorInfo>> {
+    Ok(Json(
+        state
+            .hub
+            .commit_availability(who.op, req.availability)
+            .await?,
+    ))
 }
 
 /// Every operator of my company with availability and load (for choosing a

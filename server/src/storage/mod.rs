@@ -49,6 +49,7 @@ mod db;
 mod messages;
 mod operators;
 pub mod pg;
+mod presence;
 mod read_marks;
 mod schema;
 mod schema_pg;
@@ -64,6 +65,7 @@ pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use db::{Arg, Db, FromValue, Row, Value};
 pub use messages::{Appended, NewMessage};
 pub use operators::OperatorSession;
+pub use presence::OperatorKey;
 pub use sessions::{NewSession, OpenSession};
 
 use crate::config::StorageOptions;

@@ -28,6 +28,15 @@ fn availability_str(a: Availability) -> &'static str {
     }
 }
 
+/// A stored availability (anything unknown reads as offline).
+pub(super) fn parse_availability(s: &str) -> Availability {
+    match s {
+        "online" => Availability::Online,
+        "away" => Availability::Away,
+        _ => Availability::Offline,
+    }
+}
+
 impl Store {
     /// Stores a new login.
     pub async fn insert_operator_session(&self, s: OperatorSession, now: i64) -> Result<()> {
@@ -124,11 +133,7 @@ impl Store {
             )?
             .iter()
             .map(|r| {
-                let a = match r.get::<String>(2)?.as_str() {
-                    "online" => Availability::Online,
-                    "away" => Availability::Away,
-                    _ => Availability::Offline,
-                };
+                let a = parse_availability(&r.get::<String>(2)?);
                 Ok((r.get(0)?, r.get(1)?, a))
             })
             .collect()

@@ -178,6 +178,20 @@ CREATE TABLE bot_conversations (
 );
 "#;
 
+/// Operator presence across instances (issue 13): each instance's
+/// heartbeat of the operators whose desk sockets it holds, valid until
+/// `expires_at` (unix ms). One SQLite file has one instance, but the table
+/// is the same on both backends.
+pub(crate) const OPERATOR_PRESENCE: &str = r#"
+CREATE TABLE operator_presence (
+    company    TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    instance   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (company, username, instance)
+);
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -188,6 +202,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, START_KEYS),
     (6, WEBHOOK_OUTBOX),
     (7, BOT_CONVERSATIONS),
+    (8, OPERATOR_PRESENCE),
 ];
 
 /// Brings the schema up to the current version. Each step reads the

@@ -181,4 +181,18 @@ CREATE INDEX connector_calls_by_company ON connector_calls (company, id);
 
 /// Migrations in order: `(version, SQL)`. Append new ones; never edit an
 /// applied one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, OPERATOR_PRESENCE)];
+
+/// Operator presence across instances (issue 13): each instance's
+/// heartbeat of the operators whose desk sockets it holds, valid until
+/// `expires_at` (unix ms).
+const OPERATOR_PRESENCE: &str = r#"
+CREATE TABLE operator_presence (
+    company    TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    instance   TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (company, username, instance)
+);
+CREATE INDEX operator_presence_expiry ON operator_presence (expires_at);
+"#;
