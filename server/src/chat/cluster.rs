@@ -93,7 +93,7 @@ impl Hub {
         };
         let r = match &e.event {
             Event::Message { seq, .. } => self.remote_message(ci, session, *seq).await,
-            Event::Session { .. } => self.reconcile(ci, session).await,
+            Event::Session { .. } => self.reconcile_session(ci, session).await,
             Event::Typing { side, typing, .. } => {
                 self.remote_signal(ci, session, *side, Signal::Typing(*typing));
                 Ok(())
@@ -193,12 +193,12 @@ impl Hub {
     }
 
     /// Re-reads a session and applies it, under the company's routing lock.
-    async fn reconcile(&self, company: usize, id: &str) -> Result<()> {
+    async fn reconcile_session(&self, company: usize, id: &str) -> Result<()> {
         let _serial = self.routing[company].lock().await;
         self.reconcile_locked(company, id).await
     }
 
-    /// [`Hub::reconcile`] for a caller holding the routing lock.
+    /// [`Hub::reconcile_session`] for a caller holding the routing lock.
     pub(super) async fn reconcile_locked(&self, company: usize, id: &str) -> Result<()> {
         let found = self
             .store
@@ -371,7 +371,7 @@ impl Hub {
                 .collect();
             ids.extend(self.lock(company).sessions.keys().cloned());
             for id in ids {
-                let r = match self.reconcile(company, &id).await {
+                let r = match self.reconcile_session(company, &id).await {
                     Ok(()) => self.catch_up(company, &id).await,
                     Err(e) => Err(e),
                 };
