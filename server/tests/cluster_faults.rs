@@ -351,6 +351,10 @@ async fn instance_kill9_visitor_resumes_on_the_other_and_nothing_is_lost() {
         f["type"] == "message" && f["message"]["seq"] == oseq
     })
     .await;
+    // The desk on B never left: it has every acknowledged message once,
+    // the burst that A acknowledged just before dying included.
+    let every: BTreeSet<u64> = acked.iter().map(|m| m.0).collect();
+    received_once(&mut chat.desk, &id, &every, "desk on B after the failover").await;
     all_stored(&c.database_url, &id, &acked).await;
     // The operator's view (B's API) has every acknowledged message too.
     let (st, d) =
@@ -406,14 +410,14 @@ async fn active_of(db: &str, operator: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_racing_to_assign_assign_once() {
-    const ROUNDS: usize = 10;
+    const ROUNDS: usize = 30;
     let c = Cluster::start(&cluster_toml(&[("solo", 1)]), BrokerKind::Redis).await;
     // One login per instance (two desk tabs behind a balancer): `token`
     // on A, `token_b` on B.
     let token = c.a.login(DEMO, "solo").await;
     let token_b = c.b.login(DEMO, "solo").await;
-    let _desk_a = Peer::new(desk(&c.a, &token).await);
-    let _desk_b = Peer::new(desk(&c.b, &token_b).await);
+    let mut desk_a = Peer::new(desk(&c.a, &token).await);
+    let mut desk_b = Peer::new(desk(&c.b, &token_b).await);
     // Online through both logins: each instance has the operator online
     // with one free slot even before presence crosses instances.
     c.a.set_availability(&token, "online").await;
@@ -424,6 +428,17 @@ async fn two_instances_racing_to_assign_assign_once() {
         // instances race for the same one (the queue head).
         let (wa, first) = waiting_chat(&c.a).await;
         let (wb, second) = waiting_chat(&c.b).await;
+        // Both desks show both chats in the queue (as the operator who
+        // clicks "accept" sees them) before the race.
+        for (d, name) in [(&mut desk_a, "A"), (&mut desk_b, "B")] {
+            for chat in [&first, &second] {
+                d.wait(
+                    &format!("round {round}: chat {chat} in the queue of the desk on {name}"),
+                    |f| f["type"] == "queueJoined" && f["chat"]["id"] == chat.as_str(),
+                )
+                .await;
+            }
+        }
         let target_b = if round % 2 == 0 { &second } else { &first };
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
         let (ra, rb) = tokio::join!(
