@@ -171,6 +171,32 @@ impl Setup {
         .await;
     }
 
+    /// Accepts a waiting chat that another instance created: retried while
+    /// this one has not heard of it yet (404), for at most [`WAIT`].
+    pub async fn accept_when_known(&self, token: &str, session: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let res = self
+                .http
+                .post(format!("{}/api/operator/chats/{session}/accept", self.base))
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("request");
+            let status = res.status();
+            if status.is_success() {
+                return;
+            }
+            assert!(
+                status == 404 && Instant::now() < deadline,
+                "accept of {session}: {status} {}",
+                res.text().await.unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
     /// Ends a chat as the operator.
     pub async fn end(&self, token: &str, session: &str) {
         self.call(

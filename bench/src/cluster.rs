@@ -98,7 +98,8 @@ async fn measure(vis: &Setup, op: &Setup, chats: usize, sockets: usize) -> Figur
     for i in 0..chats {
         let mut v = Visitor::connect(vis).await;
         v.start_chat(i).await;
-        op.accept(&tokens[i % OPERATORS], &v.session).await;
+        op.accept_when_known(&tokens[i % OPERATORS], &v.session)
+            .await;
         v.await_type("sessionStarted").await;
         visitors.push(v);
     }
