@@ -7,6 +7,9 @@
 //! give one success and one `409`.
 
 mod common;
+#[allow(dead_code)]
+#[path = "bus/harness.rs"]
+mod harness;
 
 use common::{desk, next_json, pg, send, start_chat, Server, Ws, DEMO, WAIT};
 use reqwest::Method;
@@ -419,6 +422,172 @@ async fn racing_accepts_across_instances_are_decided_once() {
         let (st, v) = b.end(&solo_b, other).await;
         assert_eq!(st, 200, "the waiting one ends: {v}");
     }
+    a.stop().await;
+    b.stop().await;
+}
+
+/// The decision itself, without any instance's local check in front: two
+/// store handles (two instances' pools) on one PostgreSQL database race
+/// for the same waiting session, and for an operator's last slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_database_decides_accepts_once() {
+    use owidget_server::storage::{Expect, Store};
+    let db = pg::fresh_database().await;
+    let (s1, s2) = (
+        Store::open_postgres(&db).await.unwrap(),
+        Store::open_postgres(&db).await.unwrap(),
+    );
+    let take = |id: &str, who: &str| {
+        let mut chat = owidget_protocol::desk::ChatSummary {
+            id: id.into(),
+            preset: "p".into(),
+            state: owidget_protocol::SessionState::Active,
+            language: "en".into(),
+            page_url: "u".into(),
+            scope: None,
+            custom_data: Default::default(),
+            created_at: 1,
+            accepted_at: Some(2),
+            ended_at: None,
+            ended_by: None,
+            operator: Some(who.into()),
+            operator_name: Some(who.into()),
+            queue_position: None,
+            visitor_online: false,
+            closing_form: None,
+        };
+        chat.operator_name = Some(who.to_uppercase());
+        chat
+    };
+    for round in 0..20 {
+        // Same waiting chat, two operators.
+        let id = format!("same{round}");
+        s1.insert_session(common::backend::session(&id))
+            .await
+            .unwrap();
+        let (c1, c2) = (
+            take(&id, &format!("ann{round}")),
+            take(&id, &format!("bob{round}")),
+        );
+        let (a, b) = (s1.clone(), s2.clone());
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move {
+                a.assign_checked("c", &c1, Expect::Waiting, Some(5), None)
+                    .await
+            }),
+            tokio::spawn(async move {
+                b.assign_checked("c", &c2, Expect::Waiting, Some(5), None)
+                    .await
+            }),
+        );
+        let results = [r1.unwrap(), r2.unwrap()];
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "round {round}: {results:?}");
+        assert!(
+            results.iter().any(|r| matches!(r, Err(owidget_server::Error::Conflict(m)) if m.contains("not waiting"))),
+            "round {round}: {results:?}"
+        );
+        // One operator with capacity 1, two waiting chats.
+        let (x, y) = (format!("x{round}"), format!("y{round}"));
+        s1.insert_session(common::backend::session(&x))
+            .await
+            .unwrap();
+        s1.insert_session(common::backend::session(&y))
+            .await
+            .unwrap();
+        let who = format!("cap{round}");
+        let (cx, cy) = (take(&x, &who), take(&y, &who));
+        let (a, b) = (s1.clone(), s2.clone());
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move {
+                a.assign_checked("c", &cx, Expect::Waiting, Some(1), None)
+                    .await
+            }),
+            tokio::spawn(async move {
+                b.assign_checked("c", &cy, Expect::Waiting, Some(1), None)
+                    .await
+            }),
+        );
+        let results = [r1.unwrap(), r2.unwrap()];
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert!(
+            results.iter().any(
+                |r| matches!(r, Err(owidget_server::Error::Conflict(m)) if m.contains("capacity"))
+            ),
+            "round {round}: {results:?}"
+        );
+        let rows = pg::query(
+            &db,
+            &format!("SELECT COUNT(*) FROM sessions WHERE operator = '{who}' AND state = 'active'"),
+        )
+        .await;
+        assert_eq!(rows[0][0].as_deref(), Some("1"), "round {round}");
+    }
+}
+
+/// The broker dies mid-conversation: messages stored meanwhile reach the
+/// other instance after it comes back (resync re-reads the database),
+/// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn broker_loss_is_healed_by_resync() {
+    let mut redis = harness::RedisServer::start().await;
+    let db = pg::fresh_database().await;
+    let (a, b) = two(&db, &redis.url()).await;
+    let _demo_a = online(&a, "demo").await;
+    let demo_b = online(&b, "demo").await;
+    let mut d = Log::new(desk(&b, &demo_b).await);
+    d.of("queue").await;
+    let (w, id) = queued_on_both(&a, &mut d).await;
+    let mut w = Log::new(w);
+    let (st, v) = b.accept(&demo_b, &id).await;
+    assert_eq!(st, 200, "{v}");
+    w.of("sessionStarted").await;
+    send(
+        &mut w.ws,
+        json!({"type": "send", "clientId": "before", "text": "before"}),
+    )
+    .await;
+    d.saw_seq(1).await;
+
+    redis.kill9().await;
+    // Stored and acknowledged while no event can travel.
+    send(
+        &mut w.ws,
+        json!({"type": "send", "clientId": "during", "text": "during"}),
+    )
+    .await;
+    let ack = w
+        .until("ack", |v| v["type"] == "ack" && v["clientId"] == "during")
+        .await;
+    assert_eq!(ack["seq"], 2);
+    common::operator_says(&b, &demo_b, &id, "during too").await;
+    redis.restart().await;
+
+    d.saw_seq(3).await;
+    w.saw_seq(3).await;
+    // And live again afterwards.
+    send(
+        &mut w.ws,
+        json!({"type": "send", "clientId": "after", "text": "after"}),
+    )
+    .await;
+    d.saw_seq(4).await;
+    common::operator_says(&b, &demo_b, &id, "after too").await;
+    w.saw_seq(5).await;
+    assert_eq!(
+        d.message_seqs(),
+        vec![1, 2, 3, 4],
+        "B's desk, exactly once in order"
+    );
+    assert_eq!(
+        w.message_seqs(),
+        vec![1, 2, 3, 4, 5],
+        "A's widget, exactly once in order"
+    );
     a.stop().await;
     b.stop().await;
 }
