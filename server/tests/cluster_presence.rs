@@ -234,3 +234,99 @@ async fn dead_instance_takes_presence_with_it_via_redis() {
 async fn dead_instance_takes_presence_with_it_via_postgres() {
     dead_instance_takes_presence_with_it(Via::Postgres).await
 }
+
+/// Status events are latest values: one at or below the last version seen
+/// from its instance is dropped; a newer one makes A re-read. A third bus
+/// handle plays the publishing instance, and the database is changed by
+/// hand so that only a re-read can show it (the periodic one is a minute).
+#[tokio::test]
+async fn stale_and_repeated_status_versions_are_dropped() {
+    use owidget_server::bus::{Bus, BusOptions, Event, Version};
+    let cluster = Cluster::start(Via::Postgres).await;
+    let a = Instance::start(cluster.config(60_000, 15_000, 60_000)).await;
+    let mut widget = a.server.widget("default").await;
+    expect_status(&mut widget, 0).await;
+    let other = Bus::start(
+        &cluster.broker,
+        BusOptions {
+            instance: "other".into(),
+            ..BusOptions::new()
+        },
+    )
+    .unwrap();
+    assert!(other.wait_connected(WAIT).await, "third bus connects");
+    let set = |a: &str| {
+        format!(
+            "INSERT INTO operator_state (company, username, availability) VALUES ('{DEMO}', 'demo', '{a}') \
+             ON CONFLICT (company, username) DO UPDATE SET availability = excluded.availability"
+        )
+    };
+    let status = |counter| Event::Status {
+        company: DEMO.into(),
+        version: Version { epoch: 7, counter },
+    };
+    common::pg::query(&cluster.database, &set("online")).await;
+    other.publish(status(5)).await.unwrap();
+    expect_status(&mut widget, 1).await;
+
+    common::pg::query(&cluster.database, &set("offline")).await;
+    other.publish(status(5)).await.unwrap(); // repeated
+    other.publish(status(4)).await.unwrap(); // stale
+    no_status_for(&mut widget, 0, Duration::from_millis(800)).await;
+    other.publish(status(6)).await.unwrap();
+    expect_status(&mut widget, 0).await;
+}
+
+/// Capacity spans instances: `solo` (capacity 1, the only operator of
+/// preset `sales`) takes a chat on B; A, which holds no live state of that
+/// chat, shows `sales` busy from the database's assignments, and online
+/// again once the chat ended.
+#[tokio::test]
+async fn load_on_b_counts_on_a() {
+    let cluster = Cluster::start(Via::Postgres).await;
+    let a = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let b = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let mut sales = a.server.widget("sales").await;
+    expect_status(&mut sales, 0).await;
+    let solo = b.server.login(DEMO, "solo").await;
+    let (_visitor, id, _) = active_chat(&b.server, &solo).await;
+    expect_status(&mut sales, 2).await;
+    let (st, v) = b.server.end(&solo, &id).await;
+    assert_eq!(st, 200, "{v}");
+    expect_status(&mut sales, 1).await;
+}
+
+/// Availability is committed before it counts: with the database down the
+/// change is refused (503 with a message) and nothing changes, not the
+/// operator and not the widgets' status; with it back, the same request
+/// works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_while_the_database_is_down_fails_and_changes_nothing() {
+    use reqwest::Method;
+    let pg = common::pg::Cluster::start().await;
+    let mut config = test_config();
+    config.storage.database_url = Some(common::pg::fresh_database_on(pg.url()).await);
+    let s = Server::start_with(config, None).await;
+    let demo = s.login(DEMO, "demo").await;
+    let mut widget = s.widget("default").await;
+    expect_status(&mut widget, 0).await;
+
+    pg.stop().await;
+    let online = Some(serde_json::json!({ "availability": "online" }));
+    let (st, body) = s
+        .call(Method::PUT, "/api/operator/availability", &demo, online)
+        .await;
+    assert_eq!(st, 503, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
+    let (_, me) = s.call(Method::GET, "/api/operator/me", &demo, None).await;
+    assert_eq!(me["availability"], "offline", "{me}");
+    no_status_for(&mut widget, 1, Duration::from_millis(500)).await;
+
+    pg.start_again().await;
+    s.set_availability(&demo, "online").await;
+    expect_status(&mut widget, 1).await;
+    s.stop().await;
+}

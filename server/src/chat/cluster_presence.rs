@@ -114,22 +114,29 @@ impl Hub {
         };
         drop(routing);
         tracing::info!(operator = %info.username, availability = ?a, "availability changed");
-        self.publish_status(op.company).await;
+        self.publish_status(op.company);
         Ok(info)
     }
 
     /// Tells the other instances that the company's availability in the
-    /// database changed. A failed publish is logged: the change is
-    /// committed, and their periodic re-read finds it.
-    pub(super) async fn publish_status(&self, company: usize) {
-        let Some(bus) = self.bus() else { return };
+    /// database changed, in the background (a broker that is down or slow
+    /// never holds up the desk's request). A failed publish is logged: the
+    /// change is committed, and their periodic re-read finds it. Publishes
+    /// may overtake each other; a receiver that drops an older version
+    /// after a newer one has re-read the newer state already.
+    pub(super) fn publish_status(&self, company: usize) {
+        let Some(bus) = self.bus().cloned() else {
+            return;
+        };
         let event = Event::Status {
             company: self.config.companies[company].id.clone(),
             version: self.cluster.next(),
         };
-        if let Err(e) = bus.publish(event).await {
-            tracing::warn!(error = %e, "status not published; other instances re-read it");
-        }
+        tokio::spawn(async move {
+            if let Err(e) = bus.publish(event).await {
+                tracing::warn!(error = %e, "status not published; other instances re-read it");
+            }
+        });
     }
 
     /// Re-reads one company's availability (and, on PostgreSQL, who holds

@@ -162,7 +162,7 @@ impl Hub {
                     self.webhooks.wake(&events);
                     drop(_routing);
                     if !written.is_empty() {
-                        self.publish_status(company).await;
+                        self.publish_status(company);
                     }
                 }
                 Err(e) => {

@@ -1,0 +1,101 @@
+//! Storage conformance (issue 13), operator presence across instances, on
+//! SQLite and PostgreSQL alike: the `operator_presence` heartbeat, one
+//! company's availability, and who holds which active chat.
+
+mod common;
+
+use common::backend::{session, Backend};
+use owidget_protocol::desk::Availability;
+use owidget_protocol::SessionState;
+
+on_both!(presence_heartbeats, availability_and_assignments_by_company);
+
+fn key(user: &str) -> (String, String) {
+    ("c".to_string(), user.to_string())
+}
+
+fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
+    v.sort();
+    v
+}
+
+async fn presence_heartbeats(b: Backend) {
+    let store = b.open().await;
+    let beat = |instance: &str, held: &[&str], now: i64, until: i64| {
+        let held = held.iter().map(|u| key(u)).collect();
+        let store = store.clone();
+        let instance = instance.to_string();
+        async move { sorted(store.heartbeat(instance, held, now, until).await.unwrap()) }
+    };
+    assert_eq!(
+        beat("A", &["ann", "bob"], 1000, 2000).await,
+        [],
+        "an instance's own rows are not presence elsewhere"
+    );
+    assert_eq!(
+        beat("B", &["ann"], 1500, 3000).await,
+        [key("ann"), key("bob")]
+    );
+    // A's next beat no longer holds bob; ann is on both.
+    assert_eq!(beat("A", &["ann"], 1600, 2600).await, [key("ann")]);
+    assert_eq!(beat("B", &["ann"], 1700, 3200).await, [key("ann")]);
+    // A stops beating (it died): at its expiry its rows are gone.
+    assert_eq!(beat("B", &["ann"], 2600, 3600).await, []);
+    assert_eq!(beat("C", &[], 2700, 3700).await, [key("ann")]);
+    // A clean stop removes the rows at once.
+    store.clear_presence("B".into()).await.unwrap();
+    assert_eq!(beat("C", &[], 2800, 3800).await, []);
+}
+
+async fn availability_and_assignments_by_company(b: Backend) {
+    let store = b.open().await;
+    store
+        .save_availability(
+            vec![
+                ("c".into(), "ann".into(), Availability::Online),
+                ("c".into(), "bob".into(), Availability::Away),
+                ("d".into(), "ann".into(), Availability::Offline),
+            ],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut got = store.company_availability("c".into()).await.unwrap();
+    got.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        got,
+        [
+            ("ann".to_string(), Availability::Online),
+            ("bob".to_string(), Availability::Away)
+        ]
+    );
+    store
+        .commit_availability("c".into(), "bob".into(), Availability::Online, vec![])
+        .await
+        .unwrap();
+    let bob = store.company_availability("c".into()).await.unwrap();
+    assert!(
+        bob.contains(&("bob".to_string(), Availability::Online)),
+        "{bob:?}"
+    );
+
+    for id in ["s1", "s2", "s3"] {
+        store.insert_session(session(id)).await.unwrap();
+    }
+    for (id, op) in [("s1", "ann"), ("s2", "ann")] {
+        let mut chat = store.session("c", id).await.unwrap().unwrap().chat;
+        chat.state = SessionState::Active;
+        chat.operator = Some(op.into());
+        chat.accepted_at = Some(5);
+        store.set_assignment(&chat, None).await.unwrap();
+    }
+    let mut got = store.active_assignments("c".into()).await.unwrap();
+    got.sort();
+    let want = |id: &str| ("ann".to_string(), id.to_string());
+    assert_eq!(got, [want("s1"), want("s2")], "waiting s3 is nobody's");
+    assert!(store
+        .active_assignments("d".into())
+        .await
+        .unwrap()
+        .is_empty());
+}
