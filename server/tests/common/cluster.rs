@@ -381,3 +381,39 @@ pub fn seq_counts(
     }
     counts
 }
+
+/// The stored messages of `session`: (seq, author, clientId, text).
+pub async fn stored(db: &str, session: &str) -> Vec<(u64, String, Option<String>, String)> {
+    super::pg::query(
+        db,
+        &format!("SELECT seq, author, client_id, text FROM messages WHERE session = '{session}' ORDER BY seq"),
+    )
+    .await
+    .into_iter()
+    .map(|r| {
+        (
+            r[0].as_deref().unwrap().parse().unwrap(),
+            r[1].clone().unwrap(),
+            r[2].clone(),
+            r[3].clone().unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// Every acknowledged (seq, text) is stored once with that seq, and the
+/// seqs are gapless.
+pub async fn all_stored(db: &str, session: &str, acked: &[(u64, String)]) {
+    let rows = stored(db, session).await;
+    let seqs: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=rows.len() as u64).collect::<Vec<_>>(),
+        "gapless seqs"
+    );
+    for (seq, text) in acked {
+        let same: Vec<_> = rows.iter().filter(|r| &r.3 == text).collect();
+        assert_eq!(same.len(), 1, "{text:?} stored once");
+        assert_eq!(same[0].0, *seq, "{text:?} stored with its acknowledged seq");
+    }
+}
