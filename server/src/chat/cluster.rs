@@ -313,11 +313,13 @@ impl Hub {
         chat.visitor_online = false;
         let created = chat.created_at;
         let state = chat.state;
-        let mut live = live_of(chat, preset.widget.groups.clone(), hash);
-        live.gone_since = Some(tokio::time::Instant::now());
+        // Its visitor is on another instance (or was): only the instance
+        // where the visitor's socket closes lets a waiting chat expire.
+        let live = live_of(chat, preset.widget.groups.clone(), hash);
         c.delivered.seed(&id, head);
         match (state, operator) {
             (SessionState::Active, Some(o)) => {
+                let mut live = live;
                 live.operator = Some(o);
                 c.sessions.insert(id.clone(), live);
                 c.operators[o].chats.push(id.clone());

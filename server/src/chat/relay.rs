@@ -228,6 +228,20 @@ impl Hub {
         Ok(())
     }
 
+    /// The operator has read up to `seq`: stored, then told to the visitor
+    /// (and published).
+    pub async fn operator_read(&self, op: OpRef, id: &str, seq: u64) -> Result<()> {
+        {
+            let mut state = self.lock(op.company);
+            let live = live_mut(&mut state, id)?;
+            if live.operator != Some(op.operator) {
+                return Err(Error::Forbidden("the chat is not yours".into()));
+            }
+        }
+        self.store.mark_read(id, Author::Operator, seq).await?;
+        self.operator_event(op, id, ServerMessage::Read { seq })
+    }
+
     /// The operator is typing or has read up to a `seq`: tell the visitor.
     pub fn operator_event(&self, op: OpRef, id: &str, msg: ServerMessage) -> Result<()> {
         let mut state = self.lock(op.company);

@@ -173,6 +173,17 @@ impl Hub {
         Ok(n)
     }
 
+    /// Since when a restored session counts as without visitor: now on one
+    /// instance; never with a broker to other instances, whose sockets this
+    /// one cannot see (a waiting chat then expires only on the instance its
+    /// visitor's socket closes on).
+    fn restored_gone_since(&self) -> Option<tokio::time::Instant> {
+        match self.bus() {
+            Some(b) if b.kind() != "memory" => None,
+            _ => Some(tokio::time::Instant::now()),
+        }
+    }
+
     /// Puts a restored session back (startup): waiting ones at the end of
     /// the queue, active ones to their operator if they still exist. Returns
     /// the session when it had to go back to the queue (its operator was
@@ -201,7 +212,7 @@ impl Hub {
                 c.operators[o].chats.push(id.clone());
                 let mut live = live_of(chat, preset.widget.groups.clone(), hash);
                 live.operator = Some(o);
-                live.gone_since = Some(tokio::time::Instant::now());
+                live.gone_since = self.restored_gone_since();
                 c.sessions.insert(id, live);
                 None
             }
@@ -215,7 +226,7 @@ impl Hub {
                 chat.accepted_at = None;
                 let out = requeued.then(|| chat.clone());
                 let mut live = live_of(chat, preset.widget.groups.clone(), hash);
-                live.gone_since = Some(tokio::time::Instant::now());
+                live.gone_since = self.restored_gone_since();
                 c.sessions.insert(id, live);
                 out
             }

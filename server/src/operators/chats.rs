@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use owidget_protocol::desk::{ChatDetail, ChatSummary};
-use owidget_protocol::{Author, ServerMessage, WireMessage};
+use owidget_protocol::{ServerMessage, WireMessage};
 use serde::Deserialize;
 
 use super::auth::CurrentOperator;
@@ -169,16 +169,9 @@ async fn read(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReadBody>,
 ) -> Result<StatusCode> {
-    state
-        .hub
-        .operator_event(who.op, &id, ServerMessage::Read { seq: body.seq })?;
-    // After the check that the chat is theirs; a widget resuming later
-    // shows it.
-    state
-        .hub
-        .store()
-        .mark_read(&id, Author::Operator, body.seq)
-        .await?;
+    // Checked that the chat is theirs, stored (a widget resuming later
+    // shows it), then pushed and published.
+    state.hub.operator_read(who.op, &id, body.seq).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

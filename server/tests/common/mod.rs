@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod backend;
+pub mod cluster;
 pub mod instances;
 pub mod pg;
 
