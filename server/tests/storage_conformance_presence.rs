@@ -7,8 +7,14 @@ mod common;
 use common::backend::{session, Backend};
 use owidget_protocol::desk::Availability;
 use owidget_protocol::SessionState;
+use owidget_server::storage::AvailabilityChange;
+use owidget_server::webhooks::{EventType, Planned};
 
-on_both!(presence_heartbeats, availability_and_assignments_by_company);
+on_both!(
+    presence_heartbeats,
+    availability_and_assignments_by_company,
+    availability_changes_compare_and_set,
+);
 
 fn key(user: &str) -> (String, String) {
     ("c".to_string(), user.to_string())
@@ -98,4 +104,66 @@ async fn availability_and_assignments_by_company(b: Backend) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// The sweep's changes are stored only where the database still holds
+/// what the instance last knew; a change that lost keeps the winner's
+/// value and drops its webhook event.
+async fn availability_changes_compare_and_set(b: Backend) {
+    let store = b.open().await;
+    let event = |tag: &str| Planned {
+        company: tag.into(),
+        company_index: 0,
+        receivers: vec![],
+        event_type: EventType::AvailabilityUpdated,
+        session: None,
+    };
+    let change = |operator, username: &str, from, to| AvailabilityChange {
+        operator,
+        username: username.into(),
+        from,
+        to,
+    };
+    use Availability::*;
+    // No rows yet: both stored.
+    let (now, written) = store
+        .store_availability_changes(
+            "c".into(),
+            vec![
+                change(0, "ann", Offline, Online),
+                change(1, "bob", Offline, Online),
+            ],
+            vec![(0, event("ann")), (1, event("bob"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(now, [Online, Online]);
+    assert_eq!(written.len(), 2);
+    // Another instance sets bob away; this one, still believing online,
+    // lets both decay: ann's change lands, bob's loses with its event; an
+    // event of an operator without a change (eve) is written.
+    store
+        .commit_availability("c".into(), "bob".into(), Away, vec![])
+        .await
+        .unwrap();
+    let (now, written) = store
+        .store_availability_changes(
+            "c".into(),
+            vec![
+                change(0, "ann", Online, Offline),
+                change(1, "bob", Online, Offline),
+            ],
+            vec![(0, event("ann")), (1, event("bob")), (2, event("eve"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(now, [Offline, Away], "bob keeps the other instance's value");
+    let tags: Vec<_> = written.iter().map(|p| p.company.as_str()).collect();
+    assert_eq!(tags, ["ann", "eve"]);
+    let mut rows = store.company_availability("c".into()).await.unwrap();
+    rows.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        rows,
+        [("ann".to_string(), Offline), ("bob".to_string(), Away)]
+    );
 }

@@ -71,9 +71,17 @@ impl Hub {
         let company = &self.config.companies[op.company];
         let username = company.operators[op.operator].username.clone();
         let routing = self.routing[op.company].lock().await;
-        // Events planned earlier (decay) go first, in order.
-        let mut events = std::mem::take(&mut self.lock(op.company).availability_events);
-        let pending = events.len();
+        // Events planned earlier for this operator (decay) go first, in
+        // order; the operator's own change supersedes the one pending.
+        let pending: Vec<_> = {
+            let mut c = self.lock(op.company);
+            let (mine, others) = std::mem::take(&mut c.availability_events)
+                .into_iter()
+                .partition(|(i, _)| *i == op.operator);
+            c.availability_events = others;
+            mine
+        };
+        let mut events: Vec<_> = pending.iter().map(|(_, p)| p.clone()).collect();
         if self.lock(op.company).operators[op.operator].availability != a {
             events.extend(crate::webhooks::availability(
                 &self.config,
@@ -89,7 +97,7 @@ impl Hub {
             .await;
         if let Err(e) = written {
             let mut c = self.lock(op.company);
-            let mut kept: Vec<_> = events.into_iter().take(pending).collect();
+            let mut kept = pending;
             kept.append(&mut c.availability_events);
             c.availability_events = kept;
             return Err(e);

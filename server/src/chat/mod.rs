@@ -146,7 +146,9 @@ struct CompanyState {
     queue: Vec<String>,
     /// `user.availability.updated` events not stored yet: written with the
     /// availability rows by the sweep, in order.
-    availability_events: Vec<crate::webhooks::Planned>,
+    /// Each with the operator's index: an event of a change that lost to
+    /// another instance's is not stored.
+    availability_events: Vec<(usize, crate::webhooks::Planned)>,
     /// Per live session, the last `seq` pushed to this instance's sockets
     /// (local appends and other instances' alike), so that pushes leave in
     /// `seq` order, once each (`cluster`).
@@ -363,7 +365,7 @@ impl Hub {
         if let Some(p) =
             crate::webhooks::availability(&self.config, op.company, username, to, origin)
         {
-            c.availability_events.push(p);
+            c.availability_events.push((op.operator, p));
         }
     }
 

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::desks::send;
 use super::{Hub, OpRef};
+use crate::storage::AvailabilityChange;
 
 impl Hub {
     /// Renews the operator's presence lease (an authenticated request).
@@ -128,40 +129,68 @@ impl Hub {
     /// (`stored`), with the `user.availability.updated` events planned
     /// since the last call, one transaction per company, under the
     /// company's routing lock (so a re-read from another instance's change
-    /// never interleaves); then tells the other instances.
+    /// never interleaves); then tells the other instances. A change is
+    /// stored only where the database still holds `stored`: when another
+    /// instance changed the operator meanwhile (say two survivors of a dead
+    /// instance both let its operator decay), theirs stands, this one is
+    /// dropped with its event, and the operator takes the stored value.
     async fn persist_availability(&self) {
         for company in 0..self.state.len() {
-            let _routing = self.routing[company].lock().await;
+            let routing = self.routing[company].lock().await;
             let cfg = &self.config.companies[company];
-            let (written, events) = {
+            let (changes, events) = {
                 let mut c = self.lock(company);
-                let written: Vec<(usize, Availability)> = c
+                let changes: Vec<AvailabilityChange> = c
                     .operators
                     .iter()
                     .enumerate()
                     .filter(|(_, s)| s.availability != s.stored)
-                    .map(|(i, s)| (i, s.availability))
+                    .map(|(i, s)| AvailabilityChange {
+                        operator: i,
+                        username: cfg.operators[i].username.clone(),
+                        from: s.stored,
+                        to: s.availability,
+                    })
                     .collect();
-                (written, std::mem::take(&mut c.availability_events))
+                (changes, std::mem::take(&mut c.availability_events))
             };
-            if written.is_empty() && events.is_empty() {
+            if changes.is_empty() && events.is_empty() {
                 continue;
             }
-            let rows = written
-                .iter()
-                .map(|(i, a)| (cfg.id.clone(), cfg.operators[*i].username.clone(), *a))
-                .collect();
-            match self.store.save_availability(rows, events.clone()).await {
-                Ok(()) => {
+            match self
+                .store
+                .store_availability_changes(cfg.id.clone(), changes.clone(), events.clone())
+                .await
+            {
+                Ok((now, written)) => {
                     {
                         let mut c = self.lock(company);
-                        for (i, a) in &written {
-                            c.operators[*i].stored = *a;
+                        let c = &mut *c;
+                        let mut lost = false;
+                        for (ch, db) in changes.iter().zip(&now) {
+                            let s = &mut c.operators[ch.operator];
+                            s.stored = *db;
+                            if *db != ch.to && s.availability == ch.to {
+                                tracing::info!(operator = %ch.username, availability = ?db, "another instance changed the operator first");
+                                s.availability = *db;
+                                lost = true;
+                                let info = self.info_locked(
+                                    OpRef {
+                                        company,
+                                        operator: ch.operator,
+                                    },
+                                    c,
+                                );
+                                send(c, ch.operator, DeskEvent::Operator { operator: info });
+                            }
+                        }
+                        if lost {
+                            self.recompute(company, c);
                         }
                     }
-                    self.webhooks.wake(&events);
-                    drop(_routing);
-                    if !written.is_empty() {
+                    self.webhooks.wake(&written);
+                    drop(routing);
+                    if !changes.is_empty() {
                         self.publish_status(company);
                     }
                 }

@@ -65,7 +65,7 @@ pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use db::{Arg, Db, FromValue, Row, Value};
 pub use messages::{Appended, NewMessage};
 pub use operators::OperatorSession;
-pub use presence::OperatorKey;
+pub use presence::{AvailabilityChange, OperatorKey};
 pub use sessions::{NewSession, OpenSession};
 
 use crate::config::StorageOptions;

@@ -20,7 +20,7 @@ pub struct OperatorSession {
     pub expires_at: i64,
 }
 
-fn availability_str(a: Availability) -> &'static str {
+pub(super) fn availability_str(a: Availability) -> &'static str {
     match a {
         Availability::Online => "online",
         Availability::Away => "away",

@@ -4,14 +4,73 @@
 
 use owidget_protocol::desk::Availability;
 
-use super::operators::parse_availability;
+use super::operators::{availability_str, parse_availability};
 use super::Store;
 use crate::{args, Result};
 
 /// An operator by company GUID and login name.
 pub type OperatorKey = (String, String);
 
+/// One operator's availability change as the sweep stores it.
+#[derive(Debug, Clone)]
+pub struct AvailabilityChange {
+    /// The operator's index in the company (to match events and results).
+    pub operator: usize,
+    /// Login name.
+    pub username: String,
+    /// What this instance believes the database holds.
+    pub from: Availability,
+    /// The new value.
+    pub to: Availability,
+}
+
 impl Store {
+    /// Stores one company's availability `changes`, each only where the
+    /// database still holds its `from` (or has no row yet), with the
+    /// `events` (`(operator index, event)`) of the changes that were
+    /// stored and of operators without a change, in one transaction.
+    /// Returns what the database holds for each change afterwards (`to`
+    /// when it was stored) and the events written.
+    pub async fn store_availability_changes(
+        &self,
+        company: String,
+        changes: Vec<AvailabilityChange>,
+        events: Vec<(usize, crate::webhooks::Planned)>,
+    ) -> Result<(Vec<Availability>, Vec<crate::webhooks::Planned>)> {
+        self.call(move |c| {
+            c.transaction(|tx| {
+                let mut now = Vec::with_capacity(changes.len());
+                let mut lost = Vec::new();
+                for ch in &changes {
+                    let n = tx.execute(
+                        "INSERT INTO operator_state (company, username, availability) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (company, username) DO UPDATE SET availability = excluded.availability \
+                         WHERE operator_state.availability = ?4",
+                        args![company, ch.username, availability_str(ch.to), availability_str(ch.from)],
+                    )?;
+                    if n == 1 {
+                        now.push(ch.to);
+                        continue;
+                    }
+                    let row = tx.query_one(
+                        "SELECT availability FROM operator_state WHERE company = ?1 AND username = ?2",
+                        args![company, ch.username],
+                    )?;
+                    now.push(parse_availability(&row.get::<String>(0)?));
+                    lost.push(ch.operator);
+                }
+                let written: Vec<_> = events
+                    .into_iter()
+                    .filter(|(i, _)| !lost.contains(i))
+                    .map(|(_, p)| p)
+                    .collect();
+                crate::webhooks::outbox::write_all(tx, &written)?;
+                Ok((now, written))
+            })
+        })
+        .await
+    }
+
     /// Stored availability of one company's operators: `(username, availability)`.
     pub async fn company_availability(
         &self,
