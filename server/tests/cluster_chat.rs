@@ -284,7 +284,15 @@ async fn broker_loss_is_healed_by_resync() {
         .await;
     assert_eq!(ack["seq"], 2);
     common::operator_says(&b, &demo_b, &id, "during too").await;
+    // A chat started on A meanwhile: B learns it at the resync.
+    let mut w3 = a.widget("default").await;
+    let late = start_chat(&mut w3).await;
+    let late = late["sessionId"].as_str().unwrap().to_string();
     redis.restart().await;
+    d.until("the chat started during the loss, queued on B", |v| {
+        v["type"] == "queueJoined" && v["chat"]["id"] == late.as_str()
+    })
+    .await;
 
     d.saw_seq(3).await;
     w.saw_seq(3).await;

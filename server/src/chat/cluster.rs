@@ -14,8 +14,9 @@
 //!   and an applied one never interleave).
 //! - **Typing / Read**: pushed to the local sockets of that session.
 //! - **Resync** (the broker connection came back, or this subscriber fell
-//!   behind): every open session of the database and every live one here is
-//!   re-read and applied, then the missed messages delivered.
+//!   behind), and every 30 s: the open sessions of the database are compared
+//!   with the live ones here; those that differ are re-read and applied, and
+//!   messages stored after the last one pushed here are delivered.
 //!
 //! Accept and transfer are decided by the database (`Store::assign_checked`),
 //! never by two instances that both think a chat is waiting.
@@ -44,8 +45,12 @@ pub(crate) fn spawn(hub: Arc<Hub>, mut closing: tokio::sync::watch::Receiver<boo
     let _ = hub.catch_up.set(tx);
     let mut sub = bus.subscribe();
     tokio::spawn(async move {
+        let mut every = tokio::time::interval(RECONCILE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.tick().await;
         loop {
             let next = tokio::select! {
+                _ = every.tick() => Next::Notice(Notice::Resync),
                 n = sub.recv() => match n {
                     Some(n) => Next::Notice(n),
                     None => return,
@@ -353,37 +358,76 @@ impl Hub {
         self.recompute(company, c);
     }
 
-    /// After a broker loss: every open session of the database and every
-    /// live one here is re-read and applied, then missed messages pushed.
+    /// After a broker loss, and every [`RECONCILE_EVERY`] (an event lost
+    /// while this instance's own connection stayed up, e.g. because the
+    /// publisher's was down, heals by itself): the open sessions and their
+    /// last `seq`s are read from the database (two queries); sessions that
+    /// differ from this instance's view are re-read and applied, and
+    /// messages not yet pushed here are delivered.
     async fn resync(&self) {
-        tracing::info!("cluster: resync from the database");
-        let open = match self.store.open_sessions().await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!(error = %e, "cluster: resync failed; next event re-reads");
-                return;
-            }
-        };
+        let (open, heads) =
+            match tokio::try_join!(self.store.open_sessions(), self.store.open_heads()) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cluster: resync failed; the next one retries");
+                    return;
+                }
+            };
+        let heads: std::collections::HashMap<String, u64> = heads.into_iter().collect();
         for company in 0..self.state.len() {
             let guid = self.company_id(company);
-            let mut ids: BTreeSet<String> = open
-                .iter()
-                .filter(|s| s.company == guid)
-                .map(|s| s.chat.id.clone())
-                .collect();
-            ids.extend(self.lock(company).sessions.keys().cloned());
-            for id in ids {
-                let r = match self.reconcile_session(company, &id).await {
-                    Ok(()) => self.catch_up(company, &id).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = r {
+            let ops = &self.config.companies[company].operators;
+            let (differ, behind) = {
+                let c = self.lock(company);
+                let mut differ: BTreeSet<String> = BTreeSet::new();
+                let mut stored = BTreeSet::new();
+                for s in open.iter().filter(|s| s.company == guid) {
+                    stored.insert(s.chat.id.as_str());
+                    let same = c.sessions.get(&s.chat.id).is_some_and(|l| {
+                        l.chat.state == s.chat.state
+                            && l.operator.map(|o| ops[o].username.as_str())
+                                == s.chat.operator.as_deref()
+                    });
+                    if !same {
+                        differ.insert(s.chat.id.clone());
+                    }
+                }
+                differ.extend(
+                    c.sessions
+                        .keys()
+                        .filter(|id| !stored.contains(id.as_str()))
+                        .cloned(),
+                );
+                let behind: Vec<(String, u64)> = c
+                    .sessions
+                    .keys()
+                    .filter_map(|id| {
+                        let head = *heads.get(id)?;
+                        (head > c.delivered.last(id)).then(|| (id.clone(), head))
+                    })
+                    .collect();
+                (differ, behind)
+            };
+            if !differ.is_empty() {
+                tracing::info!(company = %guid, sessions = differ.len(), "cluster: re-reading changed sessions");
+            }
+            for id in differ {
+                if let Err(e) = self.reconcile_session(company, &id).await {
                     tracing::warn!(session = %id, error = %e, "cluster: not resynced");
+                }
+            }
+            for (id, head) in behind {
+                if let Err(e) = self.remote_message(company, &id, head).await {
+                    tracing::warn!(session = %id, error = %e, "cluster: messages not re-read");
                 }
             }
         }
     }
 }
+
+/// How often the open sessions are compared with the database (a lost
+/// event heals within this).
+pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 enum Next {
     Notice(Notice),

@@ -119,6 +119,8 @@ impl Hub {
         live.visitors.push(visitor);
         let mut state = self.lock(company);
         let c = &mut state;
+        // (A resync may have read the new row and queued it already.)
+        c.queue.retain(|q| q != &id);
         c.queue.push(id.clone());
         let position = c.queue.len() as u32;
         live.chat.queue_position = Some(position);
