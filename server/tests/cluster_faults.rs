@@ -22,7 +22,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::instances::{all_stored, cluster_toml, seq_counts, BrokerKind, Cluster, Instance, Peer};
+use common::instances::{
+    all_stored, cluster_toml, seq_counts, BrokerKind, Cluster, Instance, Peer,
+};
 use common::{desk, operator_says, pg, DEMO};
 use serde_json::{json, Value};
 
