@@ -60,6 +60,15 @@ echo "Hardening (issue 10): chat acks during a login flood; status fan-out next 
 "$bench_bin" loginflood 100
 "$bench_bin" slowreaders 500 1000
 
+echo
+echo "Scale-out (issue 13): one instance on SQLite beside two instances (A: visitors and widgets, B: operators)"
+echo "on PostgreSQL + Redis and on PostgreSQL alone, all in this process (release build):"
+svc=$(mktemp -d)
+eval "$(bash scripts/services.sh start "$svc")"
+OWIDGET_BENCH_PG_URL=$OWIDGET_TEST_PG_URL OWIDGET_BENCH_REDIS_URL=$OWIDGET_TEST_REDIS_URL RUST_LOG=owidget_server=error \
+  "$bench_bin" cluster "${OWIDGET_BENCH_CLUSTER_CHATS:-200}" "${OWIDGET_BENCH_CLUSTER_SOCKETS:-2000}" || true
+bash scripts/services.sh stop "$svc"; rm -rf "$svc"
+
 # Status fan-out against a separate server process (demo mode), so that each
 # process holds one descriptor per socket: 19,000 sockets fit under a
 # 20,000 open-files limit (`ulimit -n`), 20,000 would not.

@@ -47,6 +47,28 @@ impl Setup {
     /// [`Setup::start_with`] with `company` TOML appended to the company
     /// (a `[companies.connector]` table, say).
     pub async fn start_full(operators: usize, capacity: u32, abuse: &str, company: &str) -> Setup {
+        Self::serve(&Self::toml(operators, capacity, abuse, company)).await
+    }
+
+    /// Two servers ("instances" A and B, in this process) on one
+    /// PostgreSQL database and one broker (`redis://…` or `postgres://…`),
+    /// with the operators of [`Setup::start`].
+    pub async fn start_pair(
+        operators: usize,
+        capacity: u32,
+        database_url: &str,
+        broker: &str,
+    ) -> (Setup, Setup) {
+        let mut toml = Self::toml(operators, capacity, "", "");
+        toml.push_str(&format!(
+            "\n[storage]\ndatabase_url = \"{database_url}\"\n\n[broker]\nurl = \"{broker}\"\n"
+        ));
+        let a = Self::serve(&toml).await;
+        let b = Self::serve(&toml).await;
+        (a, b)
+    }
+
+    fn toml(operators: usize, capacity: u32, abuse: &str, company: &str) -> String {
         let hash = demo::hash_password("pw");
         let mut toml = format!(
             "[limits]\nmessages_per_10s = 1000\n\n[abuse]\nchat_starts_per_ip_per_minute = 1000000\n\
@@ -59,7 +81,12 @@ impl Setup {
             ));
         }
         toml.push_str(company);
-        let config = Config::from_toml(&toml).expect("benchmark config");
+        toml
+    }
+
+    /// A server of `toml` in this process, on port 0.
+    async fn serve(toml: &str) -> Setup {
+        let config = Config::from_toml(toml).expect("benchmark config");
         let data = tempfile::tempdir().expect("temp dir");
         let dirs = Dirs::default();
         let state = AppState::open(config, dirs, data.path())
@@ -131,6 +158,43 @@ impl Setup {
             json!({}),
         )
         .await;
+    }
+
+    /// An operator message through the API (201 asserted).
+    pub async fn say(&self, token: &str, session: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/operator/chats/{session}/messages"),
+            Some(token),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    /// Accepts a waiting chat that another instance created: retried while
+    /// this one has not heard of it yet (404), for at most [`WAIT`].
+    pub async fn accept_when_known(&self, token: &str, session: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let res = self
+                .http
+                .post(format!("{}/api/operator/chats/{session}/accept", self.base))
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("request");
+            let status = res.status();
+            if status.is_success() {
+                return;
+            }
+            assert!(
+                status == 404 && Instant::now() < deadline,
+                "accept of {session}: {status} {}",
+                res.text().await.unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 
     /// Ends a chat as the operator.
@@ -295,6 +359,14 @@ impl Visitor {
                 }
             }
         }
+    }
+
+    /// Waits for a message frame with `text`; returns when it arrived.
+    pub async fn await_text(&mut self, text: &str) -> Instant {
+        read_until(&mut self.ws, "message", |v| {
+            (v["type"] == "message" && v["message"]["text"] == text).then(Instant::now)
+        })
+        .await
     }
 
     /// Waits for the ack of `client_id`; returns when it arrived.

@@ -17,6 +17,10 @@
 //!   messages (see `webhooks.rs`).
 //! - `bot [conversations]` (default 1,000): External Bot round trip with
 //!   that many bot conversations open (see `bot.rs`).
+//! - `cluster [chats] [sockets]` (defaults 200, 2,000): `latency` (both
+//!   ways) and `fanout` on one instance with SQLite beside two instances
+//!   on PostgreSQL + Redis and on PostgreSQL alone, visitors on A and
+//!   operators on B (see `cluster.rs`).
 //! - `loginflood [chats]`, `slowreaders [slow] [normal]`: see `guard.rs`.
 //! - `phone [runs] <libphonenumber-js dir> [metadata.xml]` (default 3 runs): ours (the
 //!   server's normalization) beside libphonenumber-js's max bundle in one
@@ -33,6 +37,7 @@
 
 mod bot;
 mod clients;
+mod cluster;
 mod exact;
 mod fanout;
 mod guard;
@@ -68,8 +73,12 @@ async fn main() {
             guard::slow_readers(n.unwrap_or(500), normal).await
         }
         "onload" => onload::run(n.unwrap_or(3)).await,
+        "cluster" => {
+            let sockets = args.next().map_or(2000, |a| a.parse().expect("a number"));
+            cluster::run(n.unwrap_or(200), sockets).await
+        }
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] <libphonenumber-js dir> [metadata.xml] | phone-exact <corpus.jsonl> | loginflood [chats] | slowreaders [slow] [normal]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] <libphonenumber-js dir> [metadata.xml] | phone-exact <corpus.jsonl> | loginflood [chats] | slowreaders [slow] [normal] | cluster [chats] [sockets]  (got {other})");
             std::process::exit(2);
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod cluster;
+pub mod instances;
 pub mod pg;
 
 use std::path::PathBuf;
