@@ -45,7 +45,8 @@ pub async fn socket(
         .ok_or_else(|| Error::Unauthorized("missing query parameter token".into()))?;
     let op = state
         .auth
-        .check(&token)
+        .check_current(&token)
+        .await?
         .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
     let ws = ws.map_err(|e| Error::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     Ok(ws.max_message_size(16 * 1024).on_upgrade(move |socket| {
@@ -100,8 +101,9 @@ where
                     tracing::info!("desk silent for two heartbeat intervals; closing");
                     break;
                 }
-                // A logged-out token ends the desk's live feed too.
-                if state.auth.check(&token).is_none() {
+                // A logged-out token ends the desk's live feed too (on any
+                // instance; a database that cannot be read keeps it).
+                if matches!(state.auth.check_current(&token).await, Ok(None)) {
                     break;
                 }
                 if !send_within(&mut sink, Message::Ping(Default::default()), within).await {

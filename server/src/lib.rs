@@ -145,7 +145,11 @@ impl AppState {
             bots,
             hub,
             plugins,
-            auth: Arc::new(operators::auth::Auth::load(ttl, config.clone(), store).await?),
+            auth: Arc::new(
+                operators::auth::Auth::load(ttl, config.clone(), store)
+                    .await?
+                    .shared(bus.kind() != "memory"),
+            ),
             dummy_hash: demo::hash_password("not a real password").into(),
             config,
             dirs,

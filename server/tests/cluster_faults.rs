@@ -467,12 +467,10 @@ async fn two_instances_racing_to_assign_assign_once() {
 }
 
 /// Behind a balancer the desk's next request may land on the other
-/// instance: a login made on A must work on B. Not yet: tokens are loaded
-/// from the database only at start (README, "Scaling out"); run with
-/// `--ignored` to check a fix.
+/// instance: a login made on A works on B (its desk socket too), and a
+/// logout on A ends it on B within the re-check interval (5 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "operator tokens are not shared across running instances yet (401 on B)"]
-async fn operator_token_from_a_works_on_b() {
+async fn operator_token_from_a_works_on_b_and_logout_ends_it_there() {
     let c = Cluster::start(&cluster_toml(&[("op", 1)]), BrokerKind::Redis).await;
     let token = c.a.login(DEMO, "op").await;
     let (st, body) =
@@ -480,4 +478,23 @@ async fn operator_token_from_a_works_on_b() {
             .await;
     assert_eq!(st, 200, "A's token on B: {body}");
     let _desk = Peer::new(desk(&c.b, &token).await);
+    let (st, body) =
+        c.a.call(reqwest::Method::POST, "/api/operator/logout", &token, None)
+            .await;
+    assert_eq!(st, 200, "logout on A: {body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (st, body) =
+            c.b.call(reqwest::Method::GET, "/api/operator/chats", &token, None)
+                .await;
+        if st == 401 {
+            break;
+        }
+        assert_eq!(st, 200, "B before the re-check: {body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token logged out on A still works on B after 15 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::cluster::*;
-use common::desk;
+use common::{desk, start_chat};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_accepts_across_instances_are_decided_once() {
@@ -85,6 +85,28 @@ async fn racing_accepts_across_instances_are_decided_once() {
         let other = if won == &x { &y } else { &x };
         let (st, v) = b.end(&solo_b, other).await;
         assert_eq!(st, 200, "the waiting one ends: {v}");
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+/// An API client on B accepting a chat the moment A created it (before
+/// B has heard of it over the bus) gets it: B reads the chat from the
+/// database instead of answering 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accept_on_b_right_after_the_start_on_a() {
+    let db = pg::fresh_database().await;
+    let (a, b) = two(&db, &redis_url()).await;
+    let _demo_a = online(&a, "demo").await;
+    let solo_b = online(&b, "solo").await;
+    for round in 0..10 {
+        let mut w = a.widget("default").await;
+        let created = start_chat(&mut w).await;
+        let id = created["sessionId"].as_str().unwrap().to_string();
+        let (st, v) = b.accept(&solo_b, &id).await;
+        assert_eq!(st, 200, "round {round}: accept on B at once: {v}");
+        let (st, v) = b.end(&solo_b, &id).await;
+        assert_eq!(st, 200, "round {round}: {v}");
     }
     a.stop().await;
     b.stop().await;

@@ -63,6 +63,12 @@ impl Hub {
     pub async fn accept(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
         let _serial = self.routing[op.company].lock().await;
         let me = &self.config.companies[op.company].operators[op.operator];
+        // A chat another instance started moments ago may not have reached
+        // this one's queue yet: read it from the database before saying 404.
+        let unknown = !self.lock(op.company).sessions.contains_key(id);
+        if unknown && self.bus().is_some_and(|b| b.kind() != "memory") {
+            self.reconcile_locked(op.company, id).await?;
+        }
         let planned = {
             let state = self.lock(op.company);
             let c = &state;

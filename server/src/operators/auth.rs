@@ -24,6 +24,12 @@ use crate::{AppState, Error, Result};
 /// How far the in-memory expiry may run ahead of the stored one.
 const PERSIST_EVERY_MS: i64 = 60_000;
 
+/// With several instances ([`Auth::shared`]): how long a login confirmed
+/// against the database counts as confirmed, so that a token issued on
+/// another instance works here and a logout there ends it here within this
+/// long.
+const RECHECK_MS: i64 = 5_000;
+
 #[derive(Debug, Clone, Copy)]
 struct Login {
     op: OpRef,
@@ -31,6 +37,8 @@ struct Login {
     expires: i64,
     /// The expiry last written to the database.
     stored: i64,
+    /// Unix ms when the login was last read from the database.
+    verified: i64,
 }
 
 /// Logged-in operators by token hash.
@@ -40,6 +48,8 @@ pub struct Auth {
     config: Arc<Config>,
     store: Store,
     tokens: Mutex<HashMap<String, Login>>,
+    /// Other instances share the database: they issue and revoke logins too.
+    shared: bool,
     /// Login throttles and the argon2 semaphore.
     pub guard: super::guard::LoginGuard,
 }
@@ -62,6 +72,7 @@ impl Auth {
                 op: OpRef { company, operator },
                 expires: s.expires_at,
                 stored: s.expires_at,
+                verified: now_ms(),
             };
             tokens.insert(s.token_hash, login);
         }
@@ -71,7 +82,63 @@ impl Auth {
             config,
             store,
             tokens: Mutex::new(tokens),
+            shared: false,
         })
+    }
+
+    /// Marks the logins as shared with other instances (a broker is set):
+    /// [`Auth::check_current`] then reads a token it does not know, or has
+    /// not confirmed for [`RECHECK_MS`], from the database.
+    pub fn shared(mut self, shared: bool) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// The operator of a live token, as [`Auth::check`]; with several
+    /// instances, a token issued or revoked by another instance counts as
+    /// the database says (read at most every [`RECHECK_MS`] per login).
+    pub async fn check_current(&self, token: &str) -> Result<Option<OpRef>> {
+        if !self.shared {
+            return Ok(self.check(token));
+        }
+        let hash = token_hash(token);
+        let now = now_ms();
+        let fresh = self
+            .map()
+            .get(&hash)
+            .is_some_and(|l| now - l.verified < RECHECK_MS);
+        if !fresh {
+            let stored = self.store.operator_session(hash.clone(), now).await?;
+            let op = stored.as_ref().and_then(|s| {
+                let company = self
+                    .config
+                    .companies
+                    .iter()
+                    .position(|c| c.id == s.company)?;
+                let ops = &self.config.companies[company].operators;
+                let operator = ops.iter().position(|o| o.username == s.username)?;
+                Some(OpRef { company, operator })
+            });
+            let mut tokens = self.map();
+            match (op, stored) {
+                (Some(op), Some(s)) => {
+                    let login = tokens.entry(hash).or_insert(Login {
+                        op,
+                        expires: s.expires_at,
+                        stored: s.expires_at,
+                        verified: now,
+                    });
+                    login.expires = login.expires.max(s.expires_at);
+                    login.stored = login.stored.max(s.expires_at);
+                    login.verified = now;
+                }
+                _ => {
+                    tokens.remove(&hash);
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(self.check(token))
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Login>> {
@@ -104,6 +171,7 @@ impl Auth {
             op,
             expires,
             stored: expires,
+            verified: now,
         };
         tokens.insert(hash, login);
         Ok(token)
@@ -184,10 +252,10 @@ impl FromRequestParts<AppState> for CurrentOperator {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer <token>".into()))?;
-        let op = state
-            .auth
-            .check(token)
-            .ok_or_else(|| Error::Unauthorized("invalid or expired token; log in again".into()))?;
+        let op =
+            state.auth.check_current(token).await?.ok_or_else(|| {
+                Error::Unauthorized("invalid or expired token; log in again".into())
+            })?;
         state.hub.touch(op);
         Ok(CurrentOperator {
             op,

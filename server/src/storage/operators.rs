@@ -76,6 +76,32 @@ impl Store {
         .await
     }
 
+    /// One login, if still alive at `now` (another instance may have issued
+    /// it, or revoked it).
+    pub async fn operator_session(
+        &self,
+        token_hash: String,
+        now: i64,
+    ) -> Result<Option<OperatorSession>> {
+        self.call(move |c| {
+            c.query_opt(
+                "SELECT token_hash, company, username, expires_at FROM operator_sessions \
+                 WHERE token_hash = ?1 AND expires_at > ?2",
+                args![token_hash, now],
+            )?
+            .map(|r| {
+                Ok(OperatorSession {
+                    token_hash: r.get(0)?,
+                    company: r.get(1)?,
+                    username: r.get(2)?,
+                    expires_at: r.get(3)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
     /// Logins still alive at `now`; expired ones are deleted.
     pub async fn operator_sessions(&self, now: i64) -> Result<Vec<OperatorSession>> {
         self.call(move |c| {
