@@ -37,6 +37,16 @@ pub(super) fn parse_availability(s: &str) -> Availability {
     }
 }
 
+/// The `SELECT token_hash, company, username, expires_at` of a login.
+fn login_row(r: &super::db::Row) -> Result<OperatorSession> {
+    Ok(OperatorSession {
+        token_hash: r.get(0)?,
+        company: r.get(1)?,
+        username: r.get(2)?,
+        expires_at: r.get(3)?,
+    })
+}
+
 impl Store {
     /// Stores a new login.
     pub async fn insert_operator_session(&self, s: OperatorSession, now: i64) -> Result<()> {
@@ -89,14 +99,7 @@ impl Store {
                  WHERE token_hash = ?1 AND expires_at > ?2",
                 args![token_hash, now],
             )?
-            .map(|r| {
-                Ok(OperatorSession {
-                    token_hash: r.get(0)?,
-                    company: r.get(1)?,
-                    username: r.get(2)?,
-                    expires_at: r.get(3)?,
-                })
-            })
+            .map(|r| login_row(&r))
             .transpose()
         })
         .await
@@ -114,14 +117,7 @@ impl Store {
                 args![],
             )?
             .iter()
-            .map(|r| {
-                Ok(OperatorSession {
-                    token_hash: r.get(0)?,
-                    company: r.get(1)?,
-                    username: r.get(2)?,
-                    expires_at: r.get(3)?,
-                })
-            })
+            .map(login_row)
             .collect()
         })
         .await
