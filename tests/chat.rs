@@ -218,6 +218,9 @@ async fn a_reload_restores_the_chat_only_under_the_same_scope() {
     call_ok(&w, "openChat", &[]);
     type_and_send(&root, "Remember me");
     let id = waiting_chat(&token, &scope).await;
+    // The chat is queued before the message typed while it started is
+    // stored: wait for the acknowledgement before leaving the page.
+    wait_stored(&token, &id, "Remember me").await;
     // Leaving the page: the DOM and socket go, the stored session stays.
     call_ok(&w, "destroy", &[]);
 

@@ -106,12 +106,7 @@ async fn refused_messages_stay_in_the_box_with_the_presets_texts() {
 
     // The window shows what the server stored, nothing more.
     let id = waiting_chat(&token, &scope).await;
-    let detail = operator(&token, "GET", &format!("/chats/{id}"), "").await;
-    let messages = js_sys::Array::from(&js_sys::Reflect::get(&detail, &"messages".into()).unwrap());
-    let texts: Vec<String> = messages
-        .iter()
-        .filter_map(|m| string_at(&m, "text"))
-        .collect();
+    let texts = stored_texts(&token, &id).await;
     let shown: Vec<String> = rows.into_iter().map(|(t, _)| t).collect();
     assert_eq!(texts, shown);
 

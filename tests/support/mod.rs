@@ -257,6 +257,28 @@ pub async fn waiting_chat(token: &str, scope: &str) -> String {
     panic!("no waiting chat with scope {scope}");
 }
 
+/// Texts the server has stored in chat `id`, in order.
+pub async fn stored_texts(token: &str, id: &str) -> Vec<String> {
+    let detail = operator(token, "GET", &format!("/chats/{id}"), "").await;
+    let messages = Array::from(&Reflect::get(&detail, &"messages".into()).unwrap());
+    messages
+        .iter()
+        .filter_map(|m| string_at(&m, "text"))
+        .collect()
+}
+
+/// Waits until the server has stored `text` in chat `id` (the visitor's
+/// message is acknowledged, so leaving the page cannot lose it).
+pub async fn wait_stored(token: &str, id: &str, text: &str) {
+    for _ in 0..250 {
+        if stored_texts(token, id).await.iter().any(|t| t == text) {
+            return;
+        }
+        TimeoutFuture::new(40).await;
+    }
+    panic!("chat {id} never stored {text:?}");
+}
+
 /// Waits until the lazily loaded chat module has filled the window of
 /// `root` (it is fetched when the page is idle after the first status, on
 /// the first open, or at once for a restored chat).
