@@ -11,6 +11,8 @@ mod flags;
 mod harness;
 #[path = "bus/reconnect.rs"]
 mod reconnect;
+#[path = "common/redis_server.rs"]
+mod redis_server;
 
 use std::time::Instant;
 

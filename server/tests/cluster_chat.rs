@@ -5,9 +5,6 @@
 //! right `seq`, exactly once, also across a broker's `kill -9`.
 
 mod common;
-#[allow(dead_code)]
-#[path = "bus/harness.rs"]
-mod harness;
 
 use common::cluster::*;
 use common::{desk, send, start_chat};
@@ -253,7 +250,7 @@ async fn whole_chat_across_instances_on_postgres_notify() {
 /// exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn broker_loss_is_healed_by_resync() {
-    let mut redis = harness::RedisServer::start().await;
+    let mut redis = common::redis_server::RedisServer::start().await;
     let db = pg::fresh_database().await;
     let (a, b) = two(&db, &redis.url()).await;
     let _demo_a = online(&a, "demo").await;

@@ -1,14 +1,12 @@
 //! The brokers under test: two bus handles ("two instances") on one
 //! in-process hub, on the test Redis, on the test PostgreSQL; and a
-//! redis-server of our own to kill.
+//! redis-server of our own to kill (`common/redis_server.rs`).
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use owidget_server::bus::{
     Broker, Bus, BusOptions, Envelope, Event, MemoryHub, Notice, Subscription,
 };
-use tokio::process::{Child, Command};
 
 /// Upper bound of every wait.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -117,86 +115,4 @@ pub fn seq_of(e: &Envelope) -> (String, u64) {
     }
 }
 
-/// A port nobody listens on (just now).
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// A redis-server of this test (`OWIDGET_TEST_REDIS_SERVER`), no persistence.
-pub struct RedisServer {
-    pub port: u16,
-    child: Option<Child>,
-    dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    pub async fn start() -> RedisServer {
-        let mut r = RedisServer::not_started();
-        r.restart().await;
-        r
-    }
-
-    /// A port for it, not started yet.
-    pub fn not_started() -> RedisServer {
-        RedisServer {
-            port: free_port(),
-            child: None,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts it (again) on the same port and waits until it answers.
-    pub async fn restart(&mut self) {
-        let bin = env("OWIDGET_TEST_REDIS_SERVER");
-        let child = Command::new(&bin)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            if let Ok(mut c) = client.get_multiplexed_async_connection().await {
-                let pong: Result<String, _> = redis::cmd("PING").query_async(&mut c).await;
-                if pong.is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server on port {} did not answer within {WAIT:?}",
-                self.port
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Sends `signal` (`STOP`, `CONT`) to the process.
-    pub fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().and_then(Child::id).expect("running");
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(pid.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{signal} {pid}");
-    }
-
-    /// `kill -9`, and waits until the process is gone.
-    pub async fn kill9(&mut self) {
-        let mut child = self.child.take().expect("redis-server is running");
-        child.start_kill().unwrap();
-        child.wait().await.unwrap();
-    }
-}
+pub use crate::redis_server::{free_port, RedisServer};

@@ -4,10 +4,9 @@
 //! port) or PostgreSQL `LISTEN`/`NOTIFY` on the same database.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use super::{Server, DEMO, WAIT};
 
@@ -20,79 +19,7 @@ pub enum BrokerKind {
     Postgres,
 }
 
-/// A redis-server of this test (`OWIDGET_TEST_REDIS_SERVER`) on a free
-/// loopback port, no persistence, killed on drop.
-pub struct RedisServer {
-    pub port: u16,
-    child: Option<Child>,
-    dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-impl RedisServer {
-    pub async fn start() -> RedisServer {
-        let mut r = RedisServer {
-            port: free_port(),
-            child: None,
-            dir: tempfile::tempdir().unwrap(),
-        };
-        r.restart().await;
-        r
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts it (again) on the same port and waits until it answers PING.
-    pub async fn restart(&mut self) {
-        assert!(self.child.is_none(), "redis-server is already running");
-        let bin = std::env::var("OWIDGET_TEST_REDIS_SERVER").unwrap_or_else(|_| {
-            panic!(
-                "OWIDGET_TEST_REDIS_SERVER is not set: this test starts its own redis-server. \
-                 Run it with `bash scripts/test.sh`, or `eval \"$(bash scripts/services.sh start DIR)\"` first"
-            )
-        });
-        let child = Command::new(&bin)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            if let Ok(mut c) = client.get_multiplexed_async_connection().await {
-                let pong: Result<String, _> = redis::cmd("PING").query_async(&mut c).await;
-                if pong.is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server on port {} did not answer PING within {WAIT:?}",
-                self.port
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// `kill -9`; returns once the process is gone.
-    pub async fn kill9(&mut self) {
-        let mut child = self.child.take().expect("redis-server is running");
-        child.start_kill().unwrap();
-        child.wait().await.unwrap();
-    }
-}
+pub use super::redis_server::RedisServer;
 
 /// One running server process and a client of it ([`Server::remote`]).
 pub struct Instance {

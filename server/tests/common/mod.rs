@@ -6,6 +6,7 @@ pub mod backend;
 pub mod cluster;
 pub mod instances;
 pub mod pg;
+pub mod redis_server;
 
 use std::path::PathBuf;
 use std::time::Duration;
