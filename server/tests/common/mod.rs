@@ -46,6 +46,13 @@ pub fn test_config() -> Config {
     Config::from_toml(&test_toml()).expect("test config is valid")
 }
 
+/// [`test_config`] with `edit` applied to the checked values.
+pub fn test_config_with(edit: impl FnOnce(&mut Config)) -> Config {
+    let mut c = test_config();
+    edit(&mut c);
+    c
+}
+
 /// The TOML of [`test_config`] (tests derive variants from it).
 pub fn test_toml() -> String {
     let hash = |p: &str| demo::hash_password(p);
