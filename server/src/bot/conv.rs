@@ -60,6 +60,9 @@ struct Conv {
     last_activity: Instant,
     /// Messages that arrived during a transfer attempt.
     deferred: VecDeque<WireMessage>,
+    /// Another instance stored a message meanwhile (read it from the
+    /// database after the transfer attempt).
+    behind: bool,
 }
 
 enum Flow {
@@ -106,31 +109,47 @@ fn contract_message(session: &str, m: &WireMessage) -> Value {
     })
 }
 
-/// Starts (or, after a restart, resumes) the task of a chat unless one
-/// runs. A new chat is first taken from the queue by the bot.
+/// Starts (or, after a restart or on taking the bot over from another
+/// instance, resumes) the task of a chat unless one runs, when this
+/// instance drives the bot. A new chat is first taken from the queue by
+/// the bot.
 pub(super) fn spawn(bots: Arc<Bots>, company: usize, bot: usize, id: String, resume: bool) {
     let (tx, rx) = mpsc::unbounded_channel();
-    {
-        let mut convs = bots.convs.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (company, id.clone());
-        if convs.contains_key(&key) {
-            return;
-        }
-        convs.insert(key, tx);
+    let engine = bots.clone();
+    let mut convs = engine.convs.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (company, id.clone());
+    if !convs.driving.contains(&(company, bot)) || convs.tasks.contains_key(&key) {
+        return;
     }
-    tokio::spawn(async move {
+    convs.generations += 1;
+    let generation = convs.generations;
+    let b2 = bots.clone();
+    let task = tokio::spawn(async move {
         let key = (company, id.clone());
         let op = bots.op(company, bot);
-        let b2 = bots.clone();
         let started = start(bots, company, bot, op, id.clone(), rx, resume).await;
         if let Some(conv) = started {
             conv.run().await;
         }
-        b2.convs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+        let mut convs = b2.convs.lock().unwrap_or_else(|e| e.into_inner());
+        if convs
+            .tasks
+            .get(&key)
+            .is_some_and(|t| t.generation == generation)
+        {
+            convs.tasks.remove(&key);
+        }
     });
+    let abort = task.abort_handle();
+    convs.tasks.insert(
+        key,
+        super::Task {
+            tx,
+            bot,
+            generation,
+            abort,
+        },
+    );
 }
 
 async fn start(
@@ -171,6 +190,7 @@ async fn start(
         resume_at: None,
         last_activity: Instant::now(),
         deferred: VecDeque::new(),
+        behind: false,
     };
     conv.save().await;
     if fresh && !resume {
@@ -212,7 +232,9 @@ impl Conv {
                     None | Some(ConvEvent::Ended) => Flow::Stop,
                     Some(ConvEvent::Assigned(o)) if o != self.op.operator => Flow::Stop,
                     Some(ConvEvent::Assigned(_)) => Flow::Go,
-                    Some(ConvEvent::Message(m)) => self.on_message(m).await,
+                    Some(ConvEvent::Message(m)) => self.receive(m).await,
+                    Some(ConvEvent::Stored(seq)) if seq > self.row.posted_seq => self.catch_up().await,
+                    Some(ConvEvent::Stored(_)) => Flow::Go,
                 },
                 _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
                     self.resume_at = None;
@@ -227,10 +249,27 @@ impl Conv {
                 return self.finish().await;
             }
             while let Some(m) = self.deferred.pop_front() {
-                if let Flow::Stop = self.on_message(m).await {
+                if let Flow::Stop = self.receive(m).await {
                     return self.finish().await;
                 }
             }
+            if std::mem::take(&mut self.behind) {
+                if let Flow::Stop = self.catch_up().await {
+                    return self.finish().await;
+                }
+            }
+        }
+    }
+
+    /// A message stored here. One beyond the next (another instance's
+    /// message, or one stored here before it, still on its way) first
+    /// brings the ones between from the database, so that the bot app gets
+    /// every message in `seq` order.
+    async fn receive(&mut self, m: WireMessage) -> Flow {
+        if m.seq > self.row.posted_seq + 1 {
+            self.catch_up().await
+        } else {
+            self.on_message(m).await
         }
     }
 

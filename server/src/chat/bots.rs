@@ -1,7 +1,7 @@
 //! What the hub does for External Bots (`crate::bot`): it tells the bot
 //! engine what happens in chats (a chat waits, a message is stored, a chat
-//! is assigned or ends) through an unbounded channel that never blocks the
-//! hub, and offers the routing moves of a bot: take a waiting chat, hand a
+//! is assigned or ends, here or on another instance: `cluster`) through an
+//! unbounded channel that never blocks the hub, and offers the routing moves of a bot: take a waiting chat, hand a
 //! chat to the queue of human groups (transfer, failure), take it back when
 //! nobody accepted in time, and a human taking a chat over from a bot.
 
@@ -49,6 +49,16 @@ pub enum BotEvent {
         /// Session id.
         id: String,
     },
+    /// Another instance stored message `seq` of a live chat (the engine
+    /// reads what it has not posted yet from the database).
+    Stored {
+        /// Company index.
+        company: usize,
+        /// Session id.
+        id: String,
+        /// The message's `seq`.
+        seq: u64,
+    },
 }
 
 impl Hub {
@@ -61,6 +71,12 @@ impl Hub {
         if let Some(tx) = self.bot_events.get() {
             let _ = tx.send(event);
         }
+    }
+
+    /// Marks a bot as driven by this instance's engine (its availability
+    /// is then this instance's poll, never another instance's value).
+    pub fn set_bot_driver(&self, op: OpRef, here: bool) {
+        self.lock(op.company).operators[op.operator].driven_here = here;
     }
 
     /// The operator holding a live chat, if any.
