@@ -12,6 +12,12 @@
 //! step, so a restart continues after the last published reply and never
 //! replays one. A visitor message cancels what is still pending. No message
 //! for `bot_inactivity_close_secs` (5 min) closes the conversation.
+//!
+//! Across instances the task runs on the instance driving the bot
+//! (`super::lead`): a message stored on another instance arrives as
+//! `ConvEvent::Stored(seq)`, and any gap after the last posted `seq` is
+//! read from the database, so the bot app still gets each message once, in
+//! order. Another driver resumes the task from the stored progress.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

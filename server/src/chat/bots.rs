@@ -169,7 +169,8 @@ impl Hub {
 
     /// Hands a chat held by `op` (a bot) to the front of the queue of
     /// `groups` (transfer to a distribution rule, or the bot failed).
-    /// Stored before published.
+    /// Stored before published, only while the database still gives the
+    /// chat to the bot (a human on another instance may have taken it over).
     pub async fn hand_to_groups(
         &self,
         op: OpRef,
@@ -193,7 +194,20 @@ impl Hub {
             chat.operator_name = None;
             chat
         };
-        self.store.set_assignment(&planned, None).await?;
+        let me = self.config.companies[op.company].operators[op.operator]
+            .username
+            .clone();
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::HeldBy(me),
+                None,
+                None,
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         let mut state = self.lock(op.company);
         let c = &mut *state;
         c.operators[op.operator].chats.retain(|q| q != id);
@@ -218,7 +232,8 @@ impl Hub {
 
     /// A bot takes a waiting chat back (a transfer nobody accepted in
     /// time), whatever its availability now. Its groups become the preset's
-    /// again. `Conflict` when the chat is no longer waiting.
+    /// again. `Conflict` when the chat is no longer waiting (decided by the
+    /// database: a human on another instance may have accepted it).
     pub async fn reclaim(&self, op: OpRef, id: &str, groups: Vec<String>) -> Result<ChatSummary> {
         let _serial = self.routing[op.company].lock().await;
         let me = &self.config.companies[op.company].operators[op.operator];
@@ -239,7 +254,17 @@ impl Hub {
             chat
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
-        self.store.set_assignment(&planned, event.clone()).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::Waiting,
+                None,
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
         let mut state = self.lock(op.company);
         let c = &mut *state;
@@ -262,7 +287,8 @@ impl Hub {
     }
 
     /// A human takes a chat over from the bot holding it. They must be
-    /// online with room and allowed to watch it. Stored before published.
+    /// online with room and allowed to watch it. Stored before published,
+    /// only while the database still gives the chat to the bot.
     pub async fn take_over(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
         let _serial = self.routing[op.company].lock().await;
         let company = &self.config.companies[op.company];
@@ -298,7 +324,17 @@ impl Hub {
             (bot, chat)
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
-        self.store.set_assignment(&planned, event.clone()).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::HeldBy(company.operators[bot].username.clone()),
+                Some(me.capacity),
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
         let mut state = self.lock(op.company);
         let c: &mut CompanyState = &mut state;

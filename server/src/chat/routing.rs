@@ -109,7 +109,7 @@ impl Hub {
     /// The database's answer to an assignment: on a `Conflict` (another
     /// instance decided first) this instance's view of the chat is
     /// corrected from the database before the error goes back.
-    async fn decided(&self, company: usize, id: &str, r: Result<usize>) -> Result<()> {
+    pub(super) async fn decided(&self, company: usize, id: &str, r: Result<usize>) -> Result<()> {
         match r {
             Err(Error::Conflict(why)) => {
                 if let Err(e) = self.reconcile_locked(company, id).await {
