@@ -6,7 +6,8 @@
 //! - the whole bot conversation crosses instances both ways, each reply
 //!   reaches the visitor once, and the bot app is configured once and
 //!   hears each visitor message once;
-//! - a human on the visitor's instance takes the chat over: the driver's
+//! - a human on the visitor's instance takes the chat over, or accepts it
+//!   after the bot's transfer, or the visitor ends it: the driver's
 //!   conversation stops;
 //! - the driving instance is `kill -9`ed while replies are pending: the
 //!   other one takes the bot over when the lease expires and plays the
@@ -153,6 +154,20 @@ fn heard_visitor(app: &BotApp) -> BTreeMap<String, usize> {
     n
 }
 
+/// Waits until the driver's conversation of `id` ended (its progress row
+/// in `bot_conversations` is gone).
+async fn let_go(c: &Cluster, id: &str) {
+    let sql = format!("SELECT session FROM bot_conversations WHERE session = '{id}'");
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while !pg::query(&c.database_url, &sql).await.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the driver on the other instance never let go of chat {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn once_each(w: &Peer, id: &str) {
     let counts = seq_counts(&w.log, id);
     assert!(
@@ -214,15 +229,7 @@ async fn a_bot_chat_crosses_instances_both_ways_once() {
         f["type"] == "sessionStarted" && f["operatorName"] == "Operator op"
     })
     .await;
-    let sql = format!("SELECT session FROM bot_conversations WHERE session = '{id}'");
-    let deadline = tokio::time::Instant::now() + common::WAIT;
-    while !pg::query(&c.database_url, &sql).await.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the driver on the other instance never let go of the chat"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let_go(&c, &id).await;
     let seq = common::operator_says(visitors, &token, &id, "A person here.").await["seq"]
         .as_u64()
         .unwrap();
@@ -237,6 +244,78 @@ async fn a_bot_chat_crosses_instances_both_ways_once() {
     })
     .await;
     assert_eq!(heard_visitor(&app).get("thanks, human"), None);
+    app.assert_clean();
+}
+
+#[tokio::test]
+async fn a_transfer_to_a_human_and_an_end_cross_instances() {
+    let app = BotApp::start().await;
+    app.on(
+        "a person",
+        json!([{"type": "transfer", "distributionRule": RULE_SUPPORT,
+                "transferOptions": {"timeout": {"unit": "seconds", "value": 60}}},
+               text_reply("Transfer failed")]),
+    );
+    let c = cluster(&app).await;
+    let a_drives = driver(&c).await;
+    let (visitors, drives) = if a_drives { (&c.b, &c.a) } else { (&c.a, &c.b) };
+    // A human of the rule's group, online with the desk on the visitor's
+    // instance; the driver knows (its widget of that group shows online).
+    let token = visitors.login(DEMO, "op").await;
+    let mut desk = Peer::new(common::desk(visitors, &token).await);
+    desk.wait("the desk's first queue", |f| f["type"] == "queue")
+        .await;
+    visitors.set_availability(&token, "online").await;
+    let mut watcher = Peer::new(drives.widget("default").await);
+    watcher
+        .wait_from(0, CONVERGE, "support online on the driver", |f| {
+            f["type"] == "status" && f["status"] == 1
+        })
+        .await;
+
+    // Transfer: the driver hands the chat to the queue, the human on the
+    // visitor's instance accepts, the driver's conversation stops.
+    let (mut w, id) = bot_chat(visitors).await;
+    let sent = json!({"type": "send", "clientId": "c-person", "text": "a person"});
+    assert!(w.send(sent).await);
+    desk.wait_from(0, common::WAIT, "the transferred chat queued", |f| {
+        f["type"] == "queueJoined" && f["chat"]["id"] == id.as_str()
+    })
+    .await;
+    let (st, body) = visitors.accept(&token, &id).await;
+    assert_eq!(st, 200, "accept of the transferred chat: {body}");
+    w.wait("the human's sessionStarted", |f| {
+        f["type"] == "sessionStarted" && f["operatorName"] == "Operator op"
+    })
+    .await;
+    let_go(&c, &id).await;
+    let seq = common::operator_says(visitors, &token, &id, "Hello, a human here").await["seq"]
+        .as_u64()
+        .unwrap();
+    w.wait("the human's message", |f| {
+        f["type"] == "message" && f["message"]["seq"] == seq
+    })
+    .await;
+    let texts: Vec<String> = common::instances::stored(&c.database_url, &id)
+        .await
+        .into_iter()
+        .map(|r| r.3)
+        .collect();
+    assert_eq!(texts, ["a person", "Hello, a human here"]);
+    once_each(&w, &id);
+
+    // End: the visitor ends a bot chat on their instance; the driver's
+    // conversation ends too.
+    let (mut w2, id2) = bot_chat(visitors).await;
+    let said = say(&mut w2, "hi", "You said: hi", common::WAIT).await;
+    assert_eq!(said, ["You said: hi"]);
+    assert!(w2.send(json!({"type": "endChat"})).await);
+    w2.wait("sessionEnded", |f| f["type"] == "sessionEnded")
+        .await;
+    let_go(&c, &id2).await;
+    let heard = heard_visitor(&app);
+    assert_eq!(heard.get("a person"), Some(&1), "{heard:?}");
+    assert_eq!(heard.get("hi"), Some(&1), "{heard:?}");
     app.assert_clean();
 }
 
@@ -257,6 +336,16 @@ async fn the_other_instance_takes_a_killed_drivers_bot_over() {
     // "one", then a long await: the driver dies while "two" is pending.
     let said = say(&mut w, "slow", "one", common::WAIT).await;
     assert_eq!(said, ["one"]);
+    // The await has begun: the stored progress points past it.
+    let sql = format!("SELECT next FROM bot_conversations WHERE session = '{id}'");
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while pg::query(&c.database_url, &sql).await != [[Some("2".to_string())]] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the await never began"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     if a_drives {
         c.a.kill9().await;
     } else {

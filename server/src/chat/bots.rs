@@ -197,6 +197,8 @@ impl Hub {
         let me = self.config.companies[op.company].operators[op.operator]
             .username
             .clone();
+        // The groups first: an instance reading the chat waiting reads them.
+        self.store.set_route_groups(id, &groups).await?;
         let decided = self
             .store
             .assign_checked(
@@ -254,6 +256,7 @@ impl Hub {
             chat
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
+        self.store.set_route_groups(id, &groups).await?;
         let decided = self
             .store
             .assign_checked(

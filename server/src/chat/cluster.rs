@@ -239,7 +239,7 @@ impl Hub {
         let Some((stored, head)) = found else {
             return;
         };
-        let chat = stored.chat;
+        let chat = &stored.chat;
         let ops = &self.config.companies[company].operators;
         let operator = chat
             .operator
@@ -253,7 +253,7 @@ impl Hub {
                 self.end_here(company, c, id, at, by);
             }
             (SessionState::Ended, None) => {}
-            (_, None) => self.arrive(company, c, chat, stored.token_hash, operator, head),
+            (_, None) => self.arrive(company, c, stored, operator, head),
             (SessionState::Waiting, Some((SessionState::Waiting, _))) => {}
             (SessionState::Waiting, Some((_, held))) => {
                 if let Some(o) = held {
@@ -263,6 +263,9 @@ impl Hub {
                 // one a bot handed on is not offered to them again.
                 let offer = held.is_none_or(|o| !ops[o].bot);
                 let live = c.sessions.get_mut(id).expect("checked above");
+                if let Some(groups) = &stored.groups {
+                    live.groups = groups.clone(); // a bot's transfer or failure
+                }
                 live.operator = None;
                 live.chat.state = SessionState::Waiting;
                 live.chat.operator = None;
@@ -287,6 +290,9 @@ impl Hub {
                 }
                 if let Some(old) = held {
                     self.unassign_here(company, c, id, old);
+                }
+                if let (Some(groups), Some(live)) = (&stored.groups, c.sessions.get_mut(id)) {
+                    live.groups = groups.clone(); // a bot took the chat back
                 }
                 let op = OpRef {
                     company,
@@ -323,11 +329,16 @@ impl Hub {
         &self,
         company: usize,
         c: &mut CompanyState,
-        mut chat: owidget_protocol::desk::ChatSummary,
-        hash: String,
+        stored: OpenSession,
         operator: Option<usize>,
         head: u64,
     ) {
+        let OpenSession {
+            mut chat,
+            token_hash: hash,
+            groups: routed,
+            ..
+        } = stored;
         let c_cfg = &self.config.companies[company];
         let Some(preset) = c_cfg
             .preset(Some(&chat.preset))
@@ -341,7 +352,8 @@ impl Hub {
         let state = chat.state;
         // Its visitor is on another instance (or was): only the instance
         // where the visitor's socket closes lets a waiting chat expire.
-        let live = live_of(chat, preset.widget.groups.clone(), hash);
+        let groups = routed.unwrap_or_else(|| preset.widget.groups.clone());
+        let live = live_of(chat, groups, hash);
         c.delivered.seed(&id, head);
         match (state, operator) {
             (SessionState::Active, Some(o)) => {

@@ -194,9 +194,11 @@ CREATE TABLE operator_presence (
 
 /// External Bot across instances (issue 13): per bot, the instance that
 /// drives it (`owner`, a lease valid until `until`, unix ms) and the status
-/// it last shared. One SQLite file has one instance, which never reads it;
-/// the table is the same on both backends.
+/// it last shared (one SQLite file has one instance, which never reads it;
+/// the table is the same on both backends); per session the groups a bot
+/// routed it to (`NULL`: its preset's), read by the other instances.
 pub(crate) const BOT_LEASES: &str = r#"
+ALTER TABLE sessions ADD COLUMN route_groups TEXT;
 CREATE TABLE bot_leases (
     company  TEXT NOT NULL,
     operator TEXT NOT NULL,

@@ -199,8 +199,10 @@ CREATE INDEX operator_presence_expiry ON operator_presence (expires_at);
 
 /// External Bot across instances (issue 13): per bot, the instance that
 /// drives it (`owner`, a lease valid until `until`, unix ms: renewed every
-/// third of `[presence] ttl_secs`) and the status it last shared.
+/// third of `[presence] ttl_secs`) and the status it last shared; per
+/// session the groups a bot routed it to (`NULL`: its preset's).
 const BOT_LEASES: &str = r#"
+ALTER TABLE sessions ADD COLUMN route_groups TEXT;
 CREATE TABLE bot_leases (
     company  TEXT NOT NULL,
     operator TEXT NOT NULL,
