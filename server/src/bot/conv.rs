@@ -28,11 +28,14 @@ use owidget_protocol::{Author, WireMessage};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+mod contract;
 mod handoff;
+
+use contract::contract_message;
+pub use contract::conversation_uuid;
 
 use super::reply::{self, Step};
 use super::store::{self, ConvRow};
@@ -75,44 +78,6 @@ enum Flow {
     Go,
     /// The bot no longer holds the chat (closed, transferred, failed).
     Stop,
-}
-
-/// Our session id as a UUID (`idConversation` of the contract).
-pub fn conversation_uuid(session: &str) -> String {
-    let h = if session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit()) {
-        session.to_string()
-    } else {
-        hex::encode(&Sha256::digest(session.as_bytes())[..16])
-    };
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-fn message_id(session: &str, seq: u64) -> String {
-    conversation_uuid(&hex::encode(
-        &Sha256::digest(format!("{session}/{seq}").as_bytes())[..16],
-    ))
-}
-
-/// A stored message as the contract's `Message`.
-fn contract_message(session: &str, m: &WireMessage) -> Value {
-    let role = if m.author == Author::Visitor {
-        "visitor"
-    } else {
-        "operator"
-    };
-    json!({
-        "idMessage": message_id(session, m.seq),
-        "author": { "role": role },
-        "payload": { "contentType": "text", "value": m.text },
-        "createdAt": super::iso8601(m.at),
-    })
 }
 
 /// Starts (or, after a restart or on taking the bot over from another
@@ -523,21 +488,5 @@ impl Conv {
             tracing::debug!(session = %self.id, error = %e, "bot close");
         }
         Flow::Stop
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_uuids() {
-        assert_eq!(
-            conversation_uuid("0123456789abcdef0123456789abcdef"),
-            "01234567-89ab-cdef-0123-456789abcdef"
-        );
-        let m = message_id("0123456789abcdef0123456789abcdef", 3);
-        assert_eq!(m.len(), 36);
-        assert_ne!(m, message_id("0123456789abcdef0123456789abcdef", 4));
     }
 }
