@@ -12,6 +12,12 @@
 //! step, so a restart continues after the last published reply and never
 //! replays one. A visitor message cancels what is still pending. No message
 //! for `bot_inactivity_close_secs` (5 min) closes the conversation.
+//!
+//! Across instances the task runs on the instance driving the bot
+//! (`super::lead`): a message stored on another instance arrives as
+//! `ConvEvent::Stored(seq)`, and any gap after the last posted `seq` is
+//! read from the database, so the bot app still gets each message once, in
+//! order. Another driver resumes the task from the stored progress.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -22,11 +28,14 @@ use owidget_protocol::{Author, WireMessage};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+mod contract;
 mod handoff;
+
+use contract::contract_message;
+pub use contract::conversation_uuid;
 
 use super::reply::{self, Step};
 use super::store::{self, ConvRow};
@@ -60,6 +69,9 @@ struct Conv {
     last_activity: Instant,
     /// Messages that arrived during a transfer attempt.
     deferred: VecDeque<WireMessage>,
+    /// Another instance stored a message meanwhile (read it from the
+    /// database after the transfer attempt).
+    behind: bool,
 }
 
 enum Flow {
@@ -68,69 +80,47 @@ enum Flow {
     Stop,
 }
 
-/// Our session id as a UUID (`idConversation` of the contract).
-pub fn conversation_uuid(session: &str) -> String {
-    let h = if session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit()) {
-        session.to_string()
-    } else {
-        hex::encode(&Sha256::digest(session.as_bytes())[..16])
-    };
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-fn message_id(session: &str, seq: u64) -> String {
-    conversation_uuid(&hex::encode(
-        &Sha256::digest(format!("{session}/{seq}").as_bytes())[..16],
-    ))
-}
-
-/// A stored message as the contract's `Message`.
-fn contract_message(session: &str, m: &WireMessage) -> Value {
-    let role = if m.author == Author::Visitor {
-        "visitor"
-    } else {
-        "operator"
-    };
-    json!({
-        "idMessage": message_id(session, m.seq),
-        "author": { "role": role },
-        "payload": { "contentType": "text", "value": m.text },
-        "createdAt": super::iso8601(m.at),
-    })
-}
-
-/// Starts (or, after a restart, resumes) the task of a chat unless one
-/// runs. A new chat is first taken from the queue by the bot.
+/// Starts (or, after a restart or on taking the bot over from another
+/// instance, resumes) the task of a chat unless one runs, when this
+/// instance drives the bot. A new chat is first taken from the queue by
+/// the bot.
 pub(super) fn spawn(bots: Arc<Bots>, company: usize, bot: usize, id: String, resume: bool) {
     let (tx, rx) = mpsc::unbounded_channel();
-    {
-        let mut convs = bots.convs.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (company, id.clone());
-        if convs.contains_key(&key) {
-            return;
-        }
-        convs.insert(key, tx);
+    let engine = bots.clone();
+    let mut convs = engine.convs.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (company, id.clone());
+    if !convs.driving.contains(&(company, bot)) || convs.tasks.contains_key(&key) {
+        return;
     }
-    tokio::spawn(async move {
+    convs.generations += 1;
+    let generation = convs.generations;
+    let b2 = bots.clone();
+    let task = tokio::spawn(async move {
         let key = (company, id.clone());
         let op = bots.op(company, bot);
-        let b2 = bots.clone();
         let started = start(bots, company, bot, op, id.clone(), rx, resume).await;
         if let Some(conv) = started {
             conv.run().await;
         }
-        b2.convs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+        let mut convs = b2.convs.lock().unwrap_or_else(|e| e.into_inner());
+        if convs
+            .tasks
+            .get(&key)
+            .is_some_and(|t| t.generation == generation)
+        {
+            convs.tasks.remove(&key);
+        }
     });
+    let abort = task.abort_handle();
+    convs.tasks.insert(
+        key,
+        super::Task {
+            tx,
+            bot,
+            generation,
+            abort,
+        },
+    );
 }
 
 async fn start(
@@ -171,6 +161,7 @@ async fn start(
         resume_at: None,
         last_activity: Instant::now(),
         deferred: VecDeque::new(),
+        behind: false,
     };
     conv.save().await;
     if fresh && !resume {
@@ -212,7 +203,9 @@ impl Conv {
                     None | Some(ConvEvent::Ended) => Flow::Stop,
                     Some(ConvEvent::Assigned(o)) if o != self.op.operator => Flow::Stop,
                     Some(ConvEvent::Assigned(_)) => Flow::Go,
-                    Some(ConvEvent::Message(m)) => self.on_message(m).await,
+                    Some(ConvEvent::Message(m)) => self.receive(m).await,
+                    Some(ConvEvent::Stored(seq)) if seq > self.row.posted_seq => self.catch_up().await,
+                    Some(ConvEvent::Stored(_)) => Flow::Go,
                 },
                 _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
                     self.resume_at = None;
@@ -227,10 +220,27 @@ impl Conv {
                 return self.finish().await;
             }
             while let Some(m) = self.deferred.pop_front() {
-                if let Flow::Stop = self.on_message(m).await {
+                if let Flow::Stop = self.receive(m).await {
                     return self.finish().await;
                 }
             }
+            if std::mem::take(&mut self.behind) {
+                if let Flow::Stop = self.catch_up().await {
+                    return self.finish().await;
+                }
+            }
+        }
+    }
+
+    /// A message stored here. One beyond the next (another instance's
+    /// message, or one stored here before it, still on its way) first
+    /// brings the ones between from the database, so that the bot app gets
+    /// every message in `seq` order.
+    async fn receive(&mut self, m: WireMessage) -> Flow {
+        if m.seq > self.row.posted_seq + 1 {
+            self.catch_up().await
+        } else {
+            self.on_message(m).await
         }
     }
 
@@ -478,21 +488,5 @@ impl Conv {
             tracing::debug!(session = %self.id, error = %e, "bot close");
         }
         Flow::Stop
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_uuids() {
-        assert_eq!(
-            conversation_uuid("0123456789abcdef0123456789abcdef"),
-            "01234567-89ab-cdef-0123-456789abcdef"
-        );
-        let m = message_id("0123456789abcdef0123456789abcdef", 3);
-        assert_eq!(m.len(), 36);
-        assert_ne!(m, message_id("0123456789abcdef0123456789abcdef", 4));
     }
 }

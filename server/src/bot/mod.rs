@@ -9,6 +9,8 @@
 //!   (one call in flight), replies played in order, stored before sent.
 //! - [`reply`] turns reply objects into steps.
 //! - [`store`] keeps what survives a restart.
+//! - `lead`: which instance drives a bot (a lease in the database on
+//!   PostgreSQL; on SQLite, the one instance), and the bot status it shares.
 //! - `routes`: the desk's `GET /bots`, `GET /bot-chats`, take-over.
 //!
 //! Every call goes through the one connector client
@@ -20,10 +22,11 @@ pub mod reply;
 pub mod store;
 
 mod conv;
+mod lead;
 mod routes;
 mod setup;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -35,8 +38,9 @@ use crate::Config;
 pub use crate::ids::iso8601;
 pub use routes::routes;
 
-/// What the desk learns about a bot (`GET /api/operator/bots`).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+/// What the desk learns about a bot (`GET /api/operator/bots`); on the
+/// instances that do not drive it, as its driver last shared it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BotStatus {
     /// `idOperator`.
@@ -49,6 +53,10 @@ pub struct BotStatus {
     pub available: bool,
     /// Last configuration or availability problem.
     pub error: Option<String>,
+    /// This instance drives the bot (configuration, availability, its
+    /// conversations); always true with SQLite.
+    #[serde(default)]
+    pub driven_here: bool,
 }
 
 /// Events of one conversation task.
@@ -57,6 +65,28 @@ enum ConvEvent {
     Message(owidget_protocol::WireMessage),
     Assigned(usize),
     Ended,
+    /// Another instance stored message `seq`.
+    Stored(u64),
+}
+
+/// One conversation task.
+struct Task {
+    tx: mpsc::UnboundedSender<ConvEvent>,
+    bot: usize,
+    /// Tells this task from a later one of the same chat.
+    generation: u64,
+    abort: tokio::task::AbortHandle,
+}
+
+/// The conversation tasks, and the bots this instance drives (a task runs
+/// only for a bot driven here).
+#[derive(Default)]
+struct Convs {
+    /// By (company, session).
+    tasks: HashMap<(usize, String), Task>,
+    /// (company, bot).
+    driving: HashSet<(usize, usize)>,
+    generations: u64,
 }
 
 /// The bot engine of all companies.
@@ -66,8 +96,8 @@ pub struct Bots {
     plugins: Arc<Connectors>,
     /// Global limit of concurrent conversation calls, per company.
     limits: Vec<Arc<Semaphore>>,
-    /// Conversation tasks by (company, session).
-    convs: Mutex<HashMap<(usize, String), mpsc::UnboundedSender<ConvEvent>>>,
+    /// Conversation tasks and the bots driven here.
+    convs: Mutex<Convs>,
     /// Per company, per bot.
     status: Mutex<Vec<Vec<BotStatus>>>,
     closing: watch::Receiver<bool>,
@@ -80,9 +110,10 @@ impl std::fmt::Debug for Bots {
 }
 
 impl Bots {
-    /// Starts the engine: listens to the hub, runs the configuration flow
-    /// and the availability poll of every bot, and resumes the
-    /// conversations bots held before a restart.
+    /// Starts the engine: listens to the hub and, for every bot this
+    /// instance drives (`lead`), runs the configuration flow and the
+    /// availability poll and resumes the conversations the bot held before
+    /// a restart or on the instance that drove it before.
     pub fn start(
         config: Arc<Config>,
         hub: Arc<Hub>,
@@ -119,7 +150,7 @@ impl Bots {
             hub,
             plugins,
             limits,
-            convs: Mutex::new(HashMap::new()),
+            convs: Mutex::new(Convs::default()),
             status: Mutex::new(status),
             closing,
         });
@@ -131,10 +162,7 @@ impl Bots {
         tokio::spawn(bots.clone().listen(rx));
         for (company, c) in bots.config.companies.iter().enumerate() {
             for bot in 0..c.bots.len() {
-                tokio::spawn(setup::run(bots.clone(), company, bot));
-                for id in bots.hub.chat_ids(bots.op(company, bot)) {
-                    conv::spawn(bots.clone(), company, bot, id, true);
-                }
+                tokio::spawn(lead::run(bots.clone(), company, bot));
             }
         }
         bots
@@ -182,11 +210,15 @@ impl Bots {
                     operator,
                 } => self.forward(company, &id, ConvEvent::Assigned(operator)),
                 BotEvent::Ended { company, id } => self.forward(company, &id, ConvEvent::Ended),
+                BotEvent::Stored { company, id, seq } => {
+                    self.forward(company, &id, ConvEvent::Stored(seq))
+                }
             }
         }
     }
 
-    /// A chat waits: the first available bot serving its groups takes it.
+    /// A chat waits: the first available bot serving its groups takes it
+    /// (on the instance that drives that bot).
     fn on_waiting(self: &Arc<Self>, company: usize, id: String) {
         let Some(groups) = self.hub.chat_groups(company, &id) else {
             return;
@@ -204,8 +236,8 @@ impl Bots {
 
     fn forward(&self, company: usize, id: &str, event: ConvEvent) {
         let convs = self.convs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = convs.get(&(company, id.to_string())) {
-            let _ = tx.send(event);
+        if let Some(task) = convs.tasks.get(&(company, id.to_string())) {
+            let _ = task.tx.send(event);
         }
     }
 }

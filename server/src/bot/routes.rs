@@ -1,5 +1,7 @@
 //! The desk's view of bots, under `/api/operator`:
-//! - `GET /bots` → `[{ idOperator, name, configured, available, error }]`;
+//! - `GET /bots` → `[{ idOperator, name, configured, available, error,
+//!   drivenHere }]` (on an instance that does not drive the bot: as its
+//!   driver last shared it, `bot::lead`);
 //! - `GET /bot-chats` → the live chats bots hold that I may watch
 //!   (read-only in the desk: `GET /chats/:id` works for them);
 //! - `POST /chats/:id/take-over` → the chat is mine (I must be online with

@@ -222,7 +222,9 @@ impl Bots {
     }
 }
 
-/// The life of one bot: configure (retrying), then poll until shutdown.
+/// The life of one bot on the instance that drives it: configure
+/// (retrying), then poll until shutdown (or until another instance drives
+/// it: `lead` aborts this task).
 pub(super) async fn run(bots: Arc<Bots>, company: usize, bot: usize) {
     let mut closing = bots.closing.clone();
     let op = bots.op(company, bot);
@@ -251,6 +253,9 @@ pub(super) async fn run(bots: Arc<Bots>, company: usize, bot: usize) {
         .map_or(Duration::from_secs(1), |c| c.bot_poll_interval);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first answer offers the waiting chats even when the availability
+    // stays what another instance, driving the bot before, stored.
+    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -264,8 +269,10 @@ pub(super) async fn run(bots: Arc<Bots>, company: usize, bot: usize) {
             s.available = available;
             s.error = error;
         });
-        if bots.hub.set_bot_availability(op, available) && available {
+        let changed = bots.hub.set_bot_availability(op, available);
+        if (changed || first) && available {
             bots.offer_waiting(company, bot);
         }
+        first = false;
     }
 }

@@ -1,7 +1,7 @@
 //! What the hub does for External Bots (`crate::bot`): it tells the bot
 //! engine what happens in chats (a chat waits, a message is stored, a chat
-//! is assigned or ends) through an unbounded channel that never blocks the
-//! hub, and offers the routing moves of a bot: take a waiting chat, hand a
+//! is assigned or ends, here or on another instance: `cluster`) through an
+//! unbounded channel that never blocks the hub, and offers the routing moves of a bot: take a waiting chat, hand a
 //! chat to the queue of human groups (transfer, failure), take it back when
 //! nobody accepted in time, and a human taking a chat over from a bot.
 
@@ -49,6 +49,16 @@ pub enum BotEvent {
         /// Session id.
         id: String,
     },
+    /// Another instance stored message `seq` of a live chat (the engine
+    /// reads what it has not posted yet from the database).
+    Stored {
+        /// Company index.
+        company: usize,
+        /// Session id.
+        id: String,
+        /// The message's `seq`.
+        seq: u64,
+    },
 }
 
 impl Hub {
@@ -61,6 +71,12 @@ impl Hub {
         if let Some(tx) = self.bot_events.get() {
             let _ = tx.send(event);
         }
+    }
+
+    /// Marks a bot as driven by this instance's engine (its availability
+    /// is then this instance's poll, never another instance's value).
+    pub fn set_bot_driver(&self, op: OpRef, here: bool) {
+        self.lock(op.company).operators[op.operator].driven_here = here;
     }
 
     /// The operator holding a live chat, if any.
@@ -153,7 +169,8 @@ impl Hub {
 
     /// Hands a chat held by `op` (a bot) to the front of the queue of
     /// `groups` (transfer to a distribution rule, or the bot failed).
-    /// Stored before published.
+    /// Stored before published, only while the database still gives the
+    /// chat to the bot (a human on another instance may have taken it over).
     pub async fn hand_to_groups(
         &self,
         op: OpRef,
@@ -177,7 +194,22 @@ impl Hub {
             chat.operator_name = None;
             chat
         };
-        self.store.set_assignment(&planned, None).await?;
+        let me = self.config.companies[op.company].operators[op.operator]
+            .username
+            .clone();
+        // The groups first: an instance reading the chat waiting reads them.
+        self.store.set_route_groups(id, &groups).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::HeldBy(me),
+                None,
+                None,
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         let mut state = self.lock(op.company);
         let c = &mut *state;
         c.operators[op.operator].chats.retain(|q| q != id);
@@ -202,7 +234,8 @@ impl Hub {
 
     /// A bot takes a waiting chat back (a transfer nobody accepted in
     /// time), whatever its availability now. Its groups become the preset's
-    /// again. `Conflict` when the chat is no longer waiting.
+    /// again. `Conflict` when the chat is no longer waiting (decided by the
+    /// database: a human on another instance may have accepted it).
     pub async fn reclaim(&self, op: OpRef, id: &str, groups: Vec<String>) -> Result<ChatSummary> {
         let _serial = self.routing[op.company].lock().await;
         let me = &self.config.companies[op.company].operators[op.operator];
@@ -223,7 +256,18 @@ impl Hub {
             chat
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
-        self.store.set_assignment(&planned, event.clone()).await?;
+        self.store.set_route_groups(id, &groups).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::Waiting,
+                None,
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
         let mut state = self.lock(op.company);
         let c = &mut *state;
@@ -246,7 +290,8 @@ impl Hub {
     }
 
     /// A human takes a chat over from the bot holding it. They must be
-    /// online with room and allowed to watch it. Stored before published.
+    /// online with room and allowed to watch it. Stored before published,
+    /// only while the database still gives the chat to the bot.
     pub async fn take_over(&self, op: OpRef, id: &str) -> Result<ChatSummary> {
         let _serial = self.routing[op.company].lock().await;
         let company = &self.config.companies[op.company];
@@ -282,7 +327,17 @@ impl Hub {
             (bot, chat)
         };
         let event = crate::webhooks::pushed(&self.config, op.company, &planned);
-        self.store.set_assignment(&planned, event.clone()).await?;
+        let decided = self
+            .store
+            .assign_checked(
+                &self.company_id(op.company),
+                &planned,
+                crate::storage::Expect::HeldBy(company.operators[bot].username.clone()),
+                Some(me.capacity),
+                event.clone(),
+            )
+            .await;
+        self.decided(op.company, id, decided).await?;
         self.webhooks.wake(event.as_slice());
         let mut state = self.lock(op.company);
         let c: &mut CompanyState = &mut state;

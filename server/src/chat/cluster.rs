@@ -13,6 +13,9 @@
 //!   local path, under the company's routing lock (so that a local accept
 //!   and an applied one never interleave).
 //! - **Typing / Read**: pushed to the local sockets of that session.
+//! - The bot engine (`crate::bot`) hears applied events as local ones: a
+//!   chat queued, assigned or ended, and `BotEvent::Stored` for a message
+//!   of a chat a bot holds; the instance driving that bot acts on them.
 //! - **Resync** (the broker connection came back, or this subscriber fell
 //!   behind), and every 30 s: the open sessions of the database are compared
 //!   with the live ones here; those that differ are re-read and applied, and
@@ -115,7 +118,8 @@ impl Hub {
         }
     }
 
-    /// Another instance stored message `seq`: deliver what is missing here.
+    /// Another instance stored message `seq`: deliver what is missing here,
+    /// and tell the bot engine (it may drive the chat from here).
     async fn remote_message(&self, company: usize, id: &str, seq: u64) -> Result<()> {
         {
             let mut state = self.lock(company);
@@ -123,6 +127,16 @@ impl Hub {
             let Some(live) = c.sessions.get(id) else {
                 return Ok(());
             };
+            if live
+                .operator
+                .is_some_and(|o| self.config.companies[company].operators[o].bot)
+            {
+                self.bot_event(super::BotEvent::Stored {
+                    company,
+                    id: id.to_string(),
+                    seq,
+                });
+            }
             if seq <= c.delivered.last(id) {
                 return Ok(()); // a duplicate
             }
@@ -225,7 +239,7 @@ impl Hub {
         let Some((stored, head)) = found else {
             return;
         };
-        let chat = stored.chat;
+        let chat = &stored.chat;
         let ops = &self.config.companies[company].operators;
         let operator = chat
             .operator
@@ -236,16 +250,22 @@ impl Hub {
             (SessionState::Ended, Some(_)) => {
                 let at = chat.ended_at.unwrap_or_else(crate::ids::now_ms);
                 let by = chat.ended_by.unwrap_or(owidget_protocol::Author::System);
-                self.end_here(company, c, id, at, by, false);
+                self.end_here(company, c, id, at, by);
             }
             (SessionState::Ended, None) => {}
-            (_, None) => self.arrive(company, c, chat, stored.token_hash, operator, head),
+            (_, None) => self.arrive(company, c, stored, operator, head),
             (SessionState::Waiting, Some((SessionState::Waiting, _))) => {}
             (SessionState::Waiting, Some((_, held))) => {
                 if let Some(o) = held {
                     self.unassign_here(company, c, id, o);
                 }
+                // As here: a chat a human put back is offered to the bots;
+                // one a bot handed on is not offered to them again.
+                let offer = held.is_none_or(|o| !ops[o].bot);
                 let live = c.sessions.get_mut(id).expect("checked above");
+                if let Some(groups) = &stored.groups {
+                    live.groups = groups.clone(); // a bot's transfer or failure
+                }
                 live.operator = None;
                 live.chat.state = SessionState::Waiting;
                 live.chat.operator = None;
@@ -254,7 +274,11 @@ impl Hub {
                 c.queue.retain(|q| q != id);
                 c.queue.insert(0, id.to_string());
                 self.queue_moved(c);
-                self.queue_joined_quiet(company, c, id);
+                if offer {
+                    self.queue_joined(company, c, id);
+                } else {
+                    self.queue_joined_quiet(company, c, id);
+                }
                 self.recompute(company, c);
             }
             (SessionState::Active, Some((_, held))) => {
@@ -267,11 +291,14 @@ impl Hub {
                 if let Some(old) = held {
                     self.unassign_here(company, c, id, old);
                 }
+                if let (Some(groups), Some(live)) = (&stored.groups, c.sessions.get_mut(id)) {
+                    live.groups = groups.clone(); // a bot took the chat back
+                }
                 let op = OpRef {
                     company,
                     operator: o,
                 };
-                self.assign_here(op, c, id, chat.accepted_at, false);
+                self.apply_assign(op, c, id, chat.accepted_at);
             }
         }
     }
@@ -302,11 +329,16 @@ impl Hub {
         &self,
         company: usize,
         c: &mut CompanyState,
-        mut chat: owidget_protocol::desk::ChatSummary,
-        hash: String,
+        stored: OpenSession,
         operator: Option<usize>,
         head: u64,
     ) {
+        let OpenSession {
+            mut chat,
+            token_hash: hash,
+            groups: routed,
+            ..
+        } = stored;
         let c_cfg = &self.config.companies[company];
         let Some(preset) = c_cfg
             .preset(Some(&chat.preset))
@@ -320,7 +352,8 @@ impl Hub {
         let state = chat.state;
         // Its visitor is on another instance (or was): only the instance
         // where the visitor's socket closes lets a waiting chat expire.
-        let live = live_of(chat, preset.widget.groups.clone(), hash);
+        let groups = routed.unwrap_or_else(|| preset.widget.groups.clone());
+        let live = live_of(chat, groups, hash);
         c.delivered.seed(&id, head);
         match (state, operator) {
             (SessionState::Active, Some(o)) => {
@@ -352,7 +385,8 @@ impl Hub {
                     .unwrap_or(c.queue.len());
                 c.queue.insert(at, id.clone());
                 self.queue_moved(c);
-                self.queue_joined_quiet(company, c, &id);
+                // The bot engine driving a bot of its groups may be here.
+                self.queue_joined(company, c, &id);
             }
         }
         self.recompute(company, c);

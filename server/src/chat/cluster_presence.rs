@@ -179,8 +179,11 @@ impl Hub {
                 }
             }
             let s = &mut c.operators[i];
-            if o.bot || s.availability != s.stored {
-                continue; // a bot's availability is its app's; a local change waits to be stored
+            if s.driven_here || s.availability != s.stored {
+                // A bot driven here: its app's answer decides. A local
+                // change waits to be stored. (A bot driven elsewhere takes
+                // the value its driver stored.)
+                continue;
             }
             let Some(a) = rows.iter().find(|(u, _)| u == &o.username).map(|r| r.1) else {
                 continue;

@@ -94,6 +94,9 @@ struct OperatorState {
     /// instance holds no live state for (PostgreSQL only): counted in the
     /// load so that capacity spans instances.
     remote_chats: Vec<String>,
+    /// A bot this instance drives (its poll decides its availability;
+    /// `crate::bot`): never overwritten by another instance's value.
+    driven_here: bool,
 }
 
 impl OperatorState {
@@ -119,6 +122,7 @@ impl Default for OperatorState {
             elsewhere: false,
             remote_seen: None,
             remote_chats: Vec::new(),
+            driven_here: false,
         }
     }
 }

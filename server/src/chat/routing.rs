@@ -109,7 +109,7 @@ impl Hub {
     /// The database's answer to an assignment: on a `Conflict` (another
     /// instance decided first) this instance's view of the chat is
     /// corrected from the database before the error goes back.
-    async fn decided(&self, company: usize, id: &str, r: Result<usize>) -> Result<()> {
+    pub(super) async fn decided(&self, company: usize, id: &str, r: Result<usize>) -> Result<()> {
         match r {
             Err(Error::Conflict(why)) => {
                 if let Err(e) = self.reconcile_locked(company, id).await {
@@ -278,26 +278,15 @@ impl Hub {
         self.check_can_take(op, c, id)
     }
 
-    /// Gives a checked (and stored) chat to `op` and tells everyone.
+    /// Gives a checked (and stored) chat to `op` and tells everyone, the
+    /// bot engine too (also for another instance's assignment: the engine
+    /// driving the chat may be this instance's).
     pub(super) fn apply_assign(
         &self,
         op: OpRef,
         c: &mut CompanyState,
         id: &str,
         accepted_at: Option<i64>,
-    ) -> ChatSummary {
-        self.assign_here(op, c, id, accepted_at, true)
-    }
-
-    /// [`Hub::apply_assign`]; `bots == false` for another instance's
-    /// assignment (its own bot engine was told).
-    pub(super) fn assign_here(
-        &self,
-        op: OpRef,
-        c: &mut CompanyState,
-        id: &str,
-        accepted_at: Option<i64>,
-        bots: bool,
     ) -> ChatSummary {
         let me = &self.config.companies[op.company].operators[op.operator];
         let was_queued = c.queue.iter().any(|q| q == id);
@@ -330,13 +319,11 @@ impl Hub {
         }
         self.recompute(op.company, c);
         tracing::info!(session = %id, operator = %me.username, "chat assigned");
-        if bots {
-            self.bot_event(super::BotEvent::Assigned {
-                company: op.company,
-                id: id.to_string(),
-                operator: op.operator,
-            });
-        }
+        self.bot_event(super::BotEvent::Assigned {
+            company: op.company,
+            id: id.to_string(),
+            operator: op.operator,
+        });
         chat
     }
 
@@ -391,15 +378,16 @@ impl Hub {
         self.webhooks.wake(event.as_slice());
         let chat = {
             let mut state = self.lock(company);
-            self.end_here(company, &mut state, id, at, by, true)
+            self.end_here(company, &mut state, id, at, by)
                 .expect("routing is serialized")
         };
         self.publish_session(company, id, SessionChange::Ended, None);
         Ok(chat)
     }
 
-    /// Removes an ended session from this instance and tells its sockets;
-    /// `bots == false` for another instance's end. `None` when it was not
+    /// Removes an ended session from this instance and tells its sockets
+    /// and the bot engine (also for another instance's end: the engine
+    /// driving the chat may be this instance's). `None` when it was not
     /// live here.
     pub(super) fn end_here(
         &self,
@@ -408,7 +396,6 @@ impl Hub {
         id: &str,
         at: i64,
         by: Author,
-        bots: bool,
     ) -> Option<ChatSummary> {
         let mut live = c.sessions.remove(id)?;
         c.delivered.forget(id);
@@ -442,12 +429,10 @@ impl Hub {
             self.queue_left(company, c, id, &live.groups);
         }
         self.recompute(company, c);
-        if bots {
-            self.bot_event(super::BotEvent::Ended {
-                company,
-                id: id.to_string(),
-            });
-        }
+        self.bot_event(super::BotEvent::Ended {
+            company,
+            id: id.to_string(),
+        });
         tracing::info!(session = %id, ?by, "chat ended");
         Some(summary(&live))
     }

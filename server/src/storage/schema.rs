@@ -192,6 +192,23 @@ CREATE TABLE operator_presence (
 );
 "#;
 
+/// External Bot across instances (issue 13): per bot, the instance that
+/// drives it (`owner`, a lease valid until `until`, unix ms) and the status
+/// it last shared (one SQLite file has one instance, which never reads it;
+/// the table is the same on both backends); per session the groups a bot
+/// routed it to (`NULL`: its preset's), read by the other instances.
+pub(crate) const BOT_LEASES: &str = r#"
+ALTER TABLE sessions ADD COLUMN route_groups TEXT;
+CREATE TABLE bot_leases (
+    company  TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    owner    TEXT NOT NULL,
+    until    INTEGER NOT NULL,
+    status   TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (company, operator)
+);
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -203,6 +220,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, WEBHOOK_OUTBOX),
     (7, BOT_CONVERSATIONS),
     (8, OPERATOR_PRESENCE),
+    (9, BOT_LEASES),
 ];
 
 /// Brings the schema up to the current version. Each step reads the

@@ -181,7 +181,7 @@ CREATE INDEX connector_calls_by_company ON connector_calls (company, id);
 
 /// Migrations in order: `(version, SQL)`. Append new ones; never edit an
 /// applied one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, OPERATOR_PRESENCE)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, OPERATOR_PRESENCE), (3, BOT_LEASES)];
 
 /// Operator presence across instances (issue 13): each instance's
 /// heartbeat of the operators whose desk sockets it holds, valid until
@@ -195,4 +195,20 @@ CREATE TABLE operator_presence (
     PRIMARY KEY (company, username, instance)
 );
 CREATE INDEX operator_presence_expiry ON operator_presence (expires_at);
+"#;
+
+/// External Bot across instances (issue 13): per bot, the instance that
+/// drives it (`owner`, a lease valid until `until`, unix ms: renewed every
+/// third of `[presence] ttl_secs`) and the status it last shared; per
+/// session the groups a bot routed it to (`NULL`: its preset's).
+const BOT_LEASES: &str = r#"
+ALTER TABLE sessions ADD COLUMN route_groups TEXT;
+CREATE TABLE bot_leases (
+    company  TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    owner    TEXT NOT NULL,
+    until    BIGINT NOT NULL,
+    status   TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (company, operator)
+);
 "#;

@@ -67,10 +67,13 @@ pub struct OpenSession {
     pub company: String,
     /// SHA-256 of the resume token.
     pub token_hash: String,
+    /// The groups a bot routed the chat to (`None`: its preset's).
+    pub groups: Option<Vec<String>>,
 }
 
 const COLUMNS: &str = "id, company, preset, scope, state, operator, operator_name, language, \
-     page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by, closing_form";
+     page_url, custom_data, token_hash, created_at, accepted_at, ended_at, ended_by, closing_form, \
+     route_groups";
 
 pub(super) fn state_str(s: SessionState) -> &'static str {
     match s {
@@ -126,6 +129,9 @@ fn row(r: &Row) -> Result<OpenSession> {
         },
         company: r.get(1)?,
         token_hash: r.get(10)?,
+        groups: r
+            .get::<Option<String>>(16)?
+            .and_then(|g| serde_json::from_str(&g).ok()),
     })
 }
 
@@ -235,6 +241,21 @@ impl Store {
                     None => Ok(0),
                 }
             })
+        })
+        .await
+    }
+
+    /// Records the groups a bot routes the chat to (transfer, failure, take
+    /// back), so that the other instances queue it for the same people.
+    pub async fn set_route_groups(&self, id: &str, groups: &[String]) -> Result<()> {
+        let id = id.to_string();
+        let groups = serde_json::to_string(groups).expect("strings serialize");
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET route_groups = ?2 WHERE id = ?1",
+                args![id, groups],
+            )?;
+            Ok(())
         })
         .await
     }

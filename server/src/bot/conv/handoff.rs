@@ -50,6 +50,7 @@ impl Conv {
                     Some(ConvEvent::Assigned(o)) if o != self.op.operator => return true,
                     Some(ConvEvent::Assigned(_)) => {}
                     Some(ConvEvent::Message(m)) => self.deferred.push_back(m),
+                    Some(ConvEvent::Stored(_)) => self.behind = true,
                 },
                 _ = tokio::time::sleep_until(deadline) => break,
             }
