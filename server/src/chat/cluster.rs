@@ -90,8 +90,12 @@ impl Hub {
             | Event::Session {
                 company, session, ..
             } => (company, session),
-            // Availability and presence: `cluster_presence`.
-            Event::Status { .. } | Event::Presence { .. } => return,
+            // Availability and presence: `cluster_presence`; visitors'
+            // presence and contacts: `cluster_desk`.
+            Event::Status { .. }
+            | Event::Presence { .. }
+            | Event::Contact { .. }
+            | Event::Visitors { .. } => return,
         };
         let Some(ci) = self.company_index(company) else {
             return;
@@ -320,11 +324,11 @@ impl Hub {
         let state = chat.state;
         // Its visitor is on another instance (or was): only the instance
         // where the visitor's socket closes lets a waiting chat expire.
-        let live = live_of(chat, preset.widget.groups.clone(), hash);
+        let mut live = live_of(chat, preset.widget.groups.clone(), hash);
+        live.visitor_elsewhere = self.visitor_elsewhere(c, &id);
         c.delivered.seed(&id, head);
         match (state, operator) {
             (SessionState::Active, Some(o)) => {
-                let mut live = live;
                 live.operator = Some(o);
                 c.sessions.insert(id.clone(), live);
                 c.operators[o].chats.push(id.clone());

@@ -182,6 +182,42 @@ impl Store {
         .await
     }
 
+    /// One offline message by id (another instance stored it).
+    pub async fn offline_message(&self, company: &str, id: i64) -> Result<Option<OfflineMessage>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            c.query_opt(
+                &format!(
+                    "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
+                ),
+                args![id, company],
+            )?
+            .map(|r| offline(&r))
+            .transpose()
+        })
+        .await
+    }
+
+    /// One callback request by id (another instance stored it).
+    pub async fn callback_request(
+        &self,
+        company: &str,
+        id: i64,
+    ) -> Result<Option<CallbackRequest>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            c.query_opt(
+                &format!(
+                    "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"
+                ),
+                args![id, company],
+            )?
+            .map(|r| callback(&r))
+            .transpose()
+        })
+        .await
+    }
+
     /// Stores a callback request (status `open`).
     pub async fn insert_callback(&self, m: NewCallback) -> Result<CallbackRequest> {
         self.call(move |c| {
