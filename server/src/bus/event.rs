@@ -152,7 +152,7 @@ pub enum Event {
         id: i64,
     },
     /// Widget sockets of the publishing instance: the visitors of
-    /// `sessions` are connected to it (`online`), valid for `ttl_secs`
+    /// `sessions` are connected to it (`online`), valid for `ttl_ms`
     /// unless renewed, or no longer (`!online`). Published when a session's
     /// first socket attaches or its last one closes, and as a heartbeat of
     /// all sessions with a socket (in several events when they do not fit
@@ -165,8 +165,8 @@ pub enum Event {
         sessions: Vec<String>,
         /// Connected (`false`: the last socket closed).
         online: bool,
-        /// Seconds an `online` entry stays valid without a renewal.
-        ttl_secs: u32,
+        /// Milliseconds an `online` entry stays valid without a renewal.
+        ttl_ms: u64,
         /// Version of this instance's visitor presence.
         version: Version,
     },

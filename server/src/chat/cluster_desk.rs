@@ -134,7 +134,7 @@ impl Hub {
             company: self.company_id(company),
             sessions: vec![id.to_string()],
             online,
-            ttl_secs: self.visitor_ttl_secs(),
+            ttl_ms: self.visitor_ttl_ms(),
             version: self.cluster.next(),
         });
     }
@@ -144,8 +144,8 @@ impl Hub {
         c.visitors_elsewhere.online(id, Instant::now())
     }
 
-    fn visitor_ttl_secs(&self) -> u32 {
-        self.config.presence.ttl.as_secs().clamp(1, u32::MAX as u64) as u32
+    fn visitor_ttl_ms(&self) -> u64 {
+        self.config.presence.ttl.as_millis().min(u64::MAX as u128) as u64
     }
 
     /// Another instance's `Visitors` event.
@@ -155,11 +155,11 @@ impl Hub {
         from: &str,
         sessions: &[String],
         online: bool,
-        ttl_secs: u32,
+        ttl_ms: u64,
         version: Version,
     ) {
         let now = Instant::now();
-        let until = now + Duration::from_secs(ttl_secs.into());
+        let until = now + Duration::from_millis(ttl_ms);
         let mut state = self.lock(company);
         let c = &mut *state;
         for id in sessions {
@@ -217,7 +217,7 @@ impl Hub {
     /// here, and drops other instances' entries that ran out.
     async fn visitor_beat(&self) {
         let now = Instant::now();
-        let ttl_secs = self.visitor_ttl_secs();
+        let ttl_ms = self.visitor_ttl_ms();
         for company in 0..self.state.len() {
             let (held, version) = {
                 let mut state = self.lock(company);
@@ -252,7 +252,7 @@ impl Hub {
                     company: self.company_id(company),
                     sessions,
                     online: true,
-                    ttl_secs,
+                    ttl_ms,
                     version,
                 };
                 if let Err(e) = bus.publish(event).await {
@@ -277,13 +277,13 @@ impl Hub {
                 company,
                 sessions,
                 online,
-                ttl_secs,
+                ttl_ms,
                 version,
             } => {
                 let Some(ci) = self.config.companies.iter().position(|c| c.id == company) else {
                     return;
                 };
-                self.remote_visitors(ci, &from, &sessions, online, ttl_secs, version);
+                self.remote_visitors(ci, &from, &sessions, online, ttl_ms, version);
             }
             _ => {}
         }
@@ -336,7 +336,7 @@ mod tests {
                     company: "c".repeat(64),
                     sessions,
                     online: true,
-                    ttl_secs: u32::MAX,
+                    ttl_ms: u64::MAX,
                     version: Version {
                         epoch: u64::MAX,
                         counter: u64::MAX,
