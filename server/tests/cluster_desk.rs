@@ -14,9 +14,9 @@ mod harness;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::cluster::Log;
 use common::*;
 use harness::RedisServer;
-use common::cluster::Log;
 use owidget_server::bus::Broker;
 use owidget_server::{AppState, Config, Dirs};
 use reqwest::Method;
@@ -200,7 +200,12 @@ async fn three_instances_share_the_desk() {
     next_of(&mut w, "sessionStarted").await;
     desk_shows_visitor(&mut desk_b, &id, true).await;
     let (st, detail) = b
-        .call(Method::GET, &format!("/api/operator/chats/{id}"), &demo, None)
+        .call(
+            Method::GET,
+            &format!("/api/operator/chats/{id}"),
+            &demo,
+            None,
+        )
         .await;
     assert_eq!(st, 200, "{detail}");
     assert_eq!(detail["chat"]["visitorOnline"], true, "{detail}");
@@ -301,9 +306,17 @@ async fn visitor_goes_offline_when_its_instance_dies() {
     let t = std::time::Instant::now();
     a.kill();
     desk_shows_visitor(&mut desk_b, &id, false).await;
-    eprintln!("A killed → visitor offline on B's desk in {:?}", t.elapsed());
+    eprintln!(
+        "A killed → visitor offline on B's desk in {:?}",
+        t.elapsed()
+    );
     let (_, detail) = b
-        .call(Method::GET, &format!("/api/operator/chats/{id}"), &demo, None)
+        .call(
+            Method::GET,
+            &format!("/api/operator/chats/{id}"),
+            &demo,
+            None,
+        )
         .await;
     assert_eq!(detail["chat"]["visitorOnline"], false, "{detail}");
     drop(w);
