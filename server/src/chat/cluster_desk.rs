@@ -213,6 +213,25 @@ impl Hub {
         }
     }
 
+    /// Drops other instances' entries that ran out at `now`; a visitor
+    /// whose last word was `online` there goes offline here.
+    fn lapse_visitors(&self, c: &mut CompanyState, now: Instant) {
+        let mut lapsed = Vec::new();
+        c.visitors_elsewhere.0.retain(|id, m| {
+            m.retain(|_, e| {
+                let keep = e.until > now;
+                if !keep && e.online {
+                    lapsed.push(id.clone());
+                }
+                keep
+            });
+            !m.is_empty()
+        });
+        for id in lapsed {
+            self.visitor_flag(c, &id, now, true);
+        }
+    }
+
     /// Publishes the heartbeat of the sessions whose widget sockets are
     /// here, and drops other instances' entries that ran out.
     async fn visitor_beat(&self) {
@@ -222,20 +241,7 @@ impl Hub {
             let (held, version) = {
                 let mut state = self.lock(company);
                 let c = &mut *state;
-                let mut lapsed = Vec::new();
-                c.visitors_elsewhere.0.retain(|id, m| {
-                    m.retain(|_, e| {
-                        let keep = e.until > now;
-                        if !keep && e.online {
-                            lapsed.push(id.clone());
-                        }
-                        keep
-                    });
-                    !m.is_empty()
-                });
-                for id in lapsed {
-                    self.visitor_flag(c, &id, now, true);
-                }
+                self.lapse_visitors(c, now);
                 let held: Vec<String> = c
                     .sessions
                     .iter()
@@ -322,6 +328,85 @@ pub(crate) fn spawn(hub: Arc<Hub>, mut closing: tokio::sync::watch::Receiver<boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{OpRef, StartChat, VisitorLink};
+    use owidget_protocol::desk::Availability;
+
+    const OP: OpRef = OpRef {
+        company: 0,
+        operator: 0,
+    };
+
+    fn v(counter: u64) -> Version {
+        Version { epoch: 1, counter }
+    }
+
+    /// `presence` events the desk got since the last call.
+    fn presence(rx: &mut tokio::sync::mpsc::Receiver<DeskEvent>) -> Vec<bool> {
+        let mut out = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            if let DeskEvent::Presence { online, .. } = e {
+                out.push(online);
+            }
+        }
+        out
+    }
+
+    /// An active chat of `OP` whose visitor's socket is not on this
+    /// instance, and `OP`'s desk.
+    async fn chat_with_visitor_elsewhere() -> (Hub, String, tokio::sync::mpsc::Receiver<DeskEvent>)
+    {
+        let hub = Hub::new(
+            Arc::new(crate::demo::config()),
+            crate::storage::Store::in_memory().unwrap(),
+        );
+        hub.set_availability(OP, Availability::Online);
+        let (tx, _rx) = tokio::sync::mpsc::channel(8);
+        let start = StartChat {
+            language: "en".into(),
+            page_url: "http://localhost/".into(),
+            scope: None,
+            custom_data: Default::default(),
+            ip: None,
+            visitor_id: None,
+            start_key: None,
+        };
+        let id = hub
+            .start_chat(0, 0, start, VisitorLink { conn: 1, tx })
+            .await
+            .unwrap()
+            .id;
+        hub.accept(OP, &id).await.unwrap();
+        let mut desk = hub.attach_desk(OP, 7);
+        hub.detach(0, &id, 1);
+        presence(&mut desk);
+        (hub, id, desk)
+    }
+
+    #[tokio::test]
+    async fn other_instances_word_on_the_visitor_reaches_the_desk() {
+        let (hub, id, mut desk) = chat_with_visitor_elsewhere().await;
+        let ids = [id.clone()];
+        assert!(!hub.my_chats(OP)[0].visitor_online);
+        hub.remote_visitors(0, "x", &ids, true, 60_000, v(2));
+        assert_eq!(presence(&mut desk), [true]);
+        assert!(hub.my_chats(OP)[0].visitor_online);
+        // Stale and repeated words change nothing.
+        hub.remote_visitors(0, "x", &ids, false, 60_000, v(1));
+        hub.remote_visitors(0, "x", &ids, true, 60_000, v(2));
+        assert_eq!(presence(&mut desk), Vec::<bool>::new());
+        // Another instance has it too: one going offline leaves it online.
+        hub.remote_visitors(0, "y", &ids, true, 60_000, v(1));
+        hub.remote_visitors(0, "x", &ids, false, 60_000, v(3));
+        assert_eq!(presence(&mut desk), Vec::<bool>::new());
+        assert!(hub.my_chats(OP)[0].visitor_online);
+        // y dies: its word runs out.
+        {
+            let mut c = hub.lock(0);
+            hub.lapse_visitors(&mut c, Instant::now() + Duration::from_secs(61));
+        }
+        assert_eq!(presence(&mut desk), [false]);
+        assert!(!hub.my_chats(OP)[0].visitor_online);
+    }
 
     #[test]
     fn heartbeat_chunks_fit_the_broker_limit() {
