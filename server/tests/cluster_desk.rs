@@ -7,16 +7,13 @@
 //! (a redis-server of the test, or NOTIFY on that database).
 
 mod common;
-#[allow(dead_code)]
-#[path = "bus/harness.rs"]
-mod harness;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use common::cluster::Log;
+use common::redis_server::RedisServer;
 use common::*;
-use harness::RedisServer;
 use owidget_server::bus::Broker;
 use owidget_server::{AppState, Config, Dirs};
 use reqwest::Method;
