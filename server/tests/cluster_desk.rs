@@ -348,3 +348,60 @@ async fn logout_on_one_instance_keeps_the_login_on_another() {
     assert_eq!(st, 200, "{info}");
     assert_eq!(info["availability"], "offline", "{info}");
 }
+
+/// The same with three real server processes on PostgreSQL `NOTIFY`:
+/// queue and accept across them, an offline message from A on the desks
+/// of B and C, and A `kill -9`ed: B's desk shows its visitor offline after
+/// the TTL.
+#[tokio::test]
+async fn three_processes_share_the_desk() {
+    use common::instances::{cluster_toml, BrokerKind, Cluster};
+    let toml = format!(
+        "{}\n[presence]\nttl_secs = 1\n",
+        cluster_toml(&[("op", 4), ("second", 4)])
+    );
+    let mut cluster = Cluster::start(&toml, BrokerKind::Postgres).await;
+    let c = cluster.spawn("c").await;
+    let (op, mut desk_b) = operator(&cluster.b, "op").await;
+    let (_second, mut desk_c) = operator(&c, "second").await;
+
+    let mut w = cluster.a.widget("default").await;
+    expect_status(&mut w, 1).await;
+    let id = start_chat(&mut w).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for d in [&mut desk_b, &mut desk_c] {
+        d.until("queueJoined", |v| {
+            v["type"] == "queueJoined" && v["chat"]["id"] == id.as_str()
+        })
+        .await;
+    }
+    let (st, body) = cluster.b.accept(&op, &id).await;
+    assert_eq!(st, 200, "{body}");
+    desk_c
+        .until("queueLeft on C", |v| {
+            v["type"] == "queueLeft" && v["sessionId"] == id.as_str()
+        })
+        .await;
+    desk_shows_visitor(&mut desk_b, &id, true).await;
+
+    let mut other = cluster.a.widget("default").await;
+    send(&mut other, offline_message("petr@example.cz")).await;
+    next_of(&mut other, "stored").await;
+    for d in [&mut desk_b, &mut desk_c] {
+        let ev = d
+            .until("offlineMessage", |v| v["type"] == "offlineMessage")
+            .await;
+        assert_eq!(ev["message"]["email"], "petr@example.cz", "{ev}");
+    }
+
+    let t = std::time::Instant::now();
+    cluster.a.kill9().await;
+    desk_shows_visitor(&mut desk_b, &id, false).await;
+    eprintln!(
+        "A kill -9 → visitor offline on B's desk in {:?}",
+        t.elapsed()
+    );
+    drop((w, other));
+}
