@@ -16,7 +16,8 @@
 //!   the operator's desks when that flips, as for a local socket. Versions
 //!   per publisher drop stale and repeated events.
 //!
-//! Without a bus (one instance) nothing is published or kept here.
+//! On one instance (the `memory` broker) the events have no listener, and
+//! nothing is kept here: the desk behaves as before.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -234,7 +235,7 @@ impl Hub {
 
     /// Publishes the heartbeat of the sessions whose widget sockets are
     /// here, and drops other instances' entries that ran out.
-    async fn visitor_beat(&self) {
+    fn visitor_beat(&self) {
         let now = Instant::now();
         let ttl_ms = self.visitor_ttl_ms();
         for company in 0..self.state.len() {
@@ -250,20 +251,16 @@ impl Hub {
                     .collect();
                 (held, self.cluster.next())
             };
-            let Some(bus) = self.bus() else {
-                return;
-            };
+            // In the background, like every publish of the hub: a broker
+            // that is down never holds up this task's other events.
             for sessions in chunks(held) {
-                let event = Event::Visitors {
+                self.publish(Event::Visitors {
                     company: self.company_id(company),
                     sessions,
                     online: true,
                     ttl_ms,
                     version,
-                };
-                if let Err(e) = bus.publish(event).await {
-                    tracing::warn!(error = %e, "visitor heartbeat not published");
-                }
+                });
             }
         }
     }
@@ -319,7 +316,7 @@ pub(crate) fn spawn(hub: Arc<Hub>, mut closing: tokio::sync::watch::Receiver<boo
             };
             match next {
                 Notice::Event(e) => hub.on_desk_event(e).await,
-                Notice::Resync => hub.visitor_beat().await,
+                Notice::Resync => hub.visitor_beat(),
             }
         }
     });
