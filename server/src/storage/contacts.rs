@@ -386,3 +386,48 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What another instance reads after a `contact` event: the row as
+    /// stored, and nothing of another company.
+    #[tokio::test]
+    async fn contacts_are_read_back_by_id_within_their_company() {
+        let store = Store::in_memory().unwrap();
+        let m = store
+            .insert_offline(NewOffline {
+                company: "c1".into(),
+                preset: "default".into(),
+                email: "a@example.cz".into(),
+                text: "hi".into(),
+                language: "en".into(),
+                page_url: "http://localhost/".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.offline_message("c1", m.id).await.unwrap(),
+            Some(m.clone())
+        );
+        assert_eq!(store.offline_message("c2", m.id).await.unwrap(), None);
+        assert_eq!(store.offline_message("c1", m.id + 1).await.unwrap(), None);
+        let r = store
+            .insert_callback(NewCallback {
+                company: "c1".into(),
+                preset: "default".into(),
+                name: "Jan".into(),
+                phone: "+420 777 666 555".into(),
+                language: "cs".into(),
+                page_url: "http://localhost/".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.callback_request("c1", r.id).await.unwrap(),
+            Some(r.clone())
+        );
+        assert_eq!(store.callback_request("c2", r.id).await.unwrap(), None);
+    }
+}
