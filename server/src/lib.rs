@@ -135,6 +135,7 @@ impl AppState {
         plugins::spawn_health_checks(plugins.clone(), closing.subscribe());
         chat::cluster::spawn(hub.clone(), closing.subscribe());
         chat::cluster_presence::spawn(hub.clone(), closing.subscribe());
+        chat::cluster_desk::spawn(hub.clone(), closing.subscribe());
         let bots = bot::Bots::start(
             config.clone(),
             hub.clone(),

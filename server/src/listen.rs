@@ -14,6 +14,11 @@
 //! accepted and closed at once, so that the client learns at once instead of
 //! waiting in the kernel's backlog. Like nginx's `limit_conn`, the count is
 //! per peer address: behind a reverse proxy, set the per-IP cap there.
+//!
+//! The per-IP throttles of requests (chat starts, failed logins) see the
+//! client's address ([`PeerIp`]): the peer's, or, when the peer is one of
+//! `[network] trusted_proxies`, the one its `X-Forwarded-For` names
+//! ([`forwarded_client`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -182,6 +187,7 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(net.header_read_timeout);
+    let trusted: Arc<[ipnet::IpNet]> = net.trusted_proxies.clone().into();
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -211,9 +217,14 @@ pub async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let io = TokioIo::new(IdleIo::new(tcp, net.idle_timeout, place));
+        let trusted = trusted.clone();
         let svc = router
             .clone()
             .map_request(move |mut req: axum::extract::Request<Incoming>| {
+                if !trusted.is_empty() {
+                    let client = forwarded_client(addr.ip(), req.headers(), &trusted);
+                    req.extensions_mut().insert(ClientIp(client));
+                }
                 req.extensions_mut().insert(ConnectInfo(addr));
                 req
             });
@@ -246,13 +257,103 @@ pub async fn serve(
     }
 }
 
-/// The peer's address when the request came through [`serve`] (none in
-/// `oneshot` tests).
+/// The client's address when the request came through [`serve`] (none in
+/// `oneshot` tests): the peer's, or the one a trusted proxy forwarded.
 pub fn peer_ip(parts: &axum::http::request::Parts) -> Option<IpAddr> {
+    if let Some(ClientIp(ip)) = parts.extensions.get::<ClientIp>() {
+        return Some(*ip);
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
+}
+
+/// The client's address as [`forwarded_client`] found it.
+#[derive(Debug, Clone, Copy)]
+struct ClientIp(IpAddr);
+
+/// Who sent a request that came from `peer`: when `peer` is a trusted
+/// proxy, the right-most address of `X-Forwarded-For` (all its headers, in
+/// order) that is not a trusted proxy itself, as nginx's `real_ip_recursive`
+/// finds it. Entries left of that are the client's to write and are never
+/// read. An entry that is not an address stops the walk at the last trusted
+/// hop (a proxy then stands for the client); so does a missing header.
+pub fn forwarded_client(
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(&client) {
+        return client;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("").split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip.to_canonical();
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> axum::http::HeaderMap {
+        let mut h = axum::http::HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let client = |peer: &str, h: &[&str]| forwarded_client(ip(peer), &headers(h), &trusted);
+        // Not a proxy: the header is the client's own claim.
+        assert_eq!(client("203.0.113.9", &["198.51.100.1"]), ip("203.0.113.9"));
+        // Through one proxy.
+        assert_eq!(client("10.0.0.2", &["198.51.100.1"]), ip("198.51.100.1"));
+        // A forged left part is skipped; chained proxies are walked.
+        assert_eq!(
+            client("10.0.0.2", &["1.2.3.4, 198.51.100.1, 10.0.0.5"]),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client("10.0.0.2", &["1.2.3.4", "198.51.100.1,10.0.0.5"]),
+            ip("198.51.100.1")
+        );
+        // No header, or garbage: the last trusted hop.
+        assert_eq!(client("10.0.0.2", &[]), ip("10.0.0.2"));
+        assert_eq!(client("10.0.0.2", &["nonsense, 10.0.0.7"]), ip("10.0.0.7"));
+        assert_eq!(
+            client("10.0.0.2", &["198.51.100.1, unknown"]),
+            ip("10.0.0.2")
+        );
+        // IPv4-mapped peers count as IPv4; IPv6 clients are fine.
+        assert_eq!(
+            client("::ffff:10.0.0.2", &["2001:db8::1"]),
+            ip("2001:db8::1")
+        );
+        // Nothing trusted: never read.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), &headers(&["1.2.3.4"]), &[]),
+            ip("10.0.0.2")
+        );
+    }
 }
 
 /// The client's IP address as an extractor (`None` without [`serve`]).

@@ -63,6 +63,16 @@ pub struct PresentOperator {
     pub username: String,
 }
 
+/// What a visitor left for the desks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// An offline message (`offline_messages`).
+    OfflineMessage,
+    /// A callback request (`callback_requests`).
+    CallbackRequest,
+}
+
 /// The facts instances exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -131,6 +141,35 @@ pub enum Event {
         /// Seconds the list stays valid.
         ttl_secs: u32,
     },
+    /// A visitor stored an offline message or a callback request: the
+    /// receivers read row `id` and tell their desks serving its preset.
+    Contact {
+        /// Company GUID.
+        company: String,
+        /// Which table.
+        kind: ContactKind,
+        /// Row id.
+        id: i64,
+    },
+    /// Widget sockets of the publishing instance: the visitors of
+    /// `sessions` are connected to it (`online`), valid for `ttl_ms`
+    /// unless renewed, or no longer (`!online`). Published when a session's
+    /// first socket attaches or its last one closes, and as a heartbeat of
+    /// all sessions with a socket (in several events when they do not fit
+    /// one). Per publisher, a receiver drops versions at or below the last
+    /// it applied to a session.
+    Visitors {
+        /// Company GUID.
+        company: String,
+        /// Session ids.
+        sessions: Vec<String>,
+        /// Connected (`false`: the last socket closed).
+        online: bool,
+        /// Milliseconds an `online` entry stays valid without a renewal.
+        ttl_ms: u64,
+        /// Version of this instance's visitor presence.
+        version: Version,
+    },
 }
 
 impl Event {
@@ -141,7 +180,10 @@ impl Event {
             | Event::Typing { session, .. }
             | Event::Read { session, .. }
             | Event::Session { session, .. } => Some(session),
-            Event::Status { .. } | Event::Presence { .. } => None,
+            Event::Status { .. }
+            | Event::Presence { .. }
+            | Event::Contact { .. }
+            | Event::Visitors { .. } => None,
         }
     }
 }

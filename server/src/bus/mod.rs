@@ -30,7 +30,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 pub use broker::Broker;
-pub use event::{Envelope, Event, PresentOperator, SessionChange, Side, Version};
+pub use event::{ContactKind, Envelope, Event, PresentOperator, SessionChange, Side, Version};
 pub use memory::MemoryHub;
 pub use track::{SeqCheck, SeqTracker, VersionTracker};
 

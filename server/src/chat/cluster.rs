@@ -93,8 +93,12 @@ impl Hub {
             | Event::Session {
                 company, session, ..
             } => (company, session),
-            // Availability and presence: `cluster_presence`.
-            Event::Status { .. } | Event::Presence { .. } => return,
+            // Availability and presence: `cluster_presence`; visitors'
+            // presence and contacts: `cluster_desk`.
+            Event::Status { .. }
+            | Event::Presence { .. }
+            | Event::Contact { .. }
+            | Event::Visitors { .. } => return,
         };
         let Some(ci) = self.company_index(company) else {
             return;
@@ -353,11 +357,11 @@ impl Hub {
         // Its visitor is on another instance (or was): only the instance
         // where the visitor's socket closes lets a waiting chat expire.
         let groups = routed.unwrap_or_else(|| preset.widget.groups.clone());
-        let live = live_of(chat, groups, hash);
+        let mut live = live_of(chat, groups, hash);
+        live.visitor_elsewhere = self.visitor_elsewhere(c, &id);
         c.delivered.seed(&id, head);
         match (state, operator) {
             (SessionState::Active, Some(o)) => {
-                let mut live = live;
                 live.operator = Some(o);
                 c.sessions.insert(id.clone(), live);
                 c.operators[o].chats.push(id.clone());

@@ -54,7 +54,9 @@ impl Shared {
         self.presence.notify_one();
     }
 
-    fn next(&self) -> Version {
+    /// The next version this instance publishes (status, and visitors in
+    /// `cluster_desk`).
+    pub(super) fn next(&self) -> Version {
         Version {
             epoch: self.epoch,
             counter: self.counter.fetch_add(1, Ordering::SeqCst) + 1,

@@ -24,6 +24,7 @@
 
 mod bots;
 pub(crate) mod cluster;
+pub(crate) mod cluster_desk;
 pub(crate) mod cluster_presence;
 mod desks;
 mod presence;
@@ -140,6 +141,9 @@ struct Live {
     /// Since when no widget socket shows the chat (a waiting chat expires
     /// after `[presence] waiting_expiry_secs` of this).
     gone_since: Option<tokio::time::Instant>,
+    /// A widget socket of the chat is on another instance
+    /// (`cluster_desk`).
+    visitor_elsewhere: bool,
 }
 
 #[derive(Debug, Default)]
@@ -157,6 +161,9 @@ struct CompanyState {
     /// (local appends and other instances' alike), so that pushes leave in
     /// `seq` order, once each (`cluster`).
     delivered: crate::bus::SeqTracker,
+    /// Other instances' word on the visitors' widget sockets
+    /// (`cluster_desk`).
+    visitors_elsewhere: cluster_desk::VisitorsElsewhere,
 }
 
 /// Live chat state of all companies.
@@ -417,6 +424,6 @@ fn push(live: &mut Live, msg: ServerMessage) {
 
 fn summary(live: &Live) -> ChatSummary {
     let mut chat = live.chat.clone();
-    chat.visitor_online = !live.visitors.is_empty();
+    chat.visitor_online = !live.visitors.is_empty() || live.visitor_elsewhere;
     chat
 }

@@ -64,7 +64,12 @@ impl Hub {
                         live.chat.operator_name.clone(),
                         live.chat.queue_position,
                     );
-                    if let (Some(o), true) = (live.operator, was_away) {
+                    if was_away {
+                        self.visitor_here(company, id, true);
+                    }
+                    if let (Some(o), true, false) =
+                        (live.operator, was_away, live.visitor_elsewhere)
+                    {
                         send(
                             c,
                             o,

@@ -21,6 +21,7 @@ pub(super) fn live_of(chat: ChatSummary, groups: Vec<String>, token_hash: String
         visitor_rate: Default::default(),
         operator_rate: Default::default(),
         gone_since: None,
+        visitor_elsewhere: false,
     }
 }
 
@@ -450,7 +451,8 @@ impl Hub {
             live.gone_since = Some(tokio::time::Instant::now());
         }
         if before > 0 && live.visitors.is_empty() {
-            if let Some(o) = live.operator {
+            self.visitor_here(company, id, false);
+            if let (Some(o), false) = (live.operator, live.visitor_elsewhere) {
                 let event = DeskEvent::Presence {
                     session_id: id.to_string(),
                     online: false,

@@ -125,6 +125,7 @@ impl Hub {
         let position = c.queue.len() as u32;
         live.chat.queue_position = Some(position);
         c.sessions.insert(id.clone(), live);
+        self.visitor_here(company, &id, true);
         self.queue_joined(company, c, &id);
         drop(state);
         self.publish_session(company, &id, crate::bus::SessionChange::Queued, None);

@@ -29,6 +29,9 @@ pub struct RawNetwork {
     pub desk_heartbeat_secs: Option<u64>,
     /// Seconds between widget heartbeats (published to the widget).
     pub widget_heartbeat_secs: Option<u64>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`
+    /// names the client.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// `[presence]` as written.
@@ -87,6 +90,9 @@ pub struct Network {
     /// a period and reconnects when the next one passes in silence too
     /// (default 25 s).
     pub widget_heartbeat: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the
+    /// per-IP throttles (default none: the header is ignored).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Network {
@@ -99,6 +105,7 @@ impl Default for Network {
             max_connections_per_ip: 0,
             desk_heartbeat: Duration::from_secs(15),
             widget_heartbeat: Duration::from_secs(25),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -216,7 +223,28 @@ pub fn check_network(raw: RawNetwork) -> Result<Network> {
             raw.widget_heartbeat_secs,
             d.widget_heartbeat,
         )?,
+        trusted_proxies: trusted_proxies(raw.trusted_proxies.unwrap_or_default())?,
     })
+}
+
+/// `network.trusted_proxies`: each an address (`10.0.0.7`, `::1`) or a
+/// CIDR range (`10.0.0.0/8`).
+fn trusted_proxies(raw: Vec<String>) -> Result<Vec<ipnet::IpNet>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = s.trim();
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|n| n.trunc())
+                .map_err(|_| {
+                    bad(
+                        &format!("network.trusted_proxies[{i}]"),
+                        format!("{s:?} is not an IP address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Checks `[presence]`.
@@ -274,4 +302,23 @@ pub fn check_abuse(raw: RawAbuse) -> Result<Abuse> {
             d.resumes_per_minute,
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let ok =
+            trusted_proxies(vec!["127.0.0.1".into(), "10.1.2.3/8".into(), "::1".into()]).unwrap();
+        let shown: Vec<String> = ok.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let e = trusted_proxies(vec!["10.0.0.1".into(), "proxy.local".into()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: network.trusted_proxies[1]: \"proxy.local\" is not an IP address or CIDR range"
+        );
+        assert!(trusted_proxies(vec!["10.0.0.0/33".into()]).is_err());
+    }
 }

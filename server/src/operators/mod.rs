@@ -75,15 +75,29 @@ async fn login(
 async fn logout(State(state): State<AppState>, who: CurrentOperator) -> Result<Json<OperatorInfo>> {
     state.auth.revoke(&who.token).await?;
     // The last open desk going away means nobody is there to answer chats.
-    let info = if state.auth.sessions_of(who.op) == 0 {
-        state
-            .hub
-            .commit_availability(who.op, Availability::Offline)
-            .await?
-    } else {
-        state.hub.operator_info(who.op)
-    };
+    let info =
+        if state.auth.sessions_of(who.op) == 0 && !logged_in_elsewhere(&state, who.op).await? {
+            state
+                .hub
+                .commit_availability(who.op, Availability::Offline)
+                .await?
+        } else {
+            state.hub.operator_info(who.op)
+        };
     Ok(Json(info))
+}
+
+/// A login of `op` issued on another instance is still alive (the
+/// database holds every instance's logins).
+async fn logged_in_elsewhere(state: &AppState, op: OpRef) -> Result<bool> {
+    let company = &state.config.companies[op.company];
+    let username = company.operators[op.operator].username.clone();
+    let n = state
+        .hub
+        .store()
+        .live_logins(company.id.clone(), username, crate::ids::now_ms())
+        .await?;
+    Ok(n > 0)
 }
 
 async fn me(State(state): State<AppState>, who: CurrentOperator) -> Json<OperatorInfo> {

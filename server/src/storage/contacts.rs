@@ -182,6 +182,42 @@ impl Store {
         .await
     }
 
+    /// One offline message by id (another instance stored it).
+    pub async fn offline_message(&self, company: &str, id: i64) -> Result<Option<OfflineMessage>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            c.query_opt(
+                &format!(
+                    "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
+                ),
+                args![id, company],
+            )?
+            .map(|r| offline(&r))
+            .transpose()
+        })
+        .await
+    }
+
+    /// One callback request by id (another instance stored it).
+    pub async fn callback_request(
+        &self,
+        company: &str,
+        id: i64,
+    ) -> Result<Option<CallbackRequest>> {
+        let company = company.to_string();
+        self.call(move |c| {
+            c.query_opt(
+                &format!(
+                    "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"
+                ),
+                args![id, company],
+            )?
+            .map(|r| callback(&r))
+            .transpose()
+        })
+        .await
+    }
+
     /// Stores a callback request (status `open`).
     pub async fn insert_callback(&self, m: NewCallback) -> Result<CallbackRequest> {
         self.call(move |c| {
@@ -348,5 +384,50 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What another instance reads after a `contact` event: the row as
+    /// stored, and nothing of another company.
+    #[tokio::test]
+    async fn contacts_are_read_back_by_id_within_their_company() {
+        let store = Store::in_memory().unwrap();
+        let m = store
+            .insert_offline(NewOffline {
+                company: "c1".into(),
+                preset: "default".into(),
+                email: "a@example.cz".into(),
+                text: "hi".into(),
+                language: "en".into(),
+                page_url: "http://localhost/".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.offline_message("c1", m.id).await.unwrap(),
+            Some(m.clone())
+        );
+        assert_eq!(store.offline_message("c2", m.id).await.unwrap(), None);
+        assert_eq!(store.offline_message("c1", m.id + 1).await.unwrap(), None);
+        let r = store
+            .insert_callback(NewCallback {
+                company: "c1".into(),
+                preset: "default".into(),
+                name: "Jan".into(),
+                phone: "+420 777 666 555".into(),
+                language: "cs".into(),
+                page_url: "http://localhost/".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.callback_request("c1", r.id).await.unwrap(),
+            Some(r.clone())
+        );
+        assert_eq!(store.callback_request("c2", r.id).await.unwrap(), None);
     }
 }

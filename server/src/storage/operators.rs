@@ -105,6 +105,22 @@ impl Store {
         .await
     }
 
+    /// How many logins of one operator are alive at `now`, issued on any
+    /// instance (a logout takes the operator offline only after the last).
+    pub async fn live_logins(&self, company: String, username: String, now: i64) -> Result<u64> {
+        self.call(move |c| {
+            let n: i64 = c
+                .query_one(
+                    "SELECT COUNT(*) FROM operator_sessions \
+                     WHERE company = ?1 AND username = ?2 AND expires_at > ?3",
+                    args![company, username, now],
+                )?
+                .get(0)?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
     /// Logins still alive at `now`; expired ones are deleted.
     pub async fn operator_sessions(&self, now: i64) -> Result<Vec<OperatorSession>> {
         self.call(move |c| {

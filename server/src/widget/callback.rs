@@ -6,6 +6,7 @@ use owidget_protocol::widget::StoredKind;
 use owidget_protocol::{ErrorCode, ServerMessage};
 
 use super::socket::{error, Conn};
+use crate::bus::ContactKind;
 use crate::limits::{check_text, is_email};
 use crate::storage::{NewCallback, NewOffline};
 
@@ -85,7 +86,12 @@ impl Conn {
             })
             .await
             .map_err(super::socket::hub_error)?;
-        self.notify_preset_desks(DeskEvent::OfflineMessage { message: stored });
+        let id = stored.id;
+        self.notify_preset_desks(
+            ContactKind::OfflineMessage,
+            id,
+            DeskEvent::OfflineMessage { message: stored },
+        );
         Ok(vec![ServerMessage::Stored {
             kind: StoredKind::OfflineMessage,
             phone: None,
@@ -129,7 +135,12 @@ impl Conn {
             })
             .await
             .map_err(super::socket::hub_error)?;
-        self.notify_preset_desks(DeskEvent::CallbackRequest { request: stored });
+        let id = stored.id;
+        self.notify_preset_desks(
+            ContactKind::CallbackRequest,
+            id,
+            DeskEvent::CallbackRequest { request: stored },
+        );
         Ok(vec![ServerMessage::Stored {
             kind: StoredKind::CallbackRequest,
             phone: Some(phone),
@@ -171,10 +182,13 @@ impl Conn {
         }])
     }
 
-    /// Tells the desks of the operators serving this preset's groups.
-    fn notify_preset_desks(&self, event: DeskEvent) {
+    /// Tells the desks of the operators serving this preset's groups, on
+    /// every instance (row `id` of `kind` is stored).
+    fn notify_preset_desks(&self, kind: ContactKind, id: i64, event: DeskEvent) {
         let groups = &self.preset_cfg().widget.groups;
-        self.state.hub.notify_groups(self.company, groups, event);
+        self.state
+            .hub
+            .announce_contact(self.company, groups, kind, id, event);
     }
 }
 
