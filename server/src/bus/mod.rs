@@ -260,6 +260,34 @@ impl Bus {
             .is_ok_and(|r| r.is_ok())
     }
 
+    /// Waits (at most `within`) for the first connection: `Ok(true)` when
+    /// it is up, `Ok(false)` when the broker did not answer yet (retried in
+    /// the background), `Err` with the cause when TLS to it failed (no TLS
+    /// on the server, a refused certificate): a start should stop then.
+    pub async fn wait_started(&self, within: Duration) -> Result<bool, String> {
+        let mut failure = match &self.0.backend {
+            Backend::Memory(_) => return Ok(true),
+            Backend::Redis(r) => r.failure.clone(),
+            Backend::Postgres(p) => p.failure.clone(),
+        };
+        let mut up = self.0.connected.clone();
+        let wait = async {
+            tokio::select! {
+                r = up.wait_for(|up| *up) => match r {
+                    Ok(_) => Ok(true),
+                    Err(_) => std::future::pending().await,
+                },
+                r = failure.wait_for(Option::is_some) => match r {
+                    Ok(why) => Err(why.clone().unwrap_or_default()),
+                    Err(_) => std::future::pending().await,
+                },
+            }
+        };
+        tokio::time::timeout(within, wait)
+            .await
+            .unwrap_or(Ok(false))
+    }
+
     /// Sends `event` to the other instances. Fails without waiting when the
     /// broker is down, with [`BusError::Timeout`] when it does not answer
     /// in time, and with [`BusError::TooLarge`] for an oversized event.
