@@ -481,6 +481,10 @@ mod tests {
         );
         assert!(e(&url).contains("no PEM certificate"), "{}", e(&url));
         let _ = std::fs::remove_file(&dir);
+        // Client certificates are not supported: the driver refuses them.
+        let t = PgTls::parse("postgres://h/d?sslcert=/c.pem").unwrap();
+        let e = <tokio_postgres::Config as std::str::FromStr>::from_str(&t.url).unwrap_err();
+        assert!(e.to_string().contains("sslcert"), "{e}");
     }
 
     #[test]

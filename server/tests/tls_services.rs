@@ -162,6 +162,7 @@ async fn a_wrong_ca_or_a_bad_ca_file_fails_clearly() {
         .await
         .unwrap_err()
         .to_string();
+    eprintln!("wrong CA: {e}");
     assert!(
         e.contains("TLS to PostgreSQL (sslmode=verify-full) failed")
             && e.contains("invalid peer certificate")
@@ -212,6 +213,14 @@ async fn require_against_a_server_without_tls_fails_clearly() {
     let bus = Bus::start(&url.parse().unwrap(), BusOptions::new()).unwrap();
     let e = bus.wait_started(WAIT).await.unwrap_err();
     assert!(e.contains("server does not support TLS"), "{e}");
+    // rediss:// against the test command's plain redis-server.
+    let plain_redis = env("OWIDGET_TEST_REDIS_URL").replacen("redis://", "rediss://", 1);
+    let bus = Bus::start(&plain_redis.parse().unwrap(), BusOptions::new()).unwrap();
+    // A plain redis-server never answers the TLS handshake: to the bus it
+    // is unreachable (not connected, retried), not a TLS refusal.
+    let within = std::time::Duration::from_secs(5);
+    assert_eq!(bus.wait_started(within).await, Ok(false));
+    assert!(!bus.is_connected());
     // prefer (the default) falls back to plain on it.
     Store::open_postgres(&format!("{plain}{sep}sslmode=prefer"))
         .await
@@ -284,6 +293,7 @@ async fn redis_bus_over_tls() {
     let wrong: Broker = redis.url(&certs.other_ca()).parse().unwrap();
     let bus = Bus::start(&wrong, BusOptions::new()).unwrap();
     let e = bus.wait_started(WAIT).await.unwrap_err();
+    eprintln!("Redis, wrong CA: {e}");
     assert!(
         e.starts_with("TLS to Redis failed:") && e.contains("UnknownIssuer"),
         "{e}"
@@ -322,6 +332,7 @@ async fn the_server_refuses_to_start_with_a_wrong_ca() {
     .unwrap();
     assert!(!out.status.success(), "it must not start");
     let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("the binary said:\n{stderr}");
     assert!(
         stderr.contains("TLS to PostgreSQL (sslmode=verify-full) failed")
             && stderr.contains("UnknownIssuer"),

@@ -271,16 +271,24 @@ impl Bus {
             Backend::Postgres(p) => p.failure.clone(),
         };
         let mut up = self.0.connected.clone();
+        // The watch guards are dropped at once (the future stays `Send`); a
+        // closed channel (the task is gone) waits for the timeout.
+        let connected = async {
+            if up.wait_for(|up| *up).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let failed = async {
+            let why = failure.wait_for(Option::is_some).await.map(|w| w.clone());
+            match why {
+                Ok(Some(why)) => why,
+                _ => std::future::pending().await,
+            }
+        };
         let wait = async {
             tokio::select! {
-                r = up.wait_for(|up| *up) => match r {
-                    Ok(_) => Ok(true),
-                    Err(_) => std::future::pending().await,
-                },
-                r = failure.wait_for(Option::is_some) => match r {
-                    Ok(why) => Err(why.clone().unwrap_or_default()),
-                    Err(_) => std::future::pending().await,
-                },
+                () = connected => Ok(true),
+                why = failed => Err(why),
             }
         };
         tokio::time::timeout(within, wait)
