@@ -14,19 +14,19 @@
 //! Redis: `rediss://` URLs, verified against the system's roots, or
 //! against the CA of a `ca_file=` query parameter; `#insecure` (redis-rs)
 //! skips the verification.
+//!
+//! `verify.rs`: the rustls configurations and certificate verifiers.
+
+#[cfg(test)]
+mod tests;
+mod verify;
 
 use std::path::Path;
-use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
 use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use verify::load_ca;
+use verify::{no_verify, verify_ca, verify_full, webpki_roots_store};
 
 /// libpq's `sslmode`, as owidget applies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,163 +260,6 @@ fn install_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn builder() -> rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier> {
-    ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-}
-
-/// The certificates of the PEM file `path` (parameter `key`) as roots.
-pub fn load_ca(key: &str, path: &Path) -> Result<RootCertStore, String> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{key} {shown}: cannot read it: {e}"))?;
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&bytes) {
-        let cert = cert.map_err(|e| format!("{key} {shown}: not a PEM certificate file: {e}"))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("{key} {shown}: not a usable CA certificate: {e}"))?;
-    }
-    if roots.is_empty() {
-        return Err(format!("{key} {shown}: no PEM certificate in it"));
-    }
-    Ok(roots)
-}
-
-fn webpki_roots_store() -> RootCertStore {
-    RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    }
-}
-
-fn webpki(roots: RootCertStore) -> Result<Arc<WebPkiServerVerifier>, String> {
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-        .build()
-        .map_err(|e| format!("CA certificates: {e}"))
-}
-
-fn verify_full(roots: RootCertStore) -> Result<ClientConfig, String> {
-    Ok(builder()
-        .with_webpki_verifier(webpki(roots)?)
-        .with_no_client_auth())
-}
-
-fn verify_ca(roots: RootCertStore) -> Result<ClientConfig, String> {
-    let verifier = Arc::new(ChainOnly(webpki(roots)?));
-    Ok(builder()
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
-}
-
-fn no_verify() -> ClientConfig {
-    builder()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Unverified(provider())))
-        .with_no_client_auth()
-}
-
-/// `verify-ca`: the chain must lead to a root, whatever the host name.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-/// `prefer` / `require`: encrypted, the certificate not checked (libpq's
-/// meaning); the handshake signatures still are.
-#[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 /// `%XX` decoding of a URL parameter (a path may carry `%2F`, `%20`).
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -437,69 +280,4 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes_and_parameters() {
-        let t = PgTls::parse("postgres://u@h/db").unwrap();
-        assert_eq!(t.mode, SslMode::Prefer);
-        assert_eq!(t.url, "postgres://u@h/db?sslmode=prefer");
-        let t = PgTls::parse("postgres://u@h/db?application_name=x&sslmode=require").unwrap();
-        assert_eq!(t.mode, SslMode::Require);
-        assert_eq!(
-            t.url,
-            "postgres://u@h/db?application_name=x&sslmode=require"
-        );
-        let t = PgTls::parse("postgres://u@h/db?sslmode=disable").unwrap();
-        assert_eq!(t.mode, SslMode::Disable);
-        let t = PgTls::parse("postgres://u@h/db?sslmode=verify-full&sslrootcert=system").unwrap();
-        assert_eq!(
-            (t.mode, t.url.as_str()),
-            (SslMode::VerifyFull, "postgres://u@h/db?sslmode=require")
-        );
-    }
-
-    #[test]
-    fn bad_parameters_are_named() {
-        let e = |url: &str| PgTls::parse(url).err().unwrap();
-        assert!(e("postgres://h/d?sslmode=allow").contains("sslmode=\"allow\""));
-        assert!(e("postgres://h/d?sslmode=verify-full").contains("sslrootcert"));
-        assert!(
-            e("postgres://h/d?sslmode=verify-ca&sslrootcert=/no/such.pem")
-                .starts_with("sslrootcert /no/such.pem: cannot read it")
-        );
-        assert!(e("postgres://h/d?sslmode=require&sslrootcert=system").contains("verify-full"));
-        let dir = std::env::temp_dir().join(format!("owidget-tls-{}", std::process::id()));
-        std::fs::write(&dir, "not a certificate").unwrap();
-        let url = format!(
-            "postgres://h/d?sslmode=verify-full&sslrootcert={}",
-            dir.display()
-        );
-        assert!(e(&url).contains("no PEM certificate"), "{}", e(&url));
-        let _ = std::fs::remove_file(&dir);
-        // Client certificates are not supported: the driver refuses them.
-        let t = PgTls::parse("postgres://h/d?sslcert=/c.pem").unwrap();
-        let e = <tokio_postgres::Config as std::str::FromStr>::from_str(&t.url).unwrap_err();
-        assert!(chain(&e).contains("sslcert"), "{}", chain(&e));
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("%2Fetc%2Fca%20x.pem"), "/etc/ca x.pem");
-        assert_eq!(percent_decode("100%"), "100%");
-    }
-
-    #[test]
-    fn redis_ca_file_is_checked_and_taken_out() {
-        let e = redis_client("rediss://127.0.0.1:6380/?ca_file=/no/such.pem")
-            .err()
-            .unwrap();
-        assert!(e.starts_with("ca_file /no/such.pem: cannot read it"), "{e}");
-        redis_client("rediss://127.0.0.1:6380/#insecure").unwrap();
-        redis_client("redis://127.0.0.1:6379").unwrap();
-    }
 }
