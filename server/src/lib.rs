@@ -57,6 +57,7 @@ pub mod plugins;
 pub mod status;
 pub mod storage;
 pub mod throttle;
+pub mod tls;
 pub mod webhooks;
 pub mod widget;
 pub mod wsio;
@@ -171,15 +172,20 @@ impl AppState {
 
 /// Starts the bus on `broker` and waits (at most the connect timeout) for
 /// its first connection; an unreachable broker is logged and retried in
-/// the background, never fatal.
+/// the background, only a TLS failure stops the start.
 async fn start_bus(broker: &bus::Broker) -> Result<bus::Bus> {
     let opts = bus::BusOptions::new();
     let within = opts.connect_timeout;
     let bus = bus::Bus::start(broker, opts)?;
-    if bus.wait_connected(within).await {
-        tracing::info!(broker = %broker, instance = bus.instance(), "bus connected");
-    } else {
-        tracing::warn!(broker = %broker, "broker not reachable yet; retrying in the background");
+    match bus.wait_started(within).await {
+        Ok(true) => {
+            tracing::info!(broker = %broker, instance = bus.instance(), "bus connected")
+        }
+        Ok(false) => {
+            tracing::warn!(broker = %broker, "broker not reachable yet; retrying in the background")
+        }
+        // A TLS failure does not go away by retrying: stop the start.
+        Err(why) => return Err(Error::Config(format!("broker {broker}: {why}"))),
     }
     Ok(bus)
 }

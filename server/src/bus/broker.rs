@@ -10,7 +10,7 @@ pub enum Broker {
     /// In-process (`memory`, the default).
     #[default]
     Memory,
-    /// Redis pub/sub at this `redis://` URL.
+    /// Redis pub/sub at this `redis://` (or `rediss://`, TLS) URL.
     Redis(String),
     /// PostgreSQL `LISTEN`/`NOTIFY` at this `postgres://` URL.
     Postgres(String),
@@ -29,24 +29,19 @@ impl FromStr for Broker {
         if s == "postgres" || s == "postgresql" {
             return Err("give the PostgreSQL URL to listen on: postgres://user@host/db".into());
         }
-        if s.starts_with("rediss://") {
-            return Err(
-                "rediss:// (Redis over TLS) is not supported; use redis:// on a \
-                        private network or a TLS tunnel"
-                    .into(),
-            );
-        }
-        if s.starts_with("redis://") {
-            ::redis::Client::open(s).map_err(|e| format!("{}: not a Redis URL: {e}", redact(s)))?;
+        if s.starts_with("redis://") || s.starts_with("rediss://") {
+            // rediss://: TLS, with its `ca_file=` loaded here (crate::tls).
+            crate::tls::redis_client(s).map_err(|e| format!("{}: {e}", redact(s)))?;
             return Ok(Broker::Redis(s.to_string()));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            tokio_postgres::Config::from_str(s)
+            let tls = crate::tls::PgTls::parse(s).map_err(|e| format!("{}: {e}", redact(s)))?;
+            tokio_postgres::Config::from_str(&tls.url)
                 .map_err(|e| format!("{}: not a PostgreSQL URL: {e}", redact(s)))?;
             return Ok(Broker::Postgres(s.to_string()));
         }
         Err(format!(
-            "{:?} is not \"memory\", \"redis://host:port\" or \"postgres://user@host/db\"",
+            "{:?} is not \"memory\", \"redis://host:port\", \"rediss://host:port\" or \"postgres://user@host/db\"",
             redact(s)
         ))
     }

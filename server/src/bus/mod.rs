@@ -260,6 +260,42 @@ impl Bus {
             .is_ok_and(|r| r.is_ok())
     }
 
+    /// Waits (at most `within`) for the first connection: `Ok(true)` when
+    /// it is up, `Ok(false)` when the broker did not answer yet (retried in
+    /// the background), `Err` with the cause when TLS to it failed (no TLS
+    /// on the server, a refused certificate): a start should stop then.
+    pub async fn wait_started(&self, within: Duration) -> Result<bool, String> {
+        let mut failure = match &self.0.backend {
+            Backend::Memory(_) => return Ok(true),
+            Backend::Redis(r) => r.failure.clone(),
+            Backend::Postgres(p) => p.failure.clone(),
+        };
+        let mut up = self.0.connected.clone();
+        // The watch guards are dropped at once (the future stays `Send`); a
+        // closed channel (the task is gone) waits for the timeout.
+        let connected = async {
+            if up.wait_for(|up| *up).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let failed = async {
+            let why = failure.wait_for(Option::is_some).await.map(|w| w.clone());
+            match why {
+                Ok(Some(why)) => why,
+                _ => std::future::pending().await,
+            }
+        };
+        let wait = async {
+            tokio::select! {
+                () = connected => Ok(true),
+                why = failed => Err(why),
+            }
+        };
+        tokio::time::timeout(within, wait)
+            .await
+            .unwrap_or(Ok(false))
+    }
+
     /// Sends `event` to the other instances. Fails without waiting when the
     /// broker is down, with [`BusError::Timeout`] when it does not answer
     /// in time, and with [`BusError::TooLarge`] for an oversized event.

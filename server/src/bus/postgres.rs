@@ -8,6 +8,9 @@
 //!
 //! PostgreSQL delivers notifications in commit order and refuses payloads
 //! of 8000 bytes or more ([`super::MAX_PAYLOAD_BYTES`]).
+//!
+//! TLS follows the URL's `sslmode` ([`crate::tls::PgTls`]); a TLS failure
+//! is kept in `failure` for [`super::Bus::wait_started`].
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -15,7 +18,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::{broadcast, watch};
-use tokio_postgres::{AsyncMessage, Client, NoTls, Statement};
+use tokio_postgres::{AsyncMessage, Client, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{deliver, AbortOnDrop, Backoff, BusError, BusOptions, Kick, Notice, PING_EVERY};
 
@@ -33,6 +37,8 @@ pub(super) struct PgBus {
     channel: String,
     conn: Arc<Mutex<Option<(u64, Publisher)>>>,
     kick: Arc<Kick>,
+    /// The last connection attempt's TLS failure, if it had one.
+    pub(super) failure: watch::Receiver<Option<String>>,
     _task: AbortOnDrop,
 }
 
@@ -40,7 +46,9 @@ type Started = (broadcast::Sender<Notice>, watch::Receiver<bool>, PgBus);
 
 impl PgBus {
     pub(super) fn start(url: &str, opts: &BusOptions) -> Result<Started, BusError> {
-        let mut config = tokio_postgres::Config::from_str(url)
+        let tls = crate::tls::PgTls::parse(url)
+            .map_err(|e| BusError::Options(format!("PostgreSQL URL: {e}")))?;
+        let mut config = tokio_postgres::Config::from_str(&tls.url)
             .map_err(|e| BusError::Options(format!("PostgreSQL URL: {e}")))?;
         config
             .application_name(application_name(&opts.instance))
@@ -49,8 +57,12 @@ impl PgBus {
         let (up_tx, up_rx) = watch::channel(false);
         let conn = Arc::new(Mutex::new(None));
         let kick = Arc::new(Kick::default());
+        let (failure_tx, failure) = watch::channel(None);
         let link = Link {
             config,
+            tls: tls.connector,
+            mode: tls.mode.name(),
+            failure: failure_tx,
             channel: opts.channel.clone(),
             local: local.clone(),
             up: up_tx,
@@ -66,6 +78,7 @@ impl PgBus {
                 channel: opts.channel.clone(),
                 conn,
                 kick,
+                failure,
                 _task: task,
             },
         ))
@@ -103,6 +116,9 @@ impl PgBus {
 /// The background task's state.
 struct Link {
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    mode: &'static str,
+    failure: watch::Sender<Option<String>>,
     channel: String,
     local: broadcast::Sender<Notice>,
     up: watch::Sender<bool>,
@@ -158,10 +174,22 @@ impl Link {
     /// notifications to the subscribers), listens, prepares the publish.
     async fn connect(&self) -> Result<(Arc<Client>, Statement, AbortOnDrop), String> {
         let t = self.timeout;
-        let (client, mut connection) = tokio::time::timeout(t, self.config.connect(NoTls))
-            .await
-            .map_err(|_| format!("no answer within {t:?}"))?
-            .map_err(|e| e.to_string())?;
+        let (client, mut connection) =
+            match tokio::time::timeout(t, self.config.connect(self.tls.clone())).await {
+                Err(_) => return Err(format!("no answer within {t:?}")),
+                Ok(Err(e)) if crate::tls::is_pg_tls_error(&e) => {
+                    let why = format!(
+                        "TLS to PostgreSQL (sslmode={}) failed: {}",
+                        self.mode,
+                        crate::tls::chain(&e)
+                    );
+                    self.failure.send_replace(Some(why.clone()));
+                    return Err(why);
+                }
+                Ok(Err(e)) => return Err(e.to_string()),
+                Ok(Ok(parts)) => parts,
+            };
+        self.failure.send_replace(None);
         let local = self.local.clone();
         let driver = AbortOnDrop(tokio::spawn(async move {
             let mut messages = futures_util::stream::poll_fn(|cx| connection.poll_message(cx));

@@ -3,6 +3,9 @@
 //! and a multiplexed one that publishes. When either drops (Redis killed,
 //! restarted, a failed ping), both are remade with backoff and subscribers
 //! get a resync: Redis keeps nothing for a subscriber that was away.
+//!
+//! `rediss://` is TLS ([`crate::tls::redis_client`]); a TLS failure is kept
+//! in `failure` for [`super::Bus::wait_started`].
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,6 +23,8 @@ pub(super) struct RedisBus {
     conn: Arc<Mutex<Option<(u64, MultiplexedConnection)>>>,
     /// Asks the task to drop and remake the connections.
     kick: Arc<Kick>,
+    /// The last connection attempt's TLS failure, if it had one.
+    pub(super) failure: watch::Receiver<Option<String>>,
     _task: AbortOnDrop,
 }
 
@@ -27,15 +32,17 @@ type Started = (broadcast::Sender<Notice>, watch::Receiver<bool>, RedisBus);
 
 impl RedisBus {
     pub(super) fn start(url: &str, opts: &BusOptions) -> Result<Started, BusError> {
-        let client =
-            redis::Client::open(url).map_err(|e| BusError::Options(format!("Redis URL: {e}")))?;
+        let client = crate::tls::redis_client(url)
+            .map_err(|e| BusError::Options(format!("Redis URL: {e}")))?;
         let channel = format!("owidget:{}", opts.channel);
         let local = broadcast::channel(opts.capacity.max(1)).0;
         let (up_tx, up_rx) = watch::channel(false);
         let conn = Arc::new(Mutex::new(None));
         let kick = Arc::new(Kick::default());
+        let (failure_tx, failure) = watch::channel(None);
         let link = Link {
             client,
+            failure: failure_tx,
             channel: channel.clone(),
             local: local.clone(),
             up: up_tx,
@@ -51,6 +58,7 @@ impl RedisBus {
                 channel,
                 conn,
                 kick,
+                failure,
                 _task: task,
             },
         ))
@@ -89,6 +97,7 @@ impl RedisBus {
 /// The background task's state.
 struct Link {
     client: redis::Client,
+    failure: watch::Sender<Option<String>>,
     channel: String,
     local: broadcast::Sender<Notice>,
     up: watch::Sender<bool>,
@@ -170,7 +179,15 @@ impl Link {
             Ok::<_, redis::RedisError>((publisher, sink, stream))
         };
         match tokio::time::timeout(t, attempt).await {
-            Ok(Ok(parts)) => Ok(parts),
+            Ok(Ok(parts)) => {
+                self.failure.send_replace(None);
+                Ok(parts)
+            }
+            Ok(Err(e)) if crate::tls::is_redis_tls_error(&e) => {
+                let why = format!("TLS to Redis failed: {}", crate::tls::chain(&e));
+                self.failure.send_replace(Some(why.clone()));
+                Err(why)
+            }
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("no answer within {t:?}")),
         }

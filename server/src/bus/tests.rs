@@ -24,8 +24,18 @@ fn broker_values() {
     assert!(e.contains("is not \"memory\""), "{e}");
     let e = "postgres".parse::<Broker>().unwrap_err();
     assert!(e.contains("give the PostgreSQL URL"), "{e}");
-    let e = "rediss://x".parse::<Broker>().unwrap_err();
-    assert!(e.contains("TLS"), "{e}");
+    assert!(matches!(
+        "rediss://x:6380".parse::<Broker>(),
+        Ok(Broker::Redis(_))
+    ));
+    let e = "rediss://x/?ca_file=/no/such.pem"
+        .parse::<Broker>()
+        .unwrap_err();
+    assert!(e.contains("ca_file /no/such.pem: cannot read it"), "{e}");
+    let e = "postgres://db/x?sslmode=verify-full"
+        .parse::<Broker>()
+        .unwrap_err();
+    assert!(e.contains("sslrootcert"), "{e}");
     let e = "postgres://u:secret@db:notaport/x"
         .parse::<Broker>()
         .unwrap_err();

@@ -54,7 +54,9 @@ pub fn check_database_url(url: &str) -> std::result::Result<(), String> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err("must be a postgres:// or postgresql:// URL".into());
     }
-    <postgres::Config as std::str::FromStr>::from_str(url)
+    // The TLS parameters (sslmode, sslrootcert and its file) first.
+    let tls = crate::tls::PgTls::parse(url)?;
+    <postgres::Config as std::str::FromStr>::from_str(&tls.url)
         .map(|_| ())
         .map_err(|e| format!("not a valid PostgreSQL URL: {e}"))
 }

@@ -233,15 +233,21 @@ pub struct PgConn {
     /// the call has run, so it reconnects and runs that statement again.
     pub(super) reused: bool,
     config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
 impl PgConn {
-    pub(super) fn new(client: postgres::Client, config: postgres::Config) -> PgConn {
+    pub(super) fn new(
+        client: postgres::Client,
+        config: postgres::Config,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+    ) -> PgConn {
         PgConn {
             client,
             stmts: HashMap::new(),
             reused: false,
             config,
+            tls,
         }
     }
 
@@ -268,7 +274,7 @@ impl PgConn {
                 tracing::info!(error = %e, "a pooled PostgreSQL connection was dead; reconnecting");
                 self.client = self
                     .config
-                    .connect(postgres::NoTls)
+                    .connect(self.tls.clone())
                     .map_err(super::pg::connect_error)?;
                 self.stmts.clear();
                 op(self).map_err(super::pg::error)

@@ -111,6 +111,7 @@ impl Store {
         let url = url.to_string();
         tokio::task::spawn_blocking(move || {
             let pool = pg::Pool::new(&url)?;
+            pool.check_first_connect()?;
             pg::migrate(&pool)?;
             Ok(Store {
                 backend: Arc::new(Backend::Pg(Box::new(pool))),

@@ -11,12 +11,19 @@
 //! server is unreachable a call fails within the connect timeout with
 //! [`Error::Unavailable`], which reaches clients as a 503 / `unavailable`
 //! frame with a message, never as an acknowledgement.
+//!
+//! TLS follows the URL's `sslmode` ([`crate::tls::PgTls`]); a TLS failure
+//! of the first connection (no TLS on the server, a refused certificate)
+//! stops the start with its cause, see [`Pool::check_first_connect`].
 
 use std::str::FromStr;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use tokio_postgres_rustls::MakeRustlsConnect;
+
 use super::db::PgConn;
+use crate::tls::{self, PgTls, SslMode};
 use crate::{Error, Result};
 
 /// Most connections one instance opens.
@@ -44,6 +51,9 @@ struct State {
 /// The pool.
 pub struct Pool {
     config: postgres::Config,
+    /// The connector for the URL's `sslmode`, and that mode.
+    tls: MakeRustlsConnect,
+    mode: SslMode,
     state: Mutex<State>,
     freed: Condvar,
     /// Per-session ordering of "commit, then deliver" within this instance
@@ -101,7 +111,8 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 impl Pool {
     /// A pool for `url` (nothing is connected yet).
     pub fn new(url: &str) -> Result<Pool> {
-        let mut config = postgres::Config::from_str(url)
+        let tls = PgTls::parse(url).map_err(|e| Error::Config(format!("database_url: {e}")))?;
+        let mut config = postgres::Config::from_str(&tls.url)
             .map_err(|e| Error::Config(format!("database_url: {e}")))?;
         config
             .connect_timeout(CONNECT_TIMEOUT)
@@ -116,6 +127,8 @@ impl Pool {
         }
         Ok(Pool {
             config,
+            tls: tls.connector,
+            mode: tls.mode,
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
@@ -128,9 +141,28 @@ impl Pool {
     fn connect(&self) -> Result<PgConn> {
         let client = self
             .config
-            .connect(postgres::NoTls)
+            .connect(self.tls.clone())
             .map_err(connect_error)?;
-        Ok(PgConn::new(client, self.config.clone()))
+        Ok(PgConn::new(client, self.config.clone(), self.tls.clone()))
+    }
+
+    /// Connects once (blocking) so that a TLS failure stops the start with
+    /// its cause (`database_url: TLS to PostgreSQL (sslmode=require)
+    /// failed: … server does not support TLS`); any other failure is the
+    /// usual [`Error::Unavailable`].
+    pub fn check_first_connect(&self) -> Result<()> {
+        match self.config.connect(self.tls.clone()) {
+            Ok(client) => {
+                drop(client);
+                Ok(())
+            }
+            Err(e) if tls::is_pg_tls_error(&e) => Err(Error::Config(format!(
+                "database_url: TLS to PostgreSQL (sslmode={}) failed: {}",
+                self.mode.name(),
+                tls::chain(&e)
+            ))),
+            Err(e) => Err(connect_error(e)),
+        }
     }
 
     /// A connection (blocking: call from `spawn_blocking`).

@@ -19,7 +19,14 @@ async fn bad_broker_flag_stops_the_server() {
     let dir = tempfile::tempdir().unwrap();
     for (value, why) in [
         ("amqp://mq", "is not \"memory\""),
-        ("rediss://cache", "TLS"),
+        (
+            "rediss://cache/?ca_file=/no/such.pem",
+            "ca_file /no/such.pem: cannot read it",
+        ),
+        (
+            "postgres://db/x?sslmode=verify-full",
+            "needs the CA that signed the server's certificate",
+        ),
         ("postgres://u:pw@db:port/x", "not a PostgreSQL URL"),
     ] {
         let run = Command::new(BIN)
