@@ -88,6 +88,11 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "server did not start"; exit 1; }
 "$bench_bin" fanout "$sockets" "$url" "$server_pid"
+kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true
+echo
+echo "Status fan-out floor: the same load generator and sockets against a minimal server process"
+echo "(plain threads, one per core, writing one prepared frame per socket; no runtime, no channels):"
+"$bench_bin" fanout-floor "$sockets"
 
 echo
 "$bench_bin" onload "${OWIDGET_BENCH_ONLOAD_RUNS:-3}"

@@ -28,7 +28,7 @@ const CONNECTING: usize = 64;
 const WAIT: Duration = Duration::from_secs(60);
 
 /// What every socket saw of each round, written by the socket tasks.
-struct Receipts {
+pub(crate) struct Receipts {
     sockets: usize,
     /// Lag behind the server's stamp, µs (`u32::MAX`: not yet).
     lag_us: Vec<AtomicU32>,
@@ -37,13 +37,13 @@ struct Receipts {
     code: Vec<AtomicU8>,
     done: Vec<AtomicUsize>,
     /// Sockets that have their first status.
-    ready: AtomicUsize,
+    pub(crate) ready: AtomicUsize,
     base: Instant,
     all: Notify,
 }
 
 impl Receipts {
-    fn new(sockets: usize) -> Self {
+    pub(crate) fn new(sockets: usize) -> Self {
         let n = sockets * ROUNDS;
         Receipts {
             sockets,
@@ -64,7 +64,7 @@ impl Receipts {
     }
 
     /// Waits until `count` reaches every socket.
-    async fn all(&self, count: &AtomicUsize, what: &str) {
+    pub(crate) async fn all(&self, count: &AtomicUsize, what: &str) {
         let wait = async {
             while count.load(Ordering::Acquire) < self.sockets {
                 self.all.notified().await;
@@ -121,18 +121,7 @@ pub async fn run(sockets: usize, server: Option<String>, pid: Option<String>) {
     let t = Instant::now();
     let receipts = Arc::new(Receipts::new(sockets));
     if raw {
-        let addr = setup.base().trim_start_matches("http://").to_string();
-        let mut next = 0;
-        while next < sockets {
-            let batch: Vec<_> = (next..sockets.min(next + CONNECTING))
-                .map(|i| tokio::spawn(RawWatcher::connect(addr.clone(), i)))
-                .collect();
-            for b in batch {
-                let w = b.await.expect("connect task");
-                tokio::spawn(w.read(receipts.clone()));
-            }
-            next += CONNECTING;
-        }
+        connect_raw(setup.base().trim_start_matches("http://"), &receipts).await;
     } else {
         for i in 0..sockets {
             let mut v = Visitor::connect(&setup).await;
@@ -166,18 +155,68 @@ pub async fn run(sockets: usize, server: Option<String>, pid: Option<String>) {
         t.elapsed().as_secs_f64()
     );
 
-    let cpu_server_0 = server_pid.as_deref().filter(|p| *p != "self").map(cpu);
+    let trigger = Trigger::Operator {
+        setup: &setup,
+        token: &token,
+    };
+    rounds(&receipts, server_pid.as_deref(), trigger).await;
+}
+
+/// What toggles the status each round.
+pub(crate) enum Trigger<'a> {
+    /// An operator's availability through the server's API.
+    Operator { setup: &'a Setup, token: &'a str },
+    /// A line with the status code to the floor server's stdin (`floor.rs`).
+    Floor(&'a mut std::process::ChildStdin),
+}
+
+impl Trigger<'_> {
+    async fn fire(&mut self, code: u8) {
+        match self {
+            Trigger::Operator { setup, token } => {
+                let avail = if code == 1 { "online" } else { "away" };
+                setup.availability(token, avail).await;
+            }
+            Trigger::Floor(stdin) => {
+                use std::io::Write;
+                writeln!(stdin, "{code}").expect("floor server's stdin");
+                stdin.flush().expect("floor server's stdin");
+            }
+        }
+    }
+}
+
+/// Opens the raw sockets, [`CONNECTING`] at a time; each reads until it closes.
+pub(crate) async fn connect_raw(addr: &str, receipts: &Arc<Receipts>) {
+    let mut next = 0;
+    while next < receipts.sockets {
+        let batch: Vec<_> = (next..receipts.sockets.min(next + CONNECTING))
+            .map(|i| tokio::spawn(RawWatcher::connect(addr.to_string(), i)))
+            .collect();
+        for b in batch {
+            let w = b.await.expect("connect task");
+            tokio::spawn(w.read(receipts.clone()));
+        }
+        next += CONNECTING;
+    }
+}
+
+/// Toggles the status [`ROUNDS`] times once every socket has its first
+/// status; prints the CPU per change and the lag tables.
+pub(crate) async fn rounds(
+    receipts: &Receipts,
+    server_pid: Option<&str>,
+    mut trigger: Trigger<'_>,
+) {
+    let sockets = receipts.sockets;
+    let cpu_server_0 = server_pid.filter(|p| *p != "self").map(cpu);
     let cpu_self_0 = cpu("self");
     let (mut last_socket, mut every) = (Vec::new(), Vec::new());
     let (mut stamped_last, mut stamped) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
-        let (avail, code) = if round % 2 == 0 {
-            ("online", 1)
-        } else {
-            ("away", 0)
-        };
+        let code = if round % 2 == 0 { 1 } else { 0 };
         let sent = Instant::now();
-        setup.availability(&token, avail).await;
+        trigger.fire(code).await;
         receipts
             .all(
                 &receipts.done[round],
@@ -213,7 +252,7 @@ pub async fn run(sockets: usize, server: Option<String>, pid: Option<String>) {
         )
     };
     let cpu_self = per(cpu_self_0, cpu("self"));
-    match (cpu_server_0, server_pid.as_deref().filter(|p| *p != "self")) {
+    match (cpu_server_0, server_pid.filter(|p| *p != "self")) {
         (Some(c0), Some(pid)) => println!(
             "CPU per change: server {}, load generator {cpu_self}",
             per(c0, cpu(pid))
@@ -228,7 +267,14 @@ pub async fn run(sockets: usize, server: Option<String>, pid: Option<String>) {
             &mut stamped_last,
         );
     }
-    println!("from the benchmark's availability request (incl. the HTTP request) → receipt:");
+    match trigger {
+        Trigger::Operator { .. } => println!(
+            "from the benchmark's availability request (incl. the HTTP request) → receipt:"
+        ),
+        Trigger::Floor(_) => {
+            println!("from the benchmark's line to the floor server (incl. the pipe) → receipt:")
+        }
+    }
     report("  request → each socket", &mut every);
     report("  request → last socket", &mut last_socket);
 }
@@ -371,7 +417,7 @@ fn status(text: &[u8]) -> Option<(u8, Option<u64>)> {
     Some((num(r#""status":"#)? as u8, num(r#""at":"#)))
 }
 
-fn rss_kib(pid: &str) -> u64 {
+pub(crate) fn rss_kib(pid: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {

@@ -9,6 +9,10 @@
 //!   sockets watch one preset; an operator toggles availability and each
 //!   toggle is timed until every socket has the new status (see
 //!   `fanout.rs`). Goal: p99 <= 100 ms at 19,000.
+//! - `fanout-floor [sockets]` (default 5,000): the same load generator
+//!   against a minimal server (a child process, `floor-server`: plain
+//!   threads writing one prepared frame per socket), the least work the
+//!   kernel allows for the fan-out (see `floor.rs`).
 //! - `plugins [calls]` (default 500): App Plugins with the demo connector
 //!   on loopback: catalog open to products returned, the connector alone,
 //!   and the server's overhead per connector call (see `plugins.rs`).
@@ -40,6 +44,7 @@ mod clients;
 mod cluster;
 mod exact;
 mod fanout;
+mod floor;
 mod guard;
 mod onload;
 mod phone;
@@ -51,8 +56,20 @@ use std::time::{Duration, Instant};
 use clients::{Desk, Setup, Visitor};
 use serde_json::json;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // The floor server runs without an async runtime.
+    if std::env::args().nth(1).as_deref() == Some("floor-server") {
+        floor::serve();
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(run());
+}
+
+async fn run() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "latency".into());
     if what == "phone-exact" {
@@ -63,6 +80,7 @@ async fn main() {
     match what.as_str() {
         "latency" => latency(n.unwrap_or(1000)).await,
         "fanout" => fanout::run(n.unwrap_or(5000), args.next(), args.next()).await,
+        "fanout-floor" => floor::run(n.unwrap_or(5000)).await,
         "phone" => phone::run(n.unwrap_or(3), args.next(), args.next()).await,
         "plugins" => plugins::run(n.unwrap_or(500)).await,
         "webhooks" => webhooks::run(n.unwrap_or(10_000)).await,
@@ -78,7 +96,7 @@ async fn main() {
             cluster::run(n.unwrap_or(200), sockets).await
         }
         other => {
-            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] <libphonenumber-js dir> [metadata.xml] | phone-exact <corpus.jsonl> | loginflood [chats] | slowreaders [slow] [normal] | cluster [chats] [sockets]  (got {other})");
+            eprintln!("usage: owidget-bench latency [chats] | fanout [sockets] | fanout-floor [sockets] | plugins [calls] | webhooks [events] | bot [conversations] | phone [runs] <libphonenumber-js dir> [metadata.xml] | phone-exact <corpus.jsonl> | loginflood [chats] | slowreaders [slow] [normal] | cluster [chats] [sockets]  (got {other})");
             std::process::exit(2);
         }
     }
