@@ -51,7 +51,13 @@ impl Owidget {
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
-        LIVE.with(|live| live.borrow_mut().push(widget.clone()));
+        // `try_borrow_mut`, not `borrow_mut`: RefCell's panic formats its
+        // error, which alone keeps ~2 KB of `core::fmt` in the wasm.
+        LIVE.with(|live| {
+            if let Ok(mut live) = live.try_borrow_mut() {
+                live.push(widget.clone());
+            }
+        });
         Owidget { widget }
     }
 
@@ -169,7 +175,11 @@ impl Owidget {
     /// its timers. Later calls on this object only warn.
     pub fn destroy(&self) {
         report(self.widget.destroy());
-        LIVE.with(|live| live.borrow_mut().retain(|w| !Rc::ptr_eq(w, &self.widget)));
+        LIVE.with(|live| {
+            if let Ok(mut live) = live.try_borrow_mut() {
+                live.retain(|w| !Rc::ptr_eq(w, &self.widget));
+            }
+        });
     }
 
     /// The last known status code (0, 1, 2), `undefined` before the first.

@@ -12,21 +12,17 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
 pub fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    // Digits last to first, without indexing: a bounds check's panic
+    // message formats integers (`core::fmt`, ~1 KB of wasm).
+    let mut reversed = Vec::with_capacity(20);
     loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        reversed.push(b'0' + (n % 10) as u8);
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    let mut s = String::with_capacity(digits.len() - i);
-    for &d in &digits[i..] {
-        s.push(d as char);
-    }
-    s
+    reversed.iter().rev().map(|&d| d as char).collect()
 }
 
 #[cfg(test)]
