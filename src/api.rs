@@ -51,9 +51,9 @@ impl Owidget {
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
-        // `try_borrow_mut`, not `borrow_mut`: RefCell's panic formats its
-        // error, which alone keeps ~2 KB of `core::fmt` in the wasm.
-        LIVE.with(|live| {
+        // `try_with` and `try_borrow_mut`, not `with` and `borrow_mut`:
+        // their panics format the errors (`core::fmt` in the wasm).
+        let _ = LIVE.try_with(|live| {
             if let Ok(mut live) = live.try_borrow_mut() {
                 live.push(widget.clone());
             }
@@ -175,7 +175,7 @@ impl Owidget {
     /// its timers. Later calls on this object only warn.
     pub fn destroy(&self) {
         report(self.widget.destroy());
-        LIVE.with(|live| {
+        let _ = LIVE.try_with(|live| {
             if let Ok(mut live) = live.try_borrow_mut() {
                 live.retain(|w| !Rc::ptr_eq(w, &self.widget));
             }

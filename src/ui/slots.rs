@@ -27,12 +27,15 @@ impl Slot {
     /// Puts `host` on top of the stack of its corner (`left`) and sets its
     /// `--ow-b` (the button's CSS `bottom`).
     pub(crate) fn take(host: &HtmlElement, left: bool) -> Slot {
-        let id = NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id.wrapping_add(1));
-            id
-        });
-        STACKS.with(|s| {
+        // `try_with`: `with`'s panic formats its error (`core::fmt`).
+        let id = NEXT_ID
+            .try_with(|n| {
+                let id = n.get();
+                n.set(id.wrapping_add(1));
+                id
+            })
+            .unwrap_or(0);
+        let _ = STACKS.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 s.push((id, left, host.clone()));
                 restyle(&s);
@@ -44,7 +47,7 @@ impl Slot {
     /// Leaves the stack (called once, by the owner's `Drop`); the buttons
     /// above move down.
     pub(crate) fn release(&self) {
-        STACKS.with(|s| {
+        let _ = STACKS.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 s.retain(|(id, _, _)| *id != self.0);
                 restyle(&s);

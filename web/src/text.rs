@@ -22,7 +22,11 @@ pub fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    reversed.iter().rev().map(|&d| d as char).collect()
+    let mut s = String::with_capacity(reversed.len());
+    while let Some(d) = reversed.pop() {
+        s.push(char::from(d));
+    }
+    s
 }
 
 #[cfg(test)]
