@@ -257,7 +257,7 @@ fn app_callback(f: Function) -> AppCallback {
 }
 
 fn html_lang() -> Option<String> {
-    let lang = web_sys::window()?
+    let lang = owidget_web::dom::window()?
         .document()?
         .document_element()?
         .get_attribute("lang")?;
@@ -265,7 +265,7 @@ fn html_lang() -> Option<String> {
 }
 
 fn browser_languages() -> Vec<String> {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+    let Some(navigator) = owidget_web::dom::window().map(|w| w.navigator()) else {
         return Vec::new();
     };
     let list: Vec<String> = navigator
