@@ -54,13 +54,16 @@ impl Json for JsValue {
         self.as_bool()
     }
     fn entries(&self) -> Vec<(String, Self)> {
-        let Some(obj) = self.dyn_ref::<Object>() else {
+        // `is_object` (typeof) rather than `dyn_ref` (instanceof): one glue
+        // function less, and objects of another realm count too. Entries
+        // are always `[key, value]` arrays.
+        if !self.is_object() {
             return Vec::new();
-        };
-        Object::entries(obj)
+        }
+        Object::entries(self.unchecked_ref())
             .iter()
             .filter_map(|pair| {
-                let pair: Array = pair.dyn_into().ok()?;
+                let pair: Array = pair.unchecked_into();
                 Some((pair.get(0).as_string()?, pair.get(1)))
             })
             .collect()
