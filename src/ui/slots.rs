@@ -64,15 +64,13 @@ fn restyle(stacks: &Stacks) {
 }
 
 /// Each item with its place (0 = lowest) among the items of its corner.
-fn places<T>(items: impl Iterator<Item = (bool, T)>) -> Vec<(usize, bool, T)> {
+fn places<T>(items: impl Iterator<Item = (bool, T)>) -> impl Iterator<Item = (usize, bool, T)> {
     let (mut left, mut right) = (0, 0);
-    items
-        .map(|(is_left, item)| {
-            let n = if is_left { &mut left } else { &mut right };
-            *n += 1;
-            (*n - 1, is_left, item)
-        })
-        .collect()
+    items.map(move |(is_left, item)| {
+        let n = if is_left { &mut left } else { &mut right };
+        *n += 1;
+        (*n - 1, is_left, item)
+    })
 }
 
 /// CSS `bottom` of the button in place `i`.
@@ -89,7 +87,7 @@ mod tests {
     #[test]
     fn each_corner_stacks_on_its_own() {
         let got: Vec<(usize, bool, char)> =
-            places([(false, 'a'), (true, 'b'), (false, 'c'), (true, 'd')].into_iter());
+            places([(false, 'a'), (true, 'b'), (false, 'c'), (true, 'd')].into_iter()).collect();
         assert_eq!(
             got,
             [
@@ -101,7 +99,7 @@ mod tests {
         );
         // Without `a` (destroyed), `c` moves down to the lowest place.
         let got: Vec<(usize, bool, char)> =
-            places([(true, 'b'), (false, 'c'), (true, 'd')].into_iter());
+            places([(true, 'b'), (false, 'c'), (true, 'd')].into_iter()).collect();
         assert_eq!(got, [(0, true, 'b'), (0, false, 'c'), (1, true, 'd')]);
         assert_eq!(bottom_css(1), "76px");
     }

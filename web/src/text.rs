@@ -12,18 +12,22 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
 pub fn decimal(mut n: u64) -> String {
-    // Digits last to first, without indexing: a bounds check's panic
-    // message formats integers (`core::fmt`, ~1 KB of wasm).
-    let mut reversed = Vec::with_capacity(20);
+    // Digits last to first in a fixed buffer, read with `get` (an indexing
+    // bounds check's panic message formats integers: `core::fmt`).
+    let mut digits = [0u8; 20];
+    let mut len = 0;
     loop {
-        reversed.push(b'0' + (n % 10) as u8);
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        len += 1;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    let mut s = String::with_capacity(reversed.len());
-    while let Some(d) = reversed.pop() {
+    let mut s = String::with_capacity(len);
+    for &d in digits.iter().take(len).rev() {
         s.push(char::from(d));
     }
     s
