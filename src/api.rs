@@ -268,11 +268,13 @@ fn browser_languages() -> Vec<String> {
     let Some(navigator) = owidget_web::dom::window().map(|w| w.navigator()) else {
         return Vec::new();
     };
-    let list: Vec<String> = navigator
-        .languages()
-        .iter()
-        .filter_map(|l| l.as_string())
-        .collect();
+    // A loop, not `filter_map` + `collect` (wasm size).
+    let mut list = Vec::new();
+    for l in navigator.languages().iter() {
+        if let Some(l) = l.as_string() {
+            list.push(l);
+        }
+    }
     if list.is_empty() {
         navigator.language().into_iter().collect()
     } else {

@@ -60,13 +60,14 @@ impl Json for JsValue {
         if !self.is_object() {
             return Vec::new();
         }
-        Object::entries(self.unchecked_ref())
-            .iter()
-            .filter_map(|pair| {
-                let pair: Array = pair.unchecked_into();
-                Some((pair.get(0).as_string()?, pair.get(1)))
-            })
-            .collect()
+        let mut entries = Vec::new();
+        for pair in Object::entries(self.unchecked_ref()).iter() {
+            let pair: Array = pair.unchecked_into();
+            if let Some(key) = pair.get(0).as_string() {
+                entries.push((key, pair.get(1)));
+            }
+        }
+        entries
     }
     fn items(&self) -> Vec<Self> {
         match self.dyn_ref::<Array>() {
