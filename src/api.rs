@@ -190,17 +190,19 @@ impl Owidget {
 
     /// The widget's language: the preset's language chosen by the language
     /// rule once the configuration is known, before that the first wish.
+    // A `JsValue` (string or undefined) rather than `Option<String>`: no
+    // boxed-slice conversion of the returned String in the wasm.
     #[wasm_bindgen(getter)]
-    pub fn language(&self) -> Option<String> {
+    pub fn language(&self) -> JsValue {
         self.widget
             .read(|st| {
-                st.language.clone().or_else(|| {
-                    st.settings
-                        .as_ref()
-                        .and_then(|s| s.wishes.first().map(str::to_string))
-                })
+                let language = st
+                    .language
+                    .as_deref()
+                    .or_else(|| st.settings.as_ref().and_then(|s| s.wishes.first()));
+                language.map_or(JsValue::UNDEFINED, JsValue::from_str)
             })
-            .flatten()
+            .unwrap_or(JsValue::UNDEFINED)
     }
 }
 

@@ -41,18 +41,20 @@ impl Drop for Listener {
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function win() { return typeof window == 'object' ? window : undefined; }"
+)]
 extern "C" {
     /// The global `window`, `None` where there is none (a worker).
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Option<Window>;
+    fn win() -> Option<Window>;
 }
 
 /// The page's `window`. Not `web_sys::window()`: that one finds the
 /// global object by four probes (`globalThis`, `self`, `window`, `global`),
-/// each an import and a glue function of the first paint.
+/// each an import and a glue function of the first paint; nor a
+/// `thread_local_v2` static (its lazy cell is ~0.3 KB of wasm).
 pub fn window() -> Option<Window> {
-    WINDOW.with(Clone::clone)
+    win()
 }
 
 /// The page's document (the widget only runs in a window).
