@@ -239,11 +239,10 @@ impl Widget {
             ChatCall::Open(open) => {
                 window
                     .call(window_call::OPEN, &open.into(), "")
-                    .map(|focused| {
+                    .inspect(|&focused| {
                         if open && !focused {
                             self.read(|st| st.ui.as_ref().map(|ui| ui.focus(true)));
                         }
-                        focused
                     })
             }
             ChatCall::Enqueue => window.call(window_call::ENQUEUE, no, ""),
