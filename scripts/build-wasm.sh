@@ -52,9 +52,24 @@ for crate in owidget owidget-chat owidget-phone; do
   # wasm-bindgen 0.2.130 imports an inline snippet once per function the
   # wasm imports from it directly (`import * as import1`, `import2` of the
   # same file) and lists each under the same key: harmless, silenced.
-  "$esbuild" "$tmp/$lib/$lib.js" --bundle --format=esm --minify --target=es2020 \
+  # The core's glue is bundled from an entry that re-exports only what the
+  # loader and npm/index.js use (the class and the async init): esbuild then
+  # drops wasm-bindgen's `initSync` (~150 B gzip of the first paint), and
+  # its declaration goes from the public types with it.
+  entry="$tmp/$lib/$lib.js"
+  if [ "$crate" = owidget ]; then
+    entry="$tmp/$lib/entry.js"
+    echo "export { Owidget, default } from './$lib.js';" >"$entry"
+    node -e '
+      const fs = require("fs"), f = process.argv[1];
+      const s = fs.readFileSync(f, "utf8");
+      const t = s.replace(/\nexport type SyncInitInput[^;]*;\n\n\/\*\*(?:(?!\*\/)[\s\S])*\*\/\nexport function initSync\([^;]*;\n/, "\n");
+      if (t === s) { console.error(f + ": no initSync declaration to remove"); process.exit(1); }
+      fs.writeFileSync(f, t);' "$tmp/$lib/$lib.d.ts"
+  fi
+  "$esbuild" "$entry" --bundle --format=esm --minify --target=es2020 \
     --log-level=warning --log-override:duplicate-object-key=silent --outfile="pkg/$lib.js"
-  rm "$tmp/$lib/$lib.js"
+  rm -f "$tmp/$lib/$lib.js" "$tmp/$lib/entry.js"
   rm -rf "$tmp/$lib/snippets"
   cp "$tmp/$lib"/* pkg/
 done

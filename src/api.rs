@@ -51,7 +51,13 @@ impl Owidget {
         if let Err(e) = &widget.endpoints {
             console::error(&e.message());
         }
-        LIVE.with(|live| live.borrow_mut().push(widget.clone()));
+        // `try_with` and `try_borrow_mut`, not `with` and `borrow_mut`:
+        // their panics format the errors (`core::fmt` in the wasm).
+        let _ = LIVE.try_with(|live| {
+            if let Ok(mut live) = live.try_borrow_mut() {
+                live.push(widget.clone());
+            }
+        });
         Owidget { widget }
     }
 
@@ -169,7 +175,11 @@ impl Owidget {
     /// its timers. Later calls on this object only warn.
     pub fn destroy(&self) {
         report(self.widget.destroy());
-        LIVE.with(|live| live.borrow_mut().retain(|w| !Rc::ptr_eq(w, &self.widget)));
+        let _ = LIVE.try_with(|live| {
+            if let Ok(mut live) = live.try_borrow_mut() {
+                live.retain(|w| !Rc::ptr_eq(w, &self.widget));
+            }
+        });
     }
 
     /// The last known status code (0, 1, 2), `undefined` before the first.
@@ -180,17 +190,19 @@ impl Owidget {
 
     /// The widget's language: the preset's language chosen by the language
     /// rule once the configuration is known, before that the first wish.
+    // A `JsValue` (string or undefined) rather than `Option<String>`: no
+    // boxed-slice conversion of the returned String in the wasm.
     #[wasm_bindgen(getter)]
-    pub fn language(&self) -> Option<String> {
+    pub fn language(&self) -> JsValue {
         self.widget
             .read(|st| {
-                st.language.clone().or_else(|| {
-                    st.settings
-                        .as_ref()
-                        .and_then(|s| s.wishes.first().map(str::to_string))
-                })
+                let language = st
+                    .language
+                    .as_deref()
+                    .or_else(|| st.settings.as_ref().and_then(|s| s.wishes.first()));
+                language.map_or(JsValue::UNDEFINED, JsValue::from_str)
             })
-            .flatten()
+            .unwrap_or(JsValue::UNDEFINED)
     }
 }
 
@@ -247,7 +259,7 @@ fn app_callback(f: Function) -> AppCallback {
 }
 
 fn html_lang() -> Option<String> {
-    let lang = web_sys::window()?
+    let lang = owidget_web::dom::window()?
         .document()?
         .document_element()?
         .get_attribute("lang")?;
@@ -255,14 +267,16 @@ fn html_lang() -> Option<String> {
 }
 
 fn browser_languages() -> Vec<String> {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+    let Some(navigator) = owidget_web::dom::window().map(|w| w.navigator()) else {
         return Vec::new();
     };
-    let list: Vec<String> = navigator
-        .languages()
-        .iter()
-        .filter_map(|l| l.as_string())
-        .collect();
+    // A loop, not `filter_map` + `collect` (wasm size).
+    let mut list = Vec::new();
+    for l in navigator.languages().iter() {
+        if let Some(l) = l.as_string() {
+            list.push(l);
+        }
+    }
     if list.is_empty() {
         navigator.language().into_iter().collect()
     } else {
@@ -273,21 +287,26 @@ fn browser_languages() -> Vec<String> {
 /// The content-hashed names the core loads by (`assets` of the
 /// constructor): plain file names only, so they stay inside `pkg/`.
 fn hashed_names(assets: &JsValue) -> Vec<(&'static str, String)> {
+    // A loop, not `filter_map` + `collect` (~0.7 KB more wasm).
+    let mut names = Vec::new();
     if !assets.is_object() {
-        return Vec::new();
+        return names;
     }
-    ["owidget_chat.js", "owidget_chat_bg.wasm"]
-        .into_iter()
-        .filter_map(|name| {
-            let hashed = Reflect::get(assets, &JsValue::from_str(name))
-                .ok()?
-                .as_string()?;
-            let plain = !hashed.starts_with('.')
-                && !hashed.is_empty()
-                && hashed
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-            plain.then_some((name, hashed))
-        })
-        .collect()
+    for name in ["owidget_chat.js", "owidget_chat_bg.wasm"] {
+        let Some(hashed) = Reflect::get(assets, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+        else {
+            continue;
+        };
+        let plain = !hashed.starts_with('.')
+            && !hashed.is_empty()
+            && hashed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if plain {
+            names.push((name, hashed));
+        }
+    }
+    names
 }

@@ -16,7 +16,7 @@
 //! window is reported, never thrown into the page.
 
 use js_sys::Object;
-use owidget_web::{console, Obj};
+use owidget_web::{console, window_call, Obj};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -41,22 +41,9 @@ extern "C" {
     /// One widget's chat window in the chat module.
     #[derive(Clone)]
     pub(crate) type ChatWindow;
+    /// Every call into the window (see `owidget_web::window_call`).
     #[wasm_bindgen(method, catch)]
-    fn frame(this: &ChatWindow, message: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn connected(this: &ChatWindow, on: bool) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn status(this: &ChatWindow, code: u8) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn open(this: &ChatWindow, open: bool) -> Result<bool, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn enqueue(this: &ChatWindow) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch, js_name = customData)]
-    fn custom_data(this: &ChatWindow, name: &str, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn started(this: &ChatWindow) -> Result<bool, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn destroy(this: &ChatWindow) -> Result<(), JsValue>;
+    fn call(this: &ChatWindow, which: u32, arg: &JsValue, text: &str) -> Result<bool, JsValue>;
 }
 
 /// The chat module as far as one widget is concerned.
@@ -90,7 +77,9 @@ pub(crate) struct ChatLink {
 
 impl Drop for ChatLink {
     fn drop(&mut self) {
-        let _ = self.window.destroy();
+        let _ = self
+            .window
+            .call(window_call::DESTROY, &JsValue::UNDEFINED, "");
     }
 }
 
@@ -242,17 +231,24 @@ impl Widget {
         let Some(window) = self.read(|st| st.chat.ready().cloned()).flatten() else {
             return;
         };
+        let no = &JsValue::UNDEFINED;
         let result = match call {
-            ChatCall::Frame(message) => window.frame(&message),
-            ChatCall::Connected(on) => window.connected(on),
-            ChatCall::Status(code) => window.status(code),
-            ChatCall::Open(open) => window.open(open).map(|focused| {
-                if open && !focused {
-                    self.read(|st| st.ui.as_ref().map(|ui| ui.focus(true)));
-                }
-            }),
-            ChatCall::Enqueue => window.enqueue(),
-            ChatCall::CustomData(name, value) => window.custom_data(&name, &value),
+            ChatCall::Frame(message) => window.call(window_call::FRAME, &message, ""),
+            ChatCall::Connected(on) => window.call(window_call::CONNECTED, &on.into(), ""),
+            ChatCall::Status(code) => window.call(window_call::STATUS, &code.into(), ""),
+            ChatCall::Open(open) => {
+                window
+                    .call(window_call::OPEN, &open.into(), "")
+                    .inspect(|&focused| {
+                        if open && !focused {
+                            self.read(|st| st.ui.as_ref().map(|ui| ui.focus(true)));
+                        }
+                    })
+            }
+            ChatCall::Enqueue => window.call(window_call::ENQUEUE, no, ""),
+            ChatCall::CustomData(name, value) => {
+                window.call(window_call::CUSTOM_DATA, &JsValue::from_str(&name), &value)
+            }
         };
         if let Err(e) = result {
             console::error_with("the chat window failed:", &e);
@@ -262,10 +258,10 @@ impl Widget {
     /// Whether a chat runs or is about to be restored.
     pub(crate) fn chat_started(&self, st: &State) -> bool {
         st.session.is_some()
-            || st
-                .chat
-                .ready()
-                .is_some_and(|w| w.started().unwrap_or(false))
+            || st.chat.ready().is_some_and(|w| {
+                w.call(window_call::STARTED, &JsValue::UNDEFINED, "")
+                    .unwrap_or(false)
+            })
     }
 }
 

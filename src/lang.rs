@@ -18,19 +18,29 @@ pub(crate) struct Wishes {
 
 impl Wishes {
     /// All wishes in order of precedence, empty ones skipped.
-    fn ordered(&self) -> impl Iterator<Item = &str> {
-        self.argument
-            .iter()
-            .chain(self.html_lang.iter())
-            .chain(self.browser.iter())
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
+    fn ordered(&self) -> Vec<&str> {
+        // A Vec, not `chain` + `filter` (their `next` is ~0.4 KB of wasm).
+        fn add<'a>(wishes: &mut Vec<&'a str>, s: &'a str) {
+            let s = s.trim();
+            if !s.is_empty() {
+                wishes.push(s);
+            }
+        }
+        let mut wishes = Vec::new();
+        if let Some(s) = &self.argument {
+            add(&mut wishes, s);
+        }
+        if let Some(s) = &self.html_lang {
+            add(&mut wishes, s);
+        }
+        for s in &self.browser {
+            add(&mut wishes, s);
+        }
+        wishes
     }
 
-    /// The language to use before the preset's languages are known: the
-    /// first wish as given, if any.
     pub(crate) fn first(&self) -> Option<&str> {
-        self.ordered().next()
+        self.ordered().first().copied()
     }
 
     /// The language to use once the preset is known: the first wish the
@@ -62,16 +72,15 @@ fn match_language<'a>(wish: &str, available: &[&'a str]) -> Option<&'a str> {
 /// Lower case, `_` → `-` (byte by byte: `str::replace` brings a
 /// substring searcher into the wasm).
 fn normalize(tag: &str) -> String {
-    tag.trim()
-        .bytes()
-        .map(|b| {
-            if b == b'_' {
-                '-'
-            } else {
-                b.to_ascii_lowercase() as char
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(tag.len());
+    for b in tag.trim().bytes() {
+        out.push(if b == b'_' {
+            '-'
+        } else {
+            b.to_ascii_lowercase() as char
+        });
+    }
+    out
 }
 
 fn primary_of(tag: &str) -> &str {

@@ -62,7 +62,7 @@ impl Record {
 
 fn storage() -> Option<web_sys::Storage> {
     // Throws in some privacy modes: then nothing is restored, chat works.
-    web_sys::window()?.local_storage().ok()?
+    owidget_web::dom::window()?.local_storage().ok()?
 }
 
 /// The record under `key`, if any.

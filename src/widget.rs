@@ -139,9 +139,33 @@ pub(crate) struct Widget {
     pub(crate) me: Weak<Widget>,
     callbacks: RefCell<Callbacks>,
     state: RefCell<State>,
-    /// A `Vec` rather than a `VecDeque`: a few entries at a time, and
-    /// `VecDeque`'s ring buffer code costs wasm size in the first paint.
-    effects: RefCell<Vec<Effect>>,
+    effects: RefCell<Effects>,
+}
+
+/// Queued effects, first in first out: a `Vec` and the index of the next
+/// one, emptied when all ran. Not a `VecDeque` (its ring buffer code costs
+/// wasm size in the first paint), nor `Vec::remove(0)` (its panic message
+/// formats integers: `core::fmt` in the wasm).
+#[derive(Default)]
+struct Effects {
+    list: Vec<Option<Effect>>,
+    next: usize,
+}
+
+impl Effects {
+    fn pop(&mut self) -> Option<Effect> {
+        let effect = self.list.get_mut(self.next).and_then(Option::take);
+        self.next += 1;
+        if self.next >= self.list.len() {
+            self.clear();
+        }
+        effect
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.next = 0;
+    }
 }
 
 impl Widget {
@@ -176,7 +200,7 @@ impl Widget {
 
     fn emit(&self, effect: Effect) {
         if let Ok(mut q) = self.effects.try_borrow_mut() {
-            q.push(effect);
+            q.list.push(Some(effect));
         }
     }
 
@@ -198,11 +222,7 @@ impl Widget {
     #[inline(never)]
     pub(crate) fn flush(&self) {
         loop {
-            let next = self
-                .effects
-                .try_borrow_mut()
-                .ok()
-                .and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)));
+            let next = self.effects.try_borrow_mut().ok().and_then(|mut q| q.pop());
             let Some(effect) = next else { break };
             let Ok(cbs) = self.callbacks.try_borrow() else {
                 continue;

@@ -1,11 +1,12 @@
 //! The module's JS surface, used only by the SDK core (`src/chat_link.rs`):
-//! `create(body, config, init, host)` returns a `ChatWindow` whose methods
-//! the core calls as things happen. Only JS values cross: the two modules
+//! `create(body, config, init, host)` returns a `ChatWindow` whose one
+//! method `call` the core calls as things happen. Only JS values cross: the two modules
 //! have separate memories.
 
 use std::rc::Rc;
 
 use owidget_protocol::ButtonStatus;
+use owidget_web::window_call;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -34,44 +35,27 @@ pub fn create(body: Element, config: JsValue, init: &str, host: Host) -> ChatWin
 
 #[wasm_bindgen]
 impl ChatWindow {
-    /// A parsed socket frame the core does not handle (not `status`).
-    pub fn frame(&self, message: JsValue) {
-        self.window.frame(&message);
-    }
-
-    /// The socket is up (true) or down.
-    pub fn connected(&self, on: bool) {
-        self.window.set_connected(on);
-    }
-
-    /// The button status (0, 1, 2).
-    pub fn status(&self, code: u8) {
-        self.window.set_status(ButtonStatus::from_code(code));
-    }
-
-    /// The window was opened or closed; true when a field took the focus.
-    pub fn open(&self, open: bool) -> bool {
-        self.window.set_open(open)
-    }
-
-    /// `openChat(true)`: puts the visitor in the queue.
-    pub fn enqueue(&self) {
-        self.window.enqueue();
-    }
-
-    /// An `addCustomData` entry the core accepted.
-    #[wasm_bindgen(js_name = customData)]
-    pub fn custom_data(&self, name: String, value: String) {
-        self.window.add_custom_data(name, value);
-    }
-
-    /// True while a chat runs.
-    pub fn started(&self) -> bool {
-        self.window.started()
-    }
-
-    /// Removes the content, listeners and timers.
-    pub fn destroy(&self) {
-        self.window.destroy();
+    /// Every call of the core, by `which` (see `owidget_web::window_call`);
+    /// `text` is the value of `CUSTOM_DATA`, else empty. The answer is
+    /// `OPEN`'s (a field took the focus) or `STARTED`'s, else false.
+    pub fn call(&self, which: u32, arg: JsValue, text: String) -> bool {
+        let w = &self.window;
+        match which {
+            window_call::FRAME => w.frame(&arg),
+            window_call::CONNECTED => w.set_connected(arg.is_truthy()),
+            window_call::STATUS => {
+                let code = arg.as_f64().filter(|n| (0.0..=2.0).contains(n));
+                w.set_status(code.and_then(|n| ButtonStatus::from_code(n as u8)));
+            }
+            window_call::OPEN => return w.set_open(arg.is_truthy()),
+            window_call::ENQUEUE => w.enqueue(),
+            window_call::CUSTOM_DATA => {
+                w.add_custom_data(arg.as_string().unwrap_or_default(), text)
+            }
+            window_call::STARTED => return w.started(),
+            window_call::DESTROY => w.destroy(),
+            _ => {}
+        }
+        false
     }
 }

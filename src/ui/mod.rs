@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use owidget_protocol::{ButtonStatus, Position};
 use owidget_web::dom::{adopt_css, attr, child, document, el, show, text, Listener};
-use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Event, HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use crate::error::{Error, Result};
 use crate::texts::FrameTexts;
@@ -100,9 +100,10 @@ impl Ui {
         let f = on_action.clone();
         listeners.push(Listener::new(&close, "click", move |_| f(UiAction::Close)));
         listeners.push(Listener::new(&window, "keydown", move |e: Event| {
-            if e.dyn_ref::<KeyboardEvent>()
-                .is_some_and(|k| k.key() == "Escape")
-            {
+            // `key` read as a property: no `instanceof KeyboardEvent` and
+            // key getter in the glue (an untrusted `Event` has no key).
+            let key = js_sys::Reflect::get(&e, &JsValue::from_str("key")).ok();
+            if key.and_then(|k| k.as_string()).as_deref() == Some("Escape") {
                 on_action(UiAction::Close);
             }
         }));
@@ -163,9 +164,8 @@ impl Ui {
         } else {
             &self.button
         };
-        if let Some(h) = target.dyn_ref::<HtmlElement>() {
-            let _ = h.focus();
-        }
+        // Both are `<button>`s this module created.
+        let _ = target.unchecked_ref::<HtmlElement>().focus();
     }
 }
 

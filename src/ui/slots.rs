@@ -27,12 +27,15 @@ impl Slot {
     /// Puts `host` on top of the stack of its corner (`left`) and sets its
     /// `--ow-b` (the button's CSS `bottom`).
     pub(crate) fn take(host: &HtmlElement, left: bool) -> Slot {
-        let id = NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id.wrapping_add(1));
-            id
-        });
-        STACKS.with(|s| {
+        // `try_with`: `with`'s panic formats its error (`core::fmt`).
+        let id = NEXT_ID
+            .try_with(|n| {
+                let id = n.get();
+                n.set(id.wrapping_add(1));
+                id
+            })
+            .unwrap_or(0);
+        let _ = STACKS.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 s.push((id, left, host.clone()));
                 restyle(&s);
@@ -44,7 +47,7 @@ impl Slot {
     /// Leaves the stack (called once, by the owner's `Drop`); the buttons
     /// above move down.
     pub(crate) fn release(&self) {
-        STACKS.with(|s| {
+        let _ = STACKS.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 s.retain(|(id, _, _)| *id != self.0);
                 restyle(&s);
@@ -61,15 +64,13 @@ fn restyle(stacks: &Stacks) {
 }
 
 /// Each item with its place (0 = lowest) among the items of its corner.
-fn places<T>(items: impl Iterator<Item = (bool, T)>) -> Vec<(usize, bool, T)> {
+fn places<T>(items: impl Iterator<Item = (bool, T)>) -> impl Iterator<Item = (usize, bool, T)> {
     let (mut left, mut right) = (0, 0);
-    items
-        .map(|(is_left, item)| {
-            let n = if is_left { &mut left } else { &mut right };
-            *n += 1;
-            (*n - 1, is_left, item)
-        })
-        .collect()
+    items.map(move |(is_left, item)| {
+        let n = if is_left { &mut left } else { &mut right };
+        *n += 1;
+        (*n - 1, is_left, item)
+    })
 }
 
 /// CSS `bottom` of the button in place `i`.
@@ -86,7 +87,7 @@ mod tests {
     #[test]
     fn each_corner_stacks_on_its_own() {
         let got: Vec<(usize, bool, char)> =
-            places([(false, 'a'), (true, 'b'), (false, 'c'), (true, 'd')].into_iter());
+            places([(false, 'a'), (true, 'b'), (false, 'c'), (true, 'd')].into_iter()).collect();
         assert_eq!(
             got,
             [
@@ -98,7 +99,7 @@ mod tests {
         );
         // Without `a` (destroyed), `c` moves down to the lowest place.
         let got: Vec<(usize, bool, char)> =
-            places([(true, 'b'), (false, 'c'), (true, 'd')].into_iter());
+            places([(true, 'b'), (false, 'c'), (true, 'd')].into_iter()).collect();
         assert_eq!(got, [(0, true, 'b'), (0, false, 'c'), (1, true, 'd')]);
         assert_eq!(bottom_css(1), "76px");
     }

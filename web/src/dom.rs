@@ -4,7 +4,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Document, Element, Event, EventTarget, ShadowRoot};
+use web_sys::{CssStyleSheet, Document, Element, Event, EventTarget, ShadowRoot, Window};
 
 /// An event listener, removed from its target when dropped (the gloo-events
 /// pattern): the widget never leaves handlers behind in the host page.
@@ -41,9 +41,25 @@ impl Drop for Listener {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function win() { return typeof window == 'object' ? window : undefined; }"
+)]
+extern "C" {
+    /// The global `window`, `None` where there is none (a worker).
+    fn win() -> Option<Window>;
+}
+
+/// The page's `window`. Not `web_sys::window()`: that one finds the
+/// global object by four probes (`globalThis`, `self`, `window`, `global`),
+/// each an import and a glue function of the first paint; nor a
+/// `thread_local_v2` static (its lazy cell is ~0.3 KB of wasm).
+pub fn window() -> Option<Window> {
+    win()
+}
+
 /// The page's document (the widget only runs in a window).
 pub fn document() -> Option<Document> {
-    web_sys::window()?.document()
+    window()?.document()
 }
 
 /// Creates `<tag class=class>`.

@@ -54,16 +54,20 @@ impl Json for JsValue {
         self.as_bool()
     }
     fn entries(&self) -> Vec<(String, Self)> {
-        let Some(obj) = self.dyn_ref::<Object>() else {
+        // `is_object` (typeof) rather than `dyn_ref` (instanceof): one glue
+        // function less, and objects of another realm count too. Entries
+        // are always `[key, value]` arrays.
+        if !self.is_object() {
             return Vec::new();
-        };
-        Object::entries(obj)
-            .iter()
-            .filter_map(|pair| {
-                let pair: Array = pair.dyn_into().ok()?;
-                Some((pair.get(0).as_string()?, pair.get(1)))
-            })
-            .collect()
+        }
+        let mut entries = Vec::new();
+        for pair in Object::entries(self.unchecked_ref()).iter() {
+            let pair: Array = pair.unchecked_into();
+            if let Some(key) = pair.get(0).as_string() {
+                entries.push((key, pair.get(1)));
+            }
+        }
+        entries
     }
     fn items(&self) -> Vec<Self> {
         match self.dyn_ref::<Array>() {

@@ -12,19 +12,23 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// Decimal digits of `n` (`to_string` would pull in `core::fmt`).
 pub fn decimal(mut n: u64) -> String {
+    // Digits last to first in a fixed buffer, read with `get` (an indexing
+    // bounds check's panic message formats integers: `core::fmt`).
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    let mut len = 0;
     loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        len += 1;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    let mut s = String::with_capacity(digits.len() - i);
-    for &d in &digits[i..] {
-        s.push(d as char);
+    let mut s = String::with_capacity(len);
+    for &d in digits.iter().take(len).rev() {
+        s.push(char::from(d));
     }
     s
 }
