@@ -50,11 +50,7 @@ fn callback(r: &Row) -> Result<CallbackRequest> {
         phone: r.get(3)?,
         language: r.get(4)?,
         page_url: r.get(5)?,
-        status: if r.get::<String>(6)? == "done" {
-            CallbackStatus::Done
-        } else {
-            CallbackStatus::Open
-        },
+        status: status(&r.get::<String>(6)?),
         created_at: r.get(7)?,
         done_at: r.get(8)?,
         done_by: r.get(9)?,
@@ -84,11 +80,73 @@ fn offline(r: &Row) -> Result<OfflineMessage> {
     })
 }
 
-const OFFLINE_COLUMNS: &str =
-    "id, preset, email, text, language, page_url, created_at, status, done_at, done_by";
+/// One of the two contact tables a desk lists and marks done: its name,
+/// columns and row mapper.
+struct Contacts<T> {
+    table: &'static str,
+    columns: &'static str,
+    map: fn(&Row) -> Result<T>,
+}
 
-const CALLBACK_COLUMNS: &str =
-    "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by";
+const OFFLINE: Contacts<OfflineMessage> = Contacts {
+    table: "offline_messages",
+    columns: "id, preset, email, text, language, page_url, created_at, status, done_at, done_by",
+    map: offline,
+};
+
+const CALLBACKS: Contacts<CallbackRequest> = Contacts {
+    table: "callback_requests",
+    columns: "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by",
+    map: callback,
+};
+
+impl<T> Contacts<T> {
+    /// The company's rows of `presets` (a JSON array), newest first.
+    fn list(
+        &self,
+        c: &mut Db<'_>,
+        company: String,
+        presets: String,
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<T>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE company = ?1 AND preset IN ({}) \
+             AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            self.columns,
+            self.table,
+            json_list(c, 2)
+        );
+        c.query(&sql, args![company, presets, open_only, limit, offset])?
+            .iter()
+            .map(self.map)
+            .collect()
+    }
+
+    /// One row of the company by id.
+    fn by_id(&self, c: &mut Db<'_>, company: String, id: i64) -> Result<Option<T>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = ?1 AND company = ?2",
+            self.columns, self.table
+        );
+        c.query_opt(&sql, args![id, company])?
+            .map(|r| (self.map)(&r))
+            .transpose()
+    }
+
+    /// Marks an open row done by `by`; the row as it is now (`None` when
+    /// the company has no such row).
+    fn done(&self, c: &mut Db<'_>, company: String, id: i64, by: String) -> Result<Option<T>> {
+        let sql = format!(
+            "UPDATE {} SET status = 'done', done_at = ?3, done_by = ?4 \
+             WHERE id = ?1 AND company = ?2 AND status = 'open'",
+            self.table
+        );
+        c.execute(&sql, args![id, company, now_ms(), by])?;
+        self.by_id(c, company, id)
+    }
+}
 
 /// The values of the JSON array of strings in argument `?n`, as a subquery.
 fn json_list(c: &Db<'_>, n: usize) -> String {
@@ -97,6 +155,11 @@ fn json_list(c: &Db<'_>, n: usize) -> String {
     } else {
         format!("SELECT value FROM json_each(?{n})")
     }
+}
+
+/// `strings` as a JSON array (serializing strings cannot fail).
+fn json_strings(strings: &[String]) -> String {
+    serde_json::to_string(strings).unwrap_or_else(|_| "[]".into())
 }
 
 impl Store {
@@ -137,22 +200,9 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<OfflineMessage>> {
-        let company = company.to_string();
-        // Serializing strings cannot fail.
-        let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
-        self.call(move |c| {
-            let sql = format!(
-                "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE company = ?1 \
-                 AND preset IN ({}) \
-                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5",
-                json_list(c, 2)
-            );
-            c.query(&sql, args![company, presets, open_only, limit, offset])?
-                .iter()
-                .map(offline)
-                .collect()
-        })
-        .await
+        let (company, presets) = (company.to_string(), json_strings(presets));
+        self.call(move |c| OFFLINE.list(c, company, presets, open_only, limit, offset))
+            .await
     }
 
     /// Marks an offline message of the company done (answered); `None`
@@ -164,38 +214,13 @@ impl Store {
         by: &str,
     ) -> Result<Option<OfflineMessage>> {
         let (company, by) = (company.to_string(), by.to_string());
-        self.call(move |c| {
-            c.execute(
-                "UPDATE offline_messages SET status = 'done', done_at = ?3, done_by = ?4 \
-                 WHERE id = ?1 AND company = ?2 AND status = 'open'",
-                args![id, company, now_ms(), by],
-            )?;
-            c.query_opt(
-                &format!(
-                    "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
-                ),
-                args![id, company],
-            )?
-            .map(|r| offline(&r))
-            .transpose()
-        })
-        .await
+        self.call(move |c| OFFLINE.done(c, company, id, by)).await
     }
 
     /// One offline message by id (another instance stored it).
     pub async fn offline_message(&self, company: &str, id: i64) -> Result<Option<OfflineMessage>> {
         let company = company.to_string();
-        self.call(move |c| {
-            c.query_opt(
-                &format!(
-                    "SELECT {OFFLINE_COLUMNS} FROM offline_messages WHERE id = ?1 AND company = ?2"
-                ),
-                args![id, company],
-            )?
-            .map(|r| offline(&r))
-            .transpose()
-        })
-        .await
+        self.call(move |c| OFFLINE.by_id(c, company, id)).await
     }
 
     /// One callback request by id (another instance stored it).
@@ -205,17 +230,7 @@ impl Store {
         id: i64,
     ) -> Result<Option<CallbackRequest>> {
         let company = company.to_string();
-        self.call(move |c| {
-            c.query_opt(
-                &format!(
-                    "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"
-                ),
-                args![id, company],
-            )?
-            .map(|r| callback(&r))
-            .transpose()
-        })
-        .await
+        self.call(move |c| CALLBACKS.by_id(c, company, id)).await
     }
 
     /// Stores a callback request (status `open`).
@@ -255,22 +270,9 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<CallbackRequest>> {
-        let company = company.to_string();
-        // Serializing strings cannot fail.
-        let presets = serde_json::to_string(presets).unwrap_or_else(|_| "[]".into());
-        self.call(move |c| {
-            let sql = format!(
-                "SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE company = ?1 \
-                 AND preset IN ({}) \
-                 AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4 OFFSET ?5",
-                json_list(c, 2)
-            );
-            c.query(&sql, args![company, presets, open_only, limit, offset])?
-                .iter()
-                .map(callback)
-                .collect()
-        })
-        .await
+        let (company, presets) = (company.to_string(), json_strings(presets));
+        self.call(move |c| CALLBACKS.list(c, company, presets, open_only, limit, offset))
+            .await
     }
 
     /// Marks a callback request of the company done; `None` when it does not exist.
@@ -281,20 +283,7 @@ impl Store {
         by: &str,
     ) -> Result<Option<CallbackRequest>> {
         let (company, by) = (company.to_string(), by.to_string());
-        self.call(move |c| {
-            c.execute(
-                "UPDATE callback_requests SET status = 'done', done_at = ?3, done_by = ?4 \
-                 WHERE id = ?1 AND company = ?2 AND status = 'open'",
-                args![id, company, now_ms(), by],
-            )?;
-            c.query_opt(
-                &format!("SELECT {CALLBACK_COLUMNS} FROM callback_requests WHERE id = ?1 AND company = ?2"),
-                args![id, company],
-            )?
-            .map(|r| callback(&r))
-            .transpose()
-        })
-        .await
+        self.call(move |c| CALLBACKS.done(c, company, id, by)).await
     }
 
     /// Stores a transcript request for a session (sent by a mailer later).
