@@ -1,9 +1,9 @@
 // owidget as a package for bundler apps: `load({ server })` resolves to the
 // same object a snippet's `$owidgetOnLoad` receives. The core wasm comes from
 // the server (default: glue and wasm exactly as the server serves them, so
-// they always match its chat and phone modules) or from this package (a
-// bundler asset). The chat window and phone modules always come from the
-// server, as with the snippet.
+// they always match its chat module) or from this package (a bundler
+// asset). The chat window module always comes from the server, as with the
+// snippet; phone numbers are normalized by the server.
 
 const PREFIX = '[owidget] ';
 let local = null; // Promise of this package's glue, initialised (once per page)

@@ -37,8 +37,6 @@ printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
 echo
 echo "Phone wasm module (still built, no longer fetched by the widget: the server normalizes):"
 total_raw=0; total_gz=0
-size_row "pkg/owidget_phone.js (glue)" pkg/owidget_phone.js
-size_row "pkg/owidget_phone_bg.wasm" pkg/owidget_phone_bg.wasm
 printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
 
 echo

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the wasm modules into pkg/: the SDK core (owidget, first paint),
-# the lazily loaded chat window (owidget-chat) and the lazily loaded phone
-# module (owidget-phone). Each goes through wasm-opt -Oz (not the phone
-# module, see below), then wasm-bindgen (--target web); the JS glue is then
+# and the lazily loaded chat window (owidget-chat); phone numbers are
+# normalized by the server (owidget-phone, natively). Each goes through
+# wasm-opt, then wasm-bindgen (--target web); the JS glue is then
 # bundled and minified with esbuild (setup.sh installs the pinned version):
 # the core's glue has an inline snippet (src/modules.rs) that wasm-bindgen
 # writes to a separate file, and bundling saves that request. Before that,
@@ -30,18 +30,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p pkg
 rm -rf pkg/snippets
-for crate in owidget owidget-chat owidget-phone; do
+for crate in owidget owidget-chat; do
   lib=${crate//-/_}
   echo "[build] $crate → pkg/${lib}.js + pkg/${lib}_bg.wasm" >&2
   cargo build -q --target wasm32-unknown-unknown --profile wasm-release -p "$crate"
   built="$target_dir/wasm32-unknown-unknown/wasm-release/$lib.wasm"
-  # The phone module skips wasm-opt: on its regex/metadata-heavy code every
-  # level measured 13-15 KB larger after gzip than rustc's own opt-level=z.
-  if [ "$crate" != owidget-phone ]; then
-    mkdir -p "$target_dir/wasm-opt"
-    wasm-opt "${WASM_OPT_FLAGS[@]}" "$built" -o "$target_dir/wasm-opt/$lib.wasm"
-    built="$target_dir/wasm-opt/$lib.wasm"
-  fi
+  mkdir -p "$target_dir/wasm-opt"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" "$built" -o "$target_dir/wasm-opt/$lib.wasm"
+  built="$target_dir/wasm-opt/$lib.wasm"
   # Only the core's types are public (pkg/owidget.d.ts); the chat module
   # is internal to the SDK.
   flags=()

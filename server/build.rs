@@ -15,8 +15,6 @@ const REQUIRED_PKG: &[&str] = &[
     "owidget_bg.wasm",
     "owidget_chat.js",
     "owidget_chat_bg.wasm",
-    "owidget_phone.js",
-    "owidget_phone_bg.wasm",
     "owidget-loader.js",
 ];
 

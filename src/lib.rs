@@ -15,7 +15,7 @@
 //! - `connection`: configuration fetch, status socket, reconnect, grace.
 //! - `modules`: `import()` of the lazily loaded modules (inline JS).
 //! - `chat_link`: loading the chat module and talking to its window.
-//! - `phone`: phone number normalization, custom or with the phone module.
+//! - `phone`: phone number normalization, custom or by the server.
 //! - `chat_api`: `openChat`, `closeChat`, `addCustomData`.
 //! - `store`: the open conversation in `localStorage` (restore by scope).
 //! - `settings`: `init` arguments → validated settings; server URLs.

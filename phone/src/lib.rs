@@ -6,9 +6,9 @@
 //! submitted number with this same crate natively, so both sides agree on what is valid.
 //!
 //! Why a crate of its own: the metadata and the regex engine needed to apply it are most of the
-//! weight of this code. Built as its own wasm module (`pkg/owidget_phone_bg.wasm`), it is
-//! fetched lazily, only when the callback form opens or a page calls
-//! `owidget.normalizeNumber`, so the first paint of the chat button never pays for it.
+//! weight of this code (~510 KB gzip as a wasm module). The widget no longer carries it: it asks
+//! the server (`GET /api/widget/phone`), which runs this crate natively, as it does for every
+//! callback request it re-validates.
 //!
 //! ```
 //! assert_eq!(owidget_phone::normalize("777 666 555", "CZ").unwrap(), "+420 777 666 555");
@@ -26,8 +26,6 @@ use phonenumber::{Mode, ParseError, PhoneNumber};
 mod db;
 mod layout;
 mod strict;
-#[cfg(target_arch = "wasm32")]
-mod wasm;
 
 /// Why a typed number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -112,11 +112,7 @@ async fn the_binary_alone_in_an_empty_directory_serves_demo_desk_and_wasm() {
     );
     assert!(!loader.contains("/*"), "no comments: {loader}");
     hashed_names_are_immutable_and_current(&base, &names, &repo_loader_dir("pkg")).await;
-    for wasm in [
-        "owidget_bg.wasm",
-        "owidget_chat_bg.wasm",
-        "owidget_phone_bg.wasm",
-    ] {
+    for wasm in ["owidget_bg.wasm", "owidget_chat_bg.wasm"] {
         let (status, ty, body) = get(&base, &format!("/widget/pkg/{wasm}")).await;
         assert_eq!((status, ty.as_str()), (200, "application/wasm"), "{wasm}");
         assert_eq!(

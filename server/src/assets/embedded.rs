@@ -107,7 +107,6 @@ mod tests {
             "www/demo/index.html",
             "pkg/owidget_bg.wasm",
             "pkg/owidget_chat_bg.wasm",
-            "pkg/owidget_phone_bg.wasm",
         ] {
             assert!(get(name).is_some_and(|b| !b.is_empty()), "{name} embedded");
         }

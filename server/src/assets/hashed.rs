@@ -8,7 +8,7 @@
 //! hash does not match is `404`, so that a cached name never stands for
 //! other bytes. The loader (stable URL, short cache) is served with the
 //! current names written into it ([`manifest`]), and hands them to the
-//! core, which loads the chat and phone modules by them: one loader
+//! core, which loads the chat module by them: one loader
 //! answer names one release's glue and wasm together.
 //!
 //! The stable names (`owidget.js`, …) stay, revalidated on every use, for
@@ -22,9 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::embedded;
 
-/// The files the loader and the core load by content-hashed name (the
-/// phone module is not among them: the widget normalizes numbers through
-/// the server, so its names would only lengthen every loader).
+/// The files the loader and the core load by content-hashed name.
 pub(crate) const MODULES: &[&str] = &[
     "owidget.js",
     "owidget_bg.wasm",
