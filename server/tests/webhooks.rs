@@ -278,13 +278,16 @@ async fn availability_and_closing_form_events_form_encoded() {
 
 #[tokio::test]
 async fn a_dead_receiver_does_not_hold_up_chats_and_is_given_up_after_the_period() {
-    // Nothing listens on the receiver's port; 1 s retry period.
+    // Nothing listens on the receiver's port; a 3 s retry period. With
+    // 40–400 ms pauses that is several attempts even when a loaded
+    // machine delays the first one by a second (seen: 990 ms with 1 s,
+    // which left room for one attempt only).
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", dead.local_addr().unwrap());
     drop(dead);
     let c = TestConnector::start().await;
     let s = Server::start_with(
-        config_with(&c, &hook_toml(&url, "[\"*\"]", "retry_for_secs = 1")),
+        config_with(&c, &hook_toml(&url, "[\"*\"]", "retry_for_secs = 3")),
         None,
     )
     .await;
