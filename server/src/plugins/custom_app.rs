@@ -103,8 +103,14 @@ pub struct CustomApp {
     pub name: BTreeMap<String, String>,
     /// Upper-case icon name.
     pub icon: String,
-    /// The iframe URL as configured (normalized): the token's `aud`.
+    /// The iframe URL, normalized (`https://a.example` →
+    /// `https://a.example/`): what the desk frames.
     pub url: String,
+    /// The iframe URL exactly as configured (trimmed): the token's `aud`,
+    /// as iAdvize sets it, so that an app checking `aud` against the URL it
+    /// declared accepts the token.
+    #[serde(skip)]
+    pub aud: String,
     /// `scheme://host[:port]` of `url`: the only origin the desk frames and
     /// talks to for this app.
     pub origin: String,
@@ -186,6 +192,7 @@ fn check(key: &str, raw: RawCustomApp) -> Result<CustomApp> {
         icon,
         origin: parsed.origin().ascii_serialization(),
         url: parsed.to_string(),
+        aud: raw.url.trim().to_string(),
         use_authentication: raw.use_authentication,
     })
 }
@@ -197,7 +204,7 @@ pub struct Claims {
     pub iss: String,
     /// The operator (their login name, as `idOperator` for connectors).
     pub sub: String,
-    /// The app's URL.
+    /// The app's URL as configured.
     pub aud: String,
     /// Issued at, Unix seconds.
     pub iat: i64,
@@ -214,7 +221,7 @@ impl Claims {
         Claims {
             iss: ISSUER.into(),
             sub: operator.into(),
-            aud: app.url.clone(),
+            aud: app.aud.clone(),
             iat: now,
             exp: now + TOKEN_LIFETIME_SECS,
             email: email.map(str::to_string),
@@ -297,6 +304,16 @@ mod tests {
         let mut r = raw();
         r.url = "https://a.example/?jwt=x".into();
         assert!(err(vec![r]).contains("jwt parameter"));
+    }
+
+    #[test]
+    fn the_audience_is_the_url_as_configured() {
+        let mut r = raw();
+        r.url = "https://Apps.Example.com".into();
+        let a = &check_all("c", vec![r]).unwrap()[0];
+        assert_eq!(a.url, "https://apps.example.com/", "normalized to frame");
+        let claims = Claims::new(a, "demo", None, 1_000);
+        assert_eq!(claims.aud, "https://Apps.Example.com", "aud as declared");
     }
 
     #[test]
