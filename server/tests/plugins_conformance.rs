@@ -1,21 +1,104 @@
 //! Conformance audit against the public contract
 //! (`app-plugins-spec.md`), from the side of an app that knows only it:
 //!
+//! - one conversation, one id: iAdvize gives a conversation a single UUID
+//!   that the bot app gets as `idConversation` (§4.2), webhook receivers as
+//!   `conversationId` (§6) and the customer action as `idConversation`
+//!   (§3.2); an app serving several of them joins on it (a bot app dropping
+//!   its state on `v2.conversation.closed`, a CRM filing the action's case
+//!   under the conversation it was told about);
 //! - a Custom App token's `aud` is "the CPA URL" (§2.3) as the app declared
 //!   it, so that an app checking `aud` against its own URL accepts it.
 //!
 //! The test apps compute everything here from the contract, not from the
 //! server's code.
 
+mod botapp;
 mod common;
 mod connector;
+mod receiver;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use botapp::flow::*;
+use botapp::*;
 use common::*;
-use connector::hmac_hex;
+use connector::{hmac_hex, Reply, TestConnector};
+use receiver::Receiver;
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn one_conversation_id_for_the_bot_the_webhooks_and_the_customer_action() {
+    let crm = TestConnector::start().await;
+    crm.reply(
+        "/customer/action",
+        Reply::Json(json!({"success": true, "message": "Case 7 opened"})),
+    );
+    let hooks = Receiver::start(Vec::new()).await;
+    let app = BotApp::start().await;
+    app.on("hi", json!([text_reply("hello")]));
+    app.on("bye", json!([{"type": "close"}]));
+    let extra = format!(
+        "customer_information_url = \"{c}/customer\"\n\
+         customer_action_url = \"{c}/customer/action\"\n\
+         [[companies.connector.webhooks]]\nurl = \"{h}\"\nevents = [\"v2.conversation.*\"]\n",
+        c = crm.base,
+        h = hooks.url
+    );
+    let s = Server::start_with(app.config(&extra), None).await;
+    let (mut w, id, _) = bot_chat(&s).await;
+    say_and_collect(&mut w, "hi", "hello").await;
+    let heard = app
+        .wait_heard("the create call", |h| h.iter().any(|x| x.kind == "create"))
+        .await;
+    let create = heard.iter().find(|x| x.kind == "create").unwrap();
+    let uuid = create.body["idConversation"].as_str().unwrap().to_string();
+    assert!(
+        is_uuid(&uuid) && uuid == uuid.to_lowercase(),
+        "idConversation {uuid:?} is a UUID"
+    );
+    assert_eq!(uuid, as_uuid(&id));
+
+    // The bot closes the conversation: pushed (to the bot) and closed
+    // arrive with the very id the bot app was given.
+    visitor_says(&mut w, "c-bye", "bye").await;
+    let got = hooks
+        .until("pushed and closed", |g| {
+            g.iter()
+                .any(|x| x.json()["eventType"] == "v2.conversation.closed")
+        })
+        .await;
+    let event = |t: &str| -> Value {
+        got.iter()
+            .map(|g| g.json())
+            .find(|b| b["eventType"] == t)
+            .unwrap_or_else(|| panic!("no {t} event"))
+    };
+    let pushed = event("v2.conversation.pushed");
+    assert_eq!(pushed["conversationId"], json!(uuid));
+    assert_eq!(pushed["operatorId"], BOT, "the bot is the operator");
+    let closed = event("v2.conversation.closed");
+    assert_eq!(closed["conversationId"], json!(uuid));
+    assert_eq!(closed["operatorIds"], json!([BOT]));
+
+    // An operator runs an ACTION on the ended conversation: the CRM is
+    // told the same conversation.
+    let token = s.login(DEMO, "demo").await;
+    let (st, v) = s
+        .call(
+            Method::POST,
+            &format!("/api/operator/chats/{id}/customer-information/action"),
+            &token,
+            Some(json!({"action": "OPEN_CASE"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let body = crm.last("/customer/action").json();
+    assert_eq!(body["idConversation"], json!(uuid));
+    app.assert_clean();
+    s.stop().await;
+}
 
 #[tokio::test]
 async fn a_custom_app_token_names_the_url_exactly_as_declared() {

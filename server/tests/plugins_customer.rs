@@ -203,7 +203,7 @@ async fn the_action_posts_the_documented_body() {
     assert_eq!(
         seen.json(),
         json!({"action": "OPEN_CASE", "idConnectorVersion": VERSION, "idVisitorUnique": visitor,
-               "idWebsite": WEBSITE, "idConversation": id, "idOperator": "demo"})
+               "idWebsite": WEBSITE, "idConversation": as_uuid(&id), "idOperator": "demo"})
     );
     // iAdvize signs the raw body of a POST, byte for byte.
     assert_signed(&seen);

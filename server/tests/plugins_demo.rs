@@ -144,7 +144,10 @@ async fn the_demo_customer_and_a_case_that_is_really_opened() {
         .clone();
     assert_eq!(cases["label"], "Otevřené případy");
     let value = cases["value"].as_str().unwrap();
-    assert!(value.contains("#1001") && value.contains(&id), "{value}");
+    assert!(
+        value.contains("#1001") && value.contains(&as_uuid(&id)),
+        "{value}"
+    );
 
     let form = get(
         &s,
@@ -346,13 +349,13 @@ async fn the_demo_webhook_receiver_shows_the_events() {
         .iter()
         .find(|e| e["eventType"] == "v2.conversation.closed")
         .unwrap();
-    assert_eq!(closed["payload"]["conversationId"], id.as_str());
+    assert_eq!(closed["payload"]["conversationId"], as_uuid(&id));
     assert_eq!(closed["payload"]["platform"], "demo");
     let page = http.get(format!("{base}/webhooks")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("v2.conversation.closed") && html.contains(&id),
+        html.contains("v2.conversation.closed") && html.contains(&as_uuid(&id)),
         "{html}"
     );
     // An unsigned event is refused.

@@ -139,8 +139,8 @@ async fn failed_deliveries_are_retried_with_backoff_same_ids_in_order() {
         .iter()
         .flat_map(|id| {
             [
-                ("v2.conversation.pushed".to_string(), id.clone()),
-                ("v2.conversation.closed".to_string(), id.clone()),
+                ("v2.conversation.pushed".to_string(), as_uuid(id)),
+                ("v2.conversation.closed".to_string(), as_uuid(id)),
             ]
         })
         .collect();
@@ -270,7 +270,7 @@ async fn availability_and_closing_form_events_form_encoded() {
     let f = form(&got2[1]);
     assert_delivery_signed(&got2[1]);
     assert_eq!(get(&f, "eventType"), "closing_form.submitted");
-    assert_eq!(get(&f, "conversationId"), id);
+    assert_eq!(get(&f, "conversationId"), as_uuid(&id));
     assert_eq!(get(&f, "operatorId"), "demo");
     assert_eq!(get(&f, "answers[reason]"), "late & lost");
     s.stop().await;

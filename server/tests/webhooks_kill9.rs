@@ -163,8 +163,8 @@ async fn sigkill_with_undelivered_events_then_all_delivered_once() {
         .iter()
         .flat_map(|id| {
             [
-                ("v2.conversation.pushed".to_string(), id.clone()),
-                ("v2.conversation.closed".to_string(), id.clone()),
+                ("v2.conversation.pushed".to_string(), as_uuid(id)),
+                ("v2.conversation.closed".to_string(), as_uuid(id)),
             ]
         })
         .collect();

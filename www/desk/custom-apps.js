@@ -57,12 +57,21 @@ function plain(v, what) {
   return JSON.parse(JSON.stringify(v));
 }
 
+/**
+ * The conversation's id as connectors get it (the bot's `idConversation`,
+ * webhooks' `conversationId`): the 32-hex session id as a UUID.
+ */
+export function conversationUuid(id) {
+  const m = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/.exec(String(id));
+  return m ? m.slice(1).join('-') : String(id);
+}
+
 const COMMANDS = {
   init(frame) {
     const { view, projectId } = frame.panel;
     return {
       context: {
-        conversationId: view.id,
+        conversationId: conversationUuid(view.id),
         projectId: projectId ?? null,
         channel: 'CHAT',
         language: view.chat.language || 'en',

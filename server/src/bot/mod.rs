@@ -36,6 +36,7 @@ use crate::plugins::Connectors;
 use crate::Config;
 
 pub use crate::ids::iso8601;
+pub use conv::conversation_uuid;
 pub use routes::routes;
 
 /// What the desk learns about a bot (`GET /api/operator/bots`); on the

@@ -139,7 +139,7 @@ async fn action(
             ),
             ("idVisitorUnique", Some(v.unique)),
             ("idWebsite", Some(c.config.id_website.clone())),
-            ("idConversation", Some(id.clone())),
+            ("idConversation", Some(crate::bot::conversation_uuid(&id))),
             ("idOperator", Some(operator_id(&state, &who))),
         ],
         post: true,

@@ -177,7 +177,10 @@ pub fn plan(
 /// `v2.conversation.pushed`: `chat` was just assigned to its operator.
 pub fn pushed(config: &Config, company: usize, chat: &ChatSummary) -> Option<Planned> {
     let mut f = Map::new();
-    f.insert("conversationId".into(), json!(chat.id));
+    f.insert(
+        "conversationId".into(),
+        json!(crate::bot::conversation_uuid(&chat.id)),
+    );
     f.insert("operatorId".into(), json!(chat.operator));
     f.insert("channel".into(), json!("CHAT"));
     plan(
@@ -198,7 +201,10 @@ pub fn closed(config: &Config, company: usize, id: &str, by: Author) -> Option<P
         Author::System => "system",
     };
     let mut f = Map::new();
-    f.insert("conversationId".into(), json!(id));
+    f.insert(
+        "conversationId".into(),
+        json!(crate::bot::conversation_uuid(id)),
+    );
     f.insert("channel".into(), json!("CHAT"));
     f.insert("closedBy".into(), json!(ended_by));
     plan(
@@ -250,7 +256,10 @@ pub fn closing_form(
     answers: &std::collections::BTreeMap<String, String>,
 ) -> Option<Planned> {
     let mut f = Map::new();
-    f.insert("conversationId".into(), json!(id));
+    f.insert(
+        "conversationId".into(),
+        json!(crate::bot::conversation_uuid(id)),
+    );
     f.insert("operatorId".into(), json!(operator));
     f.insert("channel".into(), json!("CHAT"));
     f.insert("answers".into(), json!(answers));

@@ -113,7 +113,7 @@ fn params(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn is_uuid(s: &str) -> bool {
+pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
         && s.char_indices().all(|(i, c)| {
             if [8, 13, 18, 23].contains(&i) {

@@ -20,6 +20,24 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// A session id (32 hex) as connectors get it: the UUID `8-4-4-4-12` of
+/// the same hex (the bot's `idConversation`, webhooks' `conversationId`, the
+/// customer action's `idConversation`), computed here, not by the server.
+pub fn as_uuid(id: &str) -> String {
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "session id {id:?} is 32 hex"
+    );
+    format!(
+        "{}-{}-{}-{}-{}",
+        &id[..8],
+        &id[8..12],
+        &id[12..16],
+        &id[16..20],
+        &id[20..]
+    )
+}
+
 /// Upper bound of every wait in the tests.
 pub const WAIT: Duration = Duration::from_secs(10);
 

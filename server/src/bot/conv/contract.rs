@@ -5,7 +5,11 @@ use owidget_protocol::{Author, WireMessage};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// Our session id as a UUID (`idConversation` of the contract).
+/// Our session id as a UUID: the one id of a conversation on every
+/// surface a connector sees, as iAdvize has one (the bot's
+/// `idConversation`, webhooks' `conversationId`, the customer action's
+/// `idConversation`, a Custom App's `context.conversationId`). Session ids
+/// are 32 hex, which become `8-4-4-4-12`; anything else is hashed.
 pub fn conversation_uuid(session: &str) -> String {
     let h = if session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit()) {
         session.to_string()

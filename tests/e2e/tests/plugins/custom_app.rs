@@ -110,7 +110,11 @@ async fn the_orders_app_in_two_chats() {
         who, "Signed in as demo (operator@example.com) · customer visitor@example.com",
         "the app's backend accepted the token"
     );
-    assert_eq!(conversation, json!(c.id), "context.conversationId");
+    assert_eq!(
+        conversation,
+        json!(owidget_server::bot::conversation_uuid(&c.id)),
+        "context.conversationId: the UUID connectors get"
+    );
     assert_eq!(
         composer_with(op, &a, "#1042").await,
         "Your order #1042 (Coastal runner 4) is shipped."

@@ -111,7 +111,11 @@ async fn a_hostile_connector_is_only_ever_text() {
     );
     let action = &connector.calls("/customer/action")[0].body;
     assert_eq!(action["action"], "OPEN_CASE");
-    assert_eq!(action["idConversation"], json!(c.id));
+    assert_eq!(
+        action["idConversation"],
+        json!(owidget_server::bot::conversation_uuid(&c.id)),
+        "one conversation id for connectors: the UUID form"
+    );
     assert_eq!(action["idVisitorUnique"], json!(unique));
 
     // The catalog: a hostile category label, a failing category.
