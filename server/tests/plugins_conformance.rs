@@ -8,7 +8,9 @@
 //!   its state on `v2.conversation.closed`, a CRM filing the action's case
 //!   under the conversation it was told about);
 //! - a Custom App token's `aud` is "the CPA URL" (§2.3) as the app declared
-//!   it, so that an app checking `aud` against its own URL accepts it.
+//!   it, so that an app checking `aud` against its own URL accepts it;
+//! - a product's `description` has no documented limit (§3.1.2): a catalog
+//!   whose descriptions are long HTML pages still lists and shares.
 //!
 //! The test apps compute everything here from the contract, not from the
 //! server's code.
@@ -148,5 +150,41 @@ use_authentication = true
     assert_eq!(claims["aud"], DECLARED, "aud is the URL as declared");
     // The frame loads that URL with ?jwt= appended.
     assert_eq!(v["src"], format!("https://apps.example.com/?jwt={jwt}"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_long_product_description_still_lists_and_shares() {
+    let (s, c, token) = connector::setup("timeout_ms = 2000").await;
+    // 40,000 characters of HTML, as product pages hold.
+    let long = "<p>Légère, 250 g.</p>".repeat(2000);
+    let product = json!({"id": 1, "title": "Trail shoe", "productUrl": "https://shop.example/p/1",
+        "description": long, "imageUrl": "https://shop.example/p/1.png", "reference": "TS-1",
+        "priceCatalog": "99.90 €"});
+    c.reply("/products", Reply::Json(json!([product])));
+    let (st, v) = s
+        .call(
+            Method::GET,
+            "/api/operator/plugins/product-list/products",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{}", v["message"]);
+    let got = v["items"][0]["description"].as_str().unwrap();
+    assert_eq!(got.chars().count(), 2000);
+    assert!(long.starts_with(got));
+    // The desk sends the product back to share it.
+    let (_w, id, _) = active_chat(&s, &token).await;
+    let (st, v) = s
+        .call(
+            Method::POST,
+            &format!("/api/operator/chats/{id}/share-product"),
+            &token,
+            Some(json!({"product": v["items"][0]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["card"]["title"], "Trail shoe");
     s.stop().await;
 }

@@ -28,6 +28,17 @@ pub fn routes() -> Router<AppState> {
 
 const UNAVAILABLE: &str = "the catalog is unavailable";
 
+/// The desk gets this much of a product's `description` (the contract sets
+/// no limit and catalogs hold long HTML there; the desk does not show it,
+/// and a product sent back to be shared must fit a request body).
+pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+
+fn cut(s: &mut String, max: usize) {
+    if let Some((at, _)) = s.char_indices().nth(max) {
+        s.truncate(at);
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CategoriesQuery {
@@ -136,11 +147,14 @@ async fn products(
         schema: Some(Schema::Product),
         quiet_when_ok: false,
     };
-    let items: Vec<Product> = state
+    let mut items: Vec<Product> = state
         .plugins
         .call(who.op.company, call)
         .await
         .map_err(|e| Error::BadGateway(format!("{UNAVAILABLE}: {e}")))?;
+    for p in &mut items {
+        cut(&mut p.description, DESCRIPTION_MAX_CHARS);
+    }
     Ok(Json(Page {
         items,
         limit,
@@ -217,6 +231,16 @@ mod tests {
             "pricePromotion": "", "priceSpecial": "79.90 €"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn descriptions_are_cut_on_a_character_boundary() {
+        let mut s = "é".repeat(5);
+        cut(&mut s, 3);
+        assert_eq!(s, "ééé");
+        let mut short = "ab".to_string();
+        cut(&mut short, 3);
+        assert_eq!(short, "ab");
     }
 
     #[test]
