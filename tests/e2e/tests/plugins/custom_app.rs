@@ -251,7 +251,13 @@ async fn the_orders_app_in_two_chats() {
         )
     })
     .await;
-    assert_eq!((note, conversation), (json!(""), json!(b_id)));
+    assert_eq!(
+        (note, conversation),
+        (
+            json!(""),
+            json!(owidget_server::bot::conversation_uuid(&b_id))
+        )
+    );
     click(op, &format!("button.tab[data-view=\"chat:{}\"]", c.id)).await;
     let kept = in_app(op, &a, || async {
         op.js(
@@ -261,7 +267,15 @@ async fn the_orders_app_in_two_chats() {
         .await
     })
     .await;
-    assert_eq!(kept, json!(["note for A", "A", c.id]), "not reloaded");
+    assert_eq!(
+        kept,
+        json!([
+            "note for A",
+            "A",
+            owidget_server::bot::conversation_uuid(&c.id)
+        ]),
+        "not reloaded"
+    );
     assert_eq!(
         op.js(
             "return document.querySelectorAll('iframe.custom-app-frame').length",

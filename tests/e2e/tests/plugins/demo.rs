@@ -80,7 +80,7 @@ async fn the_demo_connector_in_desk_and_widget() {
         "the open case in the customer's fields",
         &format!(
             "Array.from(document.querySelectorAll('{chat} .customer dd')).some(d => d.textContent.startsWith('#1001 (conversation {}'))",
-            c.id
+            owidget_server::bot::conversation_uuid(&c.id)
         ),
     )
     .await;
