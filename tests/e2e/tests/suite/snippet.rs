@@ -52,7 +52,7 @@ fn demo_page_has_the_documented_snippet_with_only_src_changed() {
         .collect();
     assert!(expected.len() >= 12, "snippet parsed: {expected:?}");
     // The demo page, and the page that keeps no reference to the object
-    // (tests/e2e/tests/lifetime.rs).
+    // (tests/e2e/tests/suite/lifetime.rs).
     for file in ["www/demo/index.html", "www/demo/snippet.html"] {
         let page = std::fs::read_to_string(workspace_root().join(file)).expect("demo page");
         let page_lines: Vec<&str> = page.lines().map(str::trim).collect();
