@@ -1,8 +1,6 @@
 //! Helpers of the bot tests: a server with the test bot app, a visitor in
 //! a chat the bot took, reading what the bot says.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use reqwest::Method;

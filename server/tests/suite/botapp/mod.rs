@@ -5,8 +5,6 @@
 //! as a violation; the tests assert there were none. What it answers is
 //! scripted per test.
 
-#![allow(dead_code)]
-
 pub mod flow;
 
 use std::collections::HashMap;
@@ -54,7 +52,8 @@ pub struct Heard {
     pub role: String,
     /// Text value (messages).
     pub text: String,
-    /// Full body.
+    /// Full body (shown in failure messages, through `Debug`).
+    #[allow(dead_code)]
     pub body: Value,
 }
 

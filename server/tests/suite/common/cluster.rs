@@ -1,10 +1,9 @@
 //! Two instances of the server in one test process (issue 13): one fresh
 //! PostgreSQL database, one broker, and a frame log per socket.
 
-use super::{desk, next_json, start_chat, Server, Ws, DEMO, WAIT};
+use super::{next_json, start_chat, Server, Ws, DEMO, WAIT};
 use serde_json::Value;
 
-#[allow(unused_imports)]
 pub use super::pg;
 
 /// Frames of one socket, all kept (to check "exactly once" at the end).
@@ -126,11 +125,4 @@ pub fn outcome(results: &[(u16, Value)]) -> (usize, usize) {
         }
     }
     (ok, lost)
-}
-
-/// Opens `token`'s desk on `s` and reads up to its first queue.
-pub async fn desk_log(s: &Server, token: &str) -> Log {
-    let mut d = Log::new(desk(s, token).await);
-    d.of("queue").await;
-    d
 }

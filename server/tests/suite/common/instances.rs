@@ -35,11 +35,6 @@ impl Instance {
         child.start_kill().unwrap();
         child.wait().await.unwrap();
     }
-
-    /// The operating system's process id.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().and_then(Child::id)
-    }
 }
 
 impl std::ops::Deref for Instance {

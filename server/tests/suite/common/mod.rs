@@ -1,7 +1,5 @@
 //! Shared harness of the integration tests: a real server on port 0.
 
-#![allow(dead_code)] // each test binary uses a different part
-
 pub mod backend;
 pub mod cluster;
 pub mod instances;

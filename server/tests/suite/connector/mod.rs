@@ -4,8 +4,6 @@
 //! nothing itself (the tests do, independently), and answers what the test
 //! scripted for each path.
 
-#![allow(dead_code)] // each test binary uses a different part
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

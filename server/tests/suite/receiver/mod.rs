@@ -3,8 +3,6 @@
 //! POST as received and answers from a script (a status or no answer per
 //! request, in arrival order; 200 once the script is used up).
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -112,11 +110,6 @@ impl Receiver {
             axum::serve(listener, app).await.unwrap();
         });
         Receiver { url, inner }
-    }
-
-    /// Replaces what is left of the script.
-    pub fn script(&self, script: Vec<Answer>) {
-        *self.inner.script.lock().unwrap() = script;
     }
 
     pub fn got(&self) -> Vec<Got> {
