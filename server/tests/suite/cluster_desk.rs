@@ -8,112 +8,27 @@
 
 use crate::common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use common::cluster::Log;
-use common::redis_server::RedisServer;
+use common::in_process::{Instance, Services, Via};
 use common::*;
-use owidget_server::bus::Broker;
-use owidget_server::{AppState, Config, Dirs};
+use owidget_server::Config;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// A fresh database and a private broker.
-struct Services {
-    database: String,
-    broker: Broker,
-    _redis: Option<RedisServer>,
+/// The test config on `services`; presence TTL `ttl_ms`.
+fn config(services: &Services, ttl_ms: u64) -> Config {
+    let mut c = services.config();
+    c.presence.ttl = Duration::from_millis(ttl_ms);
+    c.limits.messages_per_10s = 1000;
+    c.abuse.chat_starts_per_ip_per_minute = 1000;
+    c
 }
 
-impl Services {
-    async fn start(redis: bool) -> Services {
-        let database = common::pg::fresh_database().await;
-        let (broker, redis) = if redis {
-            let r = RedisServer::start().await;
-            (Broker::Redis(r.url()), Some(r))
-        } else {
-            (Broker::Postgres(database.clone()), None)
-        };
-        Services {
-            database,
-            broker,
-            _redis: redis,
-        }
-    }
-
-    /// The test config on these services; presence TTL `ttl_ms`.
-    fn config(&self, ttl_ms: u64) -> Config {
-        let mut c = test_config();
-        c.storage.database_url = Some(self.database.clone());
-        c.broker = self.broker.clone();
-        c.presence.ttl = Duration::from_millis(ttl_ms);
-        c.limits.messages_per_10s = 1000;
-        c.abuse.chat_starts_per_ip_per_minute = 1000;
-        c
-    }
-}
-
-/// An instance on a runtime of its own; [`Instance::kill`] stops every task
-/// of it at once, like a process killed.
-struct Instance {
-    server: Server,
-    rt: Option<tokio::runtime::Runtime>,
-}
-
-impl Instance {
-    async fn start(config: Config) -> Instance {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        rt.spawn(async move {
-            let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-            let data = tempfile::tempdir().unwrap();
-            let dirs = Dirs {
-                www: Some(fixtures.join("www")),
-                pkg: Some(fixtures.join("pkg")),
-            };
-            let state = AppState::open(config, dirs, data.path())
-                .await
-                .expect("instance opens");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let _ = tx.send(listener.local_addr().unwrap());
-            let _data = data;
-            owidget_server::run(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-        let addr = tokio::time::timeout(WAIT, rx)
-            .await
-            .expect("instance starts within the wait")
-            .expect("instance starts");
-        Instance {
-            server: Server::remote(&format!("http://{addr}")),
-            rt: Some(rt),
-        }
-    }
-
-    fn kill(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-impl std::ops::Deref for Instance {
-    type Target = Server;
-    fn deref(&self) -> &Server {
-        &self.server
-    }
+/// An instance on a runtime of one thread of its own.
+async fn instance(config: Config) -> Instance {
+    Instance::start(config, 1).await
 }
 
 /// Logs `user` in on `s`, sets them online, opens their desk and reads it
@@ -164,10 +79,10 @@ fn callback_request(name: &str) -> Value {
 /// desks on the other instances.
 #[tokio::test]
 async fn three_instances_share_the_desk() {
-    let services = Services::start(true).await;
-    let a = Instance::start(services.config(15_000)).await;
-    let b = Instance::start(services.config(15_000)).await;
-    let c = Instance::start(services.config(15_000)).await;
+    let services = Services::start(Via::Redis).await;
+    let a = instance(config(&services, 15_000)).await;
+    let b = instance(config(&services, 15_000)).await;
+    let c = instance(config(&services, 15_000)).await;
     let (demo, mut desk_b) = operator(&b, "demo").await;
     let (_solo, mut desk_c) = operator(&c, "solo").await;
 
@@ -274,10 +189,10 @@ async fn three_instances_share_the_desk() {
 /// the other one shows the visitor offline once the TTL has run out.
 #[tokio::test]
 async fn visitor_goes_offline_when_its_instance_dies() {
-    let services = Services::start(false).await;
+    let services = Services::start(Via::Postgres).await;
     let ttl = 1_000;
-    let mut a = Instance::start(services.config(ttl)).await;
-    let b = Instance::start(services.config(ttl)).await;
+    let mut a = instance(config(&services, ttl)).await;
+    let b = instance(config(&services, ttl)).await;
     let (demo, mut desk_b) = operator(&b, "demo").await;
     let mut w = a.widget("default").await;
     expect_status(&mut w, 1).await; // A has heard that B's operator is online
@@ -327,9 +242,9 @@ async fn visitor_goes_offline_when_its_instance_dies() {
 /// last logout, on B, takes them offline.
 #[tokio::test]
 async fn logout_on_one_instance_keeps_the_login_on_another() {
-    let services = Services::start(false).await;
-    let a = Instance::start(services.config(15_000)).await;
-    let b = Instance::start(services.config(15_000)).await;
+    let services = Services::start(Via::Postgres).await;
+    let a = instance(config(&services, 15_000)).await;
+    let b = instance(config(&services, 15_000)).await;
     let on_a = a.login(DEMO, "demo").await;
     let on_b = b.login(DEMO, "demo").await;
     // Set on A, so that A's answer below is its own view, not a race with

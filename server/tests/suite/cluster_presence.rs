@@ -6,113 +6,24 @@
 
 use crate::common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use common::redis_server::RedisServer;
+use common::in_process::{Instance, Services, Via};
 use common::*;
-use owidget_server::bus::Broker;
-use owidget_server::{AppState, Config, Dirs};
+use owidget_server::Config;
 
-/// Which broker the two instances share.
-#[derive(Clone, Copy)]
-enum Via {
-    Redis,
-    Postgres,
+/// The test config on `services` with presence timings (ms).
+fn config(services: &Services, grace_ms: u64, ttl_ms: u64, reconcile_ms: u64) -> Config {
+    let mut c = services.config();
+    c.presence.away_after = Duration::from_millis(grace_ms);
+    c.presence.ttl = Duration::from_millis(ttl_ms);
+    c.presence.reconcile = Duration::from_millis(reconcile_ms);
+    c
 }
 
-/// Shared services of one test: a fresh database and a private broker
-/// (a redis-server of the test, or NOTIFY on the fresh database).
-struct Cluster {
-    database: String,
-    broker: Broker,
-    redis: Option<RedisServer>,
-}
-
-impl Cluster {
-    async fn start(via: Via) -> Cluster {
-        let database = common::pg::fresh_database().await;
-        let (broker, redis) = match via {
-            Via::Redis => {
-                let r = RedisServer::start().await;
-                (Broker::Redis(r.url()), Some(r))
-            }
-            Via::Postgres => (Broker::Postgres(database.clone()), None),
-        };
-        Cluster {
-            database,
-            broker,
-            redis,
-        }
-    }
-
-    /// The test config on this cluster with presence timings (ms).
-    fn config(&self, grace_ms: u64, ttl_ms: u64, reconcile_ms: u64) -> Config {
-        let mut c = test_config();
-        c.storage.database_url = Some(self.database.clone());
-        c.broker = self.broker.clone();
-        c.presence.away_after = Duration::from_millis(grace_ms);
-        c.presence.ttl = Duration::from_millis(ttl_ms);
-        c.presence.reconcile = Duration::from_millis(reconcile_ms);
-        c
-    }
-}
-
-/// An instance on a runtime of its own; [`Instance::kill`] drops every task
-/// of it at once, like a process killed.
-struct Instance {
-    server: Server,
-    rt: Option<tokio::runtime::Runtime>,
-}
-
-impl Instance {
-    async fn start(config: Config) -> Instance {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        rt.spawn(async move {
-            let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-            let data = tempfile::tempdir().unwrap();
-            let dirs = Dirs {
-                www: Some(fixtures.join("www")),
-                pkg: Some(fixtures.join("pkg")),
-            };
-            let state = AppState::open(config, dirs, data.path())
-                .await
-                .expect("instance opens");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let _ = tx.send(listener.local_addr().unwrap());
-            let _data = data;
-            owidget_server::run(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-        let addr = tokio::time::timeout(WAIT, rx)
-            .await
-            .expect("instance starts within the wait")
-            .expect("instance starts");
-        Instance {
-            server: Server::remote(&format!("http://{addr}")),
-            rt: Some(rt),
-        }
-    }
-
-    /// Every task of the instance stops where it is (sockets drop, nothing
-    /// is cleaned up).
-    fn kill(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// An instance on a runtime of two threads of its own.
+async fn instance(config: Config) -> Instance {
+    Instance::start(config, 2).await
 }
 
 /// No `status` frame with `code` arrives on `ws` for `d`.
@@ -130,9 +41,9 @@ async fn no_status_for(ws: &mut Ws, code: u64, d: Duration) {
 /// through the bus (the periodic re-read is set to a minute, so it is not
 /// what delivers it).
 async fn availability_on_b_seen_on_a(via: Via) {
-    let cluster = Cluster::start(via).await;
-    let a = Instance::start(cluster.config(60_000, 15_000, 60_000)).await;
-    let b = Instance::start(cluster.config(60_000, 15_000, 60_000)).await;
+    let services = Services::start(via).await;
+    let a = instance(config(&services, 60_000, 15_000, 60_000)).await;
+    let b = instance(config(&services, 60_000, 15_000, 60_000)).await;
     let mut widget = a.server.widget("default").await;
     expect_status(&mut widget, 0).await;
     let on_a = a.server.login(DEMO, "demo").await;
@@ -168,14 +79,14 @@ async fn availability_on_b_seen_on_a_via_postgres() {
 /// A's periodic re-read heals it. The broker back: events flow again.
 #[tokio::test]
 async fn lost_status_event_heals_by_reconciliation() {
-    let mut cluster = Cluster::start(Via::Redis).await;
-    let a = Instance::start(cluster.config(60_000, 15_000, 300)).await;
-    let b = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let mut services = Services::start(Via::Redis).await;
+    let a = instance(config(&services, 60_000, 15_000, 300)).await;
+    let b = instance(config(&services, 60_000, 15_000, 300)).await;
     let mut widget = a.server.widget("default").await;
     expect_status(&mut widget, 0).await;
     let on_b = b.server.login(DEMO, "demo").await;
 
-    let redis = cluster.redis.as_mut().unwrap();
+    let redis = services.redis.as_mut().unwrap();
     redis.kill9().await;
     // Committed, so acknowledged; the publish fails and is only logged.
     b.server.set_availability(&on_b, "online").await;
@@ -190,10 +101,10 @@ async fn lost_status_event_heals_by_reconciliation() {
 /// as long as B heartbeats (well past the grace and the TTL). B killed:
 /// after the TTL and the grace the operator is away, on A too.
 async fn dead_instance_takes_presence_with_it(via: Via) {
-    let cluster = Cluster::start(via).await;
+    let services = Services::start(via).await;
     let (grace, ttl) = (800, 1_000);
-    let a = Instance::start(cluster.config(grace, ttl, 300)).await;
-    let mut b = Instance::start(cluster.config(grace, ttl, 300)).await;
+    let a = instance(config(&services, grace, ttl, 300)).await;
+    let mut b = instance(config(&services, grace, ttl, 300)).await;
     let mut widget = a.server.widget("default").await;
     expect_status(&mut widget, 0).await;
     let on_b = b.server.login(DEMO, "demo").await;
@@ -218,7 +129,7 @@ async fn dead_instance_takes_presence_with_it(via: Via) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let rows = common::pg::query(
-            &cluster.database,
+            &services.database,
             "SELECT availability FROM operator_state WHERE username = 'demo'",
         )
         .await;
@@ -251,12 +162,12 @@ async fn dead_instance_takes_presence_with_it_via_postgres() {
 #[tokio::test]
 async fn stale_and_repeated_status_versions_are_dropped() {
     use owidget_server::bus::{Bus, BusOptions, Event, Version};
-    let cluster = Cluster::start(Via::Postgres).await;
-    let a = Instance::start(cluster.config(60_000, 15_000, 60_000)).await;
+    let services = Services::start(Via::Postgres).await;
+    let a = instance(config(&services, 60_000, 15_000, 60_000)).await;
     let mut widget = a.server.widget("default").await;
     expect_status(&mut widget, 0).await;
     let other = Bus::start(
-        &cluster.broker,
+        &services.broker,
         BusOptions {
             instance: "other".into(),
             ..BusOptions::new()
@@ -274,11 +185,11 @@ async fn stale_and_repeated_status_versions_are_dropped() {
         company: DEMO.into(),
         version: Version { epoch: 7, counter },
     };
-    common::pg::query(&cluster.database, &set("online")).await;
+    common::pg::query(&services.database, &set("online")).await;
     other.publish(status(5)).await.unwrap();
     expect_status(&mut widget, 1).await;
 
-    common::pg::query(&cluster.database, &set("offline")).await;
+    common::pg::query(&services.database, &set("offline")).await;
     other.publish(status(5)).await.unwrap(); // repeated
     other.publish(status(4)).await.unwrap(); // stale
     no_status_for(&mut widget, 0, Duration::from_millis(800)).await;
@@ -292,9 +203,9 @@ async fn stale_and_repeated_status_versions_are_dropped() {
 /// again once the chat ended.
 #[tokio::test]
 async fn load_on_b_counts_on_a() {
-    let cluster = Cluster::start(Via::Postgres).await;
-    let a = Instance::start(cluster.config(60_000, 15_000, 300)).await;
-    let b = Instance::start(cluster.config(60_000, 15_000, 300)).await;
+    let services = Services::start(Via::Postgres).await;
+    let a = instance(config(&services, 60_000, 15_000, 300)).await;
+    let b = instance(config(&services, 60_000, 15_000, 300)).await;
     let mut sales = a.server.widget("sales").await;
     expect_status(&mut sales, 0).await;
     let solo = b.server.login(DEMO, "solo").await;

@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod cluster;
+pub mod in_process;
 pub mod instances;
 pub mod pg;
 pub mod redis_server;
