@@ -83,6 +83,8 @@ pub struct Cluster {
     bin: std::path::PathBuf,
     data: std::path::PathBuf,
     pub port: u16,
+    /// Extra server options of [`Cluster::start_with`].
+    extra: String,
     _dir: tempfile::TempDir,
 }
 
@@ -120,6 +122,14 @@ async fn pg_tool(bin: &std::path::Path, tool: &str, args: &[&str]) {
 impl Cluster {
     /// initdb + start.
     pub async fn start() -> Cluster {
+        Cluster::start_with(|_| String::new()).await
+    }
+
+    /// initdb + start with extra server options: `prepare` may write files
+    /// the server reads into the cluster's own directory (given; made the
+    /// postgres user's when we are root) and returns the options, such as
+    /// `-c ssl=on -c ssl_cert_file=…` (they hold for [`Cluster::start_again`] too).
+    pub async fn start_with(prepare: impl FnOnce(&std::path::Path) -> String) -> Cluster {
         let bin = std::path::PathBuf::from(std::env::var("OWIDGET_TEST_PG_BIN").unwrap_or_else(|_| {
             panic!(
                 "OWIDGET_TEST_PG_BIN is not set: this test starts its own PostgreSQL. \
@@ -128,16 +138,20 @@ impl Cluster {
         }));
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let extra = prepare(dir.path());
         if is_root() {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-            std::fs::create_dir(&data).unwrap();
-            let st = std::process::Command::new("chown")
-                .args(["postgres:"])
-                .arg(&data)
-                .status()
-                .expect("chown");
-            assert!(st.success(), "chown postgres: {}", data.display());
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                let st = std::process::Command::new("chown")
+                    .args(["-R", "postgres:"])
+                    .arg(&path)
+                    .status()
+                    .expect("chown");
+                assert!(st.success(), "chown postgres: {}", path.display());
+            }
         }
         let d = data.to_str().unwrap().to_string();
         pg_tool(
@@ -166,6 +180,7 @@ impl Cluster {
             bin,
             data,
             port,
+            extra,
             _dir: dir,
         };
         c.start_again().await;
@@ -182,8 +197,8 @@ impl Cluster {
     pub async fn start_again(&self) {
         let d = self.data.to_str().unwrap();
         let opts = format!(
-            "-p {} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
-            self.port
+            "-p {} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off {}",
+            self.port, self.extra
         );
         let log = format!("{d}/server.log");
         pg_tool(

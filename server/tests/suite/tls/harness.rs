@@ -1,11 +1,10 @@
 //! The TLS services of `tls_services.rs`, made by the test itself: a
 //! throwaway CA and server certificate (rcgen), a PostgreSQL cluster with
-//! `ssl = on` (`initdb` + `pg_ctl` from `OWIDGET_TEST_PG_BIN`, as the
-//! `postgres` user when we are root) and a redis-server with `--tls-port`
-//! only (`OWIDGET_TEST_REDIS_SERVER`), each on a free loopback port and
-//! stopped on drop.
+//! `ssl = on` (the private cluster of `common/pg.rs` with TLS options) and
+//! a redis-server with `--tls-port` only (`OWIDGET_TEST_REDIS_SERVER`),
+//! each on a free loopback port and stopped on drop.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::str::FromStr;
 use std::time::Duration;
@@ -14,6 +13,9 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use tokio::process::{Child, Command};
+
+use crate::common::pg::Cluster;
+use crate::common::redis_server::free_port;
 
 /// Upper bound of every wait.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -33,19 +35,6 @@ pub fn env(name: &str) -> String {
              services, or first `eval \"$(bash scripts/services.sh start DIR)\"`"
         )
     })
-}
-
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 /// The CA that signed the servers' certificates, another CA that did not,
@@ -108,107 +97,33 @@ fn ca_cert(name: &str) -> String {
     ca(name).pem()
 }
 
-/// `bin/tool args…`, as the postgres user when root; panics with its
-/// output on failure.
-async fn pg_tool(bin: &Path, tool: &str, args: &[&str]) {
-    let path = bin.join(tool);
-    let mut cmd = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(&path);
-        c
-    } else {
-        Command::new(&path)
-    };
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.args(args).output())
-        .await
-        .unwrap_or_else(|_| panic!("{tool} did not finish within 120 s"))
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn chown_postgres(path: &Path) {
-    let st = std::process::Command::new("chown")
-        .args(["-R", "postgres:"])
-        .arg(path)
-        .status()
-        .expect("chown");
-    assert!(st.success(), "chown postgres: {}", path.display());
-}
-
 /// A PostgreSQL cluster with `ssl = on` and the certificate of `certs`
-/// (trust authentication on loopback, TLS or not).
+/// (trust authentication on loopback, TLS or not): the private cluster of
+/// `common/pg.rs`, stopped on drop.
 pub struct TlsPostgres {
-    bin: PathBuf,
-    data: PathBuf,
-    pub port: u16,
-    _dir: tempfile::TempDir,
+    pg: Cluster,
 }
 
 impl TlsPostgres {
     pub async fn start(certs: &Certs) -> TlsPostgres {
-        let bin = PathBuf::from(env("OWIDGET_TEST_PG_BIN"));
-        let dir = tempfile::tempdir().expect("temp dir");
-        let data = dir.path().join("data");
-        // The server reads its key from a directory of its own (0600, owned
-        // by the user it runs as).
-        let keys = dir.path().join("keys");
-        std::fs::create_dir(&keys).unwrap();
-        std::fs::copy(certs.path("server.crt"), keys.join("server.crt")).unwrap();
-        std::fs::copy(certs.path("server.key"), keys.join("server.key")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            keys.join("server.key"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-        if is_root() {
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-            std::fs::create_dir(&data).unwrap();
-            chown_postgres(&data);
-            chown_postgres(&keys);
-        }
-        let d = data.to_str().unwrap().to_string();
-        pg_tool(
-            &bin,
-            "initdb",
-            &[
-                "-D",
-                &d,
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "-N",
-            ],
-        )
+        let pg = Cluster::start_with(|dir| {
+            // The server reads its key from a directory of its own (0600,
+            // owned by the user it runs as).
+            let keys = dir.join("keys");
+            std::fs::create_dir(&keys).unwrap();
+            std::fs::copy(certs.path("server.crt"), keys.join("server.crt")).unwrap();
+            std::fs::copy(certs.path("server.key"), keys.join("server.key")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                keys.join("server.key"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
+            let k = keys.to_str().unwrap();
+            format!("-c ssl=on -c ssl_cert_file={k}/server.crt -c ssl_key_file={k}/server.key")
+        })
         .await;
-        let port = free_port();
-        let k = keys.to_str().unwrap();
-        let opts = format!(
-            "-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c ssl=on -c ssl_cert_file={k}/server.crt -c ssl_key_file={k}/server.key"
-        );
-        let log = format!("{d}/server.log");
-        pg_tool(
-            &bin,
-            "pg_ctl",
-            &["-D", &d, "-l", &log, "-w", "-t", "60", "-o", &opts, "start"],
-        )
-        .await;
-        TlsPostgres {
-            bin,
-            data,
-            port,
-            _dir: dir,
-        }
+        TlsPostgres { pg }
     }
 
     /// A URL on database `db` with these query parameters, connecting to
@@ -216,30 +131,16 @@ impl TlsPostgres {
     pub fn url_by_name(&self, db: &str, params: &str) -> String {
         format!(
             "postgres://postgres@{SERVER_NAME}:{}/{db}?hostaddr=127.0.0.1&{params}",
-            self.port
+            self.pg.port
         )
     }
 
     /// A URL on database `db` by IP address (not the certificate's name).
     pub fn url_by_ip(&self, db: &str, params: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}?{params}", self.port)
-    }
-}
-
-impl Drop for TlsPostgres {
-    fn drop(&mut self) {
-        let pg_ctl = self.bin.join("pg_ctl");
-        let d = self.data.to_str().unwrap().to_string();
-        let args = ["-D", d.as_str(), "-m", "immediate", "-w", "stop"];
-        let _ = if is_root() {
-            std::process::Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&pg_ctl)
-                .args(args)
-                .output()
-        } else {
-            std::process::Command::new(&pg_ctl).args(args).output()
-        };
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{db}?{params}",
+            self.pg.port
+        )
     }
 }
 
