@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use common::*;
 use connector::*;
-use receiver::{Answer, Got, Receiver};
+use receiver::{
+    all_delivered, assert_delivery_signed, deliveries, log_until, Answer, Got, Receiver,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -25,50 +27,6 @@ fn hook_toml(url: &str, events: &str, extra: &str) -> String {
 
 fn is_iso(s: &str) -> bool {
     s.len() == 24 && s.ends_with('Z') && &s[10..11] == "T" && &s[19..20] == "."
-}
-
-/// Both signatures of a delivery, recomputed from the contract.
-fn assert_delivery_signed(g: &Got) {
-    assert_signed(&g.seen);
-}
-
-async fn deliveries(s: &Server, token: &str, q: &str) -> Vec<Value> {
-    let (st, v) = s
-        .call(
-            Method::GET,
-            &format!("/api/operator/webhooks/deliveries{q}"),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(st, 200, "{v}");
-    v["deliveries"].as_array().unwrap().clone()
-}
-
-/// Polls the delivery log until `done` holds (the server records a
-/// delivery just after the receiver answers it).
-async fn log_until(
-    s: &Server,
-    token: &str,
-    what: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let log = deliveries(s, token, "?limit=1000").await;
-        if done(&log) {
-            return log;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what} not within the wait: {log:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn all_delivered(n: usize) -> impl Fn(&[Value]) -> bool {
-    move |log| log.len() == n && log.iter().all(|d| d["state"] == "delivered")
 }
 
 #[tokio::test]

@@ -7,56 +7,9 @@ use crate::common;
 use crate::connector;
 use crate::receiver;
 
-use std::time::Duration;
-
 use common::*;
 use connector::*;
-use receiver::{Answer, Got, Receiver};
-use reqwest::Method;
-use serde_json::Value;
-
-fn assert_delivery_signed(g: &Got) {
-    assert_signed(&g.seen);
-}
-
-async fn deliveries(s: &Server, token: &str, q: &str) -> Vec<Value> {
-    let (st, v) = s
-        .call(
-            Method::GET,
-            &format!("/api/operator/webhooks/deliveries{q}"),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(st, 200, "{v}");
-    v["deliveries"].as_array().unwrap().clone()
-}
-
-/// Polls the delivery log until `done` holds (the server records a
-/// delivery just after the receiver answers it).
-async fn log_until(
-    s: &Server,
-    token: &str,
-    what: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let log = deliveries(s, token, "?limit=1000").await;
-        if done(&log) {
-            return log;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what} not within the wait: {log:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn all_delivered(n: usize) -> impl Fn(&[Value]) -> bool {
-    move |log| log.len() == n && log.iter().all(|d| d["state"] == "delivered")
-}
+use receiver::{all_delivered, assert_delivery_signed, log_until, Answer, Got, Receiver};
 
 fn binary_config(dir: &std::path::Path, hook: &str) -> std::path::PathBuf {
     let hash = owidget_server::demo::hash_password("op");

@@ -60,19 +60,24 @@ pub async fn query(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
             .unwrap()
             .connect(postgres::NoTls)
             .expect("connect");
-        c.simple_query(&sql)
-            .expect("query")
-            .into_iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
-                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-                }
-                _ => None,
-            })
-            .collect()
+        rows(&mut c, &sql)
     })
     .await
     .unwrap()
+}
+
+/// Runs `sql` on `c`; rows as text.
+pub fn rows(c: &mut postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    c.simple_query(sql)
+        .expect("query")
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A private PostgreSQL cluster this test starts and stops (to take the

@@ -4,16 +4,18 @@
 //! request, in arrival order; 200 once the script is used up).
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+use crate::common::{Server, WAIT};
 use crate::connector::Seen;
 
 /// How the receiver answers one request.
@@ -133,4 +135,49 @@ impl Receiver {
             }
         }
     }
+}
+
+/// Both signatures of a delivery, recomputed from the contract.
+pub fn assert_delivery_signed(g: &Got) {
+    crate::connector::assert_signed(&g.seen);
+}
+
+/// The server's delivery log (`GET /api/operator/webhooks/deliveries{q}`).
+pub async fn deliveries(s: &Server, token: &str, q: &str) -> Vec<Value> {
+    let (st, v) = s
+        .call(
+            Method::GET,
+            &format!("/api/operator/webhooks/deliveries{q}"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v["deliveries"].as_array().unwrap().clone()
+}
+
+/// Polls the delivery log until `done` holds (the server records a
+/// delivery just after the receiver answers it).
+pub async fn log_until(
+    s: &Server,
+    token: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let log = deliveries(s, token, "?limit=1000").await;
+        if done(&log) {
+            return log;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} not within the wait: {log:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn all_delivered(n: usize) -> impl Fn(&[Value]) -> bool {
+    move |log| log.len() == n && log.iter().all(|d| d["state"] == "delivered")
 }

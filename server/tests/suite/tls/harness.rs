@@ -153,16 +153,7 @@ pub async fn query(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
             .unwrap()
             .connect(tls.connector)
             .unwrap_or_else(|e| panic!("connect: {e}"));
-        c.simple_query(&sql)
-            .expect("query")
-            .into_iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
-                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-                }
-                _ => None,
-            })
-            .collect()
+        crate::common::pg::rows(&mut c, &sql)
     })
     .await
     .unwrap()
