@@ -13,6 +13,7 @@ mod desk;
 mod first_paint;
 mod forms_layout;
 mod lifetime;
+mod network;
 mod network_faults;
 mod npm_package;
 mod origin;

@@ -11,13 +11,10 @@
 
 use owidget_e2e::proxy::{Dir, Proxy};
 use owidget_e2e::{Browser, Operator, TestServer, WAIT};
-use reqwest::Method;
-use serde_json::{json, Value};
 
-/// JS: the conversation in the window, `[author class, text, mark]` per row.
-const WINDOW: &str = "return Array.from(document.querySelector('owidget-root').shadowRoot \
-     .querySelectorAll('.log .m')).map((li) => [li.className, \
-     li.querySelector('.txt').textContent, li.querySelector('.mark').textContent]);";
+use crate::network::{stored, wait_queue, WINDOW};
+use reqwest::Method;
+use serde_json::json;
 
 /// A small seeded generator: the same interleavings on every run.
 struct Rng(u64);
@@ -178,46 +175,6 @@ async fn the_window_shows_every_stored_message_once_in_order_on_a_slow_network()
         }
         window_matches_server(&browser, &operator, &id, &what, &written).await;
     }
-}
-
-async fn wait_queue(operator: &Operator) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let queue = operator
-            .call(Method::GET, "/api/operator/queue", None)
-            .await;
-        if queue.as_array().is_some_and(|q| !q.is_empty()) {
-            return queue;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no chat in the queue"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-}
-
-/// The stored conversation: `(author class, text)` in `seq` order.
-async fn stored(operator: &Operator, id: &str) -> Vec<(String, String)> {
-    let detail = operator
-        .call(Method::GET, &format!("/api/operator/chats/{id}"), None)
-        .await;
-    detail["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| {
-            let class = match m["author"].as_str() {
-                Some("visitor") => "m v",
-                Some("operator") => "m o",
-                _ => "m s",
-            };
-            (
-                class.to_string(),
-                m["text"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
 }
 
 /// Waits until every text of `written` is stored and the window shows
