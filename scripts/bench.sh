@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints benchmark figures; never fails on a budget (the first paint's
-# budget is asserted by tests/e2e/tests/first_paint.rs, goal 32 KB gzip
+# budget is asserted by tests/e2e/tests/suite/first_paint.rs, goal 32 KB gzip
 # with the configuration answer, issue 11). Builds pkg/ first.
 set -euo pipefail
 cd "$(dirname "$0")/.."

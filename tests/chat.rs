@@ -177,7 +177,7 @@ async fn visitor_and_operator_hold_a_conversation() {
     assert!(!find(&root, "[part=ended]").hidden(), "ended view");
     assert!(find(&root, "[part=composer]").hidden());
     // The test server has no [smtp]: no transcript is promised (issue 14
-    // item 9; server/tests/mail.rs mails one).
+    // item 9; server/tests/suite/mail.rs mails one).
     assert!(
         find(&root, "[part=ended] form").hidden(),
         "no transcript field without SMTP"

@@ -117,7 +117,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Prints the first paint's bytes as the server gzips them (the figures
-/// `tests/e2e/tests/first_paint.rs` holds to its budget): loader, the
+/// `tests/e2e/tests/suite/first_paint.rs` holds to its budget): loader, the
 /// core's glue and wasm by the loader's hashed names, the configuration
 /// answer the core asks for.
 async fn first_paint_bytes(base: &str) {

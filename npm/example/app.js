@@ -1,7 +1,7 @@
 // The README's bundler example: a single-page app that creates the chat widget
 // when its view mounts and destroys it when the view unmounts. Bundled with
 //   esbuild app.js --bundle --format=esm --loader:.wasm=file --outdir=dist
-// (tests/e2e/tests/npm_package.rs runs exactly that and loads dist/ in Chromium).
+// (tests/e2e/tests/suite/npm_package.rs runs exactly that and loads dist/ in Chromium).
 import { load } from 'owidget';
 // esbuild's `file` loader copies the wasm into dist/ and gives its URL.
 import wasm from 'owidget/owidget_bg.wasm';

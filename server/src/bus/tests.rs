@@ -1,5 +1,5 @@
 //! Broker URL parsing, the payload limit and the in-process bus. The same
-//! behaviour on Redis and PostgreSQL is tested in `server/tests/bus.rs`.
+//! behaviour on Redis and PostgreSQL is tested in `server/tests/suite/bus.rs`.
 
 use std::time::Duration;
 
