@@ -38,6 +38,7 @@ mod persistence;
 mod phone;
 mod plugins_catalog;
 mod plugins_closing_form;
+mod plugins_conformance;
 mod plugins_custom_app;
 mod plugins_customer;
 mod plugins_demo;

@@ -15,10 +15,10 @@
 //! The test apps compute everything here from the contract, not from the
 //! server's code.
 
-mod botapp;
-mod common;
-mod connector;
-mod receiver;
+use crate::botapp;
+use crate::common;
+use crate::connector;
+use crate::receiver;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
