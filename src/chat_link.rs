@@ -91,6 +91,10 @@ pub(crate) enum ChatCall {
     Open(bool),
     Enqueue,
     CustomData(String, String),
+    /// `normalizeNumber`: the Promise's `resolve` and the number.
+    Normalize(js_sys::Function, String),
+    /// `setCustomNumberNormalization`.
+    Normalizer(js_sys::Function),
 }
 
 impl Widget {
@@ -128,7 +132,7 @@ impl Widget {
     /// The chat module and the whole configuration arrived (or failed):
     /// creates this widget's window.
     fn on_chat_module(&self, module: JsValue, config: JsValue, error: JsValue) {
-        let prepared = self.update(|_, st| {
+        let prepared = self.update(|w, st| {
             // Destroyed meanwhile, or a second answer (an idle load and an
             // open both asked): nothing to do.
             if st.destroyed || !matches!(st.chat, Chat::Loading { .. }) {
@@ -136,12 +140,17 @@ impl Widget {
             }
             if module.is_null() || module.is_undefined() {
                 st.chat = Chat::Absent;
+                crate::phone::drop_waiting(st, false);
                 return Err(Error::ChatModule);
             }
             let Some(ui) = &st.ui else {
                 return Ok(None);
             };
-            Ok(Some((ui.body().clone(), init_json(st))))
+            let phone = match (&w.endpoints, &st.settings, &st.preset) {
+                (Ok(e), Some(s), Some(preset)) => e.phone_url(&s.company, preset),
+                _ => String::new(),
+            };
+            Ok(Some((ui.body().clone(), init_json(st, &phone))))
         });
         let (body, init) = match prepared {
             Ok(Some(p)) => p,
@@ -161,6 +170,7 @@ impl Widget {
             Err(e) => {
                 let _ = self.update(|_, st| {
                     st.chat = Chat::Absent;
+                    crate::phone::drop_waiting(st, false);
                     Ok(())
                 });
                 return console::error_with("cannot create the chat window:", &e);
@@ -178,6 +188,11 @@ impl Widget {
             st.enqueue_pending = false;
             if st.open && std::mem::take(&mut st.focus_pending) {
                 w.tell_chat(st, ChatCall::Open(true));
+            }
+            // The calls the page made before the window was there, in
+            // their order.
+            for call in std::mem::take(&mut st.chat_pending) {
+                w.tell_chat(st, call);
             }
             Ok(())
         });
@@ -204,7 +219,7 @@ impl Widget {
                     JsValue::UNDEFINED
                 }
                 // session(record | null): the conversation to keep.
-                2 => {
+                _ => {
                     let record = arg
                         .as_string()
                         .and_then(|r| owidget_web::parse_text(&r))
@@ -217,8 +232,6 @@ impl Widget {
                     }));
                     JsValue::UNDEFINED
                 }
-                // normalize(raw): a Promise of the number or null.
-                _ => w.normalize(&arg.as_string().unwrap_or_default()).into(),
             }
         })
         .into_js_value();
@@ -249,6 +262,8 @@ impl Widget {
             ChatCall::CustomData(name, value) => {
                 window.call(window_call::CUSTOM_DATA, &JsValue::from_str(&name), &value)
             }
+            ChatCall::Normalize(resolve, raw) => window.call(window_call::NORMALIZE, &resolve, &raw),
+            ChatCall::Normalizer(f) => window.call(window_call::NORMALIZER, &f, ""),
         };
         if let Err(e) = result {
             console::error_with("the chat window failed:", &e);
@@ -266,9 +281,10 @@ impl Widget {
 }
 
 /// The core's state the chat window starts from.
-fn init_json(st: &State) -> String {
+fn init_json(st: &State, phone_url: &str) -> String {
     let mut o = Obj::new("");
     o.str("language", st.language.as_deref().unwrap_or_default())
+        .str("phoneUrl", phone_url)
         .opt(
             "scope",
             st.settings.as_ref().and_then(|s| s.scope.as_deref()),

@@ -74,8 +74,8 @@ impl Widget {
                 Err(Error::Config(code, message)) if code < 500 => {
                     st.grace = None;
                     st.config_refused = true;
-                    // No preset, no country: numbers waiting get `null`.
-                    w.answer_waiting(st);
+                    // No chat window will come: numbers waiting get `null`.
+                    crate::phone::drop_waiting(st, true);
                     Err(Error::Config(code, message))
                 }
                 Err(e) => {
@@ -102,9 +102,7 @@ impl Widget {
             .unwrap_or_default();
         st.language = Some(language.to_string());
         st.preset = Some(config.name.clone());
-        st.phone_country = config.phone_country.clone();
         st.heartbeat_ms = config.heartbeat_ms;
-        self.answer_waiting(st);
         self.restore(st, &config.name);
         // The socket first: its handshake runs while the DOM is built (its
         // events come after this task, when the button is there).
@@ -115,9 +113,10 @@ impl Widget {
             st.retry = None;
             return Err(e);
         }
-        if st.session.is_some() || st.open {
-            // A conversation to restore, or `openChat()` before the
-            // configuration: no waiting for an idle moment.
+        if st.session.is_some() || st.open || !st.chat_pending.is_empty() {
+            // A conversation to restore, `openChat()` or a number to
+            // normalize before the configuration: no waiting for an idle
+            // moment.
             self.load_chat(st, false);
         }
         Ok(())

@@ -7,7 +7,7 @@
 
 use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
 
-use owidget_web::{cat, decimal};
+use owidget_web::{cat, decimal, url_encode as encode};
 
 use crate::error::{Error, Result};
 use crate::lang::Wishes;
@@ -156,9 +156,10 @@ impl Endpoints {
         url
     }
 
-    /// `GET` URL of the server's default normalization of `raw` for the
-    /// preset (its `phone_country`).
-    pub(crate) fn phone_url(&self, company: &str, preset: &str, raw: &str) -> String {
+    /// `GET` URL of the server's default normalization for the preset
+    /// (its `phone_country`) but the number: the chat module appends the
+    /// percent-encoded number.
+    pub(crate) fn phone_url(&self, company: &str, preset: &str) -> String {
         cat(&[
             &self.api,
             "api/widget/phone?company=",
@@ -166,7 +167,6 @@ impl Endpoints {
             "&preset=",
             &encode(preset),
             "&number=",
-            &encode(raw),
         ])
     }
 
@@ -188,22 +188,6 @@ impl Endpoints {
 /// char boundary).
 fn first(s: &str, f: impl Fn(u8) -> bool) -> Option<usize> {
     s.bytes().position(f)
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -266,7 +250,7 @@ mod tests {
             "http://h/widget/pkg/owidget_chat_bg.wasm"
         );
         assert_eq!(
-            e.phone_url("c", "main site", "+420 777"),
+            e.phone_url("c", "main site") + &owidget_web::url_encode("+420 777"),
             "http://h/api/widget/phone?company=c&preset=main%20site&number=%2B420%20777"
         );
     }

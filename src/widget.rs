@@ -12,7 +12,6 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use owidget_protocol::ButtonStatus;
 use owidget_web::console;
-use wasm_bindgen::JsValue;
 
 use crate::chat_link::{Chat, ChatCall};
 use crate::error::{Error, Result};
@@ -80,8 +79,6 @@ enum Effect {
 struct Callbacks {
     status: Option<StatusCallback>,
     app: Option<AppCallback>,
-    /// The page's phone normalization (`setCustomNumberNormalization`).
-    normalize: Option<js_sys::Function>,
 }
 
 /// Mutable state of a widget.
@@ -94,8 +91,6 @@ pub(crate) struct State {
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,
-    /// Country of phone numbers typed without a country code.
-    pub(crate) phone_country: String,
     pub(crate) language: Option<String>,
     pub(crate) texts: FrameTexts,
     pub(crate) status: Option<ButtonStatus>,
@@ -129,8 +124,9 @@ pub(crate) struct State {
     /// The window opened before the chat module was there: its first
     /// field takes the focus once it is.
     pub(crate) focus_pending: bool,
-    /// Numbers to normalize once the preset's country is known.
-    pub(crate) phone_waiting: Vec<crate::phone::Waiting>,
+    /// The page's calls for the chat window made before it was there
+    /// (`normalizeNumber`, `setCustomNumberNormalization`), in call order.
+    pub(crate) chat_pending: Vec<ChatCall>,
 }
 
 /// One `owidget` object's implementation.
@@ -216,6 +212,16 @@ impl Widget {
         }
     }
 
+    /// A page's call for the chat window: now when it is there, else once
+    /// it is (in call order, never lost).
+    pub(crate) fn chat_call(&self, st: &mut State, call: ChatCall) {
+        if st.chat.ready().is_some() {
+            self.emit(Effect::Chat(call));
+        } else {
+            st.chat_pending.push(call);
+        }
+    }
+
     /// Runs queued effects one by one with no borrow held, so callbacks may
     /// call any method of the widget.
     // Not inlined into every caller of `update` (wasm size).
@@ -290,20 +296,6 @@ impl Widget {
             cbs.app = Some(cb);
         }
         Ok(())
-    }
-
-    /// `setCustomNumberNormalization`.
-    pub(crate) fn set_normalizer(&self, f: js_sys::Function) -> Result<()> {
-        self.live("setCustomNumberNormalization", |_| ())?;
-        if let Ok(mut cbs) = self.callbacks.try_borrow_mut() {
-            cbs.normalize = Some(f);
-        }
-        Ok(())
-    }
-
-    /// The page's normalization function, if set.
-    pub(crate) fn normalizer(&self) -> Option<js_sys::Function> {
-        self.callbacks.try_borrow().ok()?.normalize.clone()
     }
 
     /// Reads the state of a widget that is not destroyed.
@@ -418,9 +410,7 @@ impl Widget {
                 return Err(Error::Destroyed("destroy"));
             }
             let settings = st.settings.take();
-            for (_, resolve) in st.phone_waiting.drain(..) {
-                let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::NULL);
-            }
+            crate::phone::drop_waiting(st, true);
             *st = State {
                 destroyed: true,
                 settings,

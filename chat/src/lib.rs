@@ -37,6 +37,7 @@ pub mod host;
 mod keyed;
 mod linkify;
 mod markdown;
+mod phone;
 mod state;
 mod style;
 mod view;

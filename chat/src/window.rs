@@ -64,8 +64,11 @@ pub(crate) struct State {
     pub(crate) callback_pending: bool,
     /// The number sent with the callback request, as it will be dialled.
     pub(crate) callback_phone: Option<String>,
-    /// The phone module was warmed (the callback form was shown).
-    pub(crate) phone_warmed: bool,
+    /// The page's phone normalization (`setCustomNumberNormalization`).
+    pub(crate) normalizer: Option<js_sys::Function>,
+    /// The server's normalization URL but the number (`phoneUrl` of the
+    /// core's state).
+    pub(crate) phone_url: String,
     /// Sends `typing: false` after a pause in typing.
     pub(crate) typing_timer: Option<Timeout>,
     /// The offline form was pre-filled for the current wait without
@@ -141,7 +144,11 @@ impl Window {
             callback_sent: false,
             callback_pending: false,
             callback_phone: None,
-            phone_warmed: false,
+            normalizer: None,
+            phone_url: init
+                .get("phoneUrl")
+                .and_then(|u| u.string())
+                .unwrap_or_default(),
             typing_timer: None,
             stranded_filled: false,
             read_sent: 0,
@@ -320,8 +327,7 @@ impl Window {
             .then_some(st.features.keep_waiting_when_offline || !st.features.offline_message)
     }
 
-    /// Redraws the window's content; warms the phone module the first
-    /// time the callback form is shown.
+    /// Redraws the window's content.
     pub(crate) fn render(&self, st: &mut State) {
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
         let stranded = self.stranded(st);
@@ -349,10 +355,6 @@ impl Window {
         }
         st.stranded_filled &= offer;
         let panel = self.panel(st);
-        if panel == Panel::Callback && st.open && !st.phone_warmed {
-            st.phone_warmed = true;
-            self.host.warm_phone();
-        }
         let extra = Extra {
             stranded,
             transcript: st.features.transcript,

@@ -46,8 +46,6 @@ pub(crate) struct Preset<J> {
     pub colors: Colors,
     /// Corner of the page.
     pub position: Position,
-    /// Country of phone numbers typed without a country code.
-    pub phone_country: String,
     /// Heartbeat period (`heartbeatSecs`), in milliseconds.
     pub heartbeat_ms: u32,
 }
@@ -69,7 +67,6 @@ pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
             Some("bottomLeft") => Position::BottomLeft,
             _ => Position::BottomRight,
         },
-        phone_country: string(v, "phoneCountry").unwrap_or_default(),
         // A float cast saturates: 0, negative or NaN turn the heartbeat
         // off, never into a hot loop.
         heartbeat_ms: v
@@ -150,7 +147,6 @@ mod tests {
         assert_eq!(p.default_language, "en");
         assert_eq!(p.colors, config.colors);
         assert_eq!(p.position, config.position);
-        assert_eq!(p.phone_country, "CZ");
         assert_eq!(p.heartbeat_ms, 7_000);
         let langs: Vec<&str> = p.texts.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(langs, ["cs", "en"]);
