@@ -57,11 +57,11 @@ pub const FRAME_TEXTS: [&str; 6] = [
 
 impl WidgetConfig {
     /// The configuration without what only the chat window needs
-    /// (`features`, `groups`, `limits`, texts other than [`FRAME_TEXTS`]):
+    /// (`company`, `features`, `phoneCountry`, `groups`, `limits`, texts
+    /// other than [`FRAME_TEXTS`]):
     /// `part=frame`, what the SDK core decodes.
     pub fn frame(&self) -> FrameConfig<'_> {
         FrameConfig {
-            company: &self.company,
             preset: &self.preset,
             default_language: &self.default_language,
             texts: self
@@ -71,7 +71,6 @@ impl WidgetConfig {
                 .collect(),
             colors: &self.colors,
             position: self.position,
-            phone_country: &self.phone_country,
             heartbeat_secs: self.heartbeat_secs,
         }
     }
@@ -95,12 +94,12 @@ impl Texts {
     }
 }
 
-/// [`WidgetConfig::frame`]: the same keys as [`WidgetConfig`], fewer of them.
+/// [`WidgetConfig::frame`]: the same keys as [`WidgetConfig`], fewer of them
+/// (the core knows the company it asked for; phone numbers are the chat
+/// module's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameConfig<'a> {
-    /// See [`WidgetConfig::company`].
-    pub company: &'a str,
     /// See [`WidgetConfig::preset`].
     pub preset: &'a str,
     /// See [`WidgetConfig::default_language`].
@@ -111,8 +110,6 @@ pub struct FrameConfig<'a> {
     pub colors: &'a Colors,
     /// See [`WidgetConfig::position`].
     pub position: Position,
-    /// See [`WidgetConfig::phone_country`].
-    pub phone_country: &'a str,
     /// See [`WidgetConfig::heartbeat_secs`].
     pub heartbeat_secs: u32,
 }

@@ -100,10 +100,8 @@ async fn widget_config_frame_part() {
         keys,
         [
             "colors",
-            "company",
             "defaultLanguage",
             "heartbeatSecs",
-            "phoneCountry",
             "position",
             "preset",
             "texts"
