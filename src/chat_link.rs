@@ -9,8 +9,7 @@
 //! the core creates one chat window per widget with the window's body
 //! element, the whole configuration as served (fetched with the module:
 //! the core's first-paint request has only the frame part), its state as JSON text and an
-//! object of callbacks (`send`, `event`, `session`, `normalize`,
-//! `warmPhone`); it forwards the socket
+//! object of callbacks (`send`, `event`, `session`); it forwards the socket
 //! frames it does not handle and tells the window about status, open state
 //! and connection. Every call into the module is caught: a failing chat
 //! window is reported, never thrown into the page.
@@ -22,7 +21,6 @@ use web_sys::Element;
 
 use crate::error::Error;
 use crate::modules::{load_module, make_host};
-use crate::store::Record;
 use crate::widget::{report, AppEvent, State, Widget};
 
 #[wasm_bindgen]
@@ -186,6 +184,7 @@ impl Widget {
             }
             st.chat = Chat::Ready(link);
             st.enqueue_pending = false;
+            st.stored = None;
             if st.open && std::mem::take(&mut st.focus_pending) {
                 w.tell_chat(st, ChatCall::Open(true));
             }
@@ -218,15 +217,11 @@ impl Widget {
                     }
                     JsValue::UNDEFINED
                 }
-                // session(record | null): the conversation to keep.
+                // session(record | null): a conversation runs (the chat
+                // module stores it) or is over.
                 _ => {
-                    let record = arg
-                        .as_string()
-                        .and_then(|r| owidget_web::parse_text(&r))
-                        .and_then(|v| Record::decode(&v));
                     report(w.update(|w, st| {
-                        st.session = record;
-                        w.remember(st);
+                        st.session = arg.is_string();
                         w.redraw_button(st);
                         Ok(())
                     }));
@@ -272,7 +267,7 @@ impl Widget {
 
     /// Whether a chat runs or is about to be restored.
     pub(crate) fn chat_started(&self, st: &State) -> bool {
-        st.session.is_some()
+        st.session
             || st.chat.ready().is_some_and(|w| {
                 w.call(window_call::STARTED, &JsValue::UNDEFINED, "")
                     .unwrap_or(false)
@@ -296,8 +291,7 @@ fn init_json(st: &State, phone_url: &str) -> String {
     if let Some(status) = st.status {
         o.num("status", u64::from(status.code()));
     }
-    if let Some(r) = &st.session {
-        o.str("sessionId", &r.session_id).str("token", &r.token);
-    }
+    o.opt("storeKey", st.store_key.as_deref())
+        .opt("stored", st.stored.as_deref());
     o.end()
 }

@@ -113,7 +113,7 @@ impl Widget {
             st.retry = None;
             return Err(e);
         }
-        if st.session.is_some() || st.open || !st.chat_pending.is_empty() {
+        if st.session || st.open || !st.chat_pending.is_empty() {
             // A conversation to restore, `openChat()` or a number to
             // normalize before the configuration: no waiting for an idle
             // moment.
@@ -128,12 +128,13 @@ impl Widget {
             return;
         };
         let key = crate::store::key(&settings.company, preset, settings.scope.as_deref());
-        if let Some(record) = crate::store::load(&key) {
-            st.open = record.open;
+        if let Some((record, open)) = crate::store::load(&key) {
+            st.open = open;
             if st.open {
                 self.emit_app(crate::widget::AppEvent::ChatWindowOpen);
             }
-            st.session = Some(record);
+            st.session = true;
+            st.stored = Some(record);
         }
         st.store_key = Some(key);
     }

@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::net::config::ConfigRequest;
 use crate::net::socket::Socket;
 use crate::settings::{Endpoints, InitArgs, Settings};
-use crate::store::Record;
 use crate::texts::FrameTexts;
 use crate::ui::{Ui, UiAction};
 use crate::wire::decode::Preset;
@@ -113,8 +112,12 @@ pub(crate) struct State {
     pub(crate) open: bool,
     /// The chat module and this widget's chat window in it.
     pub(crate) chat: Chat,
-    /// The open conversation to keep for a later page.
-    pub(crate) session: Option<Record>,
+    /// A conversation runs (the chat module keeps its record in
+    /// `localStorage`), or was stored by an earlier page.
+    pub(crate) session: bool,
+    /// The stored conversation's record (JSON text) for the chat window
+    /// to resume, until it is created.
+    pub(crate) stored: Option<String>,
     /// `addCustomData` values for the next `startChat`, in call order.
     pub(crate) custom_data: Vec<(String, String)>,
     /// `localStorage` key of this company, preset and scope.
@@ -327,7 +330,7 @@ impl Widget {
     /// Redraws the button (status, or the visitor's chat).
     pub(crate) fn redraw_button(&self, st: &State) {
         if let Some(ui) = &st.ui {
-            ui.render(st.status, st.session.is_some(), &st.texts);
+            ui.render(st.status, st.session, &st.texts);
         }
     }
 
@@ -362,27 +365,11 @@ impl Widget {
         if open {
             self.load_chat(st, false);
         }
-        self.remember(st);
         self.emit_app(if open {
             AppEvent::ChatWindowOpen
         } else {
             AppEvent::ChatWindowClosed
         });
-    }
-
-    /// Stores the open conversation (with the window's state) for a later
-    /// page, or forgets it.
-    pub(crate) fn remember(&self, st: &mut State) {
-        let Some(key) = &st.store_key else {
-            return;
-        };
-        match &mut st.session {
-            Some(record) => {
-                record.open = st.open;
-                crate::store::save(key, record);
-            }
-            None => crate::store::clear(key),
-        }
     }
 
     /// Builds the DOM once the configuration is known.
@@ -396,7 +383,7 @@ impl Widget {
                 }
             }),
         )?;
-        ui.render(st.status, st.session.is_some(), &st.texts);
+        ui.render(st.status, st.session, &st.texts);
         ui.set_open(st.open);
         st.ui = Some(ui);
         Ok(())

@@ -22,8 +22,9 @@ pub struct ChatWindow {
 /// Builds the chat window into `body` (the core's window frame).
 ///
 /// `config`: the preset's configuration as served. `init`: JSON text of the
-/// core's state: `{language, scope?, status?, open, connected, enqueue,
-/// customData: {name: value}, session?: {sessionId, token, lastSeq}}`.
+/// core's state: `{language, phoneUrl, scope?, storeKey?, stored?, status?,
+/// open, connected, enqueue, customData: {name: value}}` (`stored`: the
+/// text of the conversation record to resume, see `store`).
 /// `host`: the core's callbacks (see [`Host`]).
 #[wasm_bindgen(skip_typescript)]
 pub fn create(body: Element, config: JsValue, init: &str, host: Host) -> ChatWindow {

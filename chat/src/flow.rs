@@ -5,10 +5,11 @@
 use gloo_timers::callback::Timeout;
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
-use owidget_web::{cat, decimal, Obj};
+use owidget_web::{cat, decimal};
 
 use crate::encode::{client_message, start_chat, StartChat};
 use crate::state::{fill, fit_custom_data, is_email, trim_chars, Change, Chat, Phase};
+use crate::store::Record;
 use crate::view::Action;
 use crate::window::{Effect, State, Window};
 
@@ -90,9 +91,9 @@ impl Window {
             Change::Started => self.emit(Effect::Event("chatSessionStarted")),
             Change::Ended => {
                 self.emit(Effect::Event("chatSessionEnded"));
-                self.forget();
+                self.forget(st);
             }
-            Change::Resumed(SessionState::Ended) => self.forget(),
+            Change::Resumed(SessionState::Ended) => self.forget(st),
             Change::Resumed(state) => {
                 if was_waiting && state == SessionState::Active {
                     // Accepted while the socket was down (or while the
@@ -140,7 +141,7 @@ impl Window {
                 }
                 if st.chat.session.is_none() {
                     // A refused resume (unknown session): nothing to restore.
-                    self.forget();
+                    self.forget(st);
                 }
                 // A refused callback request: the server's check of the
                 // number (a custom normalization may return anything).
@@ -334,21 +335,31 @@ impl Window {
         }
     }
 
-    /// Hands the open session to the core, which keeps it for a later page.
-    fn remember(&self, st: &State) {
+    /// Keeps the open session for a later page (see `store`) and tells
+    /// the core (its button shows the running chat).
+    pub(crate) fn remember(&self, st: &State) {
         let Some((session_id, token)) = &st.chat.session else {
             return;
         };
         if st.chat.is_open() {
-            let mut o = Obj::new("");
-            o.str("sessionId", session_id)
-                .str("token", token)
-                .num("lastSeq", st.chat.last_seq);
-            self.emit(Effect::Session(Some(o.end())));
+            let record = Record {
+                session_id: session_id.clone(),
+                token: token.clone(),
+                last_seq: st.chat.last_seq,
+                open: st.open,
+            };
+            if let Some(key) = &st.store_key {
+                crate::store::save(key, &record);
+            }
+            self.emit(Effect::Session(Some(record.encode())));
         }
     }
 
-    fn forget(&self) {
+    /// Forgets the stored session and tells the core.
+    fn forget(&self, st: &State) {
+        if let Some(key) = &st.store_key {
+            crate::store::clear(key);
+        }
         self.emit(Effect::Session(None));
     }
 }

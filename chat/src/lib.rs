@@ -39,6 +39,7 @@ mod linkify;
 mod markdown;
 mod phone;
 mod state;
+mod store;
 mod style;
 mod view;
 mod visitor;

@@ -19,6 +19,7 @@ use web_sys::Element;
 use crate::decode;
 use crate::forms::{panels, FormsState};
 use crate::host::Host;
+use crate::store::Record;
 use crate::state::{Chat, Phase};
 use crate::view::{Extra, Panel, View};
 
@@ -45,6 +46,8 @@ pub(crate) struct State {
     /// Company GUID (the visitor id is kept per company).
     pub(crate) company: String,
     pub(crate) scope: Option<String>,
+    /// `localStorage` key of the open conversation (the core's).
+    pub(crate) store_key: Option<String>,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) open: bool,
     pub(crate) connected: bool,
@@ -103,13 +106,15 @@ impl Window {
         let language = init.get("language").and_then(|l| l.string());
         let language = language.unwrap_or_default();
         let mut chat = Chat::default();
-        // A conversation the core restores after a reload.
-        if let (Some(id), Some(token)) = (
-            init.get("sessionId").and_then(|v| v.string()),
-            init.get("token").and_then(|v| v.string()),
-        ) {
+        // A conversation the core restores after a reload (the record's
+        // text as stored).
+        let stored = init.get("stored").and_then(|s| s.string());
+        if let Some(record) = stored
+            .and_then(|s| owidget_web::parse_text(&s))
+            .and_then(|v| Record::decode(&v))
+        {
             chat.phase = Phase::Resuming;
-            chat.session = Some((id, token));
+            chat.session = Some((record.session_id, record.token));
         }
         let state = State {
             destroyed: false,
@@ -124,6 +129,7 @@ impl Window {
                 .and_then(|c| c.string())
                 .unwrap_or_default(),
             scope: init.get("scope").and_then(|s| s.string()),
+            store_key: init.get("storeKey").and_then(|s| s.string()),
             status: init
                 .get("status")
                 .and_then(|s| s.number())
@@ -180,6 +186,9 @@ impl Window {
             }
             st.view = Some(view);
             w.render(st);
+            // A restored record keeps the window's state as it is now
+            // (the visitor may have closed it before this module came).
+            w.remember(st);
         });
         if init.get("connected").and_then(|c| c.boolean()) == Some(true) {
             w.set_connected(true);
@@ -265,6 +274,7 @@ impl Window {
         let mut focused = false;
         self.update(|w, st| {
             st.open = open;
+            w.remember(st);
             w.render(st);
             if open {
                 w.report_read(st);
