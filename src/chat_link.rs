@@ -113,7 +113,7 @@ impl Widget {
         else {
             return;
         };
-        let config = endpoints.config_url(&settings.company, Some(preset), false);
+        let config = endpoints.config_url(&settings.company, Some(preset), None);
         st.chat = Chat::Loading { idle };
         let me = self.me.clone();
         let done =

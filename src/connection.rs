@@ -45,7 +45,8 @@ impl Widget {
         let (Ok(endpoints), Some(settings)) = (&self.endpoints, &st.settings) else {
             return;
         };
-        let url = endpoints.config_url(&settings.company, settings.preset.as_deref(), true);
+        let lang = settings.wishes.query();
+        let url = endpoints.config_url(&settings.company, settings.preset.as_deref(), Some(&lang));
         let me = self.me.clone();
         match fetch_config(&url, move |result| {
             if let Some(w) = me.upgrade() {
@@ -89,18 +90,15 @@ impl Widget {
     }
 
     fn configured(&self, st: &mut State, config: Preset<JsValue>) -> Result<()> {
-        let Some(settings) = &st.settings else {
+        if st.settings.is_none() {
             return Ok(());
-        };
-        let available: Vec<&str> = config.texts.iter().map(|(l, _)| l.as_str()).collect();
-        let language = settings.wishes.choose(&available, &config.default_language);
+        }
         st.texts = config
             .texts
-            .iter()
-            .find(|(l, _)| l == language)
-            .map(|(_, t)| FrameTexts::decode(t))
+            .as_ref()
+            .map(FrameTexts::decode)
             .unwrap_or_default();
-        st.language = Some(language.to_string());
+        st.language = Some(config.language.clone());
         st.preset = Some(config.name.clone());
         st.heartbeat_ms = config.heartbeat_ms;
         self.restore(st, &config.name);

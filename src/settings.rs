@@ -141,17 +141,27 @@ impl Endpoints {
         cat(&[&self.pkg, file])
     }
 
-    /// `GET` URL of the widget configuration: with `frame`, only what the
-    /// core draws (`part=frame`, the first paint's request); without, the
-    /// whole of it (for the chat window module).
-    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>, frame: bool) -> String {
+    /// `GET` URL of the widget configuration: with `frame` (the language
+    /// wishes, see `Wishes::query`), only what the core draws in the
+    /// language the server chose (`part=frame`, the first paint's request);
+    /// without, the whole of it (for the chat window module).
+    pub(crate) fn config_url(
+        &self,
+        company: &str,
+        preset: Option<&str>,
+        frame: Option<&str>,
+    ) -> String {
         let mut url = cat(&[&self.api, "api/widget/config?company=", company]);
         if let Some(preset) = preset {
             url.push_str("&preset=");
             url.push_str(&encode(preset));
         }
-        if frame {
+        if let Some(lang) = frame {
             url.push_str("&part=frame");
+            if !lang.is_empty() {
+                url.push_str("&lang=");
+                url.push_str(lang);
+            }
         }
         url
     }
@@ -277,11 +287,15 @@ mod tests {
     fn request_urls() {
         let e = Endpoints::from_base("http://h:1/widget/").unwrap();
         assert_eq!(
-            e.config_url(GUID, None, true),
+            e.config_url(GUID, None, Some("")),
             "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51&part=frame"
         );
         assert_eq!(
-            e.config_url("c", Some("a b&č"), false),
+            e.config_url("c", None, Some("cs,en-US")),
+            "http://h:1/api/widget/config?company=c&part=frame&lang=cs,en-US"
+        );
+        assert_eq!(
+            e.config_url("c", Some("a b&č"), None),
             "http://h:1/api/widget/config?company=c&preset=a%20b%26%C4%8D"
         );
         assert_eq!(

@@ -58,17 +58,21 @@ pub const FRAME_TEXTS: [&str; 6] = [
 impl WidgetConfig {
     /// The configuration without what only the chat window needs
     /// (`company`, `features`, `phoneCountry`, `groups`, `limits`, texts
-    /// other than [`FRAME_TEXTS`]):
+    /// other than [`FRAME_TEXTS`]), in the language chosen for the
+    /// visitor's `wishes` (most important first: see [`crate::lang`]):
     /// `part=frame`, what the SDK core decodes.
-    pub fn frame(&self) -> FrameConfig<'_> {
+    pub fn frame(&self, wishes: &[&str]) -> FrameConfig<'_> {
+        let available: Vec<&str> = self.texts.keys().map(String::as_str).collect();
+        let language = crate::lang::choose(wishes, &available, &self.default_language);
         FrameConfig {
             preset: &self.preset,
-            default_language: &self.default_language,
+            language,
             texts: self
                 .texts
-                .iter()
-                .map(|(lang, t)| (lang.as_str(), t.frame()))
-                .collect(),
+                .get(language)
+                .map(Texts::frame)
+                // No texts for the default language: the SDK's defaults.
+                .unwrap_or_default(),
             colors: &self.colors,
             position: self.position,
             heartbeat_secs: self.heartbeat_secs,
@@ -102,10 +106,11 @@ impl Texts {
 pub struct FrameConfig<'a> {
     /// See [`WidgetConfig::preset`].
     pub preset: &'a str,
-    /// See [`WidgetConfig::default_language`].
-    pub default_language: &'a str,
-    /// [`FRAME_TEXTS`] per language.
-    pub texts: BTreeMap<&'a str, BTreeMap<&'static str, &'a str>>,
+    /// The language chosen for the visitor (a key of
+    /// [`WidgetConfig::texts`], else [`WidgetConfig::default_language`]).
+    pub language: &'a str,
+    /// The [`FRAME_TEXTS`] of `language`.
+    pub texts: BTreeMap<&'static str, &'a str>,
     /// See [`WidgetConfig::colors`].
     pub colors: &'a Colors,
     /// See [`WidgetConfig::position`].
