@@ -189,9 +189,11 @@ impl Widget {
                 w.tell_chat(st, ChatCall::Open(true));
             }
             // The calls the page made before the window was there, in
-            // their order.
+            // their order (custom data went with the initial state).
             for call in std::mem::take(&mut st.chat_pending) {
-                w.tell_chat(st, call);
+                if !matches!(call, ChatCall::CustomData(..)) {
+                    w.tell_chat(st, call);
+                }
             }
             Ok(())
         });
@@ -264,15 +266,6 @@ impl Widget {
             console::error_with("the chat window failed:", &e);
         }
     }
-
-    /// Whether a chat runs or is about to be restored.
-    pub(crate) fn chat_started(&self, st: &State) -> bool {
-        st.session
-            || st.chat.ready().is_some_and(|w| {
-                w.call(window_call::STARTED, &JsValue::UNDEFINED, "")
-                    .unwrap_or(false)
-            })
-    }
 }
 
 /// The core's state the chat window starts from.
@@ -287,11 +280,19 @@ fn init_json(st: &State, phone_url: &str) -> String {
         .bool("open", st.open)
         .bool("connected", st.socket_open)
         .bool("enqueue", st.enqueue_pending)
-        .map("customData", st.custom_data.iter().map(|(k, v)| (k, v)));
+        .map("customData", st.chat_pending.iter().filter_map(custom_data));
     if let Some(status) = st.status {
         o.num("status", u64::from(status.code()));
     }
     o.opt("storeKey", st.store_key.as_deref())
         .opt("stored", st.stored.as_deref());
     o.end()
+}
+
+/// A queued `addCustomData` entry.
+fn custom_data(call: &ChatCall) -> Option<(&String, &String)> {
+    match call {
+        ChatCall::CustomData(name, value) => Some((name, value)),
+        _ => None,
+    }
 }

@@ -118,8 +118,6 @@ pub(crate) struct State {
     /// The stored conversation's record (JSON text) for the chat window
     /// to resume, until it is created.
     pub(crate) stored: Option<String>,
-    /// `addCustomData` values for the next `startChat`, in call order.
-    pub(crate) custom_data: Vec<(String, String)>,
     /// `localStorage` key of this company, preset and scope.
     pub(crate) store_key: Option<String>,
     /// `openChat(true)` came before the chat module was there.
@@ -128,7 +126,8 @@ pub(crate) struct State {
     /// field takes the focus once it is.
     pub(crate) focus_pending: bool,
     /// The page's calls for the chat window made before it was there
-    /// (`normalizeNumber`, `setCustomNumberNormalization`), in call order.
+    /// (`addCustomData`, `normalizeNumber`, `setCustomNumberNormalization`),
+    /// in call order.
     pub(crate) chat_pending: Vec<ChatCall>,
 }
 

@@ -5,7 +5,7 @@
 use gloo_timers::callback::Timeout;
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
-use owidget_web::{cat, decimal};
+use owidget_web::{cat, console, decimal};
 
 use crate::encode::{client_message, start_chat, StartChat};
 use crate::state::{fill, fit_custom_data, is_email, trim_chars, Change, Chat, Phase};
@@ -15,6 +15,12 @@ use crate::window::{Effect, State, Window};
 
 /// Longest `scope` the server takes in a chat start.
 const SCOPE_MAX_CHARS: usize = 256;
+
+/// `addCustomData` after the chat started.
+pub(crate) const ALREADY_STARTED: &str =
+    "addCustomData() must be called before the chat starts; the value was ignored";
+/// `addCustomData` of a name beyond the published number of names.
+pub(crate) const TOO_MANY: &str = "addCustomData: at most 50 entries are kept";
 
 /// Pause after which the operator sees the visitor stop typing.
 const TYPING_IDLE_MS: u32 = 3_000;
@@ -296,15 +302,22 @@ impl Window {
         });
     }
 
-    /// `addCustomData` accepted by the core (before the chat started).
+    /// `addCustomData` the core accepted (it checks the types and
+    /// lengths at once): refused on the console once the chat started, or
+    /// for a name beyond the published number of names.
     pub(crate) fn add_custom_data(&self, name: String, value: String) {
         self.update(|_, st| {
+            if st.chat.is_open() {
+                return console::error(ALREADY_STARTED);
+            }
+            let full = st.custom_data.len() >= st.limits.custom_data_max_keys;
+            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value.clone(),
+                None if full => return console::error(TOO_MANY),
+                None => st.custom_data.push((name.clone(), value.clone())),
+            }
             if let Some(view) = &st.view {
                 view.prefill(&name, &value);
-            }
-            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
-                Some(entry) => entry.1 = value,
-                None => st.custom_data.push((name, value)),
             }
         });
     }

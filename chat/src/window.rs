@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use owidget_protocol::{ButtonStatus, Features, Texts};
-use owidget_web::Json;
+use owidget_web::{console, Json};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -116,13 +116,30 @@ impl Window {
             chat.phase = Phase::Resuming;
             chat.session = Some((record.session_id, record.token));
         }
+        // `addCustomData` calls the core took before this module came,
+        // checked as `Window::add_custom_data` checks later ones.
+        let mut custom_data: Vec<(String, String)> = Vec::new();
+        for (k, v) in init.get("customData").map(|d| d.entries()).unwrap_or_default() {
+            if let Some(v) = v.string() {
+                custom_data.push((k, v));
+            }
+        }
+        let limits = decode::limits(config);
+        if !custom_data.is_empty() && chat.session.is_some() {
+            console::error(crate::flow::ALREADY_STARTED);
+            custom_data.clear();
+        }
+        if custom_data.len() > limits.custom_data_max_keys {
+            console::error(crate::flow::TOO_MANY);
+            custom_data.truncate(limits.custom_data_max_keys);
+        }
         let state = State {
             destroyed: false,
             texts: decode::texts_of(config, &language),
             features: decode::features(config),
             language,
             max_chars: decode::message_max_chars(config),
-            limits: decode::limits(config),
+            limits,
             // The configuration names the company (canonical GUID).
             company: config
                 .get("company")
@@ -137,13 +154,7 @@ impl Window {
             open: init.get("open").and_then(|o| o.boolean()) == Some(true),
             connected: false,
             chat,
-            custom_data: init
-                .get("customData")
-                .map(|d| d.entries())
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(k, v)| Some((k, v.string()?)))
-                .collect(),
+            custom_data,
             notice: None,
             offline_sent: false,
             choice: None,
