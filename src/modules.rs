@@ -29,6 +29,11 @@ export function loadModule(js, wasm, idle, config, done) {
   else if (typeof requestIdleCallback == 'function') requestIdleCallback(go, { timeout: 5000 });
   else setTimeout(go, 2000);
 }
+export function deferred() {
+  let r;
+  const p = new Promise((x) => { r = x; });
+  return [p, r];
+}
 export function makeHost(f) {
   return {
     send: (text) => f(0, text),
@@ -50,4 +55,8 @@ extern "C" {
     /// of three (each closure type costs wasm).
     #[wasm_bindgen(js_name = makeHost)]
     pub(crate) fn make_host(f: &JsValue) -> js_sys::Object;
+
+    /// `[promise, resolve]` of a new Promise (no Rust closure for the
+    /// executor: each closure type costs wasm and glue).
+    pub(crate) fn deferred() -> js_sys::Array;
 }

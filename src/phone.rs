@@ -12,7 +12,7 @@
 
 use js_sys::{Function, Promise};
 use owidget_web::console;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::chat_link::ChatCall;
 use crate::widget::{report, State, Widget};
@@ -20,11 +20,9 @@ use crate::widget::{report, State, Widget};
 impl Widget {
     /// `normalizeNumber(raw)` of a live widget (see the module doc).
     pub(crate) fn normalize(&self, raw: String) -> Promise {
-        let mut resolve = None;
-        let promise = Promise::new(&mut |r, _| resolve = Some(r));
-        let Some(resolve) = resolve else {
-            return promise;
-        };
+        let pair = crate::modules::deferred();
+        let promise: Promise = pair.get(0).unchecked_into();
+        let resolve: Function = pair.get(1).unchecked_into();
         report(self.update(|w, st| {
             if st.config_refused {
                 console::error(
