@@ -259,7 +259,9 @@ impl Widget {
             ChatCall::CustomData(name, value) => {
                 window.call(window_call::CUSTOM_DATA, &JsValue::from_str(&name), &value)
             }
-            ChatCall::Normalize(resolve, raw) => window.call(window_call::NORMALIZE, &resolve, &raw),
+            ChatCall::Normalize(resolve, raw) => {
+                window.call(window_call::NORMALIZE, &resolve, &raw)
+            }
             ChatCall::Normalizer(f) => window.call(window_call::NORMALIZER, &f, ""),
         };
         if let Err(e) = result {

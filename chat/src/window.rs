@@ -19,8 +19,8 @@ use web_sys::Element;
 use crate::decode;
 use crate::forms::{panels, FormsState};
 use crate::host::Host;
-use crate::store::Record;
 use crate::state::{Chat, Phase};
+use crate::store::Record;
 use crate::view::{Extra, Panel, View};
 
 /// Something to tell the core once the state is no longer borrowed.
@@ -119,7 +119,11 @@ impl Window {
         // `addCustomData` calls the core took before this module came,
         // checked as `Window::add_custom_data` checks later ones.
         let mut custom_data: Vec<(String, String)> = Vec::new();
-        for (k, v) in init.get("customData").map(|d| d.entries()).unwrap_or_default() {
+        for (k, v) in init
+            .get("customData")
+            .map(|d| d.entries())
+            .unwrap_or_default()
+        {
             if let Some(v) = v.string() {
                 custom_data.push((k, v));
             }
