@@ -111,7 +111,11 @@ impl Widget {
             st.retry = None;
             return Err(e);
         }
-        if st.session || st.open || !st.chat_pending.is_empty() {
+        let number_waits = st
+            .chat_pending
+            .iter()
+            .any(|c| matches!(c, ChatCall::Normalize(..)));
+        if st.session || st.open || number_waits {
             // A conversation to restore, `openChat()` or a number to
             // normalize before the configuration: no waiting for an idle
             // moment.

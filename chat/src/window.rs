@@ -109,12 +109,12 @@ impl Window {
         // A conversation the core restores after a reload (the record's
         // text as stored).
         let stored = init.get("stored").and_then(|s| s.string());
-        if let Some(record) = stored
+        let restored = stored
             .and_then(|s| owidget_web::parse_text(&s))
-            .and_then(|v| Record::decode(&v))
-        {
+            .and_then(|v| Record::decode(&v));
+        if let Some(record) = &restored {
             chat.phase = Phase::Resuming;
-            chat.session = Some((record.session_id, record.token));
+            chat.session = Some((record.session_id.clone(), record.token.clone()));
         }
         // `addCustomData` calls the core took before this module came,
         // checked as `Window::add_custom_data` checks later ones.
@@ -203,7 +203,17 @@ impl Window {
             w.render(st);
             // A restored record keeps the window's state as it is now
             // (the visitor may have closed it before this module came).
-            w.remember(st);
+            if let (Some(record), Some(key)) = (restored, &st.store_key) {
+                if record.open != st.open {
+                    crate::store::save(
+                        key,
+                        &Record {
+                            open: st.open,
+                            ..record
+                        },
+                    );
+                }
+            }
         });
         if init.get("connected").and_then(|c| c.boolean()) == Some(true) {
             w.set_connected(true);
