@@ -217,10 +217,17 @@ mod tests {
             let hashed = map[*name].as_str().expect("named");
             let bytes = embedded::get(&format!("pkg/{name}")).expect("embedded");
             assert_eq!(hashed, hashed_name(name, &hash(bytes)));
-            let resp = respond(None, hashed).expect("served");
+            let resp = respond(None, hashed, false).expect("served");
             assert_eq!(resp.headers()[header::CACHE_CONTROL], IMMUTABLE);
+            assert!(resp.headers().get(header::CONTENT_ENCODING).is_none());
+            // Precompressed when gzip is accepted: the same bytes inflated.
+            let resp = respond(None, hashed, true).expect("served");
+            assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip");
+            let gz = embedded::get(&format!("pkg/{name}.gz")).expect("pkg/*.gz embedded");
+            assert!(inflates_to(gz, bytes), "{name}.gz is {name}");
         }
         // A stale or made-up hash is not served.
-        assert!(respond(None, "owidget_bg.0000000000000000.wasm").is_none());
+        assert!(respond(None, "owidget_bg.0000000000000000.wasm", true).is_none());
+        assert!(!inflates_to(b"not gzip", b""));
     }
 }
