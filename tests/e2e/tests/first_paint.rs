@@ -12,12 +12,12 @@ use owidget_e2e::{TestServer, DEMO_COMPANY};
 use serde_json::Value;
 
 /// Budget of the four answers' gzip bodies together: the figure reached
-/// (32,694 B: loader 1,092 + glue 3,459 + core wasm 27,927 + config 216)
+/// (32,722 B: loader 1,092 + glue 3,459 + core wasm 27,955 + config 216)
 /// and 4 bytes, so that a change that adds to the first paint has to
 /// raise it and say why. The goal of issue 11 is 32 KB (32,768 B), met;
 /// before this test (whole configuration, loader with comments) the same
 /// four answers were 43,801 B, then 40,043 B, then 37,093 B.
-const BUDGET: u64 = 32_698;
+const BUDGET: u64 = 32_726;
 
 /// `(body bytes on the wire, Content-Encoding)` of `GET url` asking for gzip.
 async fn gzip_body(http: &reqwest::Client, url: &str, origin: &str) -> (u64, String) {
