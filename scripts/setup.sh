@@ -52,4 +52,15 @@ if ! "$esbuild_dir/node_modules/.bin/esbuild" --version >/dev/null 2>&1; then
     "esbuild@$esbuild_version"
 fi
 
+# zopfli (@gfx/zopfli, wasm) precompresses the modules the server sends.
+zopfli_version=$(sed -n 's/^ZOPFLI_VERSION=\([0-9.]*\)$/\1/p' scripts/build-wasm.sh)
+zopfli_dir="$HOME/.cache/owidget-tools/zopfli-$zopfli_version"
+if [ ! -d "$zopfli_dir/node_modules/@gfx/zopfli" ]; then
+  command -v npm >/dev/null || { log "npm is needed for zopfli: install Node.js 18+"; exit 1; }
+  log "installing @gfx/zopfli $zopfli_version into $zopfli_dir"
+  mkdir -p "$zopfli_dir"
+  npm install --prefix "$zopfli_dir" --no-save --no-audit --no-fund --loglevel=error \
+    "@gfx/zopfli@$zopfli_version"
+fi
+
 log "tools ready: $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n1), esbuild $("$esbuild_dir/node_modules/.bin/esbuild" --version)"

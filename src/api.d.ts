@@ -47,11 +47,13 @@ export interface Owidget {
   setCustomNumberNormalization(callback: (phoneNumber: string) => string | null): void;
   /**
    * Normalizes a number as the callback form does: with the custom function if
-   * set, else with the default (the phone module, fetched on first use, and the
-   * preset's default country: asked before `connectToServer()` has loaded the
-   * configuration, it answers once it has). Resolves to the number as it will be
+   * set, else with the default (the server's, with the preset's default
+   * country). Both run in the lazily loaded chat window module: asked before
+   * `connectToServer()` has loaded the configuration and that module, it
+   * answers once they are there, in call order with
+   * `setCustomNumberNormalization`. Resolves to the number as it will be
    * dialled or `null` for an invalid one (also when the server refused the
-   * configuration); never rejects.
+   * configuration or the module failed to load); never rejects.
    */
   normalizeNumber(phoneNumber: string): Promise<string | null>;
   /** Opens the chat window; `enqueue` puts the visitor in the queue at once. */

@@ -14,7 +14,6 @@ use wasm_bindgen::prelude::*;
 use owidget_web::console;
 
 use crate::error::{Error, Result};
-use crate::modules::or_null;
 use crate::settings::InitArgs;
 use crate::widget::{AppCallback, StatusCallback, Widget};
 
@@ -121,7 +120,8 @@ impl Owidget {
     #[wasm_bindgen(js_name = setCustomNumberNormalization)]
     pub fn set_custom_number_normalization(&self, callback: JsValue) {
         let result = function(callback, "setCustomNumberNormalization")
-            .and_then(|f| self.widget.set_normalizer(f));
+            .and_then(|f| self.widget.live("setCustomNumberNormalization", |_| f))
+            .map(|f| self.widget.set_normalizer(f));
         report(result);
     }
 
@@ -136,7 +136,7 @@ impl Owidget {
             "phoneNumber must be a string",
         ));
         match raw.and_then(|raw| self.widget.live("normalizeNumber", |_| raw)) {
-            Ok(raw) => or_null(&self.widget.normalize(&raw)),
+            Ok(raw) => self.widget.normalize(raw),
             Err(e) => {
                 report(Err(e));
                 Promise::resolve(&JsValue::NULL)

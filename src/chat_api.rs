@@ -1,6 +1,7 @@
 //! The page's chat methods beyond the seed API: `openChat`, `closeChat`,
 //! `addCustomData`. They work before the chat module is there: the core
-//! keeps what the chat window must start from and hands it over.
+//! keeps what the chat window must start from and hands it over (custom
+//! data with the window's initial state, in call order).
 
 use owidget_protocol::WidgetLimits;
 
@@ -43,14 +44,13 @@ impl Widget {
         })
     }
 
-    /// `addCustomData(name, value)`.
+    /// `addCustomData(name, value)`: the lengths are checked at once;
+    /// the chat window keeps the entries (and refuses them once the chat
+    /// started, or beyond the published number of names).
     pub(crate) fn add_custom_data(&self, name: String, value: String) -> Result<()> {
         self.update(|w, st| {
             if st.destroyed {
                 return Err(Error::Destroyed("addCustomData"));
-            }
-            if w.chat_started(st) {
-                return Err(Error::ChatAlreadyStarted);
             }
             // The published limits (issue 10 item 9), counted in
             // characters as the server counts them: what is accepted here
@@ -65,18 +65,7 @@ impl Widget {
                     "name must be 1-100 characters and value at most 1000",
                 ));
             }
-            let full = st.custom_data.len() >= lim.custom_data_max_keys;
-            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
-                Some(entry) => entry.1 = value.clone(),
-                None if full => {
-                    return Err(Error::BadArgument(
-                        "addCustomData",
-                        "at most 50 entries are kept",
-                    ));
-                }
-                None => st.custom_data.push((name.clone(), value.clone())),
-            }
-            w.tell_chat(st, ChatCall::CustomData(name, value));
+            w.chat_call(st, ChatCall::CustomData(name, value));
             Ok(())
         })
     }

@@ -9,8 +9,7 @@
 //! the core creates one chat window per widget with the window's body
 //! element, the whole configuration as served (fetched with the module:
 //! the core's first-paint request has only the frame part), its state as JSON text and an
-//! object of callbacks (`send`, `event`, `session`, `normalize`,
-//! `warmPhone`); it forwards the socket
+//! object of callbacks (`send`, `event`, `session`); it forwards the socket
 //! frames it does not handle and tells the window about status, open state
 //! and connection. Every call into the module is caught: a failing chat
 //! window is reported, never thrown into the page.
@@ -22,7 +21,6 @@ use web_sys::Element;
 
 use crate::error::Error;
 use crate::modules::{load_module, make_host};
-use crate::store::Record;
 use crate::widget::{report, AppEvent, State, Widget};
 
 #[wasm_bindgen]
@@ -91,6 +89,10 @@ pub(crate) enum ChatCall {
     Open(bool),
     Enqueue,
     CustomData(String, String),
+    /// `normalizeNumber`: the Promise's `resolve` and the number.
+    Normalize(js_sys::Function, String),
+    /// `setCustomNumberNormalization`.
+    Normalizer(js_sys::Function),
 }
 
 impl Widget {
@@ -111,7 +113,7 @@ impl Widget {
         else {
             return;
         };
-        let config = endpoints.config_url(&settings.company, Some(preset), false);
+        let config = endpoints.config_url(&settings.company, Some(preset), None);
         st.chat = Chat::Loading { idle };
         let me = self.me.clone();
         let done =
@@ -128,7 +130,7 @@ impl Widget {
     /// The chat module and the whole configuration arrived (or failed):
     /// creates this widget's window.
     fn on_chat_module(&self, module: JsValue, config: JsValue, error: JsValue) {
-        let prepared = self.update(|_, st| {
+        let prepared = self.update(|w, st| {
             // Destroyed meanwhile, or a second answer (an idle load and an
             // open both asked): nothing to do.
             if st.destroyed || !matches!(st.chat, Chat::Loading { .. }) {
@@ -136,12 +138,17 @@ impl Widget {
             }
             if module.is_null() || module.is_undefined() {
                 st.chat = Chat::Absent;
+                crate::phone::drop_waiting(st, false);
                 return Err(Error::ChatModule);
             }
             let Some(ui) = &st.ui else {
                 return Ok(None);
             };
-            Ok(Some((ui.body().clone(), init_json(st))))
+            let phone = match (&w.endpoints, &st.settings, &st.preset) {
+                (Ok(e), Some(s), Some(preset)) => e.phone_url(&s.company, preset),
+                _ => String::new(),
+            };
+            Ok(Some((ui.body().clone(), init_json(st, &phone))))
         });
         let (body, init) = match prepared {
             Ok(Some(p)) => p,
@@ -161,6 +168,7 @@ impl Widget {
             Err(e) => {
                 let _ = self.update(|_, st| {
                     st.chat = Chat::Absent;
+                    crate::phone::drop_waiting(st, false);
                     Ok(())
                 });
                 return console::error_with("cannot create the chat window:", &e);
@@ -176,8 +184,16 @@ impl Widget {
             }
             st.chat = Chat::Ready(link);
             st.enqueue_pending = false;
+            st.stored = None;
             if st.open && std::mem::take(&mut st.focus_pending) {
                 w.tell_chat(st, ChatCall::Open(true));
+            }
+            // The calls the page made before the window was there, in
+            // their order (custom data went with the initial state).
+            for call in std::mem::take(&mut st.chat_pending) {
+                if !matches!(call, ChatCall::CustomData(..)) {
+                    w.tell_chat(st, call);
+                }
             }
             Ok(())
         });
@@ -203,22 +219,16 @@ impl Widget {
                     }
                     JsValue::UNDEFINED
                 }
-                // session(record | null): the conversation to keep.
-                2 => {
-                    let record = arg
-                        .as_string()
-                        .and_then(|r| owidget_web::parse_text(&r))
-                        .and_then(|v| Record::decode(&v));
+                // session(record | null): a conversation runs (the chat
+                // module stores it) or is over.
+                _ => {
                     report(w.update(|w, st| {
-                        st.session = record;
-                        w.remember(st);
+                        st.session = arg.is_string();
                         w.redraw_button(st);
                         Ok(())
                     }));
                     JsValue::UNDEFINED
                 }
-                // normalize(raw): a Promise of the number or null.
-                _ => w.normalize(&arg.as_string().unwrap_or_default()).into(),
             }
         })
         .into_js_value();
@@ -249,26 +259,22 @@ impl Widget {
             ChatCall::CustomData(name, value) => {
                 window.call(window_call::CUSTOM_DATA, &JsValue::from_str(&name), &value)
             }
+            ChatCall::Normalize(resolve, raw) => {
+                window.call(window_call::NORMALIZE, &resolve, &raw)
+            }
+            ChatCall::Normalizer(f) => window.call(window_call::NORMALIZER, &f, ""),
         };
         if let Err(e) = result {
             console::error_with("the chat window failed:", &e);
         }
     }
-
-    /// Whether a chat runs or is about to be restored.
-    pub(crate) fn chat_started(&self, st: &State) -> bool {
-        st.session.is_some()
-            || st.chat.ready().is_some_and(|w| {
-                w.call(window_call::STARTED, &JsValue::UNDEFINED, "")
-                    .unwrap_or(false)
-            })
-    }
 }
 
 /// The core's state the chat window starts from.
-fn init_json(st: &State) -> String {
+fn init_json(st: &State, phone_url: &str) -> String {
     let mut o = Obj::new("");
     o.str("language", st.language.as_deref().unwrap_or_default())
+        .str("phoneUrl", phone_url)
         .opt(
             "scope",
             st.settings.as_ref().and_then(|s| s.scope.as_deref()),
@@ -276,12 +282,19 @@ fn init_json(st: &State) -> String {
         .bool("open", st.open)
         .bool("connected", st.socket_open)
         .bool("enqueue", st.enqueue_pending)
-        .map("customData", st.custom_data.iter().map(|(k, v)| (k, v)));
+        .map("customData", st.chat_pending.iter().filter_map(custom_data));
     if let Some(status) = st.status {
         o.num("status", u64::from(status.code()));
     }
-    if let Some(r) = &st.session {
-        o.str("sessionId", &r.session_id).str("token", &r.token);
-    }
+    o.opt("storeKey", st.store_key.as_deref())
+        .opt("stored", st.stored.as_deref());
     o.end()
+}
+
+/// A queued `addCustomData` entry.
+fn custom_data(call: &ChatCall) -> Option<(&String, &String)> {
+    match call {
+        ChatCall::CustomData(name, value) => Some((name, value)),
+        _ => None,
+    }
 }

@@ -45,7 +45,8 @@ impl Widget {
         let (Ok(endpoints), Some(settings)) = (&self.endpoints, &st.settings) else {
             return;
         };
-        let url = endpoints.config_url(&settings.company, settings.preset.as_deref(), true);
+        let lang = settings.wishes.query();
+        let url = endpoints.config_url(&settings.company, settings.preset.as_deref(), Some(&lang));
         let me = self.me.clone();
         match fetch_config(&url, move |result| {
             if let Some(w) = me.upgrade() {
@@ -74,8 +75,8 @@ impl Widget {
                 Err(Error::Config(code, message)) if code < 500 => {
                     st.grace = None;
                     st.config_refused = true;
-                    // No preset, no country: numbers waiting get `null`.
-                    w.answer_waiting(st);
+                    // No chat window will come: numbers waiting get `null`.
+                    crate::phone::drop_waiting(st, true);
                     Err(Error::Config(code, message))
                 }
                 Err(e) => {
@@ -89,22 +90,17 @@ impl Widget {
     }
 
     fn configured(&self, st: &mut State, config: Preset<JsValue>) -> Result<()> {
-        let Some(settings) = &st.settings else {
+        if st.settings.is_none() {
             return Ok(());
-        };
-        let available: Vec<&str> = config.texts.iter().map(|(l, _)| l.as_str()).collect();
-        let language = settings.wishes.choose(&available, &config.default_language);
+        }
         st.texts = config
             .texts
-            .iter()
-            .find(|(l, _)| l == language)
-            .map(|(_, t)| FrameTexts::decode(t))
+            .as_ref()
+            .map(FrameTexts::decode)
             .unwrap_or_default();
-        st.language = Some(language.to_string());
+        st.language = Some(config.language.clone());
         st.preset = Some(config.name.clone());
-        st.phone_country = config.phone_country.clone();
         st.heartbeat_ms = config.heartbeat_ms;
-        self.answer_waiting(st);
         self.restore(st, &config.name);
         // The socket first: its handshake runs while the DOM is built (its
         // events come after this task, when the button is there).
@@ -115,9 +111,14 @@ impl Widget {
             st.retry = None;
             return Err(e);
         }
-        if st.session.is_some() || st.open {
-            // A conversation to restore, or `openChat()` before the
-            // configuration: no waiting for an idle moment.
+        let number_waits = st
+            .chat_pending
+            .iter()
+            .any(|c| matches!(c, ChatCall::Normalize(..)));
+        if st.session || st.open || number_waits {
+            // A conversation to restore, `openChat()` or a number to
+            // normalize before the configuration: no waiting for an idle
+            // moment.
             self.load_chat(st, false);
         }
         Ok(())
@@ -129,12 +130,13 @@ impl Widget {
             return;
         };
         let key = crate::store::key(&settings.company, preset, settings.scope.as_deref());
-        if let Some(record) = crate::store::load(&key) {
-            st.open = record.open;
+        if let Some((record, open)) = crate::store::load(&key) {
+            st.open = open;
             if st.open {
                 self.emit_app(crate::widget::AppEvent::ChatWindowOpen);
             }
-            st.session = Some(record);
+            st.session = true;
+            st.stored = Some(record);
         }
         st.store_key = Some(key);
     }

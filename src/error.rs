@@ -20,8 +20,6 @@ pub(crate) enum Error {
     BadArgument(&'static str, &'static str),
     /// The object was destroyed; the method does nothing.
     Destroyed(&'static str),
-    /// `addCustomData` after the chat started.
-    ChatAlreadyStarted,
     /// The server refused the configuration request.
     Config(u16, String),
     /// The network failed (server down, CORS refused, aborted).
@@ -56,10 +54,6 @@ impl Error {
             }
             Error::BadArgument(method, what) => cat(&[method, ": ", what]),
             Error::Destroyed(method) => cat(&[method, "() ignored: this widget was destroyed"]),
-            Error::ChatAlreadyStarted => {
-                "addCustomData() must be called before the chat starts; the value was ignored"
-                    .into()
-            }
             Error::Config(status, message) => cat(&[
                 "the server refused the widget configuration (HTTP ",
                 &decimal(u64::from(*status)),

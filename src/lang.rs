@@ -1,8 +1,10 @@
-//! The language rule of `init`: the `language` argument, else the page's
-//! `<html lang>`, else the browser's languages, each narrowed to the
-//! languages the preset has, else the preset's default.
+//! The visitor's language wishes of `init`: the `language` argument, the
+//! page's `<html lang>`, the browser's languages. The server chooses among
+//! the preset's languages with them (`owidget_protocol::lang::choose`, the
+//! rule of the README): the core sends them in order with its
+//! configuration request and gets the chosen language's texts only.
 //!
-//! Pure functions, so the rule is unit-tested natively; `widget.rs` reads the
+//! Pure functions, so they are unit-tested natively; `api.rs` reads the
 //! page and the navigator and passes plain strings in.
 
 /// The visitor's language wishes, most important first.
@@ -17,8 +19,8 @@ pub(crate) struct Wishes {
 }
 
 impl Wishes {
-    /// All wishes in order of precedence, empty ones skipped.
-    fn ordered(&self) -> Vec<&str> {
+    /// All wishes in order of precedence, trimmed, empty ones skipped.
+    pub(crate) fn ordered(&self) -> Vec<&str> {
         // A Vec, not `chain` + `filter` (their `next` is ~0.4 KB of wasm).
         fn add<'a>(wishes: &mut Vec<&'a str>, s: &'a str) {
             let s = s.trim();
@@ -43,55 +45,24 @@ impl Wishes {
         self.ordered().first().copied()
     }
 
-    /// The language to use once the preset is known: the first wish the
-    /// preset has (exactly, else by primary subtag: `cs-CZ` → `cs`, `en` →
-    /// `en-GB`), else `default`. Returns the preset's spelling.
-    pub(crate) fn choose<'a>(&self, available: &[&'a str], default: &'a str) -> &'a str {
-        for wish in self.ordered() {
-            if let Some(found) = match_language(wish, available) {
-                return found;
+    /// The wishes for the configuration request's `lang=`: in order,
+    /// percent-encoded, separated by commas.
+    pub(crate) fn query(&self) -> String {
+        let mut out = String::new();
+        for w in self.ordered() {
+            if !out.is_empty() {
+                out.push(',');
             }
+            out.push_str(&owidget_web::url_encode(w));
         }
-        default
+        out
     }
-}
-
-/// The entry of `available` that matches `wish`, if any.
-fn match_language<'a>(wish: &str, available: &[&'a str]) -> Option<&'a str> {
-    let wish = normalize(wish);
-    if let Some(exact) = available.iter().find(|a| normalize(a) == wish) {
-        return Some(exact);
-    }
-    let primary = primary_of(&wish);
-    available
-        .iter()
-        .find(|a| primary == primary_of(&normalize(a)))
-        .copied()
-}
-
-/// Lower case, `_` → `-` (byte by byte: `str::replace` brings a
-/// substring searcher into the wasm).
-fn normalize(tag: &str) -> String {
-    let mut out = String::with_capacity(tag.len());
-    for b in tag.trim().bytes() {
-        out.push(if b == b'_' {
-            '-'
-        } else {
-            b.to_ascii_lowercase() as char
-        });
-    }
-    out
-}
-
-fn primary_of(tag: &str) -> &str {
-    tag.bytes()
-        .position(|b| b == b'-')
-        .and_then(|i| tag.get(..i))
-        .unwrap_or(tag)
 }
 
 #[cfg(test)]
 mod tests {
+    use owidget_protocol::lang::choose;
+
     use super::*;
 
     fn wishes(argument: Option<&str>, html: Option<&str>, browser: &[&str]) -> Wishes {
@@ -106,49 +77,23 @@ mod tests {
 
     #[test]
     fn argument_wins_when_the_preset_has_it() {
-        assert_eq!(
-            wishes(Some("cs"), Some("en"), &["en"]).choose(PRESET, "en"),
-            "cs"
-        );
+        let w = wishes(Some("cs"), Some("en"), &["en"]);
+        assert_eq!(choose(&w.ordered(), PRESET, "en"), "cs");
     }
 
     #[test]
     fn html_lang_is_next() {
-        assert_eq!(wishes(None, Some("cs"), &["en"]).choose(PRESET, "en"), "cs");
+        let w = wishes(None, Some("cs"), &["en"]);
+        assert_eq!(choose(&w.ordered(), PRESET, "en"), "cs");
     }
 
     #[test]
-    fn browser_languages_in_order() {
-        assert_eq!(
-            wishes(None, None, &["de", "cs-CZ", "en"]).choose(PRESET, "en"),
-            "cs"
-        );
-    }
-
-    #[test]
-    fn unknown_wishes_fall_through_to_the_next_and_then_the_default() {
-        assert_eq!(
-            wishes(Some("de"), Some(""), &["fr"]).choose(PRESET, "en"),
-            "en"
-        );
-        assert_eq!(
-            wishes(Some("de"), Some("cs"), &[]).choose(PRESET, "en"),
-            "cs"
-        );
-        assert_eq!(wishes(None, None, &[]).choose(PRESET, "en"), "en");
-    }
-
-    #[test]
-    fn regions_and_case_are_matched_loosely() {
-        assert_eq!(wishes(Some("CS_cz"), None, &[]).choose(PRESET, "en"), "cs");
-        assert_eq!(
-            wishes(Some("en"), None, &[]).choose(&["en-GB", "cs"], "cs"),
-            "en-GB"
-        );
-        assert_eq!(
-            wishes(Some("en-us"), None, &[]).choose(&["en-GB", "en-US"], "en-GB"),
-            "en-US"
-        );
+    fn empty_wishes_are_skipped() {
+        let w = wishes(Some("de"), Some(" "), &["fr", "cs-CZ"]);
+        assert_eq!(w.ordered(), ["de", "fr", "cs-CZ"]);
+        assert_eq!(w.query(), "de,fr,cs-CZ");
+        assert_eq!(wishes(Some("a b"), None, &["en"]).query(), "a%20b,en");
+        assert_eq!(wishes(None, None, &[]).query(), "");
     }
 
     #[test]

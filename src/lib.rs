@@ -5,8 +5,10 @@
 //! This crate is the core, the part the first paint pays for: the API,
 //! the configuration, the status socket, the button and the window frame.
 //! The chat window's content is a second wasm module (`chat/`, crate
-//! `owidget-chat`) fetched lazily, and phone numbers are normalized by a
-//! third (`phone/`) fetched only when a number is first needed.
+//! `owidget-chat`) fetched lazily: it also owns what the first status
+//! does not need (phone number normalization, custom data, writing the
+//! stored conversation); the core checks those methods' arguments at once
+//! and queues the calls in order until the module is there.
 //!
 //! # Layout
 //! - `api`: the `#[wasm_bindgen]` facade, the only place touching untyped
@@ -15,11 +17,14 @@
 //! - `connection`: configuration fetch, status socket, reconnect, grace.
 //! - `modules`: `import()` of the lazily loaded modules (inline JS).
 //! - `chat_link`: loading the chat module and talking to its window.
-//! - `phone`: phone number normalization, custom or by the server.
+//! - `phone`: `normalizeNumber` and `setCustomNumberNormalization`, queued
+//!   for the chat module (which normalizes, custom or by the server).
 //! - `chat_api`: `openChat`, `closeChat`, `addCustomData`.
-//! - `store`: the open conversation in `localStorage` (restore by scope).
+//! - `store`: reading the open conversation in `localStorage` on page load
+//!   (restore by scope; the chat module writes it).
 //! - `settings`: `init` arguments → validated settings; server URLs.
-//! - `lang`: the language rule (pure). `backoff`: reconnect delays (pure).
+//! - `lang`: the language wishes sent with the configuration request (the
+//!   server chooses). `backoff`: reconnect delays (pure).
 //! - `texts`: the frame's texts.
 //! - `net`: owned browser resources: the config request (XHR) and the
 //!   WebSocket; dropping them detaches every handler.

@@ -1,7 +1,6 @@
 //! Loading the lazily fetched chat window module with `import()`, the way
 //! the loader loads the core (with the whole widget configuration it
-//! needs: the core's own request asks for the frame part only), and the
-//! server's phone number normalization.
+//! needs: the core's own request asks for the frame part only).
 //!
 //! `import()` is syntax, not a function a binding could call: this snippet
 //! is the one piece of hand-written JS in the core (the build bundles it
@@ -9,7 +8,6 @@
 //! URL however many widgets use it; a failed load is forgotten so that a
 //! later attempt fetches again.
 
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = "
@@ -31,23 +29,17 @@ export function loadModule(js, wasm, idle, config, done) {
   else if (typeof requestIdleCallback == 'function') requestIdleCallback(go, { timeout: 5000 });
   else setTimeout(go, 2000);
 }
-export function normalizeRemote(url) {
-  return fetch(url, { credentials: 'omit' })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
-    .then((j) => (typeof j.number == 'string' ? j.number : null))
-    .catch((e) => { console.error('[owidget] the phone number normalization failed (' + url + '):', e); });
+export function deferred() {
+  let r;
+  const p = new Promise((x) => { r = x; });
+  return [p, r];
 }
 export function makeHost(f) {
   return {
     send: (text) => f(0, text),
     event: (name) => f(1, name),
     session: (record) => f(2, record),
-    normalize: (raw) => f(3, raw),
-    warmPhone: () => {},
   };
-}
-export function orNull(p) {
-  return p.then((v) => (v === undefined ? null : v));
 }
 ")]
 extern "C" {
@@ -58,19 +50,13 @@ extern "C" {
     #[wasm_bindgen(js_name = loadModule)]
     pub(crate) fn load_module(js: &str, wasm: &str, idle: bool, config: &str, done: JsValue);
 
-    /// The server's normalization (`GET /api/widget/phone`): a Promise of
-    /// the number as dialled, `null` (invalid) or `undefined` (the request
-    /// failed, reported on the console). Never rejects.
-    #[wasm_bindgen(js_name = normalizeRemote)]
-    pub(crate) fn normalize_remote(url: &str) -> Promise;
-
     /// The callbacks object the chat window gets (`send`, `event`,
-    /// `session`, `normalize`, `warmPhone`), each calling `f(which, arg)`:
-    /// one Rust closure instead of five (each closure type costs wasm).
+    /// `session`), each calling `f(which, arg)`: one Rust closure instead
+    /// of three (each closure type costs wasm).
     #[wasm_bindgen(js_name = makeHost)]
     pub(crate) fn make_host(f: &JsValue) -> js_sys::Object;
 
-    /// `p` with `undefined` turned into `null`.
-    #[wasm_bindgen(js_name = orNull)]
-    pub(crate) fn or_null(p: &Promise) -> Promise;
+    /// `[promise, resolve]` of a new Promise (no Rust closure for the
+    /// executor: each closure type costs wasm and glue).
+    pub(crate) fn deferred() -> js_sys::Array;
 }

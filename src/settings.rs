@@ -7,7 +7,7 @@
 
 use owidget_protocol::{normalize_guid, PROTOCOL_VERSION};
 
-use owidget_web::{cat, decimal};
+use owidget_web::{cat, decimal, url_encode as encode};
 
 use crate::error::{Error, Result};
 use crate::lang::Wishes;
@@ -141,24 +141,35 @@ impl Endpoints {
         cat(&[&self.pkg, file])
     }
 
-    /// `GET` URL of the widget configuration: with `frame`, only what the
-    /// core draws (`part=frame`, the first paint's request); without, the
-    /// whole of it (for the chat window module).
-    pub(crate) fn config_url(&self, company: &str, preset: Option<&str>, frame: bool) -> String {
+    /// `GET` URL of the widget configuration: with `frame` (the language
+    /// wishes, see `Wishes::query`), only what the core draws in the
+    /// language the server chose (`part=frame`, the first paint's request);
+    /// without, the whole of it (for the chat window module).
+    pub(crate) fn config_url(
+        &self,
+        company: &str,
+        preset: Option<&str>,
+        frame: Option<&str>,
+    ) -> String {
         let mut url = cat(&[&self.api, "api/widget/config?company=", company]);
         if let Some(preset) = preset {
             url.push_str("&preset=");
             url.push_str(&encode(preset));
         }
-        if frame {
+        if let Some(lang) = frame {
             url.push_str("&part=frame");
+            if !lang.is_empty() {
+                url.push_str("&lang=");
+                url.push_str(lang);
+            }
         }
         url
     }
 
-    /// `GET` URL of the server's default normalization of `raw` for the
-    /// preset (its `phone_country`).
-    pub(crate) fn phone_url(&self, company: &str, preset: &str, raw: &str) -> String {
+    /// `GET` URL of the server's default normalization for the preset
+    /// (its `phone_country`) but the number: the chat module appends the
+    /// percent-encoded number.
+    pub(crate) fn phone_url(&self, company: &str, preset: &str) -> String {
         cat(&[
             &self.api,
             "api/widget/phone?company=",
@@ -166,7 +177,6 @@ impl Endpoints {
             "&preset=",
             &encode(preset),
             "&number=",
-            &encode(raw),
         ])
     }
 
@@ -188,22 +198,6 @@ impl Endpoints {
 /// char boundary).
 fn first(s: &str, f: impl Fn(u8) -> bool) -> Option<usize> {
     s.bytes().position(f)
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -266,7 +260,7 @@ mod tests {
             "http://h/widget/pkg/owidget_chat_bg.wasm"
         );
         assert_eq!(
-            e.phone_url("c", "main site", "+420 777"),
+            e.phone_url("c", "main site") + &owidget_web::url_encode("+420 777"),
             "http://h/api/widget/phone?company=c&preset=main%20site&number=%2B420%20777"
         );
     }
@@ -293,11 +287,15 @@ mod tests {
     fn request_urls() {
         let e = Endpoints::from_base("http://h:1/widget/").unwrap();
         assert_eq!(
-            e.config_url(GUID, None, true),
+            e.config_url(GUID, None, Some("")),
             "http://h:1/api/widget/config?company=5e1d3c9a-7b2f-4e8d-a6c1-0f9b8d7e6a51&part=frame"
         );
         assert_eq!(
-            e.config_url("c", Some("a b&č"), false),
+            e.config_url("c", None, Some("cs,en-US")),
+            "http://h:1/api/widget/config?company=c&part=frame&lang=cs,en-US"
+        );
+        assert_eq!(
+            e.config_url("c", Some("a b&č"), None),
             "http://h:1/api/widget/config?company=c&preset=a%20b%26%C4%8D"
         );
         assert_eq!(

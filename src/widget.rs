@@ -12,14 +12,12 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use owidget_protocol::ButtonStatus;
 use owidget_web::console;
-use wasm_bindgen::JsValue;
 
 use crate::chat_link::{Chat, ChatCall};
 use crate::error::{Error, Result};
 use crate::net::config::ConfigRequest;
 use crate::net::socket::Socket;
 use crate::settings::{Endpoints, InitArgs, Settings};
-use crate::store::Record;
 use crate::texts::FrameTexts;
 use crate::ui::{Ui, UiAction};
 use crate::wire::decode::Preset;
@@ -80,8 +78,6 @@ enum Effect {
 struct Callbacks {
     status: Option<StatusCallback>,
     app: Option<AppCallback>,
-    /// The page's phone normalization (`setCustomNumberNormalization`).
-    normalize: Option<js_sys::Function>,
 }
 
 /// Mutable state of a widget.
@@ -94,8 +90,6 @@ pub(crate) struct State {
     pub(crate) destroyed: bool,
     /// Name of the preset served (known once configured).
     pub(crate) preset: Option<String>,
-    /// Country of phone numbers typed without a country code.
-    pub(crate) phone_country: String,
     pub(crate) language: Option<String>,
     pub(crate) texts: FrameTexts,
     pub(crate) status: Option<ButtonStatus>,
@@ -118,10 +112,12 @@ pub(crate) struct State {
     pub(crate) open: bool,
     /// The chat module and this widget's chat window in it.
     pub(crate) chat: Chat,
-    /// The open conversation to keep for a later page.
-    pub(crate) session: Option<Record>,
-    /// `addCustomData` values for the next `startChat`, in call order.
-    pub(crate) custom_data: Vec<(String, String)>,
+    /// A conversation runs (the chat module keeps its record in
+    /// `localStorage`), or was stored by an earlier page.
+    pub(crate) session: bool,
+    /// The stored conversation's record (JSON text) for the chat window
+    /// to resume, until it is created.
+    pub(crate) stored: Option<String>,
     /// `localStorage` key of this company, preset and scope.
     pub(crate) store_key: Option<String>,
     /// `openChat(true)` came before the chat module was there.
@@ -129,8 +125,10 @@ pub(crate) struct State {
     /// The window opened before the chat module was there: its first
     /// field takes the focus once it is.
     pub(crate) focus_pending: bool,
-    /// Numbers to normalize once the preset's country is known.
-    pub(crate) phone_waiting: Vec<crate::phone::Waiting>,
+    /// The page's calls for the chat window made before it was there
+    /// (`addCustomData`, `normalizeNumber`, `setCustomNumberNormalization`),
+    /// in call order.
+    pub(crate) chat_pending: Vec<ChatCall>,
 }
 
 /// One `owidget` object's implementation.
@@ -216,6 +214,16 @@ impl Widget {
         }
     }
 
+    /// A page's call for the chat window: now when it is there, else once
+    /// it is (in call order, never lost).
+    pub(crate) fn chat_call(&self, st: &mut State, call: ChatCall) {
+        if st.chat.ready().is_some() {
+            self.emit(Effect::Chat(call));
+        } else {
+            st.chat_pending.push(call);
+        }
+    }
+
     /// Runs queued effects one by one with no borrow held, so callbacks may
     /// call any method of the widget.
     // Not inlined into every caller of `update` (wasm size).
@@ -292,20 +300,6 @@ impl Widget {
         Ok(())
     }
 
-    /// `setCustomNumberNormalization`.
-    pub(crate) fn set_normalizer(&self, f: js_sys::Function) -> Result<()> {
-        self.live("setCustomNumberNormalization", |_| ())?;
-        if let Ok(mut cbs) = self.callbacks.try_borrow_mut() {
-            cbs.normalize = Some(f);
-        }
-        Ok(())
-    }
-
-    /// The page's normalization function, if set.
-    pub(crate) fn normalizer(&self) -> Option<js_sys::Function> {
-        self.callbacks.try_borrow().ok()?.normalize.clone()
-    }
-
     /// Reads the state of a widget that is not destroyed.
     pub(crate) fn live<R>(&self, method: &'static str, f: impl FnOnce(&State) -> R) -> Result<R> {
         match self.read(|st| (!st.destroyed).then(|| f(st))) {
@@ -335,7 +329,7 @@ impl Widget {
     /// Redraws the button (status, or the visitor's chat).
     pub(crate) fn redraw_button(&self, st: &State) {
         if let Some(ui) = &st.ui {
-            ui.render(st.status, st.session.is_some(), &st.texts);
+            ui.render(st.status, st.session, &st.texts);
         }
     }
 
@@ -370,27 +364,11 @@ impl Widget {
         if open {
             self.load_chat(st, false);
         }
-        self.remember(st);
         self.emit_app(if open {
             AppEvent::ChatWindowOpen
         } else {
             AppEvent::ChatWindowClosed
         });
-    }
-
-    /// Stores the open conversation (with the window's state) for a later
-    /// page, or forgets it.
-    pub(crate) fn remember(&self, st: &mut State) {
-        let Some(key) = &st.store_key else {
-            return;
-        };
-        match &mut st.session {
-            Some(record) => {
-                record.open = st.open;
-                crate::store::save(key, record);
-            }
-            None => crate::store::clear(key),
-        }
     }
 
     /// Builds the DOM once the configuration is known.
@@ -404,7 +382,7 @@ impl Widget {
                 }
             }),
         )?;
-        ui.render(st.status, st.session.is_some(), &st.texts);
+        ui.render(st.status, st.session, &st.texts);
         ui.set_open(st.open);
         st.ui = Some(ui);
         Ok(())
@@ -418,9 +396,7 @@ impl Widget {
                 return Err(Error::Destroyed("destroy"));
             }
             let settings = st.settings.take();
-            for (_, resolve) in st.phone_waiting.drain(..) {
-                let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::NULL);
-            }
+            crate::phone::drop_waiting(st, true);
             *st = State {
                 destroyed: true,
                 settings,

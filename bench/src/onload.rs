@@ -147,7 +147,7 @@ async fn first_paint_bytes(base: &str) {
         ),
         (
             "config answer",
-            format!("{base}/api/widget/config?company={DEMO_COMPANY}&part=frame"),
+            format!("{base}/api/widget/config?company={DEMO_COMPANY}&part=frame&lang=en,en-US"),
         ),
     ];
     println!("bytes until the first status (bodies as the server gzips them):");

@@ -22,8 +22,9 @@ pub struct ChatWindow {
 /// Builds the chat window into `body` (the core's window frame).
 ///
 /// `config`: the preset's configuration as served. `init`: JSON text of the
-/// core's state: `{language, scope?, status?, open, connected, enqueue,
-/// customData: {name: value}, session?: {sessionId, token, lastSeq}}`.
+/// core's state: `{language, phoneUrl, scope?, storeKey?, stored?, status?,
+/// open, connected, enqueue, customData: {name: value}}` (`stored`: the
+/// text of the conversation record to resume, see `store`).
 /// `host`: the core's callbacks (see [`Host`]).
 #[wasm_bindgen(skip_typescript)]
 pub fn create(body: Element, config: JsValue, init: &str, host: Host) -> ChatWindow {
@@ -36,7 +37,8 @@ pub fn create(body: Element, config: JsValue, init: &str, host: Host) -> ChatWin
 #[wasm_bindgen]
 impl ChatWindow {
     /// Every call of the core, by `which` (see `owidget_web::window_call`);
-    /// `text` is the value of `CUSTOM_DATA`, else empty. The answer is
+    /// `text` is the value of `CUSTOM_DATA` or the number of `NORMALIZE`,
+    /// else empty. The answer is
     /// `OPEN`'s (a field took the focus) or `STARTED`'s, else false.
     pub fn call(&self, which: u32, arg: JsValue, text: String) -> bool {
         let w = &self.window;
@@ -54,6 +56,8 @@ impl ChatWindow {
             }
             window_call::STARTED => return w.started(),
             window_call::DESTROY => w.destroy(),
+            window_call::NORMALIZE => w.answer_number(&arg, &text),
+            window_call::NORMALIZER => w.set_normalizer(arg),
             _ => {}
         }
         false

@@ -1,6 +1,6 @@
 //! The callback form's submit: the name is required, the number goes
-//! through the core's normalization (the page's custom function, or the
-//! phone module with the preset's country) before anything is sent.
+//! through the normalization (the page's custom function, or the
+//! server's with the preset's country: see `phone`) before anything is sent.
 //! Invalid → a message in the visitor's language, nothing sent; valid →
 //! `callbackRequest` with the number as it will be dialled, which the
 //! server validates again and confirms with `stored`.
@@ -13,7 +13,7 @@ use crate::window::{Effect, State, Window};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The core's Promise, seen only as far as `then` goes.
+    /// The normalization's Promise, seen only as far as `then` goes.
     type Answer;
     /// `answer.then(f)` with a one-shot function.
     #[wasm_bindgen(method)]
@@ -45,14 +45,11 @@ impl Window {
         self.emit(Effect::Normalize(name, raw));
     }
 
-    /// Asks the core to normalize `raw`; the answer comes back later.
+    /// Normalizes `raw` (see `phone`); the answer comes back later.
     pub(crate) fn normalize(&self, name: String, raw: &str) {
-        let Some(promise) = self.host.normalize(raw) else {
-            self.update(|w, st| w.normalized(st, &name, JsValue::UNDEFINED));
-            return;
-        };
+        let promise = self.normalize_number(raw);
         let me = self.me.clone();
-        // Called exactly once: the core's Promise never rejects.
+        // Called exactly once: the Promise never rejects.
         let done = Closure::once_into_js(move |result: JsValue| {
             if let Some(w) = me.upgrade() {
                 w.update(|w, st| w.normalized(st, &name, result));
@@ -62,7 +59,8 @@ impl Window {
     }
 
     /// The normalized number: a string (valid), `null` (invalid) or
-    /// `undefined` (the phone module failed: the visitor may try again).
+    /// `undefined` (the server's normalization failed: the visitor may try
+    /// again).
     fn normalized(&self, st: &mut State, name: &str, result: JsValue) {
         st.callback_pending = false;
         let forms = st.view.as_ref().map(|v| v.forms());

@@ -5,15 +5,22 @@
 use gloo_timers::callback::Timeout;
 use owidget_protocol::widget::{SessionState, StoredKind};
 use owidget_protocol::{ClientMessage, ErrorCode, ServerMessage};
-use owidget_web::{cat, decimal, Obj};
+use owidget_web::{cat, console, decimal};
 
 use crate::encode::{client_message, start_chat, StartChat};
 use crate::state::{fill, fit_custom_data, is_email, trim_chars, Change, Chat, Phase};
+use crate::store::Record;
 use crate::view::Action;
 use crate::window::{Effect, State, Window};
 
 /// Longest `scope` the server takes in a chat start.
 const SCOPE_MAX_CHARS: usize = 256;
+
+/// `addCustomData` after the chat started.
+pub(crate) const ALREADY_STARTED: &str =
+    "addCustomData() must be called before the chat starts; the value was ignored";
+/// `addCustomData` of a name beyond the published number of names.
+pub(crate) const TOO_MANY: &str = "addCustomData: at most 50 entries are kept";
 
 /// Pause after which the operator sees the visitor stop typing.
 const TYPING_IDLE_MS: u32 = 3_000;
@@ -90,9 +97,9 @@ impl Window {
             Change::Started => self.emit(Effect::Event("chatSessionStarted")),
             Change::Ended => {
                 self.emit(Effect::Event("chatSessionEnded"));
-                self.forget();
+                self.forget(st);
             }
-            Change::Resumed(SessionState::Ended) => self.forget(),
+            Change::Resumed(SessionState::Ended) => self.forget(st),
             Change::Resumed(state) => {
                 if was_waiting && state == SessionState::Active {
                     // Accepted while the socket was down (or while the
@@ -140,7 +147,7 @@ impl Window {
                 }
                 if st.chat.session.is_none() {
                     // A refused resume (unknown session): nothing to restore.
-                    self.forget();
+                    self.forget(st);
                 }
                 // A refused callback request: the server's check of the
                 // number (a custom normalization may return anything).
@@ -295,15 +302,22 @@ impl Window {
         });
     }
 
-    /// `addCustomData` accepted by the core (before the chat started).
+    /// `addCustomData` the core accepted (it checks the types and
+    /// lengths at once): refused on the console once the chat started, or
+    /// for a name beyond the published number of names.
     pub(crate) fn add_custom_data(&self, name: String, value: String) {
         self.update(|_, st| {
+            if st.chat.is_open() {
+                return console::error(ALREADY_STARTED);
+            }
+            let full = st.custom_data.len() >= st.limits.custom_data_max_keys;
+            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value.clone(),
+                None if full => return console::error(TOO_MANY),
+                None => st.custom_data.push((name.clone(), value.clone())),
+            }
             if let Some(view) = &st.view {
                 view.prefill(&name, &value);
-            }
-            match st.custom_data.iter_mut().find(|(k, _)| *k == name) {
-                Some(entry) => entry.1 = value,
-                None => st.custom_data.push((name, value)),
             }
         });
     }
@@ -334,21 +348,31 @@ impl Window {
         }
     }
 
-    /// Hands the open session to the core, which keeps it for a later page.
-    fn remember(&self, st: &State) {
+    /// Keeps the open session for a later page (see `store`) and tells
+    /// the core (its button shows the running chat).
+    pub(crate) fn remember(&self, st: &State) {
         let Some((session_id, token)) = &st.chat.session else {
             return;
         };
         if st.chat.is_open() {
-            let mut o = Obj::new("");
-            o.str("sessionId", session_id)
-                .str("token", token)
-                .num("lastSeq", st.chat.last_seq);
-            self.emit(Effect::Session(Some(o.end())));
+            let record = Record {
+                session_id: session_id.clone(),
+                token: token.clone(),
+                last_seq: st.chat.last_seq,
+                open: st.open,
+            };
+            if let Some(key) = &st.store_key {
+                crate::store::save(key, &record);
+            }
+            self.emit(Effect::Session(Some(record.encode())));
         }
     }
 
-    fn forget(&self) {
+    /// Forgets the stored session and tells the core.
+    fn forget(&self, st: &State) {
+        if let Some(key) = &st.store_key {
+            crate::store::clear(key);
+        }
         self.emit(Effect::Session(None));
     }
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{send, event, session, normalize, warmPhone}` of the core.
+    /// `{send, event, session}` of the core.
     pub type Host;
 
     /// Sends a text frame on the widget socket; false when it is down.
@@ -21,16 +21,6 @@ extern "C" {
     /// The open session as JSON text to remember, or `null` to forget it.
     #[wasm_bindgen(method, structural, catch, js_name = session)]
     fn session_js(this: &Host, record: Option<String>) -> Result<(), JsValue>;
-
-    /// Normalizes a phone number (custom or default): a Promise of the
-    /// number as dialled, or of `null` for an invalid one. Never rejects.
-    #[wasm_bindgen(method, structural, catch, js_name = normalize)]
-    fn normalize_js(this: &Host, raw: &str) -> Result<js_sys::Promise, JsValue>;
-
-    /// Starts downloading the phone module when the default normalization
-    /// will be needed, so that submitting does not wait for it.
-    #[wasm_bindgen(method, structural, catch, js_name = warmPhone)]
-    fn warm_phone_js(this: &Host) -> Result<(), JsValue>;
 }
 
 impl Host {
@@ -47,15 +37,5 @@ impl Host {
     /// See [`Host::session_js`].
     pub(crate) fn session(&self, record: Option<String>) {
         let _ = self.session_js(record);
-    }
-
-    /// See [`Host::normalize_js`]; `None` when the core failed to answer.
-    pub(crate) fn normalize(&self, raw: &str) -> Option<js_sys::Promise> {
-        self.normalize_js(raw).ok()
-    }
-
-    /// See [`Host::warm_phone_js`].
-    pub(crate) fn warm_phone(&self) {
-        let _ = self.warm_phone_js();
     }
 }

@@ -3,8 +3,10 @@
 //! fetches this module only when the window is first opened, when a chat
 //! must be restored, or when the page is idle after the first status. The
 //! core creates one [`ChatWindow`] per widget with `create`, forwards the
-//! socket frames it does not handle, and receives frames to send, app
-//! events and the session record through JS callbacks ([`host`]).
+//! socket frames it does not handle and the page's calls this module owns
+//! (`normalizeNumber`, `setCustomNumberNormalization`, `addCustomData`),
+//! and receives frames to send, app events and whether a session runs
+//! through JS callbacks ([`host`]).
 //!
 //! # Layout
 //! - `api`: the `#[wasm_bindgen]` surface (`create`, `ChatWindow`).
@@ -16,8 +18,11 @@
 //! - `view`: the DOM of conversation, composer and ended view; `forms`:
 //!   the offline and callback forms and the tabs between them (which
 //!   panels a status offers); `style`: their CSS.
-//! - `callback`: the callback form's submit (normalization through the
-//!   core, then `callbackRequest`).
+//! - `callback`: the callback form's submit (normalization, then
+//!   `callbackRequest`).
+//! - `phone`: phone number normalization, custom or by the server.
+//! - `store`: the open conversation in `localStorage` (written here, read
+//!   by the core on page load).
 //! - `card`: a product the operator shared (decode and DOM).
 //! - `botmsg`: a bot's message (Markdown, file, quick replies); `markdown`:
 //!   the Markdown subset parsed into a tree drawn with text nodes (pure).
@@ -37,7 +42,9 @@ pub mod host;
 mod keyed;
 mod linkify;
 mod markdown;
+mod phone;
 mod state;
+mod store;
 mod style;
 mod view;
 mod visitor;

@@ -19,7 +19,8 @@ pub(crate) fn key(company: &str) -> String {
     cat(&["owidget\u{1f}visitor\u{1f}", company])
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// The page's `localStorage` (`None` when off: some privacy modes).
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use owidget_protocol::{ButtonStatus, Features, Texts};
-use owidget_web::Json;
+use owidget_web::{console, Json};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -20,6 +20,7 @@ use crate::decode;
 use crate::forms::{panels, FormsState};
 use crate::host::Host;
 use crate::state::{Chat, Phase};
+use crate::store::Record;
 use crate::view::{Extra, Panel, View};
 
 /// Something to tell the core once the state is no longer borrowed.
@@ -45,6 +46,8 @@ pub(crate) struct State {
     /// Company GUID (the visitor id is kept per company).
     pub(crate) company: String,
     pub(crate) scope: Option<String>,
+    /// `localStorage` key of the open conversation (the core's).
+    pub(crate) store_key: Option<String>,
     pub(crate) status: Option<ButtonStatus>,
     pub(crate) open: bool,
     pub(crate) connected: bool,
@@ -64,8 +67,11 @@ pub(crate) struct State {
     pub(crate) callback_pending: bool,
     /// The number sent with the callback request, as it will be dialled.
     pub(crate) callback_phone: Option<String>,
-    /// The phone module was warmed (the callback form was shown).
-    pub(crate) phone_warmed: bool,
+    /// The page's phone normalization (`setCustomNumberNormalization`).
+    pub(crate) normalizer: Option<js_sys::Function>,
+    /// The server's normalization URL but the number (`phoneUrl` of the
+    /// core's state).
+    pub(crate) phone_url: String,
     /// Sends `typing: false` after a pause in typing.
     pub(crate) typing_timer: Option<Timeout>,
     /// The offline form was pre-filled for the current wait without
@@ -100,13 +106,36 @@ impl Window {
         let language = init.get("language").and_then(|l| l.string());
         let language = language.unwrap_or_default();
         let mut chat = Chat::default();
-        // A conversation the core restores after a reload.
-        if let (Some(id), Some(token)) = (
-            init.get("sessionId").and_then(|v| v.string()),
-            init.get("token").and_then(|v| v.string()),
-        ) {
+        // A conversation the core restores after a reload (the record's
+        // text as stored).
+        let stored = init.get("stored").and_then(|s| s.string());
+        let restored = stored
+            .and_then(|s| owidget_web::parse_text(&s))
+            .and_then(|v| Record::decode(&v));
+        if let Some(record) = &restored {
             chat.phase = Phase::Resuming;
-            chat.session = Some((id, token));
+            chat.session = Some((record.session_id.clone(), record.token.clone()));
+        }
+        // `addCustomData` calls the core took before this module came,
+        // checked as `Window::add_custom_data` checks later ones.
+        let mut custom_data: Vec<(String, String)> = Vec::new();
+        for (k, v) in init
+            .get("customData")
+            .map(|d| d.entries())
+            .unwrap_or_default()
+        {
+            if let Some(v) = v.string() {
+                custom_data.push((k, v));
+            }
+        }
+        let limits = decode::limits(config);
+        if !custom_data.is_empty() && chat.session.is_some() {
+            console::error(crate::flow::ALREADY_STARTED);
+            custom_data.clear();
+        }
+        if custom_data.len() > limits.custom_data_max_keys {
+            console::error(crate::flow::TOO_MANY);
+            custom_data.truncate(limits.custom_data_max_keys);
         }
         let state = State {
             destroyed: false,
@@ -114,13 +143,14 @@ impl Window {
             features: decode::features(config),
             language,
             max_chars: decode::message_max_chars(config),
-            limits: decode::limits(config),
+            limits,
             // The configuration names the company (canonical GUID).
             company: config
                 .get("company")
                 .and_then(|c| c.string())
                 .unwrap_or_default(),
             scope: init.get("scope").and_then(|s| s.string()),
+            store_key: init.get("storeKey").and_then(|s| s.string()),
             status: init
                 .get("status")
                 .and_then(|s| s.number())
@@ -128,20 +158,18 @@ impl Window {
             open: init.get("open").and_then(|o| o.boolean()) == Some(true),
             connected: false,
             chat,
-            custom_data: init
-                .get("customData")
-                .map(|d| d.entries())
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(k, v)| Some((k, v.string()?)))
-                .collect(),
+            custom_data,
             notice: None,
             offline_sent: false,
             choice: None,
             callback_sent: false,
             callback_pending: false,
             callback_phone: None,
-            phone_warmed: false,
+            normalizer: None,
+            phone_url: init
+                .get("phoneUrl")
+                .and_then(|u| u.string())
+                .unwrap_or_default(),
             typing_timer: None,
             stranded_filled: false,
             read_sent: 0,
@@ -173,6 +201,19 @@ impl Window {
             }
             st.view = Some(view);
             w.render(st);
+            // A restored record keeps the window's state as it is now
+            // (the visitor may have closed it before this module came).
+            if let (Some(record), Some(key)) = (restored, &st.store_key) {
+                if record.open != st.open {
+                    crate::store::save(
+                        key,
+                        &Record {
+                            open: st.open,
+                            ..record
+                        },
+                    );
+                }
+            }
         });
         if init.get("connected").and_then(|c| c.boolean()) == Some(true) {
             w.set_connected(true);
@@ -258,6 +299,7 @@ impl Window {
         let mut focused = false;
         self.update(|w, st| {
             st.open = open;
+            w.remember(st);
             w.render(st);
             if open {
                 w.report_read(st);
@@ -320,8 +362,7 @@ impl Window {
             .then_some(st.features.keep_waiting_when_offline || !st.features.offline_message)
     }
 
-    /// Redraws the window's content; warms the phone module the first
-    /// time the callback form is shown.
+    /// Redraws the window's content.
     pub(crate) fn render(&self, st: &mut State) {
         let idle = !st.chat.is_open() && st.chat.items.is_empty();
         let stranded = self.stranded(st);
@@ -349,10 +390,6 @@ impl Window {
         }
         st.stranded_filled &= offer;
         let panel = self.panel(st);
-        if panel == Panel::Callback && st.open && !st.phone_warmed {
-            st.phone_warmed = true;
-            self.host.warm_phone();
-        }
         let extra = Extra {
             stranded,
             transcript: st.features.transcript,

@@ -57,21 +57,24 @@ pub const FRAME_TEXTS: [&str; 6] = [
 
 impl WidgetConfig {
     /// The configuration without what only the chat window needs
-    /// (`features`, `groups`, `limits`, texts other than [`FRAME_TEXTS`]):
+    /// (`company`, `features`, `phoneCountry`, `groups`, `limits`, texts
+    /// other than [`FRAME_TEXTS`]), in the language chosen for the
+    /// visitor's `wishes` (most important first: see [`crate::lang`]):
     /// `part=frame`, what the SDK core decodes.
-    pub fn frame(&self) -> FrameConfig<'_> {
+    pub fn frame(&self, wishes: &[&str]) -> FrameConfig<'_> {
+        let available: Vec<&str> = self.texts.keys().map(String::as_str).collect();
+        let language = crate::lang::choose(wishes, &available, &self.default_language);
         FrameConfig {
-            company: &self.company,
             preset: &self.preset,
-            default_language: &self.default_language,
+            language,
             texts: self
                 .texts
-                .iter()
-                .map(|(lang, t)| (lang.as_str(), t.frame()))
-                .collect(),
+                .get(language)
+                .map(Texts::frame)
+                // No texts for the default language: the SDK's defaults.
+                .unwrap_or_default(),
             colors: &self.colors,
             position: self.position,
-            phone_country: &self.phone_country,
             heartbeat_secs: self.heartbeat_secs,
         }
     }
@@ -95,24 +98,23 @@ impl Texts {
     }
 }
 
-/// [`WidgetConfig::frame`]: the same keys as [`WidgetConfig`], fewer of them.
+/// [`WidgetConfig::frame`]: the same keys as [`WidgetConfig`], fewer of them
+/// (the core knows the company it asked for; phone numbers are the chat
+/// module's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameConfig<'a> {
-    /// See [`WidgetConfig::company`].
-    pub company: &'a str,
     /// See [`WidgetConfig::preset`].
     pub preset: &'a str,
-    /// See [`WidgetConfig::default_language`].
-    pub default_language: &'a str,
-    /// [`FRAME_TEXTS`] per language.
-    pub texts: BTreeMap<&'a str, BTreeMap<&'static str, &'a str>>,
+    /// The language chosen for the visitor (a key of
+    /// [`WidgetConfig::texts`], else [`WidgetConfig::default_language`]).
+    pub language: &'a str,
+    /// The [`FRAME_TEXTS`] of `language`.
+    pub texts: BTreeMap<&'static str, &'a str>,
     /// See [`WidgetConfig::colors`].
     pub colors: &'a Colors,
     /// See [`WidgetConfig::position`].
     pub position: Position,
-    /// See [`WidgetConfig::phone_country`].
-    pub phone_country: &'a str,
     /// See [`WidgetConfig::heartbeat_secs`].
     pub heartbeat_secs: u32,
 }

@@ -13,12 +13,14 @@
 //! - [`plugins`]: App Plugins payloads (connector answers, operator API,
 //!   product cards) and the published JSON Schemas.
 //! - [`guid`]: GUID syntax check used by `init` and by the server.
+//! - [`lang`]: the language rule (the server chooses with the SDK's wishes).
 //! - [`ErrorBody`]: the `{ "message" }` body of every HTTP error.
 #![deny(missing_docs)]
 
 pub mod config;
 pub mod desk;
 pub mod guid;
+pub mod lang;
 pub mod plugins;
 pub mod status;
 pub mod widget;

@@ -205,7 +205,8 @@ async fn pkg_file(
     }
     if hashed::split(&path).is_some() {
         let pkg = state.dirs.pkg;
-        return tokio::task::spawn_blocking(move || hashed::respond(pkg.as_ref(), &path))
+        let gzip = hashed::accepts_gzip(request.headers());
+        return tokio::task::spawn_blocking(move || hashed::respond(pkg.as_ref(), &path, gzip))
             .await
             .ok()
             .flatten()

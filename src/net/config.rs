@@ -1,5 +1,5 @@
 //! `GET /api/widget/config?…&part=frame`: the preset's frame texts,
-//! colours, position, phone country and heartbeat (the chat window module
+//! colours, position and heartbeat (the chat window module
 //! fetches the whole configuration with itself).
 //!
 //! An `XMLHttpRequest` rather than `fetch`: its event handlers can be

@@ -33,21 +33,19 @@ pub(crate) fn frame<J: Json>(v: &J) -> Frame {
     }
 }
 
-/// The parts of a [`owidget_protocol::WidgetConfig`] the core uses; the
-/// texts stay undecoded per language until the language is chosen.
+/// The parts of a [`owidget_protocol::WidgetConfig`] the core uses, as
+/// `part=frame` serves them ([`owidget_protocol::config::FrameConfig`]).
 pub(crate) struct Preset<J> {
     /// Preset name actually served.
     pub name: String,
-    /// Language when no wish matches.
-    pub default_language: String,
-    /// Texts per language, undecoded.
-    pub texts: Vec<(String, J)>,
+    /// The language the server chose with the visitor's wishes.
+    pub language: String,
+    /// The frame texts of `language`, undecoded.
+    pub texts: Option<J>,
     /// Button and header colours.
     pub colors: Colors,
     /// Corner of the page.
     pub position: Position,
-    /// Country of phone numbers typed without a country code.
-    pub phone_country: String,
     /// Heartbeat period (`heartbeatSecs`), in milliseconds.
     pub heartbeat_ms: u32,
 }
@@ -59,8 +57,8 @@ pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
     let default_colors = Colors::default();
     Some(Preset {
         name: string(v, "preset")?,
-        default_language: string(v, "defaultLanguage")?,
-        texts: v.get("texts")?.entries(),
+        language: string(v, "language")?,
+        texts: v.get("texts"),
         colors: Colors {
             primary: color("primary").unwrap_or(default_colors.primary),
             on_primary: color("onPrimary").unwrap_or(default_colors.on_primary),
@@ -69,7 +67,6 @@ pub(crate) fn preset<J: Json>(v: &J) -> Option<Preset<J>> {
             Some("bottomLeft") => Position::BottomLeft,
             _ => Position::BottomRight,
         },
-        phone_country: string(v, "phoneCountry").unwrap_or_default(),
         // A float cast saturates: 0, negative or NaN turn the heartbeat
         // off, never into a hot loop.
         heartbeat_ms: v
@@ -144,24 +141,23 @@ mod tests {
             limits: Default::default(),
             heartbeat_secs: 7,
         };
-        let v = serde_json::to_value(&config).unwrap();
+        let v = serde_json::to_value(config.frame(&["cs-CZ", "en"])).unwrap();
         let p = preset(&v).unwrap();
         assert_eq!(p.name, "default");
-        assert_eq!(p.default_language, "en");
+        assert_eq!(p.language, "cs");
         assert_eq!(p.colors, config.colors);
         assert_eq!(p.position, config.position);
-        assert_eq!(p.phone_country, "CZ");
         assert_eq!(p.heartbeat_ms, 7_000);
-        let langs: Vec<&str> = p.texts.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(langs, ["cs", "en"]);
+        let texts = crate::texts::FrameTexts::decode(&p.texts.unwrap());
+        assert_eq!(texts.button_online, "Napište nám");
     }
 
     #[test]
     fn config_defaults_like_serde() {
         let v: Value = json!({
-            "company": "c", "preset": "p", "defaultLanguage": "en",
-            "texts": {"en": {"buttonOnline": "Hi"}},
-            "colors": {}, "features": {}
+            "preset": "p", "language": "en",
+            "texts": {"buttonOnline": "Hi"},
+            "colors": {}
         });
         let p = preset(&v).unwrap();
         assert_eq!(p.colors, Colors::default());

@@ -19,7 +19,7 @@ mod json;
 mod text;
 
 pub use json::{parse_text, Json, Obj};
-pub use text::{cat, decimal};
+pub use text::{cat, decimal, url_encode};
 
 /// What the core asks of a chat window: the `which` of the chat module's
 /// one method `ChatWindow.call(which, arg, text)`. One method rather than
@@ -44,4 +44,9 @@ pub mod window_call {
     pub const STARTED: u32 = 6;
     /// Removes the content, listeners and timers.
     pub const DESTROY: u32 = 7;
+    /// `normalizeNumber`: `arg` the `resolve` of the page's Promise (it
+    /// gets the number as dialled or `null`), `text` the number typed.
+    pub const NORMALIZE: u32 = 8;
+    /// `setCustomNumberNormalization`: `arg` the page's function.
+    pub const NORMALIZER: u32 = 9;
 }

@@ -45,6 +45,9 @@ pub struct WidgetQuery {
     /// `frame`: only what the SDK core draws (see
     /// [`owidget_protocol::WidgetConfig::frame`]).
     part: Option<String>,
+    /// With `part=frame`: the visitor's language wishes, comma-separated,
+    /// most important first (the texts are those of the language chosen).
+    lang: Option<String>,
 }
 
 /// Company and preset indices named by a [`WidgetQuery`].
@@ -112,7 +115,16 @@ pub async fn config(
     let widget = &c.presets[preset].widget;
     let mut resp = match q.part.as_deref() {
         None => Json(widget).into_response(),
-        Some("frame") => Json(widget.frame()).into_response(),
+        Some("frame") => {
+            // The visitor's language wishes, most important first.
+            let lang = q.lang.as_deref().unwrap_or_default();
+            let wishes: Vec<&str> = lang
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect();
+            Json(widget.frame(&wishes)).into_response()
+        }
         Some(other) => {
             return Ok(readable(Error::BadRequest(format!(
                 "unknown part {other:?}: the only part is \"frame\" (or none for the whole configuration)"

@@ -40,6 +40,7 @@ pub async fn normalize(
             preset: q.preset,
             v: None,
             part: None,
+            lang: None,
         },
     )?;
     let raw = q

@@ -74,8 +74,9 @@ async fn widget_config_default_and_named_preset() {
 }
 
 /// `part=frame` (issue 11, first paint): the SDK core's answer holds the
-/// frame texts of every language and what the button needs, nothing of
-/// the chat window (its module fetches the whole configuration itself).
+/// frame texts of the language chosen for the visitor's wishes (`lang=`)
+/// and what the button needs, nothing of the chat window (its module
+/// fetches the whole configuration itself).
 #[tokio::test]
 async fn widget_config_frame_part() {
     let s = Server::start().await;
@@ -100,28 +101,37 @@ async fn widget_config_frame_part() {
         keys,
         [
             "colors",
-            "company",
-            "defaultLanguage",
             "heartbeatSecs",
-            "phoneCountry",
+            "language",
             "position",
             "preset",
             "texts"
         ]
     );
-    for key in keys.iter().filter(|k| **k != "texts") {
+    for key in keys.iter().filter(|k| !matches!(**k, "texts" | "language")) {
         assert_eq!(frame[key], full[key], "{key}");
     }
-    let langs = full["texts"].as_object().unwrap();
-    assert_eq!(frame["texts"].as_object().unwrap().len(), langs.len());
-    for (lang, texts) in langs {
-        let got = frame["texts"][lang].as_object().unwrap();
+    // No wishes: the default language.
+    assert_eq!(frame["language"], full["defaultLanguage"]);
+    // The first wish the preset has, matched loosely; the rest not sent.
+    for (lang, want) in [("de,CS_cz,en", "cs"), ("fr", "en"), ("en-GB,cs", "en")] {
+        let frame: Value = get(&format!("&part=frame&lang={lang}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(frame["language"], want, "{lang}");
+        let texts = &full["texts"][want];
+        let got = frame["texts"].as_object().unwrap();
         assert_eq!(got.len(), owidget_protocol::config::FRAME_TEXTS.len());
         for key in owidget_protocol::config::FRAME_TEXTS {
             assert_eq!(got[key], texts[key], "{lang} {key}");
         }
+        if want == "cs" {
+            assert_eq!(frame["texts"]["buttonOnline"], "Napište nám");
+        }
     }
-    assert_eq!(frame["texts"]["cs"]["buttonOnline"], "Napište nám");
     let (st, m) = error_of(&s, &format!("/api/widget/config?company={DEMO}&part=all")).await;
     assert_eq!(st, 400);
     assert!(m.contains("unknown part \"all\""), "{m}");
