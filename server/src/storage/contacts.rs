@@ -264,20 +264,6 @@ impl Store {
         self.contact_done(company, id, by).await
     }
 
-    /// One offline message by id (another instance stored it).
-    pub async fn offline_message(&self, company: &str, id: i64) -> Result<Option<OfflineMessage>> {
-        self.contact(company, id).await
-    }
-
-    /// One callback request by id (another instance stored it).
-    pub async fn callback_request(
-        &self,
-        company: &str,
-        id: i64,
-    ) -> Result<Option<CallbackRequest>> {
-        self.contact(company, id).await
-    }
-
     /// Stores a callback request (status `open`).
     pub async fn insert_callback(&self, m: NewCallback) -> Result<CallbackRequest> {
         self.call(move |c| {
@@ -440,11 +426,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            store.offline_message("c1", m.id).await.unwrap(),
+            store.contact::<OfflineMessage>("c1", m.id).await.unwrap(),
             Some(m.clone())
         );
-        assert_eq!(store.offline_message("c2", m.id).await.unwrap(), None);
-        assert_eq!(store.offline_message("c1", m.id + 1).await.unwrap(), None);
+        assert_eq!(
+            store.contact::<OfflineMessage>("c2", m.id).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .contact::<OfflineMessage>("c1", m.id + 1)
+                .await
+                .unwrap(),
+            None
+        );
         let r = store
             .insert_callback(NewCallback {
                 company: "c1".into(),
@@ -457,9 +452,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            store.callback_request("c1", r.id).await.unwrap(),
+            store.contact::<CallbackRequest>("c1", r.id).await.unwrap(),
             Some(r.clone())
         );
-        assert_eq!(store.callback_request("c2", r.id).await.unwrap(), None);
+        assert_eq!(
+            store.contact::<CallbackRequest>("c2", r.id).await.unwrap(),
+            None
+        );
     }
 }
