@@ -310,16 +310,7 @@ impl Hub {
             if !self.may_watch(op, bot, &live.groups) {
                 return Err(Error::Forbidden("the chat is for another group".into()));
             }
-            let s = &c.operators[op.operator];
-            if s.availability != Availability::Online {
-                return Err(Error::Conflict(format!("{} is not online", me.username)));
-            }
-            if s.chats.len() as u32 >= me.capacity {
-                return Err(Error::Conflict(format!(
-                    "{} is at their chat capacity",
-                    me.username
-                )));
-            }
+            self.check_has_room(op, c)?;
             let mut chat = summary(live);
             chat.accepted_at = Some(now_ms());
             chat.operator = Some(me.username.clone());

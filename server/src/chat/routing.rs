@@ -253,6 +253,13 @@ impl Hub {
         if !me.serves(&live.groups) {
             return Err(Error::Forbidden("the chat is for another group".into()));
         }
+        self.check_has_room(op, c)
+    }
+
+    /// Why `op` cannot take one more chat now (not online, at capacity),
+    /// if they cannot.
+    pub(super) fn check_has_room(&self, op: OpRef, c: &CompanyState) -> Result<()> {
+        let me = &self.config.companies[op.company].operators[op.operator];
         let s = &c.operators[op.operator];
         if s.availability != Availability::Online {
             return Err(Error::Conflict(format!("{} is not online", me.username)));
