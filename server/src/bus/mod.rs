@@ -7,6 +7,9 @@
 //! - **PostgreSQL** `LISTEN`/`NOTIFY` (`postgres://…`, [`postgres`]): no
 //!   service besides the database.
 //!
+//! The two networked brokers share the reconnecting connection of
+//! `link.rs`: each says only how it connects, pings and publishes.
+//!
 //! The broker is a hint, the database is the truth. Delivery is
 //! at-most-once: an event published while a broker connection is down is
 //! gone. So every subscriber gets [`Notice::Resync`] whenever its
