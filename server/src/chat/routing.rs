@@ -231,9 +231,10 @@ impl Hub {
         Ok(chat)
     }
 
-    /// Chat `id` waits again, held by nobody, first in the queue; the
-    /// desks are told, the bots only when `offer_bots` (a bot handing a
-    /// chat on must not be offered it again). Its summary now.
+    /// Chat `id` (here) waits again, held by nobody, first in the queue
+    /// (once: another instance's change may be applied twice); the desks
+    /// are told, the bots only when `offer_bots` (a bot handing a chat on
+    /// must not be offered it again). Its summary now.
     pub(super) fn requeue_first(
         &self,
         company: usize,
@@ -241,12 +242,13 @@ impl Hub {
         id: &str,
         offer_bots: bool,
     ) -> ChatSummary {
-        let live = c.sessions.get_mut(id).expect("routing is serialized");
+        let live = c.sessions.get_mut(id).expect("the chat is here");
         live.operator = None;
         live.chat.state = SessionState::Waiting;
         live.chat.operator = None;
         live.chat.operator_name = None;
         live.chat.accepted_at = None;
+        c.queue.retain(|q| q != id);
         c.queue.insert(0, id.to_string());
         self.queue_moved(c);
         if offer_bots {
