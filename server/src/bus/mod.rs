@@ -7,6 +7,9 @@
 //! - **PostgreSQL** `LISTEN`/`NOTIFY` (`postgres://…`, [`postgres`]): no
 //!   service besides the database.
 //!
+//! The two networked brokers share the reconnecting connection of
+//! `link.rs`: each says only how it connects, pings and publishes.
+//!
 //! The broker is a hint, the database is the truth. Delivery is
 //! at-most-once: an event published while a broker connection is down is
 //! gone. So every subscriber gets [`Notice::Resync`] whenever its
@@ -18,6 +21,7 @@
 
 mod broker;
 mod event;
+mod link;
 mod memory;
 pub mod postgres;
 pub mod redis;
@@ -367,72 +371,6 @@ fn deliver(local: &broadcast::Sender<Notice>, payload: &str) {
         Err(e) => tracing::warn!(error = %e, "bus: undecodable event skipped"),
     }
 }
-
-/// Reconnection delays: 50 ms doubling to 5 s, with ±25 % jitter so that
-/// instances do not reconnect in step; [`Backoff::reset`] after a success.
-struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    const FIRST: Duration = Duration::from_millis(50);
-    const MAX: Duration = Duration::from_secs(5);
-
-    fn new() -> Self {
-        Backoff { next: Self::FIRST }
-    }
-
-    fn reset(&mut self) {
-        self.next = Self::FIRST;
-    }
-
-    async fn wait(&mut self) {
-        use rand::Rng;
-        let ms = self.next.as_millis() as u64;
-        let jitter = rand::thread_rng().gen_range(0..=ms / 2);
-        tokio::time::sleep(Duration::from_millis(ms - ms / 4 + jitter)).await;
-        self.next = (self.next * 2).min(Self::MAX);
-    }
-}
-
-/// A background task that ends with its owner.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// A publisher's report that connection number `n` is broken, to the task
-/// that owns it. A report about an older connection (already replaced) is
-/// ignored, so a late one never drops a fresh connection.
-#[derive(Default)]
-struct Kick {
-    broken: std::sync::atomic::AtomicU64,
-    notify: tokio::sync::Notify,
-}
-
-impl Kick {
-    fn report(&self, n: u64) {
-        self.broken.store(n, std::sync::atomic::Ordering::SeqCst);
-        self.notify.notify_one();
-    }
-
-    /// Returns once connection `n` is reported broken.
-    async fn wait(&self, n: u64) {
-        loop {
-            self.notify.notified().await;
-            if self.broken.load(std::sync::atomic::Ordering::SeqCst) == n {
-                return;
-            }
-        }
-    }
-}
-
-/// How often an idle broker connection is checked (a peer that vanished
-/// without closing the socket is found within this plus the timeout).
-const PING_EVERY: Duration = Duration::from_secs(15);
 
 #[cfg(test)]
 mod tests;

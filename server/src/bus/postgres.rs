@@ -13,7 +13,7 @@
 //! is kept in `failure` for [`super::Bus::wait_started`].
 
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -21,7 +21,8 @@ use tokio::sync::{broadcast, watch};
 use tokio_postgres::{AsyncMessage, Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{deliver, AbortOnDrop, Backoff, BusError, BusOptions, Kick, Notice, PING_EVERY};
+use super::link::{self, AbortOnDrop, Connect, Connection, Link};
+use super::{deliver, BusError, BusOptions, Notice};
 
 /// `application_name` of the bus connection of instance `instance`.
 pub fn application_name(instance: &str) -> String {
@@ -35,11 +36,9 @@ type Publisher = (Arc<Client>, Statement);
 /// The PostgreSQL side of a [`super::Bus`].
 pub(super) struct PgBus {
     channel: String,
-    conn: Arc<Mutex<Option<(u64, Publisher)>>>,
-    kick: Arc<Kick>,
+    link: Link<Publisher>,
     /// The last connection attempt's TLS failure, if it had one.
     pub(super) failure: watch::Receiver<Option<String>>,
-    _task: AbortOnDrop,
 }
 
 type Started = (broadcast::Sender<Notice>, watch::Receiver<bool>, PgBus);
@@ -53,40 +52,30 @@ impl PgBus {
         config
             .application_name(application_name(&opts.instance))
             .connect_timeout(opts.connect_timeout);
-        let local = broadcast::channel(opts.capacity.max(1)).0;
-        let (up_tx, up_rx) = watch::channel(false);
-        let conn = Arc::new(Mutex::new(None));
-        let kick = Arc::new(Kick::default());
         let (failure_tx, failure) = watch::channel(None);
-        let link = Link {
+        let connect = PgConnect {
             config,
             tls: tls.connector,
             mode: tls.mode.name(),
             failure: failure_tx,
             channel: opts.channel.clone(),
-            local: local.clone(),
-            up: up_tx,
-            conn: conn.clone(),
-            kick: kick.clone(),
             timeout: opts.connect_timeout,
         };
-        let task = AbortOnDrop(tokio::spawn(link.run()));
+        let (local, up, link) = link::start(connect, opts.channel.clone(), opts);
+        let channel = opts.channel.clone();
         Ok((
             local,
-            up_rx,
+            up,
             PgBus {
-                channel: opts.channel.clone(),
-                conn,
-                kick,
+                channel,
+                link,
                 failure,
-                _task: task,
             },
         ))
     }
 
     pub(super) async fn publish(&self, payload: String, timeout: Duration) -> Result<(), BusError> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some((n, (client, notify))) = conn else {
+        let Some((n, (client, notify))) = self.link.slot.current() else {
             return Err(BusError::Unavailable("not connected to PostgreSQL".into()));
         };
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&self.channel, &payload];
@@ -95,84 +84,34 @@ impl PgBus {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => {
                 if e.is_closed() {
-                    self.broken(n);
+                    self.link.slot.broken(n);
                 }
                 Err(BusError::Unavailable(format!("PostgreSQL: {e}")))
             }
             Err(_) => Err(BusError::Timeout(timeout)),
         }
     }
-
-    /// Connection `n` failed a publish: stop using it, have it remade.
-    fn broken(&self, n: u64) {
-        let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.as_ref().is_some_and(|(m, _)| *m == n) {
-            slot.take();
-        }
-        self.kick.report(n);
-    }
 }
 
-/// The background task's state.
-struct Link {
+/// How the bus connects to PostgreSQL.
+struct PgConnect {
     config: tokio_postgres::Config,
     tls: MakeRustlsConnect,
     mode: &'static str,
     failure: watch::Sender<Option<String>>,
     channel: String,
-    local: broadcast::Sender<Notice>,
-    up: watch::Sender<bool>,
-    conn: Arc<Mutex<Option<(u64, Publisher)>>>,
-    kick: Arc<Kick>,
     timeout: Duration,
 }
 
-impl Link {
-    async fn run(self) {
-        let mut backoff = Backoff::new();
-        // Nothing can have been missed before the first attempt succeeds.
-        let mut missed = false;
-        let mut n = 0;
-        loop {
-            n += 1;
-            match self.connect().await {
-                Ok((client, notify, mut driver)) => {
-                    *self.conn.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some((n, (client.clone(), notify)));
-                    self.up.send_replace(true);
-                    if missed {
-                        let _ = self.local.send(Notice::Resync);
-                    }
-                    tracing::info!(channel = %self.channel, "bus: listening on PostgreSQL");
-                    backoff.reset();
-                    let mut ping = tokio::time::interval(PING_EVERY);
-                    ping.tick().await;
-                    loop {
-                        tokio::select! {
-                            _ = &mut driver.0 => break,
-                            _ = self.kick.wait(n) => break,
-                            _ = ping.tick() => {
-                                let pong = tokio::time::timeout(self.timeout, client.simple_query("SELECT 1")).await;
-                                if !matches!(pong, Ok(Ok(_))) {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    self.conn.lock().unwrap_or_else(|p| p.into_inner()).take();
-                    self.up.send_replace(false);
-                    tracing::warn!("bus: PostgreSQL connection lost; reconnecting");
-                }
-                Err(e) => tracing::warn!(error = %e, "bus: cannot reach PostgreSQL; retrying"),
-            }
-            missed = true;
-            backoff.wait().await;
-        }
-    }
+impl Connect for PgConnect {
+    type Publisher = Publisher;
+    type Pinger = Arc<Client>;
+    const BROKER: &'static str = "PostgreSQL";
+    const UP: &'static str = "listening";
 
     /// Connects, starts the task that drives the connection (and hands
     /// notifications to the subscribers), listens, prepares the publish.
-    async fn connect(&self) -> Result<(Arc<Client>, Statement, AbortOnDrop), String> {
+    async fn connect(&self, local: &broadcast::Sender<Notice>) -> Result<Connection<Self>, String> {
         let t = self.timeout;
         let (client, mut connection) =
             match tokio::time::timeout(t, self.config.connect(self.tls.clone())).await {
@@ -190,8 +129,8 @@ impl Link {
                 Ok(Ok(parts)) => parts,
             };
         self.failure.send_replace(None);
-        let local = self.local.clone();
-        let driver = AbortOnDrop(tokio::spawn(async move {
+        let local = local.clone();
+        let mut driver = AbortOnDrop(tokio::spawn(async move {
             let mut messages = futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
             while let Some(m) = messages.next().await {
                 match m {
@@ -214,6 +153,19 @@ impl Link {
             .await
             .map_err(|_| format!("LISTEN: no answer within {t:?}"))?
             .map_err(|e| e.to_string())?;
-        Ok((Arc::new(client), notify, driver))
+        let client = Arc::new(client);
+        Ok(Connection {
+            publisher: (client.clone(), notify),
+            pinger: client,
+            // The driver task ends when the connection does; dropping the
+            // future aborts it.
+            received: Box::pin(async move {
+                let _ = (&mut driver.0).await;
+            }),
+        })
+    }
+
+    async fn ping(client: &mut Arc<Client>) -> bool {
+        client.simple_query("SELECT 1").await.is_ok()
     }
 }

@@ -7,25 +7,22 @@
 //! `rediss://` is TLS ([`crate::tls::redis_client`]); a TLS failure is kept
 //! in `failure` for [`super::Bus::wait_started`].
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::aio::MultiplexedConnection;
+use redis::aio::{MultiplexedConnection, PubSubSink};
 use tokio::sync::{broadcast, watch};
 
-use super::{deliver, AbortOnDrop, Backoff, BusError, BusOptions, Kick, Notice, PING_EVERY};
+use super::link::{self, Connect, Connection, Link};
+use super::{deliver, BusError, BusOptions, Notice};
 
 /// The Redis side of a [`super::Bus`].
 pub(super) struct RedisBus {
     channel: String,
     /// The publishing connection while connected.
-    conn: Arc<Mutex<Option<(u64, MultiplexedConnection)>>>,
-    /// Asks the task to drop and remake the connections.
-    kick: Arc<Kick>,
+    link: Link<MultiplexedConnection>,
     /// The last connection attempt's TLS failure, if it had one.
     pub(super) failure: watch::Receiver<Option<String>>,
-    _task: AbortOnDrop,
 }
 
 type Started = (broadcast::Sender<Notice>, watch::Receiver<bool>, RedisBus);
@@ -35,38 +32,27 @@ impl RedisBus {
         let client = crate::tls::redis_client(url)
             .map_err(|e| BusError::Options(format!("Redis URL: {e}")))?;
         let channel = format!("owidget:{}", opts.channel);
-        let local = broadcast::channel(opts.capacity.max(1)).0;
-        let (up_tx, up_rx) = watch::channel(false);
-        let conn = Arc::new(Mutex::new(None));
-        let kick = Arc::new(Kick::default());
         let (failure_tx, failure) = watch::channel(None);
-        let link = Link {
+        let connect = RedisConnect {
             client,
             failure: failure_tx,
             channel: channel.clone(),
-            local: local.clone(),
-            up: up_tx,
-            conn: conn.clone(),
-            kick: kick.clone(),
             timeout: opts.connect_timeout,
         };
-        let task = AbortOnDrop(tokio::spawn(link.run()));
+        let (local, up, link) = link::start(connect, channel.clone(), opts);
         Ok((
             local,
-            up_rx,
+            up,
             RedisBus {
                 channel,
-                conn,
-                kick,
+                link,
                 failure,
-                _task: task,
             },
         ))
     }
 
     pub(super) async fn publish(&self, payload: String, timeout: Duration) -> Result<(), BusError> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some((n, mut conn)) = conn else {
+        let Some((n, mut conn)) = self.link.slot.current() else {
             return Err(BusError::Unavailable("not connected to Redis".into()));
         };
         let mut cmd = redis::cmd("PUBLISH");
@@ -76,94 +62,31 @@ impl RedisBus {
             Ok(Ok(_receivers)) => Ok(()),
             Ok(Err(e)) => {
                 if e.is_unrecoverable_error() || e.is_connection_dropped() || e.is_io_error() {
-                    self.broken(n);
+                    self.link.slot.broken(n);
                 }
                 Err(BusError::Unavailable(format!("Redis: {e}")))
             }
             Err(_) => Err(BusError::Timeout(timeout)),
         }
     }
-
-    /// Connection `n` failed a publish: stop using it, have it remade.
-    fn broken(&self, n: u64) {
-        let mut slot = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.as_ref().is_some_and(|(m, _)| *m == n) {
-            slot.take();
-        }
-        self.kick.report(n);
-    }
 }
 
-/// The background task's state.
-struct Link {
+/// How the bus connects to Redis: a subscribed connection that receives
+/// (and is pinged) and a multiplexed one that publishes.
+struct RedisConnect {
     client: redis::Client,
     failure: watch::Sender<Option<String>>,
     channel: String,
-    local: broadcast::Sender<Notice>,
-    up: watch::Sender<bool>,
-    conn: Arc<Mutex<Option<(u64, MultiplexedConnection)>>>,
-    kick: Arc<Kick>,
     timeout: Duration,
 }
 
-impl Link {
-    async fn run(self) {
-        let mut backoff = Backoff::new();
-        // Nothing can have been missed before the first attempt succeeds.
-        let mut missed = false;
-        let mut n = 0;
-        loop {
-            n += 1;
-            match self.connect().await {
-                Ok((publisher, mut sink, mut stream)) => {
-                    *self.conn.lock().unwrap_or_else(|p| p.into_inner()) = Some((n, publisher));
-                    self.up.send_replace(true);
-                    if missed {
-                        let _ = self.local.send(Notice::Resync);
-                    }
-                    tracing::info!(channel = %self.channel, "bus: subscribed on Redis");
-                    backoff.reset();
-                    let mut ping = tokio::time::interval(PING_EVERY);
-                    ping.tick().await;
-                    loop {
-                        tokio::select! {
-                            msg = stream.next() => match msg {
-                                Some(msg) => match std::str::from_utf8(msg.get_payload_bytes()) {
-                                    Ok(text) => deliver(&self.local, text),
-                                    Err(_) => tracing::warn!("bus: non-UTF-8 Redis payload skipped"),
-                                },
-                                None => break,
-                            },
-                            _ = self.kick.wait(n) => break,
-                            _ = ping.tick() => {
-                                let pong = tokio::time::timeout(self.timeout, sink.ping::<redis::Value>()).await;
-                                if !matches!(pong, Ok(Ok(_))) {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    self.conn.lock().unwrap_or_else(|p| p.into_inner()).take();
-                    self.up.send_replace(false);
-                    tracing::warn!("bus: Redis connection lost; reconnecting");
-                }
-                Err(e) => tracing::warn!(error = %e, "bus: cannot reach Redis; retrying"),
-            }
-            missed = true;
-            backoff.wait().await;
-        }
-    }
+impl Connect for RedisConnect {
+    type Publisher = MultiplexedConnection;
+    type Pinger = PubSubSink;
+    const BROKER: &'static str = "Redis";
+    const UP: &'static str = "subscribed";
 
-    async fn connect(
-        &self,
-    ) -> Result<
-        (
-            MultiplexedConnection,
-            redis::aio::PubSubSink,
-            redis::aio::PubSubStream,
-        ),
-        String,
-    > {
+    async fn connect(&self, local: &broadcast::Sender<Notice>) -> Result<Connection<Self>, String> {
         let t = self.timeout;
         let attempt = async {
             let mut pubsub = self.client.get_async_pubsub().await?;
@@ -179,9 +102,21 @@ impl Link {
             Ok::<_, redis::RedisError>((publisher, sink, stream))
         };
         match tokio::time::timeout(t, attempt).await {
-            Ok(Ok(parts)) => {
+            Ok(Ok((publisher, sink, mut stream))) => {
                 self.failure.send_replace(None);
-                Ok(parts)
+                let local = local.clone();
+                Ok(Connection {
+                    publisher,
+                    pinger: sink,
+                    received: Box::pin(async move {
+                        while let Some(msg) = stream.next().await {
+                            match std::str::from_utf8(msg.get_payload_bytes()) {
+                                Ok(text) => deliver(&local, text),
+                                Err(_) => tracing::warn!("bus: non-UTF-8 Redis payload skipped"),
+                            }
+                        }
+                    }),
+                })
             }
             Ok(Err(e)) if crate::tls::is_redis_tls_error(&e) => {
                 let why = format!("TLS to Redis failed: {}", crate::tls::chain(&e));
@@ -191,5 +126,9 @@ impl Link {
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("no answer within {t:?}")),
         }
+    }
+
+    async fn ping(sink: &mut PubSubSink) -> bool {
+        sink.ping::<redis::Value>().await.is_ok()
     }
 }

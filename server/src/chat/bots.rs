@@ -215,18 +215,9 @@ impl Hub {
         c.operators[op.operator].chats.retain(|q| q != id);
         self.operator_changed(op, c);
         let live = c.sessions.get_mut(id).expect("routing is serialized");
-        live.operator = None;
         live.groups = groups;
-        live.chat.state = SessionState::Waiting;
-        live.chat.operator = None;
-        live.chat.operator_name = None;
-        live.chat.accepted_at = None;
-        c.queue.insert(0, id.to_string());
-        self.queue_moved(c);
-        self.queue_joined_quiet(op.company, c, id);
-        self.recompute(op.company, c);
+        let chat = self.requeue_first(op.company, c, id, false);
         tracing::info!(session = %id, "bot handed the chat to the queue");
-        let chat = summary(c.sessions.get(id).expect("still there"));
         drop(state);
         self.publish_session(op.company, id, crate::bus::SessionChange::Queued, None);
         Ok(chat)
@@ -310,16 +301,7 @@ impl Hub {
             if !self.may_watch(op, bot, &live.groups) {
                 return Err(Error::Forbidden("the chat is for another group".into()));
             }
-            let s = &c.operators[op.operator];
-            if s.availability != Availability::Online {
-                return Err(Error::Conflict(format!("{} is not online", me.username)));
-            }
-            if s.chats.len() as u32 >= me.capacity {
-                return Err(Error::Conflict(format!(
-                    "{} is at their chat capacity",
-                    me.username
-                )));
-            }
+            self.check_has_room(op, c)?;
             let mut chat = summary(live);
             chat.accepted_at = Some(now_ms());
             chat.operator = Some(me.username.clone());

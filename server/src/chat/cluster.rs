@@ -270,20 +270,7 @@ impl Hub {
                 if let Some(groups) = &stored.groups {
                     live.groups = groups.clone(); // a bot's transfer or failure
                 }
-                live.operator = None;
-                live.chat.state = SessionState::Waiting;
-                live.chat.operator = None;
-                live.chat.operator_name = None;
-                live.chat.accepted_at = None;
-                c.queue.retain(|q| q != id);
-                c.queue.insert(0, id.to_string());
-                self.queue_moved(c);
-                if offer {
-                    self.queue_joined(company, c, id);
-                } else {
-                    self.queue_joined_quiet(company, c, id);
-                }
-                self.recompute(company, c);
+                self.requeue_first(company, c, id, offer);
             }
             (SessionState::Active, Some((_, held))) => {
                 let Some(o) = operator else {

@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use owidget_protocol::desk::DeskEvent;
+use owidget_protocol::desk::{CallbackRequest, DeskEvent, OfflineMessage};
 use tokio::time::{Duration, Instant};
 
 use super::desks::send;
@@ -107,14 +107,18 @@ impl Hub {
     ) -> crate::Result<()> {
         let guid = self.company_id(company);
         let (preset, event) = match kind {
-            ContactKind::OfflineMessage => match self.store.offline_message(&guid, id).await? {
-                Some(m) => (m.preset.clone(), DeskEvent::OfflineMessage { message: m }),
-                None => return Ok(()),
-            },
-            ContactKind::CallbackRequest => match self.store.callback_request(&guid, id).await? {
-                Some(r) => (r.preset.clone(), DeskEvent::CallbackRequest { request: r }),
-                None => return Ok(()),
-            },
+            ContactKind::OfflineMessage => {
+                match self.store.contact::<OfflineMessage>(&guid, id).await? {
+                    Some(m) => (m.preset.clone(), DeskEvent::OfflineMessage { message: m }),
+                    None => return Ok(()),
+                }
+            }
+            ContactKind::CallbackRequest => {
+                match self.store.contact::<CallbackRequest>(&guid, id).await? {
+                    Some(r) => (r.preset.clone(), DeskEvent::CallbackRequest { request: r }),
+                    None => return Ok(()),
+                }
+            }
         };
         let cfg = &self.config.companies[company];
         let Some(p) = cfg.preset(Some(&preset)) else {

@@ -219,19 +219,7 @@ impl Hub {
             self.operator_changed(op, c);
             match target {
                 Some(t) => self.apply_assign(to_op(t), c, id, planned.accepted_at),
-                None => {
-                    let live = c.sessions.get_mut(id).expect("routing is serialized");
-                    live.operator = None;
-                    live.chat.state = SessionState::Waiting;
-                    live.chat.operator = None;
-                    live.chat.operator_name = None;
-                    live.chat.accepted_at = None;
-                    c.queue.insert(0, id.to_string());
-                    self.queue_moved(c);
-                    self.queue_joined(op.company, c, id);
-                    self.recompute(op.company, c);
-                    summary(c.sessions.get(id).expect("still there"))
-                }
+                None => self.requeue_first(op.company, c, id, true),
             }
         };
         tracing::info!(session = %id, to = ?to, "chat transferred");
@@ -241,6 +229,35 @@ impl Hub {
         };
         self.publish_session(op.company, id, change, chat.operator.clone());
         Ok(chat)
+    }
+
+    /// Chat `id` (here) waits again, held by nobody, first in the queue
+    /// (once: another instance's change may be applied twice); the desks
+    /// are told, the bots only when `offer_bots` (a bot handing a chat on
+    /// must not be offered it again). Its summary now.
+    pub(super) fn requeue_first(
+        &self,
+        company: usize,
+        c: &mut CompanyState,
+        id: &str,
+        offer_bots: bool,
+    ) -> ChatSummary {
+        let live = c.sessions.get_mut(id).expect("the chat is here");
+        live.operator = None;
+        live.chat.state = SessionState::Waiting;
+        live.chat.operator = None;
+        live.chat.operator_name = None;
+        live.chat.accepted_at = None;
+        c.queue.retain(|q| q != id);
+        c.queue.insert(0, id.to_string());
+        self.queue_moved(c);
+        if offer_bots {
+            self.queue_joined(company, c, id);
+        } else {
+            self.queue_joined_quiet(company, c, id);
+        }
+        self.recompute(company, c);
+        summary(c.sessions.get(id).expect("still there"))
     }
 
     /// Why `op` cannot take a chat now, if they cannot.
@@ -253,6 +270,13 @@ impl Hub {
         if !me.serves(&live.groups) {
             return Err(Error::Forbidden("the chat is for another group".into()));
         }
+        self.check_has_room(op, c)
+    }
+
+    /// Why `op` cannot take one more chat now (not online, at capacity),
+    /// if they cannot.
+    pub(super) fn check_has_room(&self, op: OpRef, c: &CompanyState) -> Result<()> {
+        let me = &self.config.companies[op.company].operators[op.operator];
         let s = &c.operators[op.operator];
         if s.availability != Availability::Online {
             return Err(Error::Conflict(format!("{} is not online", me.username)));

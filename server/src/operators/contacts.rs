@@ -1,42 +1,41 @@
-//! Offline messages and callback requests in the desk.
+//! Offline messages and callback requests in the desk: both listed and
+//! marked done by the same two handlers, one [`Contact`] kind each.
 
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use owidget_protocol::desk::{CallbackRequest, OfflineMessage};
+use serde::Serialize;
 
 use super::auth::CurrentOperator;
 use super::chats::Page;
+use crate::storage::Contact;
 use crate::{AppState, Error, Result};
 
 /// Routes under `/api/operator`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/offline-messages", get(offline_messages))
-        .route("/offline-messages/{id}/done", post(offline_done))
-        .route("/callbacks", get(callbacks))
-        .route("/callbacks/{id}/done", post(done))
+        .route("/offline-messages", get(list::<OfflineMessage>))
+        .route("/offline-messages/{id}/done", post(done::<OfflineMessage>))
+        .route("/callbacks", get(list::<CallbackRequest>))
+        .route("/callbacks/{id}/done", post(done::<CallbackRequest>))
 }
 
-async fn offline_messages(
+/// `GET /offline-messages`, `GET /callbacks`: those of the presets the
+/// operator serves, newest first.
+async fn list<T: Contact + Serialize>(
     State(state): State<AppState>,
     who: CurrentOperator,
     Query(page): Query<Page>,
-) -> Result<Json<Vec<OfflineMessage>>> {
+) -> Result<Json<Vec<T>>> {
     let (limit, offset) = page.bounds()?;
     let open_only = open_only(&page)?;
     let company = &state.config.companies[who.op.company];
+    let presets = my_presets(&state, who);
+    let store = state.hub.store();
     Ok(Json(
-        state
-            .hub
-            .store()
-            .offline_messages(
-                &company.id,
-                &my_presets(&state, who),
-                open_only,
-                limit,
-                offset,
-            )
+        store
+            .contacts(&company.id, &presets, open_only, limit, offset)
             .await?,
     ))
 }
@@ -63,57 +62,20 @@ fn my_presets(state: &AppState, who: CurrentOperator) -> Vec<String> {
         .collect()
 }
 
-async fn offline_done(
+/// `POST /offline-messages/{id}/done`, `POST /callbacks/{id}/done`: the
+/// contact as it is now.
+async fn done<T: Contact + Serialize>(
     State(state): State<AppState>,
     who: CurrentOperator,
     Path(id): Path<i64>,
-) -> Result<Json<OfflineMessage>> {
+) -> Result<Json<T>> {
     let company = &state.config.companies[who.op.company];
     let by = &company.operators[who.op.operator].username;
     state
         .hub
         .store()
-        .offline_done(&company.id, id, by)
+        .contact_done(&company.id, id, by)
         .await?
         .map(Json)
-        .ok_or_else(|| Error::NotFound("no such offline message".into()))
-}
-
-async fn callbacks(
-    State(state): State<AppState>,
-    who: CurrentOperator,
-    Query(page): Query<Page>,
-) -> Result<Json<Vec<CallbackRequest>>> {
-    let (limit, offset) = page.bounds()?;
-    let open_only = open_only(&page)?;
-    let company = &state.config.companies[who.op.company];
-    Ok(Json(
-        state
-            .hub
-            .store()
-            .callbacks(
-                &company.id,
-                &my_presets(&state, who),
-                open_only,
-                limit,
-                offset,
-            )
-            .await?,
-    ))
-}
-
-async fn done(
-    State(state): State<AppState>,
-    who: CurrentOperator,
-    Path(id): Path<i64>,
-) -> Result<Json<CallbackRequest>> {
-    let company = &state.config.companies[who.op.company];
-    let by = &company.operators[who.op.operator].username;
-    state
-        .hub
-        .store()
-        .callback_done(&company.id, id, by)
-        .await?
-        .map(Json)
-        .ok_or_else(|| Error::NotFound("no such callback request".into()))
+        .ok_or_else(|| Error::NotFound(format!("no such {}", T::NAME)))
 }

@@ -9,8 +9,10 @@ use owidget_protocol::plugins::{
     Card, CardKind, Category, Page, PluginKind, Product, ShareProduct,
 };
 use owidget_protocol::{SessionState, WireMessage};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::config::ConnectorConfig;
 use super::schemas::Schema;
 use super::{connector, is_http_url, operator_id, Call};
 use crate::error::JsonBody;
@@ -80,38 +82,11 @@ async fn categories(
     who: CurrentOperator,
     Query(q): Query<CategoriesQuery>,
 ) -> Result<Json<Page<Category>>> {
-    let (limit, offset) = bounds(q.limit, q.offset)?;
+    let bounds = bounds(q.limit, q.offset)?;
     let id_parent = short("idParent", q.id_parent, 256)?;
-    let c = connector(&state, &who, "product list", |c| c.categories_url.is_some())?;
-    let url = c.config.categories_url.as_deref().expect("filtered");
-    let call = Call {
-        plugin: PluginKind::ProductList,
-        url,
-        params: vec![
-            (
-                "idConnectorVersion",
-                Some(c.config.id_connector_version.clone()),
-            ),
-            ("idParent", id_parent),
-            ("idWebsite", Some(c.config.id_website.clone())),
-            ("idOperator", Some(operator_id(&state, &who))),
-            ("limit", Some(limit.to_string())),
-            ("offset", Some(offset.to_string())),
-        ],
-        post: false,
-        schema: Some(Schema::Category),
-        quiet_when_ok: false,
-    };
-    let items: Vec<Category> = state
-        .plugins
-        .call(who.op.company, call)
-        .await
-        .map_err(|e| Error::BadGateway(format!("{UNAVAILABLE}: {e}")))?;
-    Ok(Json(Page {
-        items,
-        limit,
-        offset,
-    }))
+    let url: fn(&ConnectorConfig) -> Option<&str> = |c| c.categories_url.as_deref();
+    let filter = ("idParent", id_parent);
+    list(&state, &who, url, Schema::Category, bounds, filter, vec![]).await
 }
 
 async fn products(
@@ -119,42 +94,62 @@ async fn products(
     who: CurrentOperator,
     Query(q): Query<ProductsQuery>,
 ) -> Result<Json<Page<Product>>> {
-    let (limit, offset) = bounds(q.limit, q.offset)?;
+    let bounds = bounds(q.limit, q.offset)?;
     let id_category = short("idCategory", q.id_category, 256)?;
     let search = short(
         "searchQuery",
         q.search_query.map(|s| s.trim().to_string()),
         256,
     )?;
-    let c = connector(&state, &who, "product list", |c| c.products_url.is_some())?;
-    let url = c.config.products_url.as_deref().expect("filtered");
+    let url: fn(&ConnectorConfig) -> Option<&str> = |c| c.products_url.as_deref();
+    let filter = ("idCategory", id_category);
+    let more = vec![("searchQuery", search)];
+    let mut page: Json<Page<Product>> =
+        list(&state, &who, url, Schema::Product, bounds, filter, more).await?;
+    for p in &mut page.0.items {
+        cut(&mut p.description, DESCRIPTION_MAX_CHARS);
+    }
+    Ok(page)
+}
+
+/// A page of the product list from the connector's endpoint `url`: the
+/// parameters every such call has, with `filter` (the parent or category)
+/// among them and `more` after them.
+async fn list<T: DeserializeOwned>(
+    state: &AppState,
+    who: &CurrentOperator,
+    url: fn(&ConnectorConfig) -> Option<&str>,
+    schema: Schema,
+    (limit, offset): (u32, u32),
+    filter: (&'static str, Option<String>),
+    more: Vec<(&'static str, Option<String>)>,
+) -> Result<Json<Page<T>>> {
+    let c = connector(state, who, "product list", |c| url(c).is_some())?;
+    let mut params = vec![
+        (
+            "idConnectorVersion",
+            Some(c.config.id_connector_version.clone()),
+        ),
+        filter,
+        ("idWebsite", Some(c.config.id_website.clone())),
+        ("idOperator", Some(operator_id(state, who))),
+        ("limit", Some(limit.to_string())),
+        ("offset", Some(offset.to_string())),
+    ];
+    params.extend(more);
     let call = Call {
         plugin: PluginKind::ProductList,
-        url,
-        params: vec![
-            (
-                "idConnectorVersion",
-                Some(c.config.id_connector_version.clone()),
-            ),
-            ("idCategory", id_category),
-            ("idWebsite", Some(c.config.id_website.clone())),
-            ("idOperator", Some(operator_id(&state, &who))),
-            ("limit", Some(limit.to_string())),
-            ("offset", Some(offset.to_string())),
-            ("searchQuery", search),
-        ],
+        url: url(&c.config).expect("filtered"),
+        params,
         post: false,
-        schema: Some(Schema::Product),
+        schema: Some(schema),
         quiet_when_ok: false,
     };
-    let mut items: Vec<Product> = state
+    let items: Vec<T> = state
         .plugins
         .call(who.op.company, call)
         .await
         .map_err(|e| Error::BadGateway(format!("{UNAVAILABLE}: {e}")))?;
-    for p in &mut items {
-        cut(&mut p.description, DESCRIPTION_MAX_CHARS);
-    }
     Ok(Json(Page {
         items,
         limit,

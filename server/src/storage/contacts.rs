@@ -80,25 +80,41 @@ fn offline(r: &Row) -> Result<OfflineMessage> {
     })
 }
 
-/// One of the two contact tables a desk lists and marks done: its name,
-/// columns and row mapper.
-struct Contacts<T> {
+/// A kind of contact a desk lists, reads by id and marks done: an offline
+/// message or a callback request.
+pub(crate) trait Contact: Sized + Send + 'static {
+    /// What one is called in messages.
+    const NAME: &'static str;
+    /// Its table.
+    const TABLE: Contacts<Self>;
+}
+
+impl Contact for OfflineMessage {
+    const NAME: &'static str = "offline message";
+    const TABLE: Contacts<Self> = Contacts {
+        table: "offline_messages",
+        columns:
+            "id, preset, email, text, language, page_url, created_at, status, done_at, done_by",
+        map: offline,
+    };
+}
+
+impl Contact for CallbackRequest {
+    const NAME: &'static str = "callback request";
+    const TABLE: Contacts<Self> = Contacts {
+        table: "callback_requests",
+        columns:
+            "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by",
+        map: callback,
+    };
+}
+
+/// One of the contact tables: its name, columns and row mapper.
+pub(crate) struct Contacts<T> {
     table: &'static str,
     columns: &'static str,
     map: fn(&Row) -> Result<T>,
 }
-
-const OFFLINE: Contacts<OfflineMessage> = Contacts {
-    table: "offline_messages",
-    columns: "id, preset, email, text, language, page_url, created_at, status, done_at, done_by",
-    map: offline,
-};
-
-const CALLBACKS: Contacts<CallbackRequest> = Contacts {
-    table: "callback_requests",
-    columns: "id, preset, name, phone, language, page_url, status, created_at, done_at, done_by",
-    map: callback,
-};
 
 impl<T> Contacts<T> {
     /// The company's rows of `presets` (a JSON array), newest first.
@@ -190,6 +206,39 @@ impl Store {
         .await
     }
 
+    /// Contacts of a kind of a company's `presets`, newest first;
+    /// `open_only` hides done ones.
+    pub(crate) async fn contacts<T: Contact>(
+        &self,
+        company: &str,
+        presets: &[String],
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<T>> {
+        let (company, presets) = (company.to_string(), json_strings(presets));
+        self.call(move |c| T::TABLE.list(c, company, presets, open_only, limit, offset))
+            .await
+    }
+
+    /// Marks a contact of the company done by `by`; `None` when it does
+    /// not exist.
+    pub(crate) async fn contact_done<T: Contact>(
+        &self,
+        company: &str,
+        id: i64,
+        by: &str,
+    ) -> Result<Option<T>> {
+        let (company, by) = (company.to_string(), by.to_string());
+        self.call(move |c| T::TABLE.done(c, company, id, by)).await
+    }
+
+    /// One contact of the company by id (another instance stored it).
+    pub(crate) async fn contact<T: Contact>(&self, company: &str, id: i64) -> Result<Option<T>> {
+        let company = company.to_string();
+        self.call(move |c| T::TABLE.by_id(c, company, id)).await
+    }
+
     /// Offline messages of a company's `presets`, newest first;
     /// `open_only` hides done ones.
     pub async fn offline_messages(
@@ -200,8 +249,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<OfflineMessage>> {
-        let (company, presets) = (company.to_string(), json_strings(presets));
-        self.call(move |c| OFFLINE.list(c, company, presets, open_only, limit, offset))
+        self.contacts(company, presets, open_only, limit, offset)
             .await
     }
 
@@ -213,24 +261,7 @@ impl Store {
         id: i64,
         by: &str,
     ) -> Result<Option<OfflineMessage>> {
-        let (company, by) = (company.to_string(), by.to_string());
-        self.call(move |c| OFFLINE.done(c, company, id, by)).await
-    }
-
-    /// One offline message by id (another instance stored it).
-    pub async fn offline_message(&self, company: &str, id: i64) -> Result<Option<OfflineMessage>> {
-        let company = company.to_string();
-        self.call(move |c| OFFLINE.by_id(c, company, id)).await
-    }
-
-    /// One callback request by id (another instance stored it).
-    pub async fn callback_request(
-        &self,
-        company: &str,
-        id: i64,
-    ) -> Result<Option<CallbackRequest>> {
-        let company = company.to_string();
-        self.call(move |c| CALLBACKS.by_id(c, company, id)).await
+        self.contact_done(company, id, by).await
     }
 
     /// Stores a callback request (status `open`).
@@ -270,8 +301,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<CallbackRequest>> {
-        let (company, presets) = (company.to_string(), json_strings(presets));
-        self.call(move |c| CALLBACKS.list(c, company, presets, open_only, limit, offset))
+        self.contacts(company, presets, open_only, limit, offset)
             .await
     }
 
@@ -282,8 +312,7 @@ impl Store {
         id: i64,
         by: &str,
     ) -> Result<Option<CallbackRequest>> {
-        let (company, by) = (company.to_string(), by.to_string());
-        self.call(move |c| CALLBACKS.done(c, company, id, by)).await
+        self.contact_done(company, id, by).await
     }
 
     /// Stores a transcript request for a session (sent by a mailer later).
@@ -397,11 +426,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            store.offline_message("c1", m.id).await.unwrap(),
+            store.contact::<OfflineMessage>("c1", m.id).await.unwrap(),
             Some(m.clone())
         );
-        assert_eq!(store.offline_message("c2", m.id).await.unwrap(), None);
-        assert_eq!(store.offline_message("c1", m.id + 1).await.unwrap(), None);
+        assert_eq!(
+            store.contact::<OfflineMessage>("c2", m.id).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .contact::<OfflineMessage>("c1", m.id + 1)
+                .await
+                .unwrap(),
+            None
+        );
         let r = store
             .insert_callback(NewCallback {
                 company: "c1".into(),
@@ -414,9 +452,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            store.callback_request("c1", r.id).await.unwrap(),
+            store.contact::<CallbackRequest>("c1", r.id).await.unwrap(),
             Some(r.clone())
         );
-        assert_eq!(store.callback_request("c2", r.id).await.unwrap(), None);
+        assert_eq!(
+            store.contact::<CallbackRequest>("c2", r.id).await.unwrap(),
+            None
+        );
     }
 }

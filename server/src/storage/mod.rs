@@ -61,6 +61,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use assign::Expect;
+pub(crate) use contacts::Contact;
 pub use contacts::{NewCallback, NewOffline, PendingTranscript};
 pub use db::{Arg, Db, FromValue, Row, Value};
 pub use messages::{Appended, NewMessage};

@@ -65,12 +65,7 @@ impl Conn {
         }
         check_text(&text, self.state.config.limits.message_max_chars)
             .map_err(super::socket::text_error)?;
-        field("language", &language, 35)?;
-        field(
-            "pageUrl",
-            &page_url,
-            self.preset_cfg().widget.limits.page_url_max_chars,
-        )?;
+        self.check_page(&language, &page_url)?;
         let preset = self.preset_cfg();
         let stored = self
             .state
@@ -87,15 +82,8 @@ impl Conn {
             .await
             .map_err(super::socket::hub_error)?;
         let id = stored.id;
-        self.notify_preset_desks(
-            ContactKind::OfflineMessage,
-            id,
-            DeskEvent::OfflineMessage { message: stored },
-        );
-        Ok(vec![ServerMessage::Stored {
-            kind: StoredKind::OfflineMessage,
-            phone: None,
-        }])
+        let event = DeskEvent::OfflineMessage { message: stored };
+        Ok(self.announce(ContactKind::OfflineMessage, id, event, None))
     }
 
     /// `callbackRequest`: name + phone, stored and shown in the desk.
@@ -112,12 +100,7 @@ impl Conn {
             return Err(error(ErrorCode::Invalid, "the name is empty"));
         }
         field("name", &name, 200)?;
-        field("language", &language, 35)?;
-        field(
-            "pageUrl",
-            &page_url,
-            self.preset_cfg().widget.limits.page_url_max_chars,
-        )?;
+        self.check_page(&language, &page_url)?;
         let preset = self.preset_cfg();
         let phone = validate_phone(&phone, &preset.widget.phone_country)
             .map_err(|m| error(ErrorCode::Invalid, m))?;
@@ -136,15 +119,8 @@ impl Conn {
             .await
             .map_err(super::socket::hub_error)?;
         let id = stored.id;
-        self.notify_preset_desks(
-            ContactKind::CallbackRequest,
-            id,
-            DeskEvent::CallbackRequest { request: stored },
-        );
-        Ok(vec![ServerMessage::Stored {
-            kind: StoredKind::CallbackRequest,
-            phone: Some(phone),
-        }])
+        let event = DeskEvent::CallbackRequest { request: stored };
+        Ok(self.announce(ContactKind::CallbackRequest, id, event, Some(phone)))
     }
 
     /// `transcript`: stores the request for the current or just-ended chat.
@@ -182,13 +158,32 @@ impl Conn {
         }])
     }
 
-    /// Tells the desks of the operators serving this preset's groups, on
-    /// every instance (row `id` of `kind` is stored).
-    fn notify_preset_desks(&self, kind: ContactKind, id: i64, event: DeskEvent) {
+    /// The widget's language and page URL, within their limits.
+    fn check_page(&self, language: &str, page_url: &str) -> Result<(), ServerMessage> {
+        field("language", language, 35)?;
+        let max = self.preset_cfg().widget.limits.page_url_max_chars;
+        field("pageUrl", page_url, max)
+    }
+
+    /// Row `id` of `kind` is stored: tells the desks of the operators
+    /// serving this preset's groups, on every instance, and answers the
+    /// widget `stored` (with the number as stored, for a callback).
+    fn announce(
+        &self,
+        kind: ContactKind,
+        id: i64,
+        event: DeskEvent,
+        phone: Option<String>,
+    ) -> Vec<ServerMessage> {
         let groups = &self.preset_cfg().widget.groups;
         self.state
             .hub
             .announce_contact(self.company, groups, kind, id, event);
+        let kind = match kind {
+            ContactKind::OfflineMessage => StoredKind::OfflineMessage,
+            ContactKind::CallbackRequest => StoredKind::CallbackRequest,
+        };
+        vec![ServerMessage::Stored { kind, phone }]
     }
 }
 

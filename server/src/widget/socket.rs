@@ -239,20 +239,7 @@ impl Conn {
                     self.rx = None;
                     self.ended = Some(session_id.clone());
                 }
-                self.last_seq = r.missed.last().map_or(after_seq, |m| m.seq);
-                let mut out = vec![ServerMessage::Resumed {
-                    session_id,
-                    state: r.state,
-                    operator_name: r.operator_name,
-                    queue_position: r.queue_position,
-                    read_seq: (r.read_seq > 0).then_some(r.read_seq),
-                }];
-                out.extend(
-                    r.missed
-                        .into_iter()
-                        .map(|message| ServerMessage::Message { message }),
-                );
-                Ok(out)
+                Ok(self.resumed(session_id, r, after_seq))
             }
             ClientMessage::Send { client_id, text } => {
                 let id = self.current()?;

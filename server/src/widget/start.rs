@@ -1,4 +1,5 @@
-//! A repeated `startChat` (issue 10, item 7).
+//! A repeated `startChat` (issue 10, item 7), answered as a resume, and
+//! the answer to a resume.
 
 use owidget_protocol::ServerMessage;
 
@@ -33,27 +34,37 @@ impl Conn {
             return Err(no_session());
         }
         self.session = Some(created.id.clone());
-        self.last_seq = r.missed.last().map_or(0, |m| m.seq);
-        let mut out = vec![
-            ServerMessage::SessionCreated {
-                session_id: created.id.clone(),
-                token: created.token,
-                queue_position: r.queue_position.unwrap_or(created.position),
-                visitor_id: created.visitor_id,
-            },
-            ServerMessage::Resumed {
-                session_id: created.id,
-                state: r.state,
-                operator_name: r.operator_name,
-                queue_position: r.queue_position,
-                read_seq: (r.read_seq > 0).then_some(r.read_seq),
-            },
-        ];
+        let mut out = vec![ServerMessage::SessionCreated {
+            session_id: created.id.clone(),
+            token: created.token,
+            queue_position: r.queue_position.unwrap_or(created.position),
+            visitor_id: created.visitor_id,
+        }];
+        out.extend(self.resumed(created.id, r, 0));
+        Ok(out)
+    }
+
+    /// What a resume of `session_id` from `after_seq` answers: `resumed`,
+    /// then the missed messages, past which the socket's `last_seq` moves.
+    pub(super) fn resumed(
+        &mut self,
+        session_id: String,
+        r: crate::chat::Resumed,
+        after_seq: u64,
+    ) -> Vec<ServerMessage> {
+        self.last_seq = r.missed.last().map_or(after_seq, |m| m.seq);
+        let mut out = vec![ServerMessage::Resumed {
+            session_id,
+            state: r.state,
+            operator_name: r.operator_name,
+            queue_position: r.queue_position,
+            read_seq: (r.read_seq > 0).then_some(r.read_seq),
+        }];
         out.extend(
             r.missed
                 .into_iter()
                 .map(|message| ServerMessage::Message { message }),
         );
-        Ok(out)
+        out
     }
 }
