@@ -241,6 +241,11 @@ async fn empty_replies_then_graphql_messages_reach_the_visitor_in_order() {
         .filter(|c| c["url"].as_str().unwrap().ends_with("/graphql"))
         .collect();
     assert_eq!(graphql.len(), 4, "{log}");
+    assert!(log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| { c["url"].as_str().unwrap().ends_with("/oauth2/token") && c["ok"] == true }));
     assert!(graphql.iter().any(|c| c["ok"] == false));
     app.assert_clean();
     s.stop().await;

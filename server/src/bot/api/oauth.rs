@@ -9,6 +9,7 @@ use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use owidget_protocol::plugins::{ConnectorCall, PluginKind};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
@@ -123,6 +124,7 @@ pub(super) async fn token(
     if let Err(wait) = api.per_user.hit(username.clone(), now) {
         return too_many(wait);
     }
+    let (at, started) = (now_ms(), std::time::Instant::now());
     let found = state
         .config
         .companies
@@ -143,8 +145,11 @@ pub(super) async fn token(
         Err(Error::RetryAfter(_, secs)) => return too_many(Duration::from_secs(secs)),
         Err(e) => return e.into_response(),
     };
-    let Some((company, _)) = found.filter(|_| ok) else {
+    let Some((company, _)) = found.clone().filter(|_| ok) else {
         tracing::info!(%username, "API login refused");
+        if let Some((company, _)) = found {
+            log_login(&state, company, at, started, Some("wrong password".into()));
+        }
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
@@ -152,7 +157,6 @@ pub(super) async fn token(
         );
     };
     let token = new_token();
-    let at = now_ms();
     let row = ApiToken {
         token_hash: token_hash(&token),
         company: state.config.companies[company].id.clone(),
@@ -163,6 +167,7 @@ pub(super) async fn token(
         return e.into_response();
     }
     tracing::info!(%username, "API user logged in");
+    log_login(&state, company, at, started, None);
     let body = json!({
         "access_token": token,
         "token_type": "bearer",
@@ -174,6 +179,27 @@ pub(super) async fn token(
         Json(body),
     )
         .into_response()
+}
+
+/// A login of a known API user in its company's connector log.
+fn log_login(
+    state: &AppState,
+    company: usize,
+    at: i64,
+    started: std::time::Instant,
+    error: Option<String>,
+) {
+    let call = ConnectorCall {
+        at,
+        plugin: PluginKind::Bot,
+        method: "POST".into(),
+        url: "(from the bot app) /oauth2/token".into(),
+        status: Some(if error.is_some() { 400 } else { 200 }),
+        latency_ms: started.elapsed().as_millis() as u64,
+        ok: error.is_none(),
+        error,
+    };
+    state.plugins.inbound(company, call);
 }
 
 /// The caller of a request with `Authorization: Bearer <token>`, or why
