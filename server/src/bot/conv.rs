@@ -12,6 +12,10 @@
 //! step, so a restart continues after the last published reply and never
 //! replays one. A visitor message cancels what is still pending. No message
 //! for `bot_inactivity_close_secs` (5 min) closes the conversation.
+//! A reply the bot app sends through the GraphQL API (`super::api`)
+//! arrives as `ConvEvent::Async` and is played the same way, between two
+//! steps; a message among them is published at once even while a call to
+//! the bot app is in flight (the other events wait for the call to end).
 //!
 //! Across instances the task runs on the instance driving the bot
 //! (`super::lead`): a message stored on another instance arrives as
@@ -206,15 +210,15 @@ impl Conv {
                 self.event(Some(ev)).await
             } else {
                 tokio::select! {
-                ev = self.rx.recv() => self.event(ev).await,
-                _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
-                    self.resume_at = None;
-                    self.play().await
-                }
-                _ = tokio::time::sleep_until(idle_at) => {
-                    tracing::info!(session = %self.id, "bot conversation inactive; closing");
-                    self.close().await
-                }
+                    ev = self.rx.recv() => self.event(ev).await,
+                    _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
+                        self.resume_at = None;
+                        self.play().await
+                    }
+                    _ = tokio::time::sleep_until(idle_at) => {
+                        tracing::info!(session = %self.id, "bot conversation inactive; closing");
+                        self.close().await
+                    }
                 }
             };
             if let Flow::Stop = flow {
