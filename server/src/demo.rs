@@ -166,6 +166,7 @@ pub fn config() -> Config {
             }],
             connector: None,
             bots: Vec::new(),
+            api_users: Vec::new(),
         }],
         limits: Default::default(),
         storage: Default::default(),

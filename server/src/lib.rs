@@ -220,6 +220,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/widget", get(widget::socket))
         .route("/ws/desk", get(desk::socket))
         .nest("/api", api)
+        .merge(bot::api::routes())
         .merge(plugins::schemas::routes())
         .merge(assets::routes(
             &state.dirs,

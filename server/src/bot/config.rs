@@ -114,6 +114,42 @@ impl BotConfig {
     }
 }
 
+/// `[[companies.api_users]]` as written: a login of the GraphQL API
+/// (contract §4.7), like an operator's (an argon2 PHC hash).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApiUser {
+    /// Login name (`username` of `POST /oauth2/token`), unique across
+    /// companies.
+    pub username: String,
+    /// Argon2 PHC string (`$argon2id$v=19$...`).
+    pub password_hash: String,
+}
+
+/// A checked API user.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    /// Login name.
+    pub username: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// Raw → checked API user.
+pub fn check_api_user(key: &str, raw: RawApiUser) -> Result<ApiUser> {
+    if raw.username.is_empty() || raw.username.len() > 128 {
+        return Err(bad(
+            &format!("{key}.username"),
+            "must be 1 to 128 characters",
+        ));
+    }
+    crate::config::check_password_hash(&format!("{key}.password_hash"), &raw.password_hash)?;
+    Ok(ApiUser {
+        username: raw.username,
+        password_hash: raw.password_hash,
+    })
+}
+
 fn bad(key: &str, why: impl std::fmt::Display) -> Error {
     Error::Config(format!("{key}: {why}"))
 }

@@ -12,6 +12,10 @@
 //! step, so a restart continues after the last published reply and never
 //! replays one. A visitor message cancels what is still pending. No message
 //! for `bot_inactivity_close_secs` (5 min) closes the conversation.
+//! A reply the bot app sends through the GraphQL API (`super::api`)
+//! arrives as `ConvEvent::Async` and is played the same way, between two
+//! steps; a message among them is published at once even while a call to
+//! the bot app is in flight (the other events wait for the call to end).
 //!
 //! Across instances the task runs on the instance driving the bot
 //! (`super::lead`): a message stored on another instance arrives as
@@ -39,7 +43,7 @@ pub use contract::conversation_uuid;
 
 use super::reply::{self, Step};
 use super::store::{self, ConvRow};
-use super::{Bots, ConvEvent};
+use super::{AsyncReply, Bots, ConvEvent};
 use crate::chat::{BotSays, OpRef};
 use crate::plugins::schemas::Schema;
 use crate::plugins::CallError;
@@ -72,6 +76,9 @@ struct Conv {
     /// Another instance stored a message meanwhile (read it from the
     /// database after the transfer attempt).
     behind: bool,
+    /// Events that arrived while a call to the bot app was in flight, to
+    /// handle (in order) once it ended.
+    backlog: VecDeque<ConvEvent>,
 }
 
 enum Flow {
@@ -162,6 +169,7 @@ async fn start(
         last_activity: Instant::now(),
         deferred: VecDeque::new(),
         behind: false,
+        backlog: VecDeque::new(),
     };
     conv.save().await;
     if fresh && !resume {
@@ -198,22 +206,19 @@ impl Conv {
         loop {
             let idle_at = self.last_activity + self.inactivity();
             let resume_at = self.resume_at;
-            let flow = tokio::select! {
-                ev = self.rx.recv() => match ev {
-                    None | Some(ConvEvent::Ended) => Flow::Stop,
-                    Some(ConvEvent::Assigned(o)) if o != self.op.operator => Flow::Stop,
-                    Some(ConvEvent::Assigned(_)) => Flow::Go,
-                    Some(ConvEvent::Message(m)) => self.receive(m).await,
-                    Some(ConvEvent::Stored(seq)) if seq > self.row.posted_seq => self.catch_up().await,
-                    Some(ConvEvent::Stored(_)) => Flow::Go,
-                },
-                _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
-                    self.resume_at = None;
-                    self.play().await
-                }
-                _ = tokio::time::sleep_until(idle_at) => {
-                    tracing::info!(session = %self.id, "bot conversation inactive; closing");
-                    self.close().await
+            let flow = if let Some(ev) = self.backlog.pop_front() {
+                self.event(Some(ev)).await
+            } else {
+                tokio::select! {
+                    ev = self.rx.recv() => self.event(ev).await,
+                    _ = tokio::time::sleep_until(resume_at.unwrap_or(idle_at)), if resume_at.is_some() => {
+                        self.resume_at = None;
+                        self.play().await
+                    }
+                    _ = tokio::time::sleep_until(idle_at) => {
+                        tracing::info!(session = %self.id, "bot conversation inactive; closing");
+                        self.close().await
+                    }
                 }
             };
             if let Flow::Stop = flow {
@@ -229,6 +234,18 @@ impl Conv {
                     return self.finish().await;
                 }
             }
+        }
+    }
+
+    async fn event(&mut self, ev: Option<ConvEvent>) -> Flow {
+        match ev {
+            None | Some(ConvEvent::Ended) => Flow::Stop,
+            Some(ConvEvent::Assigned(o)) if o != self.op.operator => Flow::Stop,
+            Some(ConvEvent::Assigned(_)) => Flow::Go,
+            Some(ConvEvent::Message(m)) => self.receive(m).await,
+            Some(ConvEvent::Stored(seq)) if seq > self.row.posted_seq => self.catch_up().await,
+            Some(ConvEvent::Stored(_)) => Flow::Go,
+            Some(ConvEvent::Async(a)) => self.on_async(a).await,
         }
     }
 
@@ -402,7 +419,7 @@ impl Conv {
         Ok(self.post(m).await?.replies)
     }
 
-    async fn post(&self, m: &WireMessage) -> Result<Answer, CallError> {
+    async fn post(&mut self, m: &WireMessage) -> Result<Answer, CallError> {
         let conv = self.row.conversation.clone().unwrap_or_default();
         let b = &self.bots.config.companies[self.company].bots[self.bot];
         let path = format!(
@@ -416,17 +433,21 @@ impl Conv {
         self.conversation_call(&path, body).await
     }
 
-    async fn conversation_call(&self, path: &str, body: Value) -> Result<Answer, CallError> {
-        let query = self.bots.std_query(self.company);
-        let _permit = self.bots.limits[self.company]
-            .acquire()
-            .await
-            .map_err(|_| CallError("shutting down".into()))?;
-        self.bots
-            .bot_call(
-                self.company,
+    /// A conversation call. While it is in flight, a message the bot app
+    /// sends through the GraphQL API is published at once (an app may send
+    /// them before it answers); every other event waits in `backlog`.
+    async fn conversation_call(&mut self, path: &str, body: Value) -> Result<Answer, CallError> {
+        let (bots, company, path) = (self.bots.clone(), self.company, path.to_string());
+        let call = async move {
+            let query = bots.std_query(company);
+            let _permit = bots.limits[company]
+                .acquire()
+                .await
+                .map_err(|_| CallError("shutting down".into()))?;
+            bots.bot_call(
+                company,
                 Method::POST,
-                path,
+                &path,
                 query,
                 Some(body),
                 Schema::BotConversation,
@@ -434,6 +455,23 @@ impl Conv {
                 false,
             )
             .await
+        };
+        tokio::pin!(call);
+        let mut open = true;
+        loop {
+            tokio::select! {
+                answer = &mut call => return answer,
+                ev = self.rx.recv(), if open => match ev {
+                    None => open = false,
+                    Some(ConvEvent::Async(a))
+                        if self.row.conversation.is_some() && a.reply["type"] == "message" =>
+                    {
+                        let _ = self.on_async(a).await;
+                    }
+                    Some(ev) => self.backlog.push_back(ev),
+                },
+            }
+        }
     }
 
     /// Plays pending replies from `next` until an `await`, the end, or the
@@ -476,6 +514,58 @@ impl Conv {
             self.save().await;
         }
         Flow::Go
+    }
+
+    /// A reply the bot app sent through the GraphQL API: played like one
+    /// of a `messages` answer (stored before it is acknowledged), between
+    /// two of them. A transfer is acknowledged when it starts.
+    async fn on_async(&mut self, a: AsyncReply) -> Flow {
+        if self.row.conversation.is_none() {
+            let _ = a.done.send(Err(
+                "the conversation has not started yet (no POST /conversations answered)".into(),
+            ));
+            return Flow::Go;
+        }
+        tracing::debug!(session = %self.id, reply = %a.reply, "bot conversation: asynchronous reply");
+        self.last_activity = Instant::now();
+        let step = match self.parse(&a.reply) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = a.done.send(Err(e));
+                return Flow::Go;
+            }
+        };
+        match step {
+            Step::Say(says) => {
+                let key = format!("bot-async-{}", crate::ids::random_hex(8));
+                match self.say(key, says).await {
+                    Ok(()) => {
+                        let _ = a.done.send(Ok(()));
+                        Flow::Go
+                    }
+                    Err(e) => {
+                        let _ = a.done.send(Err(e.to_string()));
+                        Flow::Stop
+                    }
+                }
+            }
+            Step::Transfer { rule, timeout } => {
+                let _ = a.done.send(Ok(()));
+                if self.transfer(&rule, timeout, "/graphql").await {
+                    Flow::Stop
+                } else {
+                    Flow::Go
+                }
+            }
+            Step::Close => {
+                let _ = a.done.send(Ok(()));
+                self.close().await
+            }
+            Step::Await(_) => {
+                let _ = a.done.send(Err("not a message or an action".into()));
+                Flow::Go
+            }
+        }
     }
 
     async fn close(&mut self) -> Flow {

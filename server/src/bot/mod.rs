@@ -12,11 +12,14 @@
 //! - `lead`: which instance drives a bot (a lease in the database on
 //!   PostgreSQL; on SQLite, the one instance), and the bot status it shares.
 //! - `routes`: the desk's `GET /bots`, `GET /bot-chats`, take-over.
+//! - [`api`]: what the bot app calls to reply asynchronously (contract
+//!   §4.7): `POST /oauth2/token`, `GET /_authenticated`, `POST /graphql`.
 //!
 //! Every call goes through the one connector client
 //! ([`crate::plugins::Connectors::request`]): signed, timed out, capped,
 //! validated against `/schemas/bot/…` and logged.
 
+pub mod api;
 pub mod config;
 pub mod reply;
 pub mod store;
@@ -68,6 +71,16 @@ enum ConvEvent {
     Ended,
     /// Another instance stored message `seq`.
     Stored(u64),
+    /// A `chatbotMessageSend` of the GraphQL API (`api`).
+    Async(AsyncReply),
+}
+
+/// A reply object (§4.3) the bot app sent through the GraphQL API, and
+/// where to say whether it was played (`Err`: the user error).
+#[derive(Debug)]
+struct AsyncReply {
+    reply: serde_json::Value,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
 }
 
 /// One conversation task.
@@ -102,6 +115,8 @@ pub struct Bots {
     /// Per company, per bot.
     status: Mutex<Vec<Vec<BotStatus>>>,
     closing: watch::Receiver<bool>,
+    /// Login limits of the GraphQL API.
+    api: api::ApiAuth,
 }
 
 impl std::fmt::Debug for Bots {
@@ -154,6 +169,7 @@ impl Bots {
             convs: Mutex::new(Convs::default()),
             status: Mutex::new(status),
             closing,
+            api: api::ApiAuth::default(),
         });
         if bots.config.companies.iter().all(|c| c.bots.is_empty()) {
             return bots;

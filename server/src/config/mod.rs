@@ -64,6 +64,8 @@ pub struct Company {
     pub connector: Option<crate::plugins::config::ConnectorConfig>,
     /// External Bot operators; each is also in `operators` (with `bot`).
     pub bots: Vec<crate::bot::config::BotConfig>,
+    /// API users of the External Bot's GraphQL API.
+    pub api_users: Vec<crate::bot::config::ApiUser>,
 }
 
 /// One widget preset.
@@ -170,6 +172,20 @@ pub fn check(raw: RawConfig) -> Result<Config> {
         if !seen.insert(company.id.clone()) {
             return Err(bad(&format!("companies[{i}].id"), "duplicate company id"));
         }
+        for (j, u) in company.api_users.iter().enumerate() {
+            // `POST /oauth2/token` names no company: a username is global.
+            if companies
+                .iter()
+                .flat_map(|c: &Company| c.api_users.iter())
+                .chain(company.api_users[..j].iter())
+                .any(|q| q.username == u.username)
+            {
+                return Err(bad(
+                    &format!("companies[{i}].api_users[{j}].username"),
+                    "duplicate API username (they are unique across companies)",
+                ));
+            }
+        }
         companies.push(company);
     }
     // One set of limits, published in every preset's widget config and
@@ -261,9 +277,22 @@ fn check_company(key: &str, raw: RawCompany) -> Result<Company> {
         operators.push(bot.operator());
         bots.push(bot);
     }
+    let api_users = raw
+        .api_users
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| crate::bot::config::check_api_user(&format!("{key}.api_users[{i}]"), u))
+        .collect::<Result<Vec<_>>>()?;
+    if !api_users.is_empty() && bots.is_empty() {
+        return Err(bad(
+            &format!("{key}.api_users"),
+            "API users send as the company's bots: declare [[companies.bots]] too",
+        ));
+    }
     Ok(Company {
         connector,
         bots,
+        api_users,
         name: raw.name.unwrap_or_else(|| id.clone()),
         id,
         origins,
@@ -376,6 +405,17 @@ fn check_preset(key: &str, company: &str, raw: RawPreset) -> Result<Preset> {
     })
 }
 
+/// An argon2 PHC string (operators' and API users' `password_hash`).
+pub(crate) fn check_password_hash(key: &str, phc: &str) -> Result<()> {
+    if argon2::PasswordHash::new(phc).is_err() {
+        return Err(bad(
+            key,
+            "is not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)",
+        ));
+    }
+    Ok(())
+}
+
 fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
     if raw.username.is_empty() || raw.username.len() > 64 {
         return Err(bad(
@@ -383,12 +423,7 @@ fn check_operator(key: &str, raw: RawOperator) -> Result<Operator> {
             "must be 1 to 64 characters",
         ));
     }
-    if argon2::PasswordHash::new(&raw.password_hash).is_err() {
-        return Err(bad(
-            &format!("{key}.password_hash"),
-            "is not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)",
-        ));
-    }
+    check_password_hash(&format!("{key}.password_hash"), &raw.password_hash)?;
     if raw.groups.is_empty() {
         return Err(bad(&format!("{key}.groups"), "name at least one group"));
     }

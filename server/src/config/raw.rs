@@ -101,6 +101,10 @@ pub struct RawCompany {
     /// `[[companies.bots]]`: External Bot operators (need `connector.bot_url`).
     #[serde(default)]
     pub bots: Vec<crate::bot::config::RawBot>,
+    /// `[[companies.api_users]]`: logins of the External Bot's GraphQL API
+    /// (`POST /oauth2/token`).
+    #[serde(default)]
+    pub api_users: Vec<crate::bot::config::RawApiUser>,
 }
 
 /// `[[companies.presets]]`.

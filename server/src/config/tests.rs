@@ -189,3 +189,33 @@ fn broker_key() {
     let e = err(&format!("{}\n[broker]\nuri = \"memory\"\n", file("", "")));
     assert!(e.contains("unknown field `uri`"), "{e}");
 }
+
+#[test]
+fn api_users_key() {
+    let bot = r#"
+[companies.connector]
+id_connector_version = "c008849d-7cb1-40ca-9503-d6df2c5cddd8"
+id_website = "ha-123"
+secret = "a long random token"
+bot_url = "https://bots.example/"
+[[companies.bots]]
+id_operator = "ha-900"
+name = "Shopbot"
+language = "en"
+id_bot = "s1"
+groups = ["bot"]
+"#;
+    let user = |name: &str, hash: &str| {
+        format!("[[companies.api_users]]\nusername = \"{name}\"\npassword_hash = \"{hash}\"\n")
+    };
+    let one = format!("{bot}{}", user("api@shop.example", HASH));
+    let c = Config::from_toml(&file(&one, "")).unwrap();
+    assert_eq!(c.companies[0].api_users[0].username, "api@shop.example");
+    assert!(err(&file(&format!("{bot}{}", user("a", "plain")), ""))
+        .contains("companies[0].api_users[0].password_hash"));
+    assert!(err(&file(&format!("{bot}{}", user("", HASH)), ""))
+        .contains("companies[0].api_users[0].username"));
+    let twice = format!("{one}{}", user("api@shop.example", HASH));
+    assert!(err(&file(&twice, "")).contains("companies[0].api_users[1].username"));
+    assert!(err(&file(&user("a", HASH), "")).contains("declare [[companies.bots]]"));
+}

@@ -335,6 +335,15 @@ impl Connectors {
         );
     }
 
+    /// Logs a call the company's app made to us (the External Bot's
+    /// GraphQL API, `bot::api`) in the same call log as our calls to it.
+    pub fn inbound(&self, company: usize, call: ConnectorCall) {
+        let Some(connector) = self.of(company) else {
+            return;
+        };
+        self.log.record(&connector.company, call);
+    }
+
     fn headers(
         connector: &Connector,
         method: &Method,

@@ -209,6 +209,19 @@ CREATE TABLE bot_leases (
 );
 "#;
 
+/// External Bot's GraphQL API (contract §4.7): the bearer tokens that
+/// `POST /oauth2/token` handed to a company's API user, by SHA-256, valid
+/// until `expires_at` (unix ms, 24 h after the login; never extended).
+pub(crate) const API_TOKENS: &str = r#"
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    company    TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
+"#;
+
 /// Migrations in order: `(user_version after it, SQL)`. Append new ones;
 /// never edit an applied one.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -221,6 +234,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, BOT_CONVERSATIONS),
     (8, OPERATOR_PRESENCE),
     (9, BOT_LEASES),
+    (10, API_TOKENS),
 ];
 
 /// Brings the schema up to the current version. Each step reads the

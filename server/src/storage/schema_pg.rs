@@ -181,7 +181,12 @@ CREATE INDEX connector_calls_by_company ON connector_calls (company, id);
 
 /// Migrations in order: `(version, SQL)`. Append new ones; never edit an
 /// applied one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, OPERATOR_PRESENCE), (3, BOT_LEASES)];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1),
+    (2, OPERATOR_PRESENCE),
+    (3, BOT_LEASES),
+    (4, API_TOKENS),
+];
 
 /// Operator presence across instances (issue 13): each instance's
 /// heartbeat of the operators whose desk sockets it holds, valid until
@@ -211,4 +216,17 @@ CREATE TABLE bot_leases (
     status   TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (company, operator)
 );
+"#;
+
+/// External Bot's GraphQL API (contract §4.7): bearer tokens of API users
+/// by SHA-256, valid until `expires_at` (unix ms); every instance reads
+/// them, so a token from one works on all.
+const API_TOKENS: &str = r#"
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    company    TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
 "#;

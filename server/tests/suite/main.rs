@@ -16,6 +16,7 @@ mod receiver;
 
 mod binary;
 mod bot;
+mod bot_async;
 mod bot_demo;
 mod bot_handoff;
 mod bus;

@@ -1,7 +1,7 @@
 //! Storage conformance (issue 13), the remaining tables, on SQLite and
 //! PostgreSQL alike: offline messages, callbacks and transcripts, operator
 //! logins and availability, the connector log and closing forms, bot
-//! conversations, and the webhook outbox.
+//! conversations, the GraphQL API's tokens, and the webhook outbox.
 
 use crate::common;
 use crate::on_both;
@@ -23,6 +23,7 @@ on_both!(
     operator_logins_and_availability,
     connector_log_and_closing_form,
     bot_conversations,
+    api_tokens,
     webhook_outbox,
 );
 
@@ -303,6 +304,40 @@ async fn bot_conversations(b: Backend) {
     );
     bot_store::delete(&store, "s").await.unwrap();
     assert_eq!(bot_store::load(&store, "s").await.unwrap(), None);
+}
+
+async fn api_tokens(b: Backend) {
+    use owidget_server::bot::api::tokens::{self, ApiToken};
+    let store = b.open().await;
+    let t = |hash: &str, expires_at| ApiToken {
+        token_hash: hash.into(),
+        company: "c".into(),
+        username: "bot-api".into(),
+        expires_at,
+    };
+    tokens::insert(&store, &t("old", 1_000), 500).await.unwrap();
+    tokens::insert(&store, &t("new", 9_000), 500).await.unwrap();
+    assert_eq!(
+        tokens::find(&store, "old", 999).await.unwrap(),
+        Some(t("old", 1_000))
+    );
+    assert_eq!(
+        tokens::find(&store, "old", 1_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(tokens::find(&store, "nope", 0).await.unwrap(), None);
+    // Another connection (another instance on PostgreSQL) sees it; a new
+    // login sweeps the expired ones.
+    let other = b.open().await;
+    tokens::insert(&other, &t("later", 20_000), 5_000)
+        .await
+        .unwrap();
+    assert_eq!(tokens::find(&other, "old", 0).await.unwrap(), None, "swept");
+    assert_eq!(
+        tokens::find(&other, "new", 8_999).await.unwrap(),
+        Some(t("new", 9_000))
+    );
 }
 
 fn planned(event_type: EventType, receivers: &[&str], session: Option<&str>) -> Planned {

@@ -51,6 +51,9 @@ impl Conv {
                     Some(ConvEvent::Assigned(_)) => {}
                     Some(ConvEvent::Message(m)) => self.deferred.push_back(m),
                     Some(ConvEvent::Stored(_)) => self.behind = true,
+                    Some(ConvEvent::Async(a)) => {
+                        let _ = a.done.send(Err("a transfer is in progress".into()));
+                    }
                 },
                 _ = tokio::time::sleep_until(deadline) => break,
             }

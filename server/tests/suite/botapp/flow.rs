@@ -109,3 +109,22 @@ pub async fn log_errors(s: &Server, token: &str) -> Vec<String> {
         .filter_map(|c| c["error"].as_str().map(str::to_string))
         .collect()
 }
+
+/// The texts of a chat's transcript as the desk reads it.
+pub async fn transcript(s: &Server, token: &str, id: &str) -> Vec<String> {
+    let (st, detail) = s
+        .call(
+            Method::GET,
+            &format!("/api/operator/chats/{id}"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{detail}");
+    detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
