@@ -33,8 +33,6 @@ total_raw=0; total_gz=0
 size_row "pkg/owidget_chat.js (glue)" pkg/owidget_chat.js
 size_row "pkg/owidget_chat_bg.wasm" pkg/owidget_chat_bg.wasm
 printf '  %-28s %9d B raw %9d B gzip\n' "TOTAL" "$total_raw" "$total_gz"
-
-echo
 echo
 echo "Chat and status on loopback (server in this process, release build, SQLite in a temp dir):"
 cargo build -q --release -p owidget-bench -p owidget-server
